@@ -1,0 +1,71 @@
+"""Command line: `python -m geo validate [--json]`, `python -m geo manifest`, `python -m geo build-basemap`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from geo.io import DATA_DIR, PROJECT_ROOT, DataFileError, load_dataset
+from geo.manifest import ManifestError, manifest_problems, write_manifest
+
+
+def validation_report(data_dir: Path) -> dict:
+    problems = manifest_problems(data_dir)
+    try:
+        dataset = load_dataset(data_dir)
+    except (ManifestError, DataFileError, OSError) as error:
+        return {"layers": {}, "ok": False, "problems": [*problems, str(error)], "rejected": []}
+    counts = dataset.raw_counts()
+    rejected = dataset.rejected.to_dict("records")
+    ok = not problems and not rejected
+    return {"layers": counts, "ok": ok, "problems": problems, "rejected": rejected, "version": dataset.version}
+
+
+def print_report(report: dict) -> None:
+    for name, counts in report["layers"].items():
+        print(f"{name:22} {counts['valid']:4} valid  {counts['rejected']:4} rejected")
+    for row in report["rejected"]:
+        print(f"  rejected {row['layer']} row {row['row']} ({row['id']}): {row['field']}: {row['reason']}")
+    for problem in report["problems"]:
+        print(f"  problem: {problem}")
+    verdict = "OK" if report["ok"] else "FAILED"
+    version = f" (dataset version {report['version']})" if report.get("version") else ""
+    print(f"{verdict}{version}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m geo", description="Crossings data tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    check = commands.add_parser("validate", help="check every data file and the manifest")
+    check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument("--data", type=Path, default=DATA_DIR)
+    manifest = commands.add_parser("manifest", help="rewrite data/manifest.json after editing data files")
+    manifest.add_argument("--data", type=Path, default=DATA_DIR)
+    basemap = commands.add_parser("build-basemap", help="derive data/basemap from ../shared/geodata")
+    basemap.add_argument("--geodata", type=Path, default=PROJECT_ROOT.parent / "shared" / "geodata")
+    basemap.add_argument("--out", type=Path, default=DATA_DIR / "basemap")
+    args = parser.parse_args(argv)
+
+    if args.command == "validate":
+        report = validation_report(args.data)
+        if args.json:
+            print(json.dumps({"layers": report["layers"], "ok": report["ok"], "problems": report["problems"]}))
+        else:
+            print_report(report)
+        return 0 if report["ok"] else 1
+    if args.command == "manifest":
+        print(f"wrote {write_manifest(args.data)}")
+        return 0
+    if args.command == "build-basemap":
+        from geo.basemap import build_basemap
+
+        print(json.dumps(build_basemap(args.geodata, args.out), indent=1))
+        write_manifest(args.out.parent)
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

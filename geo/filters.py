@@ -1,0 +1,165 @@
+"""The filter spec, applying it to the layers, and describing it in one English sentence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.schema import CONFIDENCE_LEVELS, as_id_list
+
+POINT_LAYERS = ("detention_centres", "crossings", "receiving_facilities")
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    date_from: date | None = None
+    date_to: date | None = None
+    crossings: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    min_confidence: str = "unknown"
+
+    def __post_init__(self) -> None:
+        if self.min_confidence not in CONFIDENCE_LEVELS:
+            raise ValueError(f"unknown confidence level {self.min_confidence!r}")
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValueError(f"date range ends ({self.date_to}) before it starts ({self.date_from})")
+
+    def with_dates(self, date_from: date | None, date_to: date | None) -> FilterSpec:
+        return replace(self, date_from=date_from, date_to=date_to)
+
+
+def allowed_confidence(min_confidence: str) -> tuple[str, ...]:
+    return CONFIDENCE_LEVELS[: CONFIDENCE_LEVELS.index(min_confidence) + 1]
+
+
+def date_mask(gdf: gpd.GeoDataFrame, date_from: date | None, date_to: date | None) -> pd.Series:
+    """True where the feature's date span overlaps the range; undated (context) features always match."""
+    mask = pd.Series(True, index=gdf.index)
+    undated = gdf["span_start"].isna()
+    if date_from is not None:
+        mask &= gdf["span_end"] >= pd.Timestamp(date_from)
+    if date_to is not None:
+        mask &= gdf["span_start"] <= pd.Timestamp(date_to)
+    return mask | undated
+
+
+def _attribute_mask(gdf: gpd.GeoDataFrame, spec: FilterSpec) -> pd.Series:
+    mask = gdf["confidence"].isin(allowed_confidence(spec.min_confidence))
+    if spec.kinds:
+        mask &= gdf["kind"].isin(spec.kinds)
+    return mask
+
+
+def _touches_crossings(values: pd.Series, selected: set[str]) -> pd.Series:
+    return values.map(lambda v: bool(selected.intersection(as_id_list(v))))
+
+
+def apply_filters(layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> dict[str, gpd.GeoDataFrame]:
+    """The features each layer shows under the spec.
+
+    A chosen crossing keeps its routes, their origins and receiving facilities, and its events.
+    A route shown brings its two end points, even when their own dates fall outside the range
+    (a leg must not end in nothing); a leg whose end point fails the confidence or kind filter
+    is not shown.
+    """
+    by_attribute = {name: gdf[_attribute_mask(gdf, spec)] for name, gdf in layers.items()}
+    shown = {
+        name: gdf[date_mask(gdf, spec.date_from, spec.date_to)] for name, gdf in by_attribute.items()
+    }
+    selected = set(spec.crossings)
+    if selected:
+        shown["crossings"] = shown["crossings"][shown["crossings"]["id"].isin(selected)]
+        shown["routes"] = shown["routes"][shown["routes"]["crossing_id"].isin(selected)]
+        endpoints = set(shown["routes"]["from_id"]) | set(shown["routes"]["to_id"])
+        for name in ("detention_centres", "receiving_facilities"):
+            shown[name] = shown[name][shown[name]["id"].isin(endpoints)]
+        events = shown["events"]
+        shown["events"] = events[_touches_crossings(events["crossing_ids"], selected)] if len(events) else events
+
+    available = {
+        fid for name in POINT_LAYERS for fid in by_attribute[name]["id"]
+    }
+    routes = shown["routes"]
+    routes = routes[routes["from_id"].isin(available) & routes["to_id"].isin(available)]
+    shown["routes"] = routes
+    needed = set(routes["from_id"]) | set(routes["to_id"])
+    for name in POINT_LAYERS:
+        extra = by_attribute[name][by_attribute[name]["id"].isin(needed) & ~by_attribute[name]["id"].isin(shown[name]["id"])]
+        if len(extra):
+            shown[name] = pd.concat([shown[name], extra]).sort_index()
+    return shown
+
+
+def count_features(layers: Mapping[str, gpd.GeoDataFrame]) -> int:
+    return sum(len(gdf) for gdf in layers.values())
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_day(day: date) -> str:
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def format_range(date_from: date | None, date_to: date | None) -> str:
+    if date_from is None and date_to is None:
+        return "all dates"
+    if date_from is None:
+        return f"until {format_day(date_to)}"  # type: ignore[arg-type]
+    if date_to is None:
+        return f"from {format_day(date_from)}"
+    if date_from == date_to:
+        return format_day(date_from)
+    if (date_from.year, date_from.month) == (date_to.year, date_to.month):
+        return f"{date_from.day}–{date_to.day} {MONTHS[date_to.month - 1]} {date_to.year}"
+    if date_from.year == date_to.year:
+        return f"{date_from.day} {MONTHS[date_from.month - 1]} – {format_day(date_to)}"
+    return f"{format_day(date_from)} – {format_day(date_to)}"
+
+
+def describe(
+    spec: FilterSpec,
+    shown: int,
+    total: int,
+    crossing_names: Mapping[str, str] | None = None,
+    kind_labels: Mapping[str, str] | None = None,
+) -> str:
+    """One English sentence: what is shown, of how many, under which filters."""
+    names = crossing_names or {}
+    parts = [format_range(spec.date_from, spec.date_to)]
+    if spec.crossings:
+        labels = [names.get(c, c) for c in spec.crossings]
+        noun = "crossing" if len(labels) == 1 else "crossings"
+        parts.append(f"{noun} {_join(labels)}")
+    if spec.kinds:
+        kinds = [(kind_labels or {}).get(k, k.replace("_", " ")) for k in spec.kinds]
+        parts.append(f"kinds {_join(kinds)}")
+    if spec.min_confidence != "unknown":
+        parts.append(f"confidence at least {spec.min_confidence}")
+    noun = "feature" if total == 1 else "features"
+    return f"Showing {shown} of {total} {noun}: {', '.join(parts)}"
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def data_span(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[date, date]:
+    starts = pd.concat([gdf["span_start"] for gdf in layers.values()]).dropna()
+    ends = pd.concat([gdf["span_end"] for gdf in layers.values()]).dropna()
+    return starts.min().date(), ends.max().date()
+
+
+def date_presets(today: date, span: tuple[date, date]) -> dict[str, tuple[date, date]]:
+    return {
+        "9 Oct 2023": (date(2023, 10, 9), date(2023, 10, 9)),
+        "Aug–Dec 2023": (date(2023, 8, 1), date(2023, 12, 31)),
+        "2020 to now": (date(2020, 1, 1), today),
+        "All dates": (span[0], max(span[1], today)),
+    }

@@ -1,0 +1,175 @@
+"""Loading the bundled dataset: parse, verify against the manifest, validate."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import shape
+
+from geo.manifest import Manifest, read_manifest, verify_file
+from geo.schema import (
+    CRS,
+    LAYERS,
+    REJECTED_COLUMNS,
+    is_blank,
+    parse_partial_date,
+    route_endpoint_problems,
+    validate,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_ROOT / "data"
+SOURCES_FILE = "sources.csv"
+GEOMETRY_ERROR = "_geometry_error"
+
+
+class DataFileError(ValueError):
+    """A data file cannot be parsed; the message names the file and the place."""
+
+
+def parse_geojson_text(text: str, label: str) -> gpd.GeoDataFrame:
+    """A FeatureCollection as a GeoDataFrame. Property values keep their JSON types.
+
+    A geometry that cannot be built is kept as None with the reason in GEOMETRY_ERROR, so
+    validation rejects the row instead of losing it silently.
+    """
+    try:
+        document = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as error:
+        raise DataFileError(f"{label}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
+    except ValueError as error:
+        raise DataFileError(f"{label}: {error}") from error
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        raise DataFileError(f"{label}: not a GeoJSON FeatureCollection")
+    features = document.get("features")
+    if not isinstance(features, list):
+        raise DataFileError(f"{label}: 'features' is not a list")
+    records = []
+    geometries = []
+    for index, feature in enumerate(features):
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            raise DataFileError(f"{label}: feature {index} is not a GeoJSON Feature")
+        properties = feature.get("properties") or {}
+        if not isinstance(properties, dict):
+            raise DataFileError(f"{label}: feature {index} has properties that are not an object")
+        record = dict(properties)
+        geometry, error = _build_geometry(feature.get("geometry"))
+        record[GEOMETRY_ERROR] = error
+        records.append(record)
+        geometries.append(geometry)
+    # dtype=object keeps JSON types: an integer count next to a null stays an integer.
+    frame = pd.DataFrame(records, dtype=object) if records else pd.DataFrame({GEOMETRY_ERROR: []})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=CRS), crs=CRS)
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not allowed in JSON data")
+
+
+def _build_geometry(raw: object) -> tuple[object, str | None]:
+    if raw is None:
+        return None, None
+    try:
+        geometry = shape(raw)
+    except Exception as error:  # shapely raises several types for malformed input
+        return None, f"geometry cannot be read: {error}"
+    return geometry, None
+
+
+def read_geojson(path: Path) -> gpd.GeoDataFrame:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        raise DataFileError(f"{path.name}: not UTF-8 text (byte {error.start})") from error
+    return parse_geojson_text(text, path.name)
+
+
+def read_sources(path: Path) -> pd.DataFrame:
+    # Text stays text: no "NA"/"None" to missing, no "007" to 7.
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
+
+
+def add_date_spans(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """span_start / span_end: the first and last day each feature covers (NaT when undated)."""
+    starts, ends = [], []
+    for start, end, precision in zip(gdf["date_start"], gdf["date_end"], gdf["date_precision"], strict=True):
+        if is_blank(start):
+            starts.append(pd.NaT)
+            ends.append(pd.NaT)
+            continue
+        first, last = parse_partial_date(str(start), str(precision))
+        if not is_blank(end):
+            _, last = parse_partial_date(str(end), str(precision))
+        starts.append(pd.Timestamp(first))
+        ends.append(pd.Timestamp(last))
+    gdf = gdf.copy()
+    for column in ("count_low", "count_high"):
+        if column in gdf.columns:
+            gdf[column] = gdf[column].astype("Int64")
+    gdf["span_start"] = pd.Series(starts, index=gdf.index, dtype="datetime64[ns]")
+    gdf["span_end"] = pd.Series(ends, index=gdf.index, dtype="datetime64[ns]")
+    return gdf
+
+
+@dataclass(frozen=True)
+class Dataset:
+    layers: dict[str, gpd.GeoDataFrame]
+    sources: pd.DataFrame
+    rejected: pd.DataFrame
+    version: str
+    manifest: Manifest
+
+    def total_features(self) -> int:
+        return sum(len(layer) for layer in self.layers.values())
+
+    def raw_counts(self) -> dict[str, dict[str, int]]:
+        counts = {}
+        for name, layer in self.layers.items():
+            rejected_rows = self.rejected[self.rejected["layer"] == name]["row"].nunique()
+            counts[name] = {"valid": len(layer), "rejected": int(rejected_rows)}
+        return counts
+
+
+def _validate_layer(raw: gpd.GeoDataFrame, layer: str, source_ids: set[str]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    for column in ("date_start", "date_end", "date_precision"):
+        if column not in raw.columns:
+            raw[column] = ""
+    parse_rejections = [
+        {"layer": layer, "row": position, "id": fid, "field": "geometry", "reason": error}
+        for position, (fid, error) in enumerate(zip(raw.get("id", [None] * len(raw)), raw[GEOMETRY_ERROR], strict=True))
+        if error
+    ]
+    result = validate(raw.drop(columns=[GEOMETRY_ERROR]), layer, source_ids)
+    bad_rows = {r["row"] for r in parse_rejections}
+    positions = pd.Series(range(len(raw)), index=raw.index)
+    valid = result.valid[~positions.loc[result.valid.index].isin(bad_rows)]
+    rejected = pd.concat([result.rejected, pd.DataFrame(parse_rejections, columns=REJECTED_COLUMNS)], ignore_index=True)
+    return add_date_spans(valid), rejected
+
+
+def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
+    """Every layer, validated, after checking each file against the manifest."""
+    manifest = read_manifest(data_dir)
+    verify_file(data_dir, SOURCES_FILE, manifest)
+    sources = read_sources(data_dir / SOURCES_FILE)
+    source_ids = set(sources["id"])
+    layers: dict[str, gpd.GeoDataFrame] = {}
+    rejected_parts = []
+    for name in LAYERS:
+        relative = f"{name}.geojson"
+        verify_file(data_dir, relative, manifest)
+        valid, rejected = _validate_layer(read_geojson(data_dir / relative), name, source_ids)
+        layers[name] = valid
+        rejected_parts.append(rejected)
+    point_ids = set().union(*(set(layers[n]["id"]) for n in ("detention_centres", "crossings", "receiving_facilities")))
+    endpoint_rejections = route_endpoint_problems(layers["routes"], point_ids, set(layers["crossings"]["id"]))
+    if len(endpoint_rejections):
+        bad_ids = set(endpoint_rejections["id"])
+        layers["routes"] = layers["routes"][~layers["routes"]["id"].isin(bad_ids)]
+        rejected_parts.append(endpoint_rejections)
+    rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(columns=REJECTED_COLUMNS)
+    return Dataset(layers, sources, rejected, manifest.version, manifest)

@@ -67,9 +67,7 @@ def apply_filters(layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> d
     is not shown.
     """
     by_attribute = {name: gdf[_attribute_mask(gdf, spec)] for name, gdf in layers.items()}
-    shown = {
-        name: gdf[date_mask(gdf, spec.date_from, spec.date_to)] for name, gdf in by_attribute.items()
-    }
+    shown = {name: gdf[date_mask(gdf, spec.date_from, spec.date_to)] for name, gdf in by_attribute.items()}
     selected = set(spec.crossings)
     if selected:
         shown["crossings"] = shown["crossings"][shown["crossings"]["id"].isin(selected)]
@@ -80,15 +78,15 @@ def apply_filters(layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> d
         events = shown["events"]
         shown["events"] = events[_touches_crossings(events["crossing_ids"], selected)] if len(events) else events
 
-    available = {
-        fid for name in POINT_LAYERS for fid in by_attribute[name]["id"]
-    }
+    available = {fid for name in POINT_LAYERS for fid in by_attribute[name]["id"]}
     routes = shown["routes"]
     routes = routes[routes["from_id"].isin(available) & routes["to_id"].isin(available)]
     shown["routes"] = routes
     needed = set(routes["from_id"]) | set(routes["to_id"])
     for name in POINT_LAYERS:
-        extra = by_attribute[name][by_attribute[name]["id"].isin(needed) & ~by_attribute[name]["id"].isin(shown[name]["id"])]
+        extra = by_attribute[name][
+            by_attribute[name]["id"].isin(needed) & ~by_attribute[name]["id"].isin(shown[name]["id"])
+        ]
         if len(extra):
             shown[name] = pd.concat([shown[name], extra]).sort_index()
     return shown

@@ -40,7 +40,9 @@ def parse_geojson_text(text: str, label: str) -> gpd.GeoDataFrame:
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as error:
-        raise DataFileError(f"{label}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}") from error
+        raise DataFileError(
+            f"{label}: invalid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
+        ) from error
     except ValueError as error:
         raise DataFileError(f"{label}: {error}") from error
     if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
@@ -134,13 +136,33 @@ class Dataset:
         return counts
 
 
+# Columns the filters and the map read; a file may omit them (an empty layer has none at all).
+EXPECTED_COLUMNS = (
+    "id",
+    "name_en",
+    "kind",
+    "confidence",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "source_ids",
+    "count_low",
+    "count_high",
+    "from_id",
+    "to_id",
+    "crossing_id",
+    "crossing_ids",
+    "used_2023_10_09",
+)
+
+
 def _validate_layer(raw: gpd.GeoDataFrame, layer: str, source_ids: set[str]) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
-    for column in ("date_start", "date_end", "date_precision"):
+    for column in EXPECTED_COLUMNS:
         if column not in raw.columns:
-            raw[column] = ""
+            raw[column] = pd.Series([None] * len(raw), index=raw.index, dtype=object)
     parse_rejections = [
         {"layer": layer, "row": position, "id": fid, "field": "geometry", "reason": error}
-        for position, (fid, error) in enumerate(zip(raw.get("id", [None] * len(raw)), raw[GEOMETRY_ERROR], strict=True))
+        for position, (fid, error) in enumerate(zip(raw["id"], raw[GEOMETRY_ERROR], strict=True))
         if error
     ]
     result = validate(raw.drop(columns=[GEOMETRY_ERROR]), layer, source_ids)
@@ -171,5 +193,7 @@ def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
         bad_ids = set(endpoint_rejections["id"])
         layers["routes"] = layers["routes"][~layers["routes"]["id"].isin(bad_ids)]
         rejected_parts.append(endpoint_rejections)
-    rejected = pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(columns=REJECTED_COLUMNS)
+    rejected = (
+        pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(columns=REJECTED_COLUMNS)
+    )
     return Dataset(layers, sources, rejected, manifest.version, manifest)

@@ -147,6 +147,8 @@ def parse_partial_date(text: str, precision: str) -> tuple[date, date]:
         raise DateError(f"'{text}' does not match date precision '{precision}'")
     parts = [int(p) for p in text.split("-")]
     year = parts[0]
+    if year < 1:
+        raise DateError(f"'{text}': year {year} does not exist")
     if len(parts) == 1:
         return date(year, 1, 1), date(year, 12, 31)
     month = parts[1]
@@ -286,11 +288,14 @@ def _date_problems(row: Mapping[str, object]) -> list[tuple[str, str]]:
         return [("date_precision", f"unknown date precision {precision!r}")]
     try:
         first, _ = parse_partial_date(str(start), str(precision))
-        if is_blank(end):
-            return []
+    except DateError as error:
+        return [("date_start", str(error))]
+    if is_blank(end):
+        return []
+    try:
         _, last = parse_partial_date(str(end), str(precision))
     except DateError as error:
-        return [("date_start" if str(start) in str(error) else "date_end", str(error))]
+        return [("date_end", str(error))]
     if last < first:
         return [("date_end", f"date_end {end} is before date_start {start}")]
     return []
@@ -313,9 +318,7 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, source_ids: Iterable[str]) -> Va
     if gdf.crs is None or gdf.crs.to_epsg() != 4326:
         reason = f"layer CRS is {gdf.crs.to_string() if gdf.crs else 'missing'}, expected {CRS}"
         for position, (_, row) in enumerate(gdf.iterrows()):
-            rejections.append(
-                {"layer": layer, "row": position, "id": row.get("id"), "field": "crs", "reason": reason}
-            )
+            rejections.append({"layer": layer, "row": position, "id": row.get("id"), "field": "crs", "reason": reason})
         return ValidationResult(gdf.iloc[0:0].copy(), pd.DataFrame(rejections, columns=REJECTED_COLUMNS))
     keep: list[bool] = []
     seen: set[str] = set()
@@ -327,17 +330,13 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, source_ids: Iterable[str]) -> Va
         if isinstance(fid, str):
             seen.add(fid)
         for field_name, reason in problems:
-            rejections.append(
-                {"layer": layer, "row": position, "id": fid, "field": field_name, "reason": reason}
-            )
+            rejections.append({"layer": layer, "row": position, "id": fid, "field": field_name, "reason": reason})
         keep.append(not problems)
     valid = gdf[pd.Series(keep, index=gdf.index, dtype=bool)].copy()
     return ValidationResult(valid, pd.DataFrame(rejections, columns=REJECTED_COLUMNS))
 
 
-def route_endpoint_problems(
-    routes: gpd.GeoDataFrame, point_ids: set[str], crossing_ids: set[str]
-) -> pd.DataFrame:
+def route_endpoint_problems(routes: gpd.GeoDataFrame, point_ids: set[str], crossing_ids: set[str]) -> pd.DataFrame:
     """Legs whose endpoints or crossing do not exist in the point layers."""
     rows = []
     for position, record in enumerate(routes.to_dict("records")):

@@ -1,0 +1,31 @@
+"""Crossings: entrypoint. Page config, shared filters, navigation and the provenance footer."""
+
+from datetime import date
+
+import streamlit as st
+
+from geo.filters import data_span
+from geo.ui.data import get_dataset
+from geo.ui.widgets import render_filters, render_footer
+
+st.set_page_config(
+    page_title="Crossings — forced repatriation of North Koreans from China", page_icon="🗺️", layout="wide"
+)
+
+# Constant CSS only (no data): tighter top margin so the map fits a 720-pixel-high screen.
+st.html("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}</style>")
+
+dataset = get_dataset()
+span = data_span(dataset.layers)
+today = date.today()
+
+pages = st.navigation(
+    [
+        st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
+        st.Page("pages/sources.py", title="Data & sources", icon=":material/menu_book:", url_path="sources"),
+        st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
+    ]
+)
+render_filters(dataset, span, today)
+pages.run()
+render_footer(dataset)

@@ -1,0 +1,153 @@
+"""What the details panel says about one feature: names, reports, numbers, dates, sources."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from geo.io import Dataset
+from geo.mapview import KIND_LABELS
+from geo.schema import LAYERS, as_id_list, is_blank
+from geo.text import (
+    confidence_label,
+    format_count,
+    format_dates,
+    location_label,
+    precision_phrase,
+    safe_url,
+)
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    id: str
+    outlet: str
+    title: str
+    url: str | None
+    date: str
+    is_mirror: bool
+
+
+@dataclass(frozen=True)
+class FeatureDetails:
+    id: str
+    layer: str
+    layer_title: str
+    kind: str
+    name_en: str
+    name_ko: str
+    name_zh: str
+    reported: str
+    dates: str
+    date_precision: str
+    count: str | None
+    count_note: str
+    confidence: str
+    location: str | None
+    facts: tuple[tuple[str, str], ...]
+    notes: str
+    sources: tuple[SourceEntry, ...]
+    count_sources: tuple[SourceEntry, ...]
+    coord_sources: tuple[SourceEntry, ...]
+
+
+def _text(value: object) -> str:
+    return "" if is_blank(value) else str(value)
+
+
+def source_entries(sources: pd.DataFrame, ids: object) -> tuple[SourceEntry, ...]:
+    by_id = sources.set_index("id", drop=False)
+    entries = []
+    for sid in as_id_list(ids):
+        if sid not in by_id.index:
+            continue
+        row = by_id.loc[sid]
+        date = row["published"] or row["date_note"] or "date unknown"
+        entries.append(
+            SourceEntry(sid, row["outlet"], row["title"], safe_url(row["url"]), date, row["is_mirror"] == "true")
+        )
+    return tuple(entries)
+
+
+def find_feature(dataset: Dataset, fid: str) -> tuple[str, Mapping[str, object]] | None:
+    for layer, gdf in dataset.layers.items():
+        match = gdf[gdf["id"] == fid]
+        if len(match):
+            return layer, match.iloc[0].to_dict()
+    return None
+
+
+def _names(dataset: Dataset, fid: object) -> str:
+    found = find_feature(dataset, _text(fid))
+    return _text(found[1].get("name_en")) if found else _text(fid)
+
+
+def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
+    found = find_feature(dataset, fid)
+    if found is None:
+        return None
+    layer, row = found
+    facts: list[tuple[str, str]] = []
+    if layer == "crossings":
+        facts.append(
+            (
+                "Chinese side",
+                " · ".join(
+                    filter(None, map(_text, (row.get("side_cn_en"), row.get("side_cn_ko"), row.get("side_cn_zh"))))
+                ),
+            )
+        )
+        facts.append(
+            (
+                "North Korean side",
+                " · ".join(
+                    filter(None, map(_text, (row.get("side_kp_en"), row.get("side_kp_ko"), row.get("side_kp_zh"))))
+                ),
+            )
+        )
+        facts.append(("Crossing point", _text(row.get("point_name"))))
+        facts.append(
+            ("Used on 9 Oct 2023", "yes" if row.get("used_2023_10_09") is True else "no source links it to 9 Oct 2023")
+        )
+    if layer == "routes":
+        facts.append(("From", _names(dataset, row.get("from_id"))))
+        facts.append(("To", _names(dataset, row.get("to_id"))))
+        evidence = _text(row.get("evidence"))
+        facts.append(
+            ("Evidence", "reported by a source" if evidence == "reported" else "inferred: not stated by any source")
+        )
+        facts.append(("Drawing", "schematic straight line, not the road taken"))
+    if layer in ("detention_centres", "receiving_facilities"):
+        place = " · ".join(filter(None, map(_text, (row.get("place_en"), row.get("place_ko"), row.get("place_zh")))))
+        facts.append(("Place", ", ".join(filter(None, (place, _text(row.get("province")))))))
+    if layer == "events" and _text(row.get("place_en")):
+        facts.append(("Place", _text(row.get("place_en"))))
+    has_count = layer != "routes"
+    location = None
+    if row.get("geometry") is not None and layer != "routes":
+        geom = row["geometry"]
+        precision = location_label(row.get("location_precision"), row.get("uncertainty_m"))
+        location = f"{geom.y:.4f}° N, {geom.x:.4f}° E — {precision}"
+    return FeatureDetails(
+        id=fid,
+        layer=layer,
+        layer_title=LAYERS[layer].title,
+        kind=KIND_LABELS.get(_text(row.get("kind")), _text(row.get("kind"))),
+        name_en=_text(row.get("name_en")),
+        name_ko=_text(row.get("name_ko")),
+        name_zh=_text(row.get("name_zh")),
+        reported=_text(row.get("reported")),
+        dates=format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
+        date_precision=precision_phrase(row.get("date_precision")) if _text(row.get("date_start")) else "",
+        count=format_count(row.get("count_low"), row.get("count_high")) if has_count else None,
+        count_note=_text(row.get("count_note")),
+        confidence=confidence_label(row.get("confidence")),
+        location=location,
+        facts=tuple((k, v) for k, v in facts if v),
+        notes=_text(row.get("notes")),
+        sources=source_entries(dataset.sources, row.get("source_ids")),
+        count_sources=source_entries(dataset.sources, row.get("count_source_ids")),
+        coord_sources=source_entries(dataset.sources, row.get("coord_source_ids")),
+    )

@@ -1,0 +1,67 @@
+"""The details panel beside the map: everything known about the selected feature, with sources."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.details import FeatureDetails, SourceEntry, feature_details
+from geo.io import Dataset
+from geo.text import escape_markdown as md
+from geo.text import format_source_date
+from geo.ui import state
+
+
+def source_line(entry: SourceEntry) -> str:
+    outlet = md(entry.outlet)
+    label = f"[{outlet}]({entry.url})" if entry.url else outlet
+    title = f" — “{md(entry.title)}”" if entry.title else ""
+    mirror = " · *mirror or repost*" if entry.is_mirror else ""
+    return f"- **{md(entry.id)}** {label}{title}, {md(format_source_date(entry.date))}{mirror}"
+
+
+def _sources_block(title: str, entries: tuple[SourceEntry, ...]) -> None:
+    if entries:
+        st.markdown(f"**{title}**\n\n" + "\n".join(source_line(e) for e in entries))
+
+
+def render_details(details: FeatureDetails) -> None:
+    st.markdown(f"#### {md(details.name_en)}")
+    local = " · ".join(md(n) for n in (details.name_ko, details.name_zh) if n)
+    if local:
+        st.markdown(local)
+    st.caption(md(details.kind))
+    if details.reported:
+        st.markdown(f"**What is reported.** {md(details.reported)}")
+    rows = [("Dates", f"{details.dates}" + (f" (precise {details.date_precision})" if details.date_precision else ""))]
+    if details.count is not None:
+        rows.append(("People", details.count))
+    rows.append(("Confidence", details.confidence))
+    if details.location:
+        rows.append(("Location", details.location))
+    rows.extend(details.facts)
+    st.markdown("\n".join(f"- **{md(k)}:** {md(v)}" for k, v in rows))
+    if details.count_note:
+        st.caption(md(details.count_note))
+    if details.notes:
+        st.markdown(f"**Notes.** {md(details.notes)}")
+    _sources_block("Sources", details.sources)
+    _sources_block("Sources of the number", details.count_sources)
+    _sources_block("Sources of the coordinates", details.coord_sources)
+
+
+def render_details_panel(dataset: Dataset) -> None:
+    fid = state.selected_feature()
+    if not fid:
+        st.markdown("#### Details")
+        st.info(
+            "Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is "
+            "reported there, the numbers and every source."
+        )
+        return
+    details = feature_details(dataset, fid)
+    if details is None:
+        st.warning(f"No feature with id “{md(fid)}” in this dataset.")
+        st.button("Clear selection", on_click=state.select_feature, args=(None,))
+        return
+    render_details(details)
+    st.button("Clear selection", on_click=state.select_feature, args=(None,), key="clear-selection")

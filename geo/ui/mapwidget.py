@@ -1,0 +1,42 @@
+"""st_folium glue: a constant base map, data through feature_group_to_add, view through center/zoom."""
+
+from __future__ import annotations
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.filters import FilterSpec
+from geo.io import Dataset
+from geo.mapview import build_base_map, build_feature_groups, clicked_feature_id, view_for
+from geo.ui import state
+from geo.ui.data import filtered_layers, get_basemap_json, map_groups
+
+MAP_KEY = "crossings-map"
+MAP_HEIGHT = 640
+
+
+def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> None:
+    from dataclasses import astuple
+
+    payloads, counts = map_groups(dataset.version, astuple(spec))
+    center, zoom = view_for(filtered_layers(dataset, spec))
+    # Built fresh every rerun (st_folium mutates the map it is given) from constants only.
+    base = build_base_map(get_basemap_json(dataset.version))
+    result = st_folium(
+        base,
+        key=MAP_KEY,
+        height=height,
+        use_container_width=True,
+        feature_group_to_add=build_feature_groups(payloads, counts),
+        layer_control=folium.LayerControl(collapsed=True, position="topright"),
+        center=center,
+        zoom=zoom,
+        returned_objects=["last_object_clicked_tooltip"],
+    )
+    clicked = clicked_feature_id((result or {}).get("last_object_clicked_tooltip"))
+    if clicked and clicked != st.session_state.get("_last_clicked"):
+        st.session_state["_last_clicked"] = clicked
+        if clicked != state.selected_feature():
+            state.select_feature(clicked)
+            st.rerun()

@@ -1,0 +1,95 @@
+"""The shared filter widgets (in the entrypoint, so every page shares them) and the footer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from geo.filters import date_presets
+from geo.io import Dataset
+from geo.mapview import KIND_LABELS
+from geo.schema import EVENT_KINDS
+from geo.ui import state
+from geo.ui.data import crossing_names
+
+CONFIDENCE_CHOICES = {
+    "unknown": "Everything, inferred included",
+    "single-source": "Reported by at least one source",
+    "confirmed": "Confirmed by two or more sources",
+}
+
+
+def _apply_preset(dates: tuple[date, date]) -> None:
+    st.session_state[state.DATES] = dates
+
+
+def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> None:
+    with st.sidebar:
+        st.markdown("### Filters")
+        presets = date_presets(today, span)
+        st.caption("Quick ranges")
+        columns = st.columns(2)
+        for index, (label, dates) in enumerate(presets.items()):
+            columns[index % 2].button(
+                label, key=f"preset-{index}", on_click=_apply_preset, args=(dates,), use_container_width=True
+            )
+        st.date_input(
+            "Date range",
+            value=(span[0], max(span[1], today)),
+            min_value=date(1980, 1, 1),
+            max_value=max(span[1], today),
+            key=state.DATES,
+            bind="query-params",
+            format="YYYY-MM-DD",
+            help="A feature is shown when its dates overlap the range. Undated places (such as crossings "
+            "not linked to 9 Oct 2023) are always shown.",
+        )
+        names = crossing_names(dataset)
+        crossings = dataset.layers["crossings"]
+        used_first = sorted(
+            names, key=lambda fid: (crossings.set_index("id").loc[fid, "used_2023_10_09"] is not True, names[fid])
+        )
+        st.multiselect(
+            "Crossings",
+            options=used_first,
+            format_func=lambda fid: names.get(fid, fid),
+            key=state.CROSSINGS,
+            bind="query-params",
+            placeholder="All crossings",
+            help="Keeps the chosen crossings with their routes, origins, receiving facilities and events, "
+            "and moves the map to them.",
+        )
+        with st.expander("More filters"):
+            st.selectbox(
+                "Confidence",
+                options=list(CONFIDENCE_CHOICES),
+                format_func=lambda c: CONFIDENCE_CHOICES[c],
+                key=state.CONFIDENCE,
+                bind="query-params",
+            )
+            st.multiselect(
+                "Kinds",
+                options=["detention_centre", "crossing", "receiving_facility", "route_leg", *EVENT_KINDS],
+                format_func=lambda k: KIND_LABELS.get(k, k),
+                key=state.KINDS,
+                bind="query-params",
+                placeholder="All kinds",
+            )
+
+
+def render_footer(dataset: Dataset) -> None:
+    licences = sorted({entry["licence"] for entry in dataset.manifest.files.values()})
+    st.divider()
+    st.caption(
+        "**Data:** curated from public reporting; every feature cites its sources "
+        "(see *Data & sources*). "
+        f"**Dataset version** `{dataset.version}` (manifest hash). "
+        "**Basemap:** Natural Earth (public domain), GSHHG/WDBII (LGPL-3.0), GeoNames (CC BY 4.0). "
+        f"**Licences:** {'; '.join(licences)}."
+    )
+    if len(dataset.rejected):
+        st.caption(
+            f"{dataset.rejected['id'].nunique()} rows of the bundled data were rejected by validation: "
+            "see *Data & sources*."
+        )

@@ -1,0 +1,53 @@
+"""What Crossings is, how the data was made, how to cite it, and its licences."""
+
+import streamlit as st
+
+from geo.ui.data import get_dataset
+
+dataset = get_dataset()
+
+st.markdown("## About Crossings")
+st.markdown(
+    """
+Crossings maps the forced repatriation of North Koreans from China, centred on the evening of
+**9 October 2023**, when Chinese security forces drove 500–600 detained North Koreans, most of them women,
+from detention centres to five border crossings and handed them to North Korea. In December 2023 the
+Transitional Justice Working Group (Seoul) reported that they had "vanished"; more were said to be held.
+
+It is built for **journalists** (what happened where, and who says so), **researchers** (filter by date and
+crossing, take the data with its citations) and **presenters** (a calm map that works without internet).
+
+### How to read the map
+- **Confidence.** *Confirmed* means two or more independent sources agree; *single source* means one;
+  *inferred* is a deduction of ours that no source states; *unknown* means no source found says.
+- **Location precision.** Most detention centres are known only to the city. They are drawn as an area
+  (a dashed circle), never as a pin on a building. Bridges are drawn at the bridge where a source gives its
+  coordinates; otherwise at the town, and the details say so.
+- **Routes.** Only one origin of 9 October is reported at all (Kim Cheol-ok, Baishan → Nanping, "thought to
+  be"). Every other origin is inferred and drawn dashed. All legs are schematic straight lines: there is no
+  road data.
+- **Numbers.** A number nobody reported is *unknown*, not 0. Conflicting estimates are a range with both
+  sources, never an average.
+
+### Known gaps
+- Per-crossing counts exist for Tumen only (about 300, one source); Dandong has two conflicting estimates;
+  the other three are unknown.
+- The Nanping and Shatuozi (Hunchun) bridges are not geocoded; they are drawn at the town or city.
+- No facility-level coordinates were found for any detention centre.
+- The title and address of the TJWG report (7 Dec 2023) are unknown; it is cited through the outlets that
+  reported it.
+- Left out on purpose: the Kaishantun–Onsong and Linjiang–Chunggang crossings (no citable source), NKDB's
+  "six major detention centres" (not named), and Yanji/Hunchun arrest sites (no facility named).
+
+### How to cite
+> Crossings: a map of the forced repatriation of North Koreans from China (dataset version
+> `{version}`). Cite the original sources listed for each feature as well.
+
+### Licences
+- Curated dataset (`data/*.geojson`, `data/sources.csv`): CC BY 4.0. The cited articles keep their copyright.
+- Basemap: made with Natural Earth (public domain). Detailed borders and rivers: GSHHG 2.3.7 / WDBII
+  (P. Wessel and W. H. F. Smith), LGPL-3.0-or-later. Place names: GeoNames (geonames.org), CC BY 4.0,
+  clipped and reduced to selected fields.
+- Front-end: Leaflet (BSD-2-Clause), served by this app; see `static/vendor/README.md`.
+""".replace("{version}", dataset.version)
+)

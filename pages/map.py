@@ -1,0 +1,27 @@
+"""The map: the three layers with context, the filter sentence, and the details panel."""
+
+from datetime import date
+
+import streamlit as st
+
+from geo.filters import data_span
+from geo.ui.data import filter_sentence, get_dataset
+from geo.ui.details_panel import render_details_panel
+from geo.ui.mapwidget import render_map
+from geo.ui.state import read_spec
+
+dataset = get_dataset()
+spec = read_spec((data_span(dataset.layers)[0], date.today()))
+
+st.markdown("### Forced repatriation of North Koreans from China")
+st.caption(
+    "On the evening of 9 October 2023 Chinese security forces took 500–600 detained North Koreans, most of "
+    "them women, to five border crossings and handed them to North Korea. Where they were held, where they "
+    "crossed, and who says so."
+)
+st.markdown(f"**{filter_sentence(dataset, spec)}**")
+map_column, details_column = st.columns([0.72, 0.28], gap="medium")
+with map_column:
+    render_map(dataset, spec)
+with details_column:
+    render_details_panel(dataset)

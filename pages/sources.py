@@ -1,0 +1,81 @@
+"""Sources, the validation report, the dataset version and the data licences."""
+
+import pandas as pd
+import streamlit as st
+
+from geo.schema import as_id_list
+from geo.text import format_source_date, safe_url
+from geo.ui.data import get_dataset
+
+dataset = get_dataset()
+
+st.markdown("## Data & sources")
+st.markdown(
+    "Every feature on the map cites at least one of these sources. Many links are mirrors or reposts of the "
+    "original outlet; they are marked. Numbers are never averaged: conflicting estimates are shown as a range "
+    "with both sources, and a number nobody reported is *unknown*, never 0."
+)
+
+cited_by: dict[str, list[str]] = {}
+for gdf in dataset.layers.values():
+    for fid, ids, count_ids, coord_ids in zip(
+        gdf["id"],
+        gdf["source_ids"],
+        gdf.get("count_source_ids", [None] * len(gdf)),
+        gdf.get("coord_source_ids", [None] * len(gdf)),
+        strict=True,
+    ):
+        for sid in {*as_id_list(ids), *as_id_list(count_ids), *as_id_list(coord_ids)}:
+            cited_by.setdefault(sid, []).append(fid)
+
+sources = dataset.sources
+table = pd.DataFrame(
+    {
+        "Id": sources["id"],
+        "Outlet": sources["outlet"],
+        "Title": sources["title"].where(sources["title"] != "", "unknown"),
+        "Published": [
+            format_source_date(p or n or "unknown")
+            for p, n in zip(sources["published"], sources["date_note"], strict=True)
+        ],
+        "Mirror or repost": sources["is_mirror"] == "true",
+        "Link": [safe_url(u) for u in sources["url"]],
+        "Cited by": [", ".join(sorted(cited_by.get(sid, []))) or "—" for sid in sources["id"]],
+    }
+)
+query = st.text_input("Search sources", placeholder="outlet, id or feature, e.g. Daily NK, S16, x-tumen-namyang")
+if query:
+    needle = query.strip().lower()
+    table = table[table.apply(lambda row: needle in " ".join(map(str, row.values)).lower(), axis=1)]
+st.caption(f"{len(table)} of {len(sources)} sources")
+st.dataframe(
+    table,
+    hide_index=True,
+    use_container_width=True,
+    column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")},
+)
+
+st.markdown("### Validation report")
+counts = dataset.raw_counts()
+st.dataframe(
+    pd.DataFrame([{"Layer": k, "Valid rows": v["valid"], "Rejected rows": v["rejected"]} for k, v in counts.items()]),
+    hide_index=True,
+)
+if len(dataset.rejected):
+    st.warning(f"{len(dataset.rejected)} problems in the bundled data; the rows below are not shown on the map.")
+    st.dataframe(dataset.rejected, hide_index=True, use_container_width=True)
+else:
+    st.success("Every row of the bundled data passed validation; none was rejected.")
+
+st.markdown("### Dataset version and licences")
+st.markdown(f"Dataset version **`{dataset.version}`**: the first 12 hex digits of the SHA-256 of `data/manifest.json`.")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {"File": f"data/{name}", "SHA-256": entry["sha256"], "Source": entry["source"], "Licence": entry["licence"]}
+            for name, entry in sorted(dataset.manifest.files.items())
+        ]
+    ),
+    hide_index=True,
+    use_container_width=True,
+)

@@ -1,0 +1,279 @@
+/* Crossings map renderer: draws the offline basemap, the data layers and the legend.
+ * Data arrives as GeoJSON with display strings already formatted by geo/mapview.py.
+ * Every string from data goes through esc() before it reaches HTML. */
+(function () {
+  "use strict";
+
+  var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;", "$": "&#36;", "\\": "&#92;" };
+  function esc(value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"'`$\\]/g, function (c) {
+      return ESCAPES[c];
+    });
+  }
+
+  // Okabe–Ito colour-blind-safe palette; every layer also has its own shape.
+  var STYLE = {
+    detention_centres: { color: "#D55E00", shape: "square", label: "Detention centre (China)" },
+    crossings: { color: "#0072B2", shape: "diamond", label: "Crossing used on 9 Oct 2023" },
+    other_crossings: { color: "#6b6b6b", shape: "diamond", label: "Other crossing (not linked to 9 Oct)" },
+    receiving_facilities: { color: "#9E2A7B", shape: "triangle", label: "Receiving facility (North Korea)" },
+    events: { color: "#B07A00", shape: "circle", label: "Dated event with a place" },
+    routes: { color: "#1d1d1d", label: "9 Oct 2023 leg" }
+  };
+
+  function shapeSvg(shape, color, confidence, size) {
+    var s = size || 18;
+    var fill = confidence === "confirmed" ? color : confidence === "single-source" ? color : "#ffffff";
+    var fillOpacity = confidence === "confirmed" ? 0.95 : confidence === "single-source" ? 0.45 : 1;
+    var dash = confidence === "inferred" || confidence === "unknown" ? ' stroke-dasharray="3 2"' : "";
+    var attrs = ' fill="' + fill + '" fill-opacity="' + fillOpacity + '" stroke="' + color + '" stroke-width="2.5"' + dash;
+    var body;
+    if (shape === "square") body = '<rect x="3" y="3" width="' + (s - 6) + '" height="' + (s - 6) + '"' + attrs + "/>";
+    else if (shape === "diamond") body = '<polygon points="' + s / 2 + ",1 " + (s - 1) + "," + s / 2 + " " + s / 2 + "," + (s - 1) + " 1," + s / 2 + '"' + attrs + "/>";
+    else if (shape === "triangle") body = '<polygon points="' + s / 2 + ",2 " + (s - 2) + "," + (s - 2) + " 2," + (s - 2) + '"' + attrs + "/>";
+    else body = '<circle cx="' + s / 2 + '" cy="' + s / 2 + '" r="' + (s / 2 - 2) + '"' + attrs + "/>";
+    return '<svg xmlns="http://www.w3.org/2000/svg" width="' + s + '" height="' + s + '" viewBox="0 0 ' + s + " " + s + '" aria-hidden="true">' + body + "</svg>";
+  }
+
+  function names(p) {
+    var parts = [];
+    if (p.name_ko) parts.push(esc(p.name_ko));
+    if (p.name_zh) parts.push(esc(p.name_zh));
+    return parts.length ? '<div class="cx-names">' + parts.join(" · ") + "</div>" : "";
+  }
+
+  // The hidden id lets the app know which feature was clicked (streamlit-folium returns the tooltip text).
+  function fid(p) {
+    return '<span class="cx-fid" hidden>\u27E6' + esc(p.id) + "\u27E7</span>";
+  }
+
+  function tooltipHtml(p) {
+    var rows = [
+      '<div class="cx-tt-title">' + esc(p.name_en) + "</div>",
+      names(p),
+      '<div class="cx-tt-row">' + esc(p.kind_label) + "</div>"
+    ];
+    if (p.date_label) rows.push('<div class="cx-tt-row">' + esc(p.date_label) + "</div>");
+    if (p.count_label) rows.push('<div class="cx-tt-row">People: ' + esc(p.count_label) + "</div>");
+    rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
+    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">Location: ' + esc(p.precision_label) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">Click for details and sources</div>');
+    return rows.join("") + fid(p);
+  }
+
+  function styleKey(layerName, p) {
+    if (layerName === "crossings" && !p.used) return "other_crossings";
+    return layerName;
+  }
+
+  function drawPoint(group, layerName, feature) {
+    var p = feature.properties;
+    var c = feature.geometry.coordinates;
+    var latlng = L.latLng(c[1], c[0]);
+    var st = STYLE[styleKey(layerName, p)];
+    if (p.radius_m && p.area_precision) {
+      L.circle(latlng, {
+        radius: p.radius_m, color: st.color, weight: 1.5, dashArray: "4 4", fillColor: st.color,
+        fillOpacity: 0.07, interactive: false
+      }).addTo(group);
+    }
+    var big = layerName === "crossings" && p.used;
+    var size = big ? 24 : layerName === "events" ? 14 : 18;
+    var icon = L.divIcon({
+      className: "cx-icon",
+      html: shapeSvg(st.shape, st.color, p.confidence, size),
+      iconSize: [size, size],
+      iconAnchor: [size / 2, size / 2]
+    });
+    var marker = L.marker(latlng, { icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true });
+    if (big) {
+      marker.bindTooltip(
+        '<span class="cx-label-name">' + esc(p.label) + '</span><span class="cx-label-count">' + esc(p.count_label) + "</span>" + fid(p),
+        { permanent: true, direction: p.label_side || "right", offset: [p.label_side === "left" ? -14 : 14, 0], className: "cx-label", interactive: true }
+      );
+    } else {
+      marker.bindTooltip(tooltipHtml(p), { direction: "top", offset: [0, -10], className: "cx-tooltip" });
+    }
+    marker.addTo(group);
+  }
+
+  function bearing(a, b) {
+    return (Math.atan2(b[0] - a[0], b[1] - a[1]) * 180) / Math.PI;
+  }
+
+  function drawLine(group, feature) {
+    var p = feature.properties;
+    var coords = feature.geometry.coordinates;
+    var latlngs = coords.map(function (c) { return [c[1], c[0]]; });
+    var inferred = p.evidence === "inferred";
+    // A wide transparent line under the visible one makes thin legs easy to hover and click.
+    var hit = L.polyline(latlngs, { color: "#000", opacity: 0, weight: 14 });
+    var line = L.polyline(latlngs, {
+      color: inferred ? "#555555" : STYLE.routes.color, weight: inferred ? 3 : 4,
+      dashArray: inferred ? "10 8" : null, opacity: 0.9, interactive: false
+    });
+    hit.bindTooltip(tooltipHtml(p), { sticky: true, className: "cx-tooltip" });
+    line.addTo(group);
+    hit.addTo(group);
+    var a = coords[0], b = coords[coords.length - 1];
+    var mid = [(a[1] + b[1]) / 2, (a[0] + b[0]) / 2];
+    var angle = bearing(a, b);
+    var html = '<div class="cx-arrow" style="transform: rotate(' + angle.toFixed(1) + 'deg)">&#9650;</div>' +
+      (inferred ? '<div class="cx-leg-tag">inferred</div>' : "");
+    L.marker(mid, { icon: L.divIcon({ className: "cx-mid", html: html, iconSize: [60, 30], iconAnchor: [30, 8] }), interactive: false, keyboard: false }).addTo(group);
+  }
+
+  // Permanent labels are laid out when drawn; if the stylesheet or fonts arrive later their
+  // measured width is stale (a left-hand label lands far away), so lay them out again.
+  function refreshLabels(group) {
+    var update = function () {
+      group.eachLayer(function (layer) {
+        var tooltip = layer.getTooltip && layer.getTooltip();
+        if (tooltip && tooltip.options.permanent && layer.isTooltipOpen()) tooltip.update();
+      });
+    };
+    setTimeout(update, 0);
+    setTimeout(update, 400);
+    if (document.fonts && document.fonts.ready) document.fonts.ready.then(update);
+    window.addEventListener("load", update);
+  }
+
+  function draw(group, layerName, collection) {
+    (collection.features || []).forEach(function (feature) {
+      if (!feature.geometry) return;
+      if (feature.geometry.type === "LineString") drawLine(group, feature);
+      else drawPoint(group, layerName, feature);
+    });
+    refreshLabels(group);
+    return group;
+  }
+
+  // ---------------------------------------------------------------- offline basemap
+  var BASE = {
+    sea: "#dfe9f2", land: "#f6f4ee", landCN: "#f7f3ea", landKP: "#efece3", province: "#b9b3a6",
+    border: "#7a2e2e", river: "#5b8fc7", lake: "#b9d3ec"
+  };
+
+  function basemap(data, attribution) {
+    var group = L.layerGroup([], { attribution: attribution });
+    var region = data.region || [119.5, 38.0, 131.5, 44.5];
+    var sea = L.rectangle([[region[1], region[0]], [region[3], region[2]]], { stroke: false, fillColor: BASE.sea, fillOpacity: 1, interactive: false });
+    group.addLayer(sea);
+    L.geoJSON(data.countries, {
+      interactive: false,
+      style: function (f) {
+        var code = f.properties.iso_a3;
+        return { stroke: true, color: "#a79f8f", weight: 0.8, fillColor: code === "PRK" ? BASE.landKP : BASE.landCN, fillOpacity: 1 };
+      }
+    }).addTo(group);
+    L.geoJSON(data.provinces, { interactive: false, style: { color: BASE.province, weight: 0.8, dashArray: "3 3", fill: false } }).addTo(group);
+    L.geoJSON(data.lakes, { interactive: false, style: { stroke: false, fillColor: BASE.lake, fillOpacity: 1 } }).addTo(group);
+    L.geoJSON(data.rivers_other, { interactive: false, style: { color: BASE.river, weight: 1, opacity: 0.55 } }).addTo(group);
+    L.geoJSON(data.rivers, {
+      interactive: false,
+      style: function (f) {
+        var major = f.properties.name_en === "Yalu" || f.properties.name_en === "Tumen";
+        return { color: BASE.river, weight: major ? 2.2 : 1, opacity: major ? 0.95 : 0.6 };
+      }
+    }).addTo(group);
+    L.geoJSON(data.border, {
+      interactive: false,
+      style: function (f) {
+        var main = f.properties.pair === "CHN-PRK";
+        return { color: BASE.border, weight: main ? 2.5 : 1.5, opacity: 0.85, dashArray: main ? "12 4 2 4" : "6 4" };
+      }
+    }).addTo(group);
+    // Outside the region the basemap covers, a flat veil says "not mapped" instead of a fake coastline.
+    L.polygon([
+      [[-85, -180], [85, -180], [85, 180], [-85, 180]],
+      [[region[1], region[0]], [region[3], region[0]], [region[3], region[2]], [region[1], region[2]]]
+    ], { stroke: false, fillColor: "#e9ebee", fillOpacity: 1, interactive: false }).addTo(group);
+    var labels = L.layerGroup().addTo(group);
+    var countryLabels = [
+      { name: "CHINA", sub: "中国", at: [43.2, 124.2] },
+      { name: "NORTH KOREA", sub: "조선", at: [40.35, 127.0] },
+      { name: "SOUTH KOREA", sub: "한국", at: [38.25, 128.3] },
+      { name: "RUSSIA", sub: "Россия", at: [43.6, 131.1] }
+    ];
+    countryLabels.forEach(function (c) {
+      L.marker(c.at, {
+        interactive: false, keyboard: false,
+        icon: L.divIcon({ className: "cx-country", html: esc(c.name) + "<small>" + esc(c.sub) + "</small>", iconSize: [160, 40], iconAnchor: [80, 20] })
+      }).addTo(labels);
+    });
+    var towns = (data.towns && data.towns.features) || [];
+    function drawTowns(map) {
+      var zoom = map.getZoom();
+      var maxRank = zoom >= 10 ? 3 : zoom >= 8 ? 2 : 1;
+      labels.eachLayer(function (l) { if (l.options.town) labels.removeLayer(l); });
+      towns.forEach(function (t) {
+        var p = t.properties;
+        if (p.rank > maxRank) return;
+        var local = p.country_code === "KP" || p.country_code === "KR" ? p.name_ko : p.name_zh;
+        var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(p.name_reported || p.name_en) +
+          (local ? ' <span class="cx-town-local">' + esc(local) + "</span>" : "") + "</span>";
+        L.marker([t.geometry.coordinates[1], t.geometry.coordinates[0]], {
+          interactive: false, keyboard: false, town: true,
+          icon: L.divIcon({ className: "cx-town", html: html, iconSize: [200, 16], iconAnchor: [4, 8] })
+        }).addTo(labels);
+      });
+    }
+    group.on("add", function () {
+      var map = group._map;
+      if (!map) return;
+      drawTowns(map);
+      map.on("zoomend", function () { if (map.hasLayer(group)) drawTowns(map); });
+    });
+    return group;
+  }
+
+  // ---------------------------------------------------------------- legend
+  function legend(map) {
+    var control = L.control({ position: "bottomright" });
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "cx-legend");
+      div.setAttribute("role", "region");
+      div.setAttribute("aria-label", "Map legend");
+      var item = function (symbol, text) { return '<div class="cx-legend-row">' + symbol + "<span>" + text + "</span></div>"; };
+      var line = function (color, dash, width) {
+        return '<svg width="34" height="12" aria-hidden="true"><line x1="1" y1="6" x2="33" y2="6" stroke="' + color + '" stroke-width="' + width + '"' + (dash ? ' stroke-dasharray="' + dash + '"' : "") + "/></svg>";
+      };
+      var circle = '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="8" fill="#D55E00" fill-opacity="0.08" stroke="#D55E00" stroke-dasharray="3 3"/></svg>';
+      var html = '<button type="button" class="cx-legend-toggle" aria-expanded="true">Legend</button><div class="cx-legend-body">';
+      html += '<div class="cx-legend-head">Places</div>';
+      ["crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"].forEach(function (k) {
+        html += item('<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", STYLE[k].label);
+      });
+      html += item(circle, "Known only to the town or city: drawn as an area");
+      html += '<div class="cx-legend-head">9 Oct 2023 legs (schematic)</div>';
+      html += item(line("#1d1d1d", null, 4), "Reported by a source");
+      html += item(line("#555555", "8 6", 3), "Inferred: no source states it");
+      html += '<div class="cx-legend-head">Confidence (fill)</div>';
+      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (2+ independent sources)");
+      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
+      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
+      html += item(line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
+      html += '<div class="cx-legend-note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
+      html += "</div>";
+      div.innerHTML = html;
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      var toggle = div.querySelector(".cx-legend-toggle");
+      toggle.addEventListener("click", function () {
+        var open = toggle.getAttribute("aria-expanded") === "true";
+        toggle.setAttribute("aria-expanded", open ? "false" : "true");
+        div.classList.toggle("cx-collapsed", open);
+      });
+      // On a narrow map the legend starts folded so it does not hide the data.
+      if (map.getSize().x < 760) {
+        toggle.setAttribute("aria-expanded", "false");
+        div.classList.add("cx-collapsed");
+      }
+      return div;
+    };
+    control.addTo(map);
+    return control;
+  }
+
+  window.CrossingsMap = { draw: draw, basemap: basemap, legend: legend, esc: esc };
+})();

@@ -251,6 +251,8 @@ def build_base_map(basemap_json: str) -> folium.Map:
         max_lon=MAP_MAX_BOUNDS[1][1],
         control_scale=True,
         prefer_canvas=False,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
     )
     fmap.default_js = list(MAP_JS)
     fmap.default_css = list(MAP_CSS)
@@ -283,7 +285,7 @@ def serialise_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[dict[str, 
     return payloads, counts
 
 
-def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 900, height_px: int = 640) -> tuple:
+def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 680, height_px: int = 640) -> tuple:
     """A centre (lat, lon) and zoom that frame every drawn feature, or the default view."""
     bounds = [gdf.geometry.dropna().total_bounds for gdf in layers.values() if gdf.geometry.notna().any()]
     if not bounds:
@@ -293,11 +295,11 @@ def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 900, height
     maxx = max(b[2] for b in bounds)
     maxy = max(b[3] for b in bounds)
     center = (float(miny + maxy) / 2, float(minx + maxx) / 2)
-    span_x = max(maxx - minx, 0.25) * 1.5
-    span_y = max(maxy - miny, 0.25) * 1.5 / math.cos(math.radians(center[0]))
+    span_x = max(maxx - minx, 0.25) * 1.25
+    span_y = max(maxy - miny, 0.25) * 1.25 / math.cos(math.radians(center[0]))
     zoom_x = math.log2(width_px * 360 / (256 * span_x))
     zoom_y = math.log2(height_px * 360 / (256 * span_y))
-    zoom = int(max(MIN_ZOOM, min(10, math.floor(min(zoom_x, zoom_y)))))
+    zoom = max(MIN_ZOOM, min(10.0, math.floor(min(zoom_x, zoom_y) * 4) / 4))
     return (round(center[0], 4), round(center[1], 4)), zoom
 
 

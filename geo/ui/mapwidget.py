@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import astuple
+
 import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.details import find_feature
 from geo.filters import FilterSpec
 from geo.io import Dataset
 from geo.mapview import build_base_map, build_feature_groups, clicked_feature_id, view_for
@@ -17,10 +20,11 @@ MAP_HEIGHT = 640
 
 
 def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> None:
-    from dataclasses import astuple
-
     payloads, counts = map_groups(dataset.version, astuple(spec))
     center, zoom = view_for(filtered_layers(dataset, spec))
+    focus = state.take_focus()
+    if focus:
+        center, zoom = focus_view(dataset, focus, (center, zoom))
     # Built fresh every rerun (st_folium mutates the map it is given) from constants only.
     base = build_base_map(get_basemap_json(dataset.version))
     result = st_folium(
@@ -40,3 +44,11 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
         if clicked != state.selected_feature():
             state.select_feature(clicked)
             st.rerun()
+
+
+def focus_view(dataset: Dataset, fid: str, fallback: tuple) -> tuple:
+    found = find_feature(dataset, fid)
+    if found is None or found[1].get("geometry") is None:
+        return fallback
+    centroid = found[1]["geometry"].centroid
+    return (round(centroid.y, 4), round(centroid.x, 4)), 9

@@ -14,6 +14,7 @@ CROSSINGS = "crossing"
 KINDS = "kind"
 CONFIDENCE = "confidence"
 SELECTED = "feature"
+FOCUS = "_focus_feature"  # a selection made outside the map (search, tables): move the map to it once
 
 
 def _date_pair(value: object, span: tuple[date, date]) -> tuple[date | None, date | None]:
@@ -49,9 +50,18 @@ def selected_feature() -> str | None:
     return value or None
 
 
-def select_feature(fid: str | None) -> None:
+def select_feature(fid: str | None, focus: bool = False) -> None:
+    """Select a feature for the details panel; with focus, the map also moves to it on its next draw."""
     st.session_state[SELECTED] = fid
+    st.session_state[FOCUS] = fid if focus else None
     if fid:
         st.query_params[SELECTED] = fid
     elif SELECTED in st.query_params:
         del st.query_params[SELECTED]
+
+
+def take_focus() -> str | None:
+    """The feature the map should move to now, once."""
+    fid = st.session_state.get(FOCUS)
+    st.session_state[FOCUS] = None
+    return fid

@@ -87,9 +87,20 @@
     });
     var marker = L.marker(latlng, { icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true });
     if (big) {
+      // A click on the label counts as a click on the crossing (streamlit-folium listens on the marker).
+      marker.on("tooltipopen", function (e) {
+        var el = e.tooltip.getElement();
+        if (el && !el._cxClick) {
+          el._cxClick = true;
+          L.DomEvent.on(el, "click", function (ev) {
+            L.DomEvent.stop(ev);
+            marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev });
+          });
+        }
+      });
       marker.bindTooltip(
         '<span class="cx-label-name">' + esc(p.label) + '</span><span class="cx-label-count">' + esc(p.count_label) + "</span>" + fid(p),
-        { permanent: true, direction: p.label_side || "right", offset: [p.label_side === "left" ? -14 : 14, 0], className: "cx-label", interactive: true }
+        { permanent: true, direction: p.label_side || "right", offset: [p.label_side === "left" ? -14 : 14, 0], className: "cx-label", interactive: false }
       );
     } else {
       marker.bindTooltip(tooltipHtml(p), { direction: "top", offset: [0, -10], className: "cx-tooltip" });
@@ -116,6 +127,8 @@
     line.addTo(group);
     hit.addTo(group);
     var a = coords[0], b = coords[coords.length - 1];
+    // A leg of a kilometre or two would put its arrow on top of its own end symbols.
+    if (Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) < 0.2) return;
     var mid = [(a[1] + b[1]) / 2, (a[0] + b[0]) / 2];
     var angle = bearing(a, b);
     var html = '<div class="cx-arrow" style="transform: rotate(' + angle.toFixed(1) + 'deg)">&#9650;</div>' +

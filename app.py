@@ -13,7 +13,7 @@ st.set_page_config(
 )
 
 # Constant CSS only (no data): tighter top margin so the map fits a 720-pixel-high screen.
-st.html("<style>.block-container{padding-top:2.2rem;padding-bottom:1rem}</style>")
+st.html("<style>.block-container{padding-top:3rem;padding-bottom:1rem}</style>")
 
 dataset = get_dataset()
 span = data_span(dataset.layers)

@@ -294,6 +294,8 @@ def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 680, height
     miny = min(b[1] for b in bounds)
     maxx = max(b[2] for b in bounds)
     maxy = max(b[3] for b in bounds)
+    # Crossing labels sit to the east of their symbols: leave them room on that side.
+    maxx = maxx + 0.12 * max(maxx - minx, 0.25)
     center = (float(miny + maxy) / 2, float(minx + maxx) / 2)
     span_x = max(maxx - minx, 0.25) * 1.25
     span_y = max(maxy - miny, 0.25) * 1.25 / math.cos(math.radians(center[0]))

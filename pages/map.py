@@ -15,13 +15,12 @@ spec = read_spec((data_span(dataset.layers)[0], date.today()))
 
 st.markdown("### Forced repatriation of North Koreans from China")
 st.caption(
-    "On the evening of 9 October 2023 Chinese security forces took 500–600 detained North Koreans, most of "
-    "them women, to five border crossings and handed them to North Korea. Where they were held, where they "
-    "crossed, and who says so."
+    "On 9 October 2023 China handed 500–600 detained North Koreans, most of them women, to North Korea at five "
+    "border crossings. Where they were held, where they crossed, and who says so."
 )
 st.markdown(f"**{filter_sentence(dataset, spec)}**")
 map_column, details_column = st.columns([0.72, 0.28], gap="medium")
 with map_column:
     render_map(dataset, spec)
-with details_column:
+with details_column, st.container(key="details-panel"):
     render_details_panel(dataset)

@@ -16,7 +16,7 @@ from geo.ui import state
 from geo.ui.data import filtered_layers, get_basemap_json, map_groups
 
 MAP_KEY = "crossings-map"
-MAP_HEIGHT = 640
+MAP_HEIGHT = 600
 
 
 def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> None:

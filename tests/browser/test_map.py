@@ -1,0 +1,116 @@
+"""The map as a person sees it: layers, legend, details on click, URL views, no network, no remount."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import MAP_FRAME, open_page, screenshot, wait_for_map
+
+pytestmark = pytest.mark.browser
+
+USED_CROSSINGS = ["Dandong–Sinuiju", "Tumen–Namyang", "Changbai–Hyesan", "Nanping–Musan", "Hunchun–Kyongwon"]
+
+
+def sentence(page: Page) -> str:
+    return page.get_by_text("Showing ", exact=False).first.inner_text()
+
+
+def test_default_view_shows_layers_legend_and_labels(page: Page, app_url: str, requests_log) -> None:
+    page.goto(app_url)
+    wait_for_map(page)
+    frame = page.frame_locator(MAP_FRAME)
+    for name in USED_CROSSINGS:
+        expect(frame.locator(".cx-label", has_text=name)).to_be_visible()
+    # Every place layer is drawn: squares (detention), diamonds (crossings), triangles (receiving).
+    assert frame.locator(".cx-icon").count() >= 20
+    expect(frame.locator(".cx-legend")).to_be_visible()
+    expect(frame.locator(".leaflet-control-layers")).to_be_attached()
+    expect(page.get_by_text("Showing 67 of 67 features")).to_be_visible()
+    screenshot(page, "map-default-1440x900")
+    assert requests_log.blocked == [], f"requests left localhost: {requests_log.blocked}"
+    assert any("/app/static/vendor/leaflet/leaflet.js" in url for url in requests_log.urls)
+
+
+def test_legend_explains_symbols_and_line_styles(page: Page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_map(page)
+    legend = page.frame_locator(MAP_FRAME).locator(".cx-legend")
+    if legend.locator(".cx-legend-toggle").get_attribute("aria-expanded") == "false":
+        legend.locator(".cx-legend-toggle").click()
+    text = legend.inner_text()
+    for phrase in (
+        "Crossing used on 9 Oct 2023",
+        "Detention centre",
+        "Receiving facility",
+        "Inferred",
+        "Single source",
+    ):
+        assert phrase in text
+
+
+def test_clicking_a_crossing_shows_its_details_and_sources(page: Page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_map(page)
+    page.frame_locator(MAP_FRAME).locator('.cx-icon[title="Tumen–Namyang (Onsong County)"]').click()
+    expect(page.get_by_role("heading", name="Tumen–Namyang (Onsong County)")).to_be_visible()
+    details = page.locator(".st-key-details-panel")
+    expect(details).to_contain_text("about 300")
+    expect(details).to_contain_text("The Economist")
+    assert "feature=x-tumen-namyang" in page.url
+    screenshot(page, "map-crossing-selected-1440x900")
+
+
+def test_clicking_a_label_selects_the_crossing(page: Page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_map(page)
+    page.frame_locator(MAP_FRAME).locator(".cx-label", has_text="Changbai–Hyesan").click()
+    expect(page.get_by_role("heading", name="Changbai–Hyesan")).to_be_visible()
+    expect(page.locator(".st-key-details-panel")).to_contain_text("People: unknown")
+
+
+def test_url_with_a_crossing_filter_reproduces_the_view(page: Page, app_url: str) -> None:
+    query = urlencode({"crossing": "Tumen–Namyang (Onsong County)", "dates": ["2023-10-09", "2023-10-09"]}, doseq=True)
+    page.goto(f"{app_url}/?{query}")
+    wait_for_map(page)
+    expect(page.get_by_text("9 Oct 2023, crossing Tumen–Namyang (Onsong County)")).to_be_visible()
+    frame = page.frame_locator(MAP_FRAME)
+    expect(frame.locator(".cx-label", has_text="Tumen–Namyang")).to_be_visible()
+    expect(frame.locator(".cx-label", has_text="Dandong–Sinuiju")).to_have_count(0)
+
+
+def test_filter_change_updates_the_map_in_place(page: Page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_map(page)
+    page.evaluate(
+        """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+                   f.contentWindow.__cxMarker = 'still-here'; }"""
+    )
+    page.get_by_role("button", name="9 Oct 2023").click()
+    expect(page.get_by_text("features: 9 Oct 2023")).to_be_visible()
+    marker = page.evaluate(
+        """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+                   return f.contentWindow.__cxMarker; }"""
+    )
+    assert marker == "still-here", "the map iframe was remounted by a filter change"
+    screenshot(page, "map-9-october-1440x900")
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+def test_screenshots_of_the_main_views(browser, app_url: str, requests_log, size) -> None:
+    width, height = size
+    page = open_page(browser, requests_log, width, height)
+    try:
+        page.goto(f"{app_url}/?feature=x-dandong-sinuiju")
+        wait_for_map(page)
+        expect(page.get_by_role("heading", name="Dandong–Sinuiju")).to_be_visible()
+        screenshot(page, f"map-dandong-selected-{width}x{height}")
+        query = urlencode({"dates": ["2023-10-09", "2023-10-09"]}, doseq=True)
+        page.goto(f"{app_url}/?{query}")
+        wait_for_map(page)
+        screenshot(page, f"map-9-october-{width}x{height}")
+    finally:
+        page.context.close()
+    assert requests_log.blocked == []

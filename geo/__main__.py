@@ -1,4 +1,6 @@
-"""Command line: `python -m geo validate [--json]`, `python -m geo manifest`, `python -m geo build-basemap`."""
+"""Command line: `python -m geo validate [--json]`, `python -m geo manifest`, `python -m geo build-basemap`,
+`python -m geo export --format geojson|gpkg|kml|csv [--from DATE] [--to DATE] [--crossing ID ...] --out PATH`,
+`python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`."""
 
 from __future__ import annotations
 
@@ -18,6 +20,9 @@ def validation_report(data_dir: Path) -> dict:
     except (ManifestError, DataFileError, OSError) as error:
         return {"layers": {}, "ok": False, "problems": [*problems, str(error)], "rejected": []}
     counts = dataset.raw_counts()
+    from geo.scenes import scene_problems
+
+    problems = [*problems, *scene_problems(dataset, data_dir)]  # data/scenes.json (presenter scenes)
     rejected = dataset.rejected.to_dict("records")
     ok = not problems and not rejected
     return {"layers": counts, "ok": ok, "problems": problems, "rejected": rejected, "version": dataset.version}
@@ -46,6 +51,14 @@ def main(argv: list[str] | None = None) -> int:
     basemap = commands.add_parser("build-basemap", help="derive data/basemap from ../shared/geodata")
     basemap.add_argument("--geodata", type=Path, default=PROJECT_ROOT.parent / "shared" / "geodata")
     basemap.add_argument("--out", type=Path, default=DATA_DIR / "basemap")
+    from geo.export import add_export_parser, run_export_command
+
+    add_export_parser(commands)  # python -m geo export --format geojson|gpkg|kml|csv ... --out PATH
+    from geo.briefing import add_briefing_parser, run_briefing_command
+    from geo.figure import add_figure_parser, run_figure_command
+
+    add_briefing_parser(commands)  # python -m geo briefing --out PATH.html
+    add_figure_parser(commands)  # python -m geo figure --scene ID --out PATH.png
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -64,6 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(build_basemap(args.geodata, args.out), indent=1))
         write_manifest(args.out.parent)
         return 0
+    if args.command == "export":
+        return run_export_command(args)
+    if args.command == "briefing":
+        return run_briefing_command(args)
+    if args.command == "figure":
+        return run_figure_command(args)
     return 2
 
 

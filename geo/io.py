@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from geo.schema import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = PROJECT_ROOT / "data"
+# CROSSINGS_DATA_DIR points the app at another data directory (tests: a hostile copy); default data/.
+DATA_DIR = Path(os.environ.get("CROSSINGS_DATA_DIR") or PROJECT_ROOT / "data")
 SOURCES_FILE = "sources.csv"
 GEOMETRY_ERROR = "_geometry_error"
 

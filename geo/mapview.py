@@ -7,17 +7,22 @@ document per layer, drawn by static/crossings/map.js.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geo.schema import DEFAULT_UNCERTAINTY_M, EVENT_KINDS, is_blank
+from geo.schema import DEFAULT_UNCERTAINTY_M, EVENT_KINDS, REGION_BBOX, is_blank
 from geo.text import confidence_label, format_count, format_dates, location_label
 
 STATIC = "/app/static"
@@ -170,6 +175,290 @@ def split_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDat
     }
 
 
+# ---------------------------------------------------------------- large layers
+# Up to ICON_LIMIT points a layer is drawn with rich icon markers (SVG shapes, per-feature tooltips);
+# above it, as canvas circle markers from a columnar payload; above AGGREGATE_ABOVE points, as
+# counts per grid cell computed here. The thresholds come from bench/ (see bench/results/latest.md).
+ICON_LIMIT = 1000
+AGGREGATE_ABOVE = 100_000
+GRID_CELL_DEG = 0.1
+_SCALE = 10**COORD_DECIMALS
+_ID_SEPARATORS = ("|", " ", ",", ";", "\t", "\n")
+# What a point of a columnar payload carries besides its id and position: a subset of
+# feature_properties (no names, so that a drawn event stays under 60 bytes; the details panel has them).
+COLUMN_ATTRS = (
+    "kind_label",
+    "confidence",
+    "confidence_label",
+    "precision_label",
+    "area_precision",
+    "radius_m",
+)
+COLUMN_PROPERTIES = ("id", *COLUMN_ATTRS, "count_label", "date_label")
+# The raw columns COLUMN_ATTRS are computed from; counts and dates have tables of their own.
+_ATTR_SOURCES = ("kind", "confidence", "location_precision", "uncertainty_m")
+_PRECISION_BY_LENGTH = {4: "year", 7: "month"}
+
+
+def drawable(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The rows layer_collection draws: a geometry that is present and not empty."""
+    geoms = gdf.geometry
+    keep = geoms.notna().to_numpy() & ~geoms.is_empty.to_numpy()
+    return gdf if keep.all() else gdf[keep]
+
+
+def draw_mode(layer: str, gdf: gpd.GeoDataFrame) -> str:
+    """'features' (rich icons), 'columns' (canvas points) or 'grid' (counts per cell) for drawable rows."""
+    if layer in ("routes", "crossings") or len(gdf) <= ICON_LIMIT:
+        return "features"
+    if not (shapely.get_type_id(np.asarray(gdf.geometry.values)) == 0).all():
+        return "features"  # only point layers have a compact form
+    return "grid" if len(gdf) > AGGREGATE_ABOVE else "columns"
+
+
+def _factorise(frame: pd.DataFrame, columns: tuple[str, ...]) -> tuple[np.ndarray, list[dict]]:
+    """A code per row and one representative row per distinct combination of `columns`.
+
+    Codes follow the order of first appearance; missing columns read as None, as in feature_properties.
+    """
+    key = np.zeros(len(frame), dtype=np.int64)
+    present = [c for c in columns if c in frame.columns]
+    for column in present:
+        codes, uniques = pd.factorize(frame[column].astype(object), use_na_sentinel=False)
+        key = np.unique(key * max(len(uniques), 1) + codes, return_inverse=True)[1].reshape(-1)
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    values = {c: frame[c].to_numpy(dtype=object) for c in present}
+    rows = [{c: (values[c][i] if c in values else None) for c in columns} for i in first[order]]
+    return rank[inverse.reshape(-1)], rows
+
+
+def _scaled(values: np.ndarray) -> np.ndarray:
+    """round(value, 5) * 1e5 as integers, exactly as Python's round() (near-ties redone one by one)."""
+    scaled = values * _SCALE
+    ints = np.rint(scaled)
+    close = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    for index in np.flatnonzero(close):
+        ints[index] = round(round(float(values[index]), COORD_DECIMALS) * _SCALE)
+    return ints.astype(np.int64)
+
+
+def _ints(values: np.ndarray) -> str:
+    return json.dumps(values.tolist(), separators=(",", ":"))
+
+
+def _common_prefix(a: str, b: str) -> str:
+    length = 0
+    while length < min(len(a), len(b)) and a[length] == b[length]:
+        length += 1
+    return a[:length]
+
+
+def _id_block(ids: list[str]) -> dict:
+    """Ids as one string: their common prefix, then the rests joined by a character no id contains."""
+    prefix = _common_prefix(min(ids), max(ids)) if ids else ""  # of the extremes = of all ids
+    rests = [i[len(prefix) :] for i in ids] if prefix else ids
+    joined = "".join(rests)
+    for sep in _ID_SEPARATORS:
+        if sep not in joined:
+            return {"prefix": prefix, "sep": sep, "ids": sep.join(rests)}
+    return {"prefix": prefix, "sep": None, "ids": rests}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _partial_date_label(text: str) -> str:
+    """'2023' -> '2023', '2023-10' -> 'Oct 2023', '2023-10-09' -> '9 Oct 2023' (as format_dates)."""
+    return format_dates(text, None, _PRECISION_BY_LENGTH.get(len(text), "day"))
+
+
+def date_label(labels: list[str], start: int, delta: int, approximate: bool) -> str:
+    """format_dates() rebuilt from a columnar payload (map.js has the same function)."""
+    if start == 0:
+        return "undated"
+    first, last = labels[start], labels[start + delta]
+    text = first if last == first else (f"{first}–{last}" if first.isdigit() else f"{first} – {last}")
+    return f"about {text}" if approximate else text
+
+
+@dataclass(frozen=True)
+class PointCodes:
+    """A point layer encoded once (per dataset version), rows sorted west to east.
+
+    A filtered view of the layer is then a selection of rows: no formatting, no factorising.
+    """
+
+    layer: str
+    index: pd.Index  # row labels of the layer, west to east
+    ids: np.ndarray  # str objects: each id without `prefix`
+    prefix: str  # common to every id of the layer
+    sep: str | None  # a character no id contains (None: ids go as a list)
+    x: np.ndarray  # int64, longitude in 1e-5 degrees (rounded as geometry_json rounds)
+    y: np.ndarray  # int64, latitude in 1e-5 degrees
+    attr: np.ndarray  # code into attrs
+    attrs: list[list]  # COLUMN_ATTRS values per distinct combination
+    count: np.ndarray  # code into counts
+    counts: list[str]  # count labels
+    date_start: np.ndarray  # position in dates of the start (0 = undated)
+    date_end: np.ndarray  # position in dates of the end (the start when there is no end)
+    dates: list[str]  # "undated", then the labels of every partial date, sorted by its ISO text
+    approximate: np.ndarray  # bool: the date is approximate
+
+    def rows(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
+        """Positions (west to east) of the rows of `gdf`, a subset of the encoded layer."""
+        return np.flatnonzero(self.index.isin(gdf.index))
+
+
+def encode_points(layer: str, gdf: gpd.GeoDataFrame) -> PointCodes:
+    """Everything columns_payload and grid_payload need from a point layer, row by row."""
+    gdf = drawable(gdf)
+    xs = _scaled(gdf.geometry.x.to_numpy())
+    order = np.argsort(xs, kind="stable")
+    gdf = gdf.iloc[order]
+    attr_codes, attr_rows = _factorise(gdf, _ATTR_SOURCES)
+    attrs = [[feature_properties(layer, row)[name] for name in COLUMN_ATTRS] for row in attr_rows]
+    count_codes, count_rows = _factorise(gdf, ("count_low", "count_high"))
+    counts = [feature_properties(layer, row).get("count_label", "") for row in count_rows]
+    start_codes, start_values = pd.factorize(gdf["date_start"].astype(object), use_na_sentinel=False)
+    end_codes, end_values = pd.factorize(gdf["date_end"].astype(object), use_na_sentinel=False)
+    start_texts = [_text(v) for v in start_values]
+    end_texts = [_text(v) for v in end_values]
+    texts = sorted(set(start_texts + end_texts) - {""})
+    position = {text: index + 1 for index, text in enumerate(texts)}
+    start = np.array([position.get(t, 0) for t in start_texts], dtype=np.int64)[start_codes]
+    end = np.array([position.get(t, 0) for t in end_texts], dtype=np.int64)[end_codes]
+    end = np.where((end == 0) | (start == 0), start, end)
+    approximate = (gdf["date_precision"].to_numpy(dtype=object) == "approximate") & (start > 0)
+    ids = _id_block([v if type(v) is str and v.strip() else _text(v) for v in gdf["id"].tolist()])
+    rests = ids["ids"].split(ids["sep"]) if ids["sep"] is not None and len(gdf) else ids["ids"]
+    return PointCodes(
+        layer=layer,
+        index=gdf.index,
+        ids=np.array(rests if len(gdf) else [], dtype=object),
+        prefix=ids["prefix"],
+        sep=ids["sep"],
+        x=xs[order],
+        y=_scaled(gdf.geometry.y.to_numpy()),
+        attr=attr_codes,
+        attrs=attrs,
+        count=count_codes,
+        counts=counts,
+        date_start=start,
+        date_end=end,
+        dates=["undated", *map(_partial_date_label, texts)],
+        approximate=approximate,
+    )
+
+
+def _compact(codes: np.ndarray, table: list, keep_first: bool = False) -> tuple[np.ndarray, list]:
+    """Codes into only the table entries they use (entry 0 kept when asked: it means 'undated')."""
+    present = np.zeros(len(table), dtype=bool)
+    present[codes] = True
+    present[0] |= keep_first
+    used = np.flatnonzero(present)
+    remap = np.cumsum(present) - 1
+    return remap[codes], [table[i] for i in used.tolist()]
+
+
+def columns_payload(
+    layer: str, gdf: gpd.GeoDataFrame, style: str | None = None, codes: PointCodes | None = None
+) -> str:
+    """A point layer as parallel arrays that map.js expands into canvas circle markers.
+
+    Per point: id (common prefix removed, joined into one string), longitude as the difference to
+    the previous point (points run west to east) and latitude as an offset, both in 1e-5 degrees;
+    a code into a table of attribute combinations, a code into a table of count labels, and two
+    codes for the dates. `codes` (encode_points of the layer `gdf` was filtered from) turns this
+    into a selection; without it the layer is encoded here. decode_columns() mirrors map.js.
+    """
+    gdf = drawable(gdf)
+    if codes is None:
+        codes = encode_points(layer, gdf)
+        rows = np.arange(len(codes.index))
+    else:
+        rows = codes.rows(gdf)
+    xs, ys = codes.x[rows], codes.y[rows]
+    x0, y0 = (int(xs[0]), int(ys.min())) if len(rows) else (0, 0)
+    attr, attrs = _compact(codes.attr[rows], codes.attrs)
+    count, counts = _compact(codes.count[rows], codes.counts)
+    start, end = codes.date_start[rows], codes.date_end[rows]
+    both, dates = _compact(np.concatenate([start, end]), codes.dates, keep_first=True)
+    start, end = both[: len(rows)], both[len(rows) :]
+    header = {
+        "format": "columns",
+        "layer": layer,
+        "style": style or layer,
+        "n": len(rows),
+        "scale": _SCALE,
+        "x0": x0,
+        "y0": y0,
+        "fields": list(COLUMN_ATTRS),
+        "attrs": attrs,
+        "counts": counts,
+        "dates": dates,
+        "approximate": np.flatnonzero(codes.approximate[rows]).tolist(),
+        "prefix": codes.prefix,
+        "sep": codes.sep,
+        "ids": codes.ids[rows].tolist() if codes.sep is None else codes.sep.join(codes.ids[rows].tolist()),
+    }
+    arrays = {"x": np.diff(xs, prepend=x0), "y": ys - y0, "a": attr, "c": count, "ds": start, "dd": end - start}
+    body = ",".join(f'"{name}":{_ints(values)}' for name, values in arrays.items())
+    return to_script_json(header)[:-1] + "," + body + "}"
+
+
+def decode_columns(payload: str | dict) -> list[dict]:
+    """The features a columnar payload stands for (what map.js draws), as GeoJSON Features."""
+    doc = json.loads(payload) if isinstance(payload, str) else payload
+    n = doc["n"]
+    ids = doc["ids"] if doc["sep"] is None else (doc["ids"].split(doc["sep"]) if n else [])
+    approximate = set(doc["approximate"])
+    xs = np.cumsum(np.asarray(doc["x"], dtype=np.int64)) + doc["x0"]
+    features = []
+    for index in range(n):
+        props = {"id": doc["prefix"] + ids[index]}
+        props.update(zip(doc["fields"], doc["attrs"][doc["a"][index]], strict=True))
+        props["count_label"] = doc["counts"][doc["c"][index]]
+        props["date_label"] = date_label(doc["dates"], doc["ds"][index], doc["dd"][index], index in approximate)
+        lon = int(xs[index]) / doc["scale"]
+        lat = (doc["y0"] + doc["y"][index]) / doc["scale"]
+        features.append(
+            {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}
+        )
+    return features
+
+
+def grid_payload(layer: str, gdf: gpd.GeoDataFrame, style: str | None = None, codes: PointCodes | None = None) -> str:
+    """Counts per GRID_CELL_DEG cell: what the map draws when a layer has too many points to send."""
+    gdf = drawable(gdf)
+    if codes is None:
+        xs, ys = _scaled(gdf.geometry.x.to_numpy()), _scaled(gdf.geometry.y.to_numpy())
+    else:
+        rows = codes.rows(gdf)
+        xs, ys = codes.x[rows], codes.y[rows]
+    step = round(GRID_CELL_DEG * _SCALE)
+    cols = (xs - round(REGION_BBOX[0] * _SCALE)) // step
+    lines = (ys - round(REGION_BBOX[1] * _SCALE)) // step
+    c0, r0 = (int(cols.min()), int(lines.min())) if len(xs) else (0, 0)
+    width = int(cols.max()) - c0 + 1 if len(xs) else 1
+    cells = (lines - r0) * width + (cols - c0)
+    counts = np.bincount(cells) if len(xs) else np.zeros(0, dtype=np.int64)
+    filled = np.flatnonzero(counts)
+    header = {
+        "format": "grid",
+        "layer": layer,
+        "style": style or layer,
+        "n": len(xs),
+        "cell": GRID_CELL_DEG,
+        "lon0": round(REGION_BBOX[0] + c0 * GRID_CELL_DEG, 6),
+        "lat0": round(REGION_BBOX[1] + r0 * GRID_CELL_DEG, 6),
+        "noun": "events" if layer == "events" else "features",
+        "limit": AGGREGATE_ABOVE,
+    }
+    body = f'"i":{_ints(filled % width)},"j":{_ints(filled // width)},"c":{_ints(counts[filled])}'
+    return to_script_json(header)[:-1] + "," + body + "}"
+
+
 class JsonLayer(MacroElement):
     """Draws one pre-serialised FeatureCollection into its parent FeatureGroup."""
 
@@ -265,24 +554,61 @@ def build_base_map(basemap_json: str) -> folium.Map:
     return fmap
 
 
-def build_feature_groups(groups: Mapping[str, str], counts: Mapping[str, int]) -> list[folium.FeatureGroup]:
+def build_feature_groups(
+    groups: Mapping[str, str], counts: Mapping[str, int], modes: Mapping[str, str] | None = None
+) -> list[folium.FeatureGroup]:
     """One FeatureGroup per data group, each carrying its JSON; titles show the counts."""
     feature_groups = []
     for group_id, layer, title in DATA_GROUPS:
-        group = folium.FeatureGroup(name=f"{title} ({counts.get(group_id, 0)})", show=True)
+        note = ", counts per cell" if (modes or {}).get(group_id) == "grid" else ""
+        group = folium.FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=True)
         JsonLayer(layer, groups[group_id]).add_to(group)
         feature_groups.append(group)
     return feature_groups
 
 
-def serialise_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[dict[str, str], dict[str, int]]:
-    payloads, counts = {}, {}
+@dataclass(frozen=True)
+class MapLayers:
+    """Everything the map needs for one filter state: small, picklable, cached as a whole."""
+
+    payloads: dict[str, str]  # group id -> JSON for CrossingsMap.draw
+    counts: dict[str, int]  # group id -> features in view
+    modes: dict[str, str]  # group id -> 'features', 'columns' or 'grid'
+    view: tuple  # ((lat, lon), zoom) framing every feature
+
+    def aggregated(self) -> int:
+        """Features in view drawn as counts per grid cell rather than one by one."""
+        return sum(self.counts[g] for g, mode in self.modes.items() if mode == "grid")
+
+
+def serialise_group(
+    group_id: str, layer: str, frame: gpd.GeoDataFrame, encoded: Callable[[str], PointCodes | None] | None = None
+) -> tuple[str, int, str]:
+    """(payload, features drawn, mode) for one data group; `encoded(layer)` may give the layer's PointCodes."""
+    points = drawable(frame)
+    mode = draw_mode(layer, points)
+    if mode == "features":
+        collection = layer_collection(layer, frame)
+        return to_script_json(collection), len(collection["features"]), mode
+    codes = encoded(layer) if encoded is not None else None
+    payload = columns_payload if mode == "columns" else grid_payload
+    return payload(layer, points, style=group_id, codes=codes), len(points), mode
+
+
+def serialise_map(
+    layers: Mapping[str, gpd.GeoDataFrame], encoded: Callable[[str], PointCodes | None] | None = None
+) -> MapLayers:
+    """Every data group's payload. `encoded(layer)` may give that layer's PointCodes (cached per dataset)."""
+    payloads, counts, modes = {}, {}, {}
     for group_id, frame in split_groups(layers).items():
         layer = next(layer for gid, layer, _ in DATA_GROUPS if gid == group_id)
-        collection = layer_collection(layer, frame)
-        payloads[group_id] = to_script_json(collection)
-        counts[group_id] = len(collection["features"])
-    return payloads, counts
+        payloads[group_id], counts[group_id], modes[group_id] = serialise_group(group_id, layer, frame, encoded)
+    return MapLayers(payloads, counts, modes, view_for(layers))
+
+
+def serialise_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[dict[str, str], dict[str, int]]:
+    result = serialise_map(layers)
+    return result.payloads, result.counts
 
 
 def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 680, height_px: int = 640) -> tuple:

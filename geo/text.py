@@ -34,6 +34,17 @@ def escape_markdown(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
+_MARKDOWN_INLINE = re.compile(r"([\\`*_\[\]<>!$~|:&#.])")
+
+
+def escape_markdown_inline(value: object) -> str:
+    """Data inside one line of st.markdown (a sentence, a bold run): no link, image, HTML, LaTeX,
+    emphasis, directive or autolink can come from it, and an ordinary name (letters, digits, spaces,
+    parentheses, dashes) is left exactly as it is."""
+    text = "" if is_blank(value) else str(value)
+    return re.sub(r"\s*\n\s*", " ", _MARKDOWN_INLINE.sub(r"\\\1", text))
+
+
 def safe_url(value: object) -> str | None:
     """An http(s) URL safe to put in a Markdown link target, or None."""
     if is_blank(value):

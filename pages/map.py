@@ -9,6 +9,7 @@ from geo.ui.data import filter_sentence, get_dataset
 from geo.ui.details_panel import render_details_panel
 from geo.ui.mapwidget import render_map
 from geo.ui.state import read_spec
+from geo.ui.timeline_strip import render_timeline_strip
 
 dataset = get_dataset()
 spec = read_spec((data_span(dataset.layers)[0], date.today()))
@@ -24,3 +25,4 @@ with map_column:
     render_map(dataset, spec)
 with details_column, st.container(key="details-panel"):
     render_details_panel(dataset)
+render_timeline_strip(dataset, spec)

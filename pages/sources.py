@@ -9,7 +9,7 @@ from geo.ui.data import get_dataset
 
 dataset = get_dataset()
 
-st.markdown("## Data & sources")
+st.markdown("## Sources")
 st.markdown(
     "Every feature on the map cites at least one of these sources. Many links are mirrors or reposts of the "
     "original outlet; they are marked. Numbers are never averaged: conflicting estimates are shown as a range "
@@ -17,7 +17,9 @@ st.markdown(
 )
 
 cited_by: dict[str, list[str]] = {}
-for gdf in dataset.layers.values():
+cited_by_events: dict[str, list[str]] = {}
+for layer_name, gdf in dataset.layers.items():
+    target = cited_by_events if layer_name == "events" else cited_by
     for fid, ids, count_ids, coord_ids in zip(
         gdf["id"],
         gdf["source_ids"],
@@ -26,7 +28,7 @@ for gdf in dataset.layers.values():
         strict=True,
     ):
         for sid in {*as_id_list(ids), *as_id_list(count_ids), *as_id_list(coord_ids)}:
-            cited_by.setdefault(sid, []).append(fid)
+            target.setdefault(sid, []).append(fid)
 
 sources = dataset.sources
 table = pd.DataFrame(
@@ -40,7 +42,8 @@ table = pd.DataFrame(
         ],
         "Mirror or repost": sources["is_mirror"] == "true",
         "Link": [safe_url(u) for u in sources["url"]],
-        "Cited by": [", ".join(sorted(cited_by.get(sid, []))) or "—" for sid in sources["id"]],
+        "Cited by features": [", ".join(sorted(cited_by.get(sid, []))) or "—" for sid in sources["id"]],
+        "Cited by events": [", ".join(sorted(cited_by_events.get(sid, []))) or "—" for sid in sources["id"]],
     }
 )
 query = st.text_input("Search sources", placeholder="outlet, id or feature, e.g. Daily NK, S16, x-tumen-namyang")
@@ -52,7 +55,22 @@ st.dataframe(
     table,
     hide_index=True,
     use_container_width=True,
-    column_config={"Link": st.column_config.LinkColumn("Link", display_text="open")},
+    column_order=[
+        "Id",
+        "Outlet",
+        "Published",
+        "Mirror or repost",
+        "Link",
+        "Cited by features",
+        "Cited by events",
+        "Title",
+    ],
+    column_config={
+        "Link": st.column_config.LinkColumn("Link", display_text="open"),
+        "Outlet": st.column_config.TextColumn("Outlet", width=280),
+        "Cited by features": st.column_config.TextColumn("Cited by features", width=220),
+        "Cited by events": st.column_config.TextColumn("Cited by events", width=220),
+    },
 )
 
 st.markdown("### Validation report")
@@ -72,7 +90,7 @@ st.markdown(f"Dataset version **`{dataset.version}`**: the first 12 hex digits o
 st.dataframe(
     pd.DataFrame(
         [
-            {"File": f"data/{name}", "SHA-256": entry["sha256"], "Source": entry["source"], "Licence": entry["licence"]}
+            {"File": f"data/{name}", "Licence": entry["licence"], "Source": entry["source"], "SHA-256": entry["sha256"]}
             for name, entry in sorted(dataset.manifest.files.items())
         ]
     ),

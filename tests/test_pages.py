@@ -105,7 +105,7 @@ def test_footer_shows_the_dataset_version(dataset):
 
 
 @pytest.mark.parametrize(
-    ("page", "heading"), [("pages/sources.py", "## Data & sources"), ("pages/about.py", "## About Crossings")]
+    ("page", "heading"), [("pages/sources.py", "## Sources"), ("pages/about.py", "## About Crossings")]
 )
 def test_other_pages_load(page, heading):
     at = run_app()

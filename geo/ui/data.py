@@ -1,8 +1,12 @@
 """Cached access to the dataset, its filtered views and the serialised map layers.
 
-The dataset is loaded once per process (st.cache_resource: shared, never mutated). Filtered
-views are keyed on the dataset version and the plain values of the filter spec, because a
-GeoDataFrame cannot be a cache argument.
+The dataset is loaded once per process (st.cache_resource: shared, never mutated). Everything
+derived from it is keyed on the dataset version (a content hash) and the plain values of the
+filter spec; the dataset itself is passed as an unhashed `_dataset` argument, because a
+GeoDataFrame cannot be a cache argument. What a rerun reads is small and in st.cache_data (the
+filter sentence's count, the serialised map layers: strings); the GeoDataFrames stay in
+st.cache_resource (shared, not copied: a cache_data hit would unpickle every row on every rerun),
+so a rerun that does not change the data does no data work at all.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ import streamlit as st
 from geo.basemap import load_basemap
 from geo.filters import FilterSpec, apply_filters, count_features, describe
 from geo.io import DATA_DIR, Dataset, load_dataset
-from geo.mapview import KIND_LABELS, serialise_groups, to_script_json
+from geo.mapview import ICON_LIMIT, KIND_LABELS, MapLayers, PointCodes, encode_points, serialise_map, to_script_json
 from geo.schema import REGION_BBOX
+from geo.text import escape_markdown_inline
 
 
 @st.cache_resource(show_spinner="Loading the dataset…")
@@ -40,21 +45,42 @@ def crossing_names(dataset: Dataset) -> dict[str, str]:
 
 
 def filtered_layers(dataset: Dataset, spec: FilterSpec):
-    return _filtered(dataset.version, astuple(spec))
+    """The layers under the spec. Shared with every session: read them, never modify them."""
+    return dict(_filtered(dataset.version, astuple(spec), dataset))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _filtered(version: str, spec_values: tuple, _dataset: Dataset):
+    return apply_filters(_dataset.layers, FilterSpec(*spec_values))
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _filtered(version: str, spec_values: tuple):
-    spec = FilterSpec(*spec_values)
-    return apply_filters(get_dataset().layers, spec)
+def _shown_count(version: str, spec_values: tuple, _dataset: Dataset) -> int:
+    return count_features(_filtered(version, spec_values, _dataset))
 
 
 def filter_sentence(dataset: Dataset, spec: FilterSpec) -> str:
-    shown = count_features(filtered_layers(dataset, spec))
-    return describe(spec, shown, dataset.total_features(), crossing_names(dataset), KIND_LABELS)
+    shown = _shown_count(dataset.version, astuple(spec), dataset)
+    # The sentence is shown with st.markdown: names from data are escaped (ordinary names are unchanged).
+    names = {fid: escape_markdown_inline(name) for fid, name in crossing_names(dataset).items()}
+    return describe(spec, shown, dataset.total_features(), names, KIND_LABELS)
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def map_groups(version: str, spec_values: tuple) -> tuple[dict[str, str], dict[str, int]]:
-    layers = _filtered(version, spec_values)
-    return serialise_groups(layers)
+def map_layers(dataset: Dataset, spec: FilterSpec) -> MapLayers:
+    """The serialised map layers, their counts, draw modes and view for one filter state."""
+    return _map_layers(dataset.version, astuple(spec), dataset)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _map_layers(version: str, spec_values: tuple, _dataset: Dataset) -> MapLayers:
+    layers = _filtered(version, spec_values, _dataset)
+    return serialise_map(layers, lambda layer: _point_codes(version, layer, _dataset))
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _point_codes(version: str, layer: str, _dataset: Dataset) -> PointCodes | None:
+    """A large point layer encoded once per dataset version: a filter change then only selects rows."""
+    gdf = _dataset.layers.get(layer)
+    if gdf is None or len(gdf) <= ICON_LIMIT:
+        return None
+    return encode_points(layer, gdf)

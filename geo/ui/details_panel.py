@@ -9,6 +9,7 @@ from geo.io import Dataset
 from geo.text import escape_markdown as md
 from geo.text import format_source_date
 from geo.ui import state
+from geo.ui.uploaded import uploaded_details
 
 
 def source_line(entry: SourceEntry) -> str:
@@ -58,10 +59,17 @@ def render_details_panel(dataset: Dataset) -> None:
             "reported there, the numbers and every source."
         )
         return
-    details = feature_details(dataset, fid)
+    details = feature_details(dataset, fid) or uploaded_details(dataset, fid)
     if details is None:
         st.warning(f"No feature with id “{md(fid)}” in this dataset.")
         st.button("Clear selection", on_click=state.select_feature, args=(None,))
         return
     render_details(details)
+    if details.layer == "crossings" and details.id in set(dataset.layers["crossings"]["id"]):
+        st.page_link(
+            "pages/crossing.py",
+            label="Open the crossing profile",
+            icon=":material/swap_horiz:",
+            query_params={"profile": details.name_en},  # the profile selectbox is bound to ?profile=<name>
+        )
     st.button("Clear selection", on_click=state.select_feature, args=(None,), key="clear-selection")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import astuple
-
 import folium
 import streamlit as st
 from streamlit_folium import st_folium
@@ -11,20 +9,26 @@ from streamlit_folium import st_folium
 from geo.details import find_feature
 from geo.filters import FilterSpec
 from geo.io import Dataset
-from geo.mapview import build_base_map, build_feature_groups, clicked_feature_id, view_for
+from geo.mapview import AGGREGATE_ABOVE, GRID_CELL_DEG, build_base_map, build_feature_groups, clicked_feature_id
 from geo.ui import state
-from geo.ui.data import filtered_layers, get_basemap_json, map_groups
+from geo.ui.data import get_basemap_json, map_layers
+from geo.ui.uploaded import uploaded_map_groups
 
 MAP_KEY = "crossings-map"
 MAP_HEIGHT = 600
 
 
 def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> None:
-    payloads, counts = map_groups(dataset.version, astuple(spec))
-    center, zoom = view_for(filtered_layers(dataset, spec))
+    # Cached per (dataset version, filter spec): a rerun that changes no filter serialises nothing,
+    # and streamlit sends the unchanged map element as a reference to the copy the browser has.
+    layers = map_layers(dataset, spec)
+    center, zoom = layers.view
     focus = state.take_focus()
     if focus:
         center, zoom = focus_view(dataset, focus, (center, zoom))
+    point = state.take_focus_point()
+    if point:
+        center, zoom = (point[0], point[1]), point[2]
     # Built fresh every rerun (st_folium mutates the map it is given) from constants only.
     base = build_base_map(get_basemap_json(dataset.version))
     result = st_folium(
@@ -32,12 +36,18 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
         key=MAP_KEY,
         height=height,
         use_container_width=True,
-        feature_group_to_add=build_feature_groups(payloads, counts),
+        feature_group_to_add=build_feature_groups(layers.payloads, layers.counts, layers.modes)
+        + uploaded_map_groups(spec),
         layer_control=folium.LayerControl(collapsed=True, position="topright"),
         center=center,
         zoom=zoom,
         returned_objects=["last_object_clicked_tooltip"],
     )
+    if layers.aggregated():
+        st.caption(
+            f"{layers.aggregated():,} features in view: more than {AGGREGATE_ABOVE:,} points are drawn as counts "
+            f"per {GRID_CELL_DEG:g}° grid cell, not one by one. Narrow the dates, kinds or crossings to see each one."
+        )
     clicked = clicked_feature_id((result or {}).get("last_object_clicked_tooltip"))
     if clicked and clicked != st.session_state.get("_last_clicked"):
         st.session_state["_last_clicked"] = clicked

@@ -15,6 +15,7 @@ KINDS = "kind"
 CONFIDENCE = "confidence"
 SELECTED = "feature"
 FOCUS = "_focus_feature"  # a selection made outside the map (search, tables): move the map to it once
+FOCUS_POINT = "_focus_point"  # a place that is not a feature (a town found by search): move the map there once
 
 
 def _date_pair(value: object, span: tuple[date, date]) -> tuple[date | None, date | None]:
@@ -65,3 +66,15 @@ def take_focus() -> str | None:
     fid = st.session_state.get(FOCUS)
     st.session_state[FOCUS] = None
     return fid
+
+
+def focus_point(lat: float, lon: float, zoom: float = 10) -> None:
+    """Move the map to a place that is not a feature (a town from the place search) on its next draw."""
+    st.session_state[FOCUS_POINT] = (round(lat, 4), round(lon, 4), zoom)
+
+
+def take_focus_point() -> tuple[float, float, float] | None:
+    """The place the map should move to now, once."""
+    point = st.session_state.get(FOCUS_POINT)
+    st.session_state[FOCUS_POINT] = None
+    return point

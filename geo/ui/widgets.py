@@ -10,8 +10,10 @@ from geo.filters import date_presets
 from geo.io import Dataset
 from geo.mapview import KIND_LABELS
 from geo.schema import EVENT_KINDS
+from geo.text import escape_markdown_inline
 from geo.ui import state
 from geo.ui.data import crossing_names
+from geo.ui.search_box import render_place_search
 
 CONFIDENCE_CHOICES = {
     "unknown": "Everything, inferred included",
@@ -76,20 +78,20 @@ def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> No
                 bind="query-params",
                 placeholder="All kinds",
             )
+        render_place_search(dataset, key="sidebar-place-search", limit=5, compact=True)
 
 
 def render_footer(dataset: Dataset) -> None:
-    licences = sorted({entry["licence"] for entry in dataset.manifest.files.values()})
+    licences = sorted({escape_markdown_inline(entry["licence"]) for entry in dataset.manifest.files.values()})
     st.divider()
     st.caption(
         "**Data:** curated from public reporting; every feature cites its sources "
-        "(see *Data & sources*). "
+        "(see *Sources*). "
         f"**Dataset version** `{dataset.version}` (manifest hash). "
         "**Basemap:** Natural Earth (public domain), GSHHG/WDBII (LGPL-3.0), GeoNames (CC BY 4.0). "
         f"**Licences:** {'; '.join(licences)}."
     )
     if len(dataset.rejected):
         st.caption(
-            f"{dataset.rejected['id'].nunique()} rows of the bundled data were rejected by validation: "
-            "see *Data & sources*."
+            f"{dataset.rejected['id'].nunique()} rows of the bundled data were rejected by validation: see *Sources*."
         )

@@ -18,7 +18,8 @@
     other_crossings: { color: "#6b6b6b", shape: "diamond", label: "Other crossing (not linked to 9 Oct)" },
     receiving_facilities: { color: "#9E2A7B", shape: "triangle", label: "Receiving facility (North Korea)" },
     events: { color: "#B07A00", shape: "circle", label: "Dated event with a place" },
-    routes: { color: "#1d1d1d", label: "9 Oct 2023 leg" }
+    routes: { color: "#1d1d1d", label: "9 Oct 2023 leg" },
+    uploaded: { color: "#009E73", shape: "circle", label: "Your upload (this session only)" }
   };
 
   function shapeSvg(shape, color, confidence, size) {
@@ -151,7 +152,127 @@
     window.addEventListener("load", update);
   }
 
+  // ---------------------------------------------------------------- large layers
+  // Above geo/mapview.py's ICON_LIMIT a point layer arrives as parallel arrays ("columns") and is
+  // drawn as circle markers on one shared canvas; above AGGREGATE_ABOVE as counts per grid cell.
+  // One tooltip per layer builds its content on hover, so a point costs no DOM node.
+  var sharedCanvas = null;
+  function canvas() {
+    if (!sharedCanvas) sharedCanvas = L.canvas({ padding: 0.3, tolerance: 2 });
+    return sharedCanvas;
+  }
+
+  // The date label of point i: format_dates() in geo/text.py, rebuilt as geo.mapview.date_label does.
+  function dateLabel(d, i, approximate) {
+    var start = d.ds[i];
+    if (start === 0) return "undated";
+    var first = d.dates[start], last = d.dates[start + d.dd[i]];
+    var text = last === first ? first : (/^\d+$/.test(first) ? first + "\u2013" + last : first + " \u2013 " + last);
+    return approximate[i] ? "about " + text : text;
+  }
+
+  function columnsProps(d, i, ids, fields, approximate) {
+    var attrs = d.attrs[d.a[i]];
+    var p = { id: d.prefix + ids[i], count_label: d.counts[d.c[i]], date_label: dateLabel(d, i, approximate) };
+    for (var k = 0; k < fields.length; k++) p[fields[k]] = attrs[k];
+    return p;
+  }
+
+  function columnsTooltip(p) {
+    var rows = ['<div class="cx-tt-title">' + esc(p.kind_label) + "</div>"];
+    if (p.date_label) rows.push('<div class="cx-tt-row">' + esc(p.date_label) + "</div>");
+    if (p.count_label) rows.push('<div class="cx-tt-row">People: ' + esc(p.count_label) + "</div>");
+    rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
+    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">Location: ' + esc(p.precision_label) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">Click for the name, details and sources</div>');
+    var el = document.createElement("div");
+    el.innerHTML = rows.join("") + fid(p);
+    return el;
+  }
+
+  // Fill by confidence, as the icons do: full, half, or hollow with a dashed outline.
+  function pointStyle(color, confidence) {
+    var hollow = confidence === "inferred" || confidence === "unknown";
+    return {
+      renderer: canvas(), radius: 5, color: color, weight: 1.5, opacity: 0.95,
+      fillColor: hollow ? "#ffffff" : color,
+      fillOpacity: confidence === "confirmed" ? 0.9 : confidence === "single-source" ? 0.45 : 0.9,
+      dashArray: hollow ? "3 2" : null
+    };
+  }
+
+  function drawColumns(group, layerName, d) {
+    var st = STYLE[d.style] || STYLE[layerName] || STYLE.events;
+    var ids = d.sep === null ? d.ids : d.n ? d.ids.split(d.sep) : [];
+    var fields = d.fields, approximate = new Uint8Array(d.n);
+    d.approximate.forEach(function (i) { approximate[i] = 1; });
+    var iConfidence = fields.indexOf("confidence"), iArea = fields.indexOf("area_precision"), iRadius = fields.indexOf("radius_m");
+    var styles = d.attrs.map(function (attrs) { return pointStyle(st.color, attrs[iConfidence]); });
+    var area = { renderer: canvas(), color: st.color, weight: 1, dashArray: "4 4", opacity: 0.5, fillColor: st.color, fillOpacity: 0.04, interactive: false };
+    var areas = [], points = [];
+    var x = d.x0;
+    for (var i = 0; i < d.n; i++) {
+      x += d.x[i];
+      var latlng = L.latLng((d.y0 + d.y[i]) / d.scale, x / d.scale);
+      var attrs = d.attrs[d.a[i]];
+      if (attrs[iArea] && attrs[iRadius]) areas.push(L.circle(latlng, L.extend({ radius: attrs[iRadius] }, area)));
+      var marker = L.circleMarker(latlng, styles[d.a[i]]);
+      marker._cxIndex = i;
+      points.push(marker);
+    }
+    // Areas under points; the group's one tooltip is built for the point under the pointer.
+    areas.forEach(function (layer) { group.addLayer(layer); });
+    points.forEach(function (layer) { group.addLayer(layer); });
+    group.bindTooltip(function (layer) {
+      return columnsTooltip(columnsProps(d, layer._cxIndex, ids, fields, approximate));
+    }, { direction: "top", offset: [0, -6], className: "cx-tooltip" });
+    return group;
+  }
+
+  function number(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  }
+
+  // A note on the map itself while a layer is drawn as counts: the map must not pass counts for points.
+  function gridNotice(group, d) {
+    var control = L.control({ position: "topleft" });
+    control.onAdd = function () {
+      var div = L.DomUtil.create("div", "cx-grid-note");
+      div.setAttribute("role", "status");
+      div.innerHTML = "<strong>" + number(d.n) + " " + esc(d.noun) + " in view</strong>: more than " + number(d.limit) +
+        " points, so each " + esc(String(d.cell)) + "&deg; cell shows how many fall in it. Narrow the filters to see each one.";
+      return div;
+    };
+    group.on("add", function () { if (group._map) control.addTo(group._map); });
+    group.on("remove", function () { control.remove(); });
+  }
+
+  function drawGrid(group, layerName, d) {
+    var st = STYLE[d.style] || STYLE[layerName] || STYLE.events;
+    var max = 1;
+    d.c.forEach(function (c) { if (c > max) max = c; });
+    var scale = Math.log(max + 1);
+    for (var k = 0; k < d.i.length; k++) {
+      var west = d.lon0 + d.i[k] * d.cell, south = d.lat0 + d.j[k] * d.cell;
+      var cell = L.rectangle([[south, west], [south + d.cell, west + d.cell]], {
+        renderer: canvas(), stroke: false, fillColor: st.color, fillOpacity: 0.12 + 0.78 * Math.log(d.c[k] + 1) / scale
+      });
+      cell._cxCount = d.c[k];
+      group.addLayer(cell);
+    }
+    group.bindTooltip(function (layer) {
+      var el = document.createElement("div");
+      el.innerHTML = '<div class="cx-tt-title">' + number(layer._cxCount) + " " + esc(d.noun) + "</div>" +
+        '<div class="cx-tt-row cx-muted">in this ' + esc(String(d.cell)) + "&deg; cell. Narrow the filters to see each one.</div>";
+      return el;
+    }, { sticky: true, className: "cx-tooltip" });
+    gridNotice(group, d);
+    return group;
+  }
+
   function draw(group, layerName, collection) {
+    if (collection && collection.format === "columns") return drawColumns(group, layerName, collection);
+    if (collection && collection.format === "grid") return drawGrid(group, layerName, collection);
     (collection.features || []).forEach(function (feature) {
       if (!feature.geometry) return;
       if (feature.geometry.type === "LineString") drawLine(group, feature);
@@ -167,30 +288,41 @@
     border: "#7a2e2e", river: "#5b8fc7", lake: "#b9d3ec"
   };
 
+  // The basemap has a pane of its own under the overlay pane, so that data drawn on a canvas
+  // (large layers) lies above it: Leaflet stacks a canvas under SVG within one pane.
+  var BASEMAP_PANE = "cxBasemapPane";
+  var PaneSVG = L.SVG.extend({
+    onAdd: function () {
+      if (!this._map.getPane(BASEMAP_PANE)) this._map.createPane(BASEMAP_PANE).style.zIndex = 350;
+      L.SVG.prototype.onAdd.call(this);
+    }
+  });
+
   function basemap(data, attribution) {
+    var r = new PaneSVG({ pane: BASEMAP_PANE });
     var group = L.layerGroup([], { attribution: attribution });
     var region = data.region || [119.5, 38.0, 131.5, 44.5];
-    var sea = L.rectangle([[region[1], region[0]], [region[3], region[2]]], { stroke: false, fillColor: BASE.sea, fillOpacity: 1, interactive: false });
+    var sea = L.rectangle([[region[1], region[0]], [region[3], region[2]]], { stroke: false, fillColor: BASE.sea, fillOpacity: 1, interactive: false, renderer: r });
     group.addLayer(sea);
     L.geoJSON(data.countries, {
-      interactive: false,
+      interactive: false, renderer: r,
       style: function (f) {
         var code = f.properties.iso_a3;
         return { stroke: true, color: "#a79f8f", weight: 0.8, fillColor: code === "PRK" ? BASE.landKP : BASE.landCN, fillOpacity: 1 };
       }
     }).addTo(group);
-    L.geoJSON(data.provinces, { interactive: false, style: { color: BASE.province, weight: 0.8, dashArray: "3 3", fill: false } }).addTo(group);
-    L.geoJSON(data.lakes, { interactive: false, style: { stroke: false, fillColor: BASE.lake, fillOpacity: 1 } }).addTo(group);
-    L.geoJSON(data.rivers_other, { interactive: false, style: { color: BASE.river, weight: 1, opacity: 0.55 } }).addTo(group);
+    L.geoJSON(data.provinces, { interactive: false, renderer: r, style: { color: BASE.province, weight: 0.8, dashArray: "3 3", fill: false } }).addTo(group);
+    L.geoJSON(data.lakes, { interactive: false, renderer: r, style: { stroke: false, fillColor: BASE.lake, fillOpacity: 1 } }).addTo(group);
+    L.geoJSON(data.rivers_other, { interactive: false, renderer: r, style: { color: BASE.river, weight: 1, opacity: 0.55 } }).addTo(group);
     L.geoJSON(data.rivers, {
-      interactive: false,
+      interactive: false, renderer: r,
       style: function (f) {
         var major = f.properties.name_en === "Yalu" || f.properties.name_en === "Tumen";
         return { color: BASE.river, weight: major ? 2.2 : 1, opacity: major ? 0.95 : 0.6 };
       }
     }).addTo(group);
     L.geoJSON(data.border, {
-      interactive: false,
+      interactive: false, renderer: r,
       style: function (f) {
         var main = f.properties.pair === "CHN-PRK";
         return { color: BASE.border, weight: main ? 2.5 : 1.5, opacity: 0.85, dashArray: main ? "12 4 2 4" : "6 4" };
@@ -200,7 +332,7 @@
     L.polygon([
       [[-85, -180], [85, -180], [85, 180], [-85, 180]],
       [[region[1], region[0]], [region[3], region[0]], [region[3], region[2]], [region[1], region[2]]]
-    ], { stroke: false, fillColor: "#e9ebee", fillOpacity: 1, interactive: false }).addTo(group);
+    ], { stroke: false, fillColor: "#e9ebee", fillOpacity: 1, interactive: false, renderer: r }).addTo(group);
     var labels = L.layerGroup().addTo(group);
     var countryLabels = [
       { name: "CHINA", sub: "中国", at: [43.2, 124.2] },

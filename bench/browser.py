@@ -1,0 +1,214 @@
+"""Headless Chromium measurements: first paint, click -> repaint, bytes on the websocket.
+
+The bench app (bench/app.py) runs under `streamlit run` on a free loopback port, from a temporary
+directory that holds a two-line entry script and a `static` link to the project's static/
+(Streamlit serves static/ next to the main script). Every page is opened in a fresh browser
+context; any request that is not to 127.0.0.1 is blocked.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from playwright.sync_api import Browser, Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+ENTRY = """import sys
+sys.path.insert(0, {root!r})
+from bench.page import main
+main()
+"""
+# The map iframe has drawn `groups` feature groups (streamlit-folium pushes each into
+# window.feature_group): then the time of the next animation frame, i.e. when it was painted.
+PAINTED = """async ([groups]) => {
+  const deadline = Date.now() + %d;
+  for (;;) {
+    const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+    const w = f && f.contentWindow;
+    if (w && w.map && w.feature_group && w.feature_group.length >= groups) {
+      return await new Promise(r => w.requestAnimationFrame(() => w.requestAnimationFrame(() => r(Date.now()))));
+    }
+    if (Date.now() > deadline) return -1;
+    await new Promise(r => setTimeout(r, 5));
+  }
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def bench_server(timeout: float = 90.0) -> Iterator[str]:
+    """`streamlit run` of the bench app on a free loopback port; yields its base URL."""
+    workdir = Path(tempfile.mkdtemp(prefix="crossings-bench-"))
+    (workdir / "static").symlink_to(ROOT / "static", target_is_directory=True)
+    shutil.copytree(ROOT / ".streamlit", workdir / ".streamlit")
+    (workdir / "bench_entry.py").write_text(ENTRY.format(root=str(ROOT)), encoding="utf-8")
+    port = free_port()
+    log = (workdir / "server.log").open("w")
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(workdir / "bench_entry.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--server.enableStaticServing",
+        "true",
+        "--server.runOnSave",
+        "false",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"bench server exited: see {workdir / 'server.log'}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:  # noqa: S310 (loopback)
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("bench server did not become healthy")
+            time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@dataclass
+class Wire:
+    """Bytes the server sent on the Streamlit websocket, frame by frame."""
+
+    frames: list[int] = field(default_factory=list)
+
+    def attach(self, page: Page) -> None:
+        def on_socket(ws) -> None:
+            if "_stcore/stream" in ws.url:
+                ws.on("framereceived", lambda payload: self.frames.append(len(payload)))
+
+        page.on("websocket", on_socket)
+
+    def total(self) -> int:
+        return sum(self.frames)
+
+
+def _loopback_only(route) -> None:
+    url = route.request.url
+    if url.startswith(("data:", "blob:", "about:")) or "//127.0.0.1:" in url:
+        route.continue_()
+    else:
+        route.abort()
+
+
+def open_page(browser: Browser, width: int = 1440, height: int = 900) -> tuple[Page, Wire]:
+    context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
+    context.route("**/*", _loopback_only)
+    page = context.new_page()
+    page.set_default_timeout(120_000)
+    wire = Wire()
+    wire.attach(page)
+    return page, wire
+
+
+def wait_painted(page: Page, groups: int, timeout_s: float) -> float | None:
+    """Epoch milliseconds of the first frame after `groups` feature groups were drawn (None: timed out)."""
+    value = page.evaluate(PAINTED % int(timeout_s * 1000), [groups])
+    return None if value < 0 else float(value)
+
+
+def wait_idle(page: Page, timeout_s: float = 120) -> None:
+    """Streamlit's status widget no longer says Running (the rerun finished)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')",
+        timeout=timeout_s * 1000,
+    )
+
+
+def first_paint(browser: Browser, url: str, groups: int, timeout_s: float) -> tuple[float | None, int]:
+    """Milliseconds from navigation to the painted map, and the websocket bytes it took."""
+    page, wire = open_page(browser)
+    try:
+        start = time.time() * 1000
+        page.goto(url)
+        painted = wait_painted(page, groups, timeout_s)
+        return (None if painted is None else painted - start), wire.total()
+    finally:
+        page.context.close()
+
+
+def group_count(page: Page) -> int:
+    return page.evaluate(
+        """() => { const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
+                   return (f && f.contentWindow && f.contentWindow.feature_group || []).length; }"""
+    )
+
+
+def click_repaint(page: Page, wire: Wire, button: str, groups_per_draw: int, timeout_s: float) -> tuple:
+    """Milliseconds from a click on `button` to the repainted map, and the websocket bytes of that rerun."""
+    before = group_count(page)
+    sent_before = wire.total()
+    start = time.time() * 1000
+    page.get_by_role("button", name=button).click()
+    painted = wait_painted(page, before + groups_per_draw, timeout_s)
+    if painted is None:
+        return None, wire.total() - sent_before
+    wait_idle(page)
+    return painted - start, wire.total() - sent_before
+
+
+def toggle_rerun(page: Page, wire: Wire, label: str) -> tuple[float, int, bool]:
+    """A rerun that changes no data: (milliseconds to idle, websocket bytes, map redrawn?)."""
+    before = group_count(page)
+    sent_before = wire.total()
+    start = time.time() * 1000
+    page.get_by_text(label).click()
+    page.wait_for_timeout(50)
+    wait_idle(page)
+    elapsed = time.time() * 1000 - start
+    return elapsed, wire.total() - sent_before, group_count(page) != before

@@ -1,0 +1,771 @@
+"""The benchmark of issue 7: every rerun path of the map, as medians and as ratios to floors.
+
+    .venv/bin/python -m bench.run            # the full run (about 10 minutes on 2 cores)
+    .venv/bin/python -m bench.run --quick    # 1,000 and 10,000 only, fewer repeats, no 1,000,000
+
+Writes bench/results/latest.md (the table) and bench/results/latest.json. Every figure is the
+median of several runs; every ratio is to a floor measured in the same run, interleaved with it
+(run i of the measurement, then run i of its floor), so both see the same machine load.
+Nothing leaves the machine: the bench app listens on 127.0.0.1 and Chromium may fetch nothing else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import folium
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+from streamlit_folium import _get_map_string, generate_js_hash
+
+from bench import browser as web
+from bench.page import bench_dataset, spec_for
+from bench.synthetic import SEED, write_data_dir
+from geo.filters import apply_filters
+from geo.io import DATA_DIR, Dataset, load_dataset
+from geo.mapview import (
+    AGGREGATE_ABOVE,
+    DATA_GROUPS,
+    ICON_LIMIT,
+    build_base_map,
+    columns_payload,
+    draw_mode,
+    drawable,
+    encode_points,
+    layer_collection,
+    serialise_map,
+    split_groups,
+    to_script_json,
+)
+from geo.ui.data import get_basemap_json
+from geo.ui.mapwidget import MAP_KEY
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results"
+APP = str(ROOT / "bench" / "app.py")
+EMPTY_APP = "import streamlit as st\nst.write('empty')\n"
+GROUPS = 6  # feature groups the map page draws (geo.mapview.DATA_GROUPS)
+
+
+def median(values: list[float]) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def timed(function: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    function()
+    return time.perf_counter() - start
+
+
+def interleaved(runs: int, *functions: Callable[[], object]) -> list[list[float]]:
+    """Run i of every function, then run i+1 of every function: the same load for all of them."""
+    results: list[list[float]] = [[] for _ in functions]
+    for _ in range(runs):
+        for index, function in enumerate(functions):
+            gc.collect()
+            results[index].append(timed(function))
+    return results
+
+
+def label(n: int) -> str:
+    return {-1: "bundled (67)", 0: "empty map"}.get(n, f"{n:,}")
+
+
+# ---------------------------------------------------------------- floors
+
+
+def floor_document(layers: dict) -> dict:
+    """The filtered features as compact GeoJSON with coordinates rounded to 1e-5 degree (about 1 m)."""
+    features = []
+    for gdf in layers.values():
+        gdf = drawable(gdf)
+        columns = [gdf[c].tolist() for c in ("id", "kind", "date_start", "date_end", "confidence")]
+        for fid, kind, start, end, confidence, geom in zip(*columns, gdf.geometry, strict=True):
+            if geom.geom_type == "Point":
+                geometry = {"type": "Point", "coordinates": [round(geom.x, 5), round(geom.y, 5)]}
+            else:
+                geometry = {"type": geom.geom_type, "coordinates": [[round(x, 5), round(y, 5)] for x, y in geom.coords]}
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": geometry,
+                    "properties": {
+                        "id": fid,
+                        "kind": kind,
+                        "date_start": start,
+                        "date_end": end,
+                        "confidence": confidence,
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def floor_dumps(document: dict) -> str:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+
+
+# ---------------------------------------------------------------- load
+
+
+@st.cache_resource(show_spinner=False)
+def cached_load(path: str) -> Dataset:
+    return load_dataset(Path(path))
+
+
+def measure_load(n: int, runs: int, workdir: Path) -> dict:
+    """load_dataset (manifest check, parse, validate, date spans) cold and through st.cache_resource."""
+    data_dir = DATA_DIR if n < 0 else write_data_dir(n, workdir / f"data-{n}")
+    events_text = (data_dir / "events.geojson").read_text(encoding="utf-8")
+
+    def cold() -> None:
+        cached_load.clear()
+        cached_load(str(data_dir))
+
+    cold_runs, floor_runs = interleaved(runs, cold, lambda: json.loads(events_text))
+    cached_runs = [timed(lambda: cached_load(str(data_dir))) for _ in range(max(runs, 5))]
+    dataset = cached_load(str(data_dir))
+    rejected = len(dataset.rejected)
+    cached_load.clear()
+    return {
+        "n": n,
+        "runs": runs,
+        "cold_s": median(cold_runs),
+        "cached_s": median(cached_runs),
+        "floor_json_loads_s": median(floor_runs),
+        "cold_vs_floor": median(cold_runs) / median(floor_runs),
+        "file_bytes": len(events_text.encode()),
+        "rejected_rows": rejected,
+    }
+
+
+# ---------------------------------------------------------------- a filter change, as Streamlit runs it
+
+
+class BenchApp:
+    """AppTest of bench/app.py: the map page's real pipeline on a synthetic dataset."""
+
+    def __init__(self, n: int, mode: str = "pipeline", timeout: float = 600) -> None:
+        self.n, self.mode, self.step = n, mode, 0
+        self.at = AppTest.from_file(APP, default_timeout=timeout)
+        self.at.query_params["n"] = str(n)
+        self.at.query_params["mode"] = mode
+        self.at.run()
+        self.check()
+
+    def check(self) -> None:
+        if self.at.exception:
+            raise RuntimeError(f"bench app failed: {[e.value for e in self.at.exception]}")
+
+    def next_filter(self) -> None:
+        self.step += 1
+        self.at.session_state["bench_step"] = self.step
+        self.at.run()
+        self.check()
+
+    def noop(self) -> None:
+        self.at.toggle(key="bench_noop").set_value(not self.at.toggle(key="bench_noop").value).run()
+        self.check()
+
+    def component(self):
+        return self.at.get("component_instance")[0].proto
+
+    def component_bytes(self) -> int:
+        return self.component().ByteSize()
+
+    def base_js_hash(self) -> str:
+        args = json.loads(self.component().json_args)
+        return generate_js_hash(args["script"], MAP_KEY, False)
+
+    def element_key(self) -> str:
+        return json.loads(self.component().json_args)["key"]
+
+
+def measure_empty_script(runs: int) -> float:
+    at = AppTest.from_string(EMPTY_APP)
+    at.run()
+    return median([timed(at.run) for _ in range(runs)])
+
+
+def drawn_counts(dataset: Dataset, step: int) -> tuple[int, dict, dict]:
+    """(features drawn, draw mode per group, filtered layers) for the spec of `step`."""
+    layers = apply_filters(dataset.layers, spec_for(step))
+    total, modes = 0, {}
+    for group_id, frame in split_groups(layers).items():
+        layer = next(layer for gid, layer, _ in DATA_GROUPS if gid == group_id)
+        points = drawable(frame)
+        total += len(points)
+        modes[group_id] = draw_mode(layer, points)
+    return total, modes, layers
+
+
+def measure_filter_change(n: int, runs: int, datasets: dict[int, Dataset], geojson: bool) -> dict:
+    app = BenchApp(n)
+    app.next_filter()  # warm: dataset generated, encoded and the code paths imported
+    dataset = datasets[n]
+    hashes, keys, rerun_s, floor_s, floor_bytes, component_bytes, drawn = set(), set(), [], [], [], [], []
+    modes: dict = {}
+    hashes.add(app.base_js_hash())
+    keys.add(app.element_key())
+    for _ in range(runs):
+        total, modes, layers = drawn_counts(dataset, app.step + 1)
+        document = floor_document(layers)
+        gc.collect()
+        rerun_s.append(timed(app.next_filter))
+        gc.collect()
+        floor_s.append(timed(lambda document=document: floor_dumps(document)))
+        floor_bytes.append(len(floor_dumps(document).encode()))
+        component_bytes.append(app.component_bytes())
+        drawn.append(total)
+        hashes.add(app.base_js_hash())
+        keys.add(app.element_key())
+    noop_s = [timed(app.noop) for _ in range(runs)]
+    hashes.add(app.base_js_hash())
+    keys.add(app.element_key())
+    result = {
+        "n": n,
+        "runs": runs,
+        "drawn": int(median(drawn)),
+        "modes": modes,
+        "rerun_s": median(rerun_s),
+        "rerun_all_s": rerun_s,
+        "floor_s": median(floor_s),
+        "rerun_vs_floor": median(rerun_s) / median(floor_s) if median(floor_s) else None,
+        "noop_rerun_s": median(noop_s),
+        "component_bytes": int(median(component_bytes)),
+        "floor_bytes": int(median(floor_bytes)),
+        "bytes_per_drawn": median(component_bytes) / max(median(drawn), 1),
+        "floor_bytes_per_drawn": median(floor_bytes) / max(median(drawn), 1),
+        "base_js_identical": len(hashes) == 1 and len(keys) == 1,
+        "base_js_hash": sorted(hashes)[0][:16],
+        "filter_changes_checked": runs + 1,
+    }
+    result.update(pipeline_breakdown(dataset, app.step + 1, runs))
+    if geojson:
+        result.update(measure_geojson_reference(n, 3 if n <= 10_000 else 2))
+        result["pipeline_vs_geojson"] = result["geojson_rerun_s"] / result["rerun_s"]
+    return result
+
+
+def pipeline_breakdown(dataset: Dataset, step: int, runs: int) -> dict:
+    """The pure parts of a filter change, outside Streamlit: filtering and serialising (codes cached)."""
+    codes = {}
+
+    def encoded(layer: str):
+        if layer not in codes:
+            codes[layer] = encode_points(layer, dataset.layers[layer])
+        return codes[layer]
+
+    encode_s = timed(lambda: encoded("events")) if len(dataset.layers["events"]) > ICON_LIMIT else 0.0
+    filter_s, serialise_s = [], []
+    for offset in range(runs):
+        spec = spec_for(step + 1000 + offset)
+        start = time.perf_counter()
+        layers = apply_filters(dataset.layers, spec)
+        filter_s.append(time.perf_counter() - start)
+        serialise_s.append(timed(lambda layers=layers: serialise_map(layers, encoded)))
+    return {"filter_s": median(filter_s), "serialise_s": median(serialise_s), "encode_once_s": encode_s}
+
+
+def measure_geojson_reference(n: int, runs: int) -> dict:
+    """folium.GeoJson(gdf) of the filtered events through st_folium (feature_group_to_add), same page."""
+    app = BenchApp(n, mode="geojson")
+    rerun_s, component_bytes = [], []
+    for _ in range(runs):
+        rerun_s.append(timed(app.next_filter))
+        component_bytes.append(app.component_bytes())
+    return {
+        "geojson_runs": runs,
+        "geojson_rerun_s": median(rerun_s),
+        "geojson_component_bytes": median(component_bytes),
+    }
+
+
+# ---------------------------------------------------------------- the naive path
+
+
+def naive_markers(dataset: Dataset, step: int) -> str:
+    """A new folium.Map and one folium.Marker per feature, rendered to HTML."""
+    layers = apply_filters(dataset.layers, spec_for(step))
+    fmap = folium.Map(location=(41.7, 127.2), zoom_start=6)
+    for gdf in layers.values():
+        for fid, geom in zip(gdf["id"], drawable(gdf).geometry, strict=False):
+            point = geom.centroid
+            folium.Marker((point.y, point.x), tooltip=str(fid)).add_to(fmap)
+    return fmap.get_root().render()
+
+
+def measure_naive(n: int, runs: int, dataset: Dataset) -> dict:
+    naive_s = [timed(lambda i=i: naive_markers(dataset, 5000 + i)) for i in range(runs)]
+    return {"n": n, "runs": runs, "naive_s": median(naive_s)}
+
+
+# ---------------------------------------------------------------- base JavaScript
+
+
+def base_js_check(datasets: dict[int, Dataset]) -> dict:
+    """generate_js_hash(_get_map_string(base map)) of the base map, built as render_map builds it."""
+    hashes = set()
+    for n, dataset in datasets.items():
+        for step in (1, 2, 3):
+            apply_filters(dataset.layers, spec_for(step))  # a filter change does not reach the base map
+            base = build_base_map(get_basemap_json(dataset.version))
+            base.get_root().render()
+            hashes.add((n, generate_js_hash(_get_map_string(base), MAP_KEY, False)))
+    per_dataset = {n: {h for m, h in hashes if m == n} for n in datasets}
+    return {
+        "identical_across_filter_changes": all(len(h) == 1 for h in per_dataset.values()),
+        "identical_across_datasets": len({h for _, h in hashes}) == 1,
+    }
+
+
+# ---------------------------------------------------------------- Chromium
+
+
+def measure_browser(sizes: list[int], runs: int, geojson_timeout: float) -> dict:
+    out: dict = {"first_paint": {}, "click_repaint": {}, "noop": {}, "threshold": {}}
+    with web.bench_server() as base, web.chromium() as chromium:
+        for n in sizes:
+            web.first_paint(chromium, f"{base}/?n={n}", GROUPS, 300)  # warm: server-side dataset and caches
+        paints: dict[int, list] = {n: [] for n in sizes}
+        wire: dict[int, list] = {n: [] for n in sizes}
+        for _ in range(runs):
+            for n in sizes:
+                ms, sent = web.first_paint(chromium, f"{base}/?n={n}", GROUPS, 300)
+                paints[n].append(ms)
+                wire[n].append(sent)
+        empty = median(paints[0])
+        for n in sizes:
+            out["first_paint"][n] = {
+                "ms": median(paints[n]),
+                "all_ms": paints[n],
+                "vs_empty": (median(paints[n]) / empty) if empty else None,
+                "websocket_bytes": median(wire[n]),
+            }
+        for n in [s for s in sizes if s >= 10_000]:
+            out["click_repaint"][n] = click_repaints(chromium, f"{base}/?n={n}", runs)
+            out["noop"][n] = noop_reruns(chromium, f"{base}/?n={n}", runs)
+        big = max(s for s in sizes)
+        reference = [s for s in sizes if 10_000 <= s <= AGGREGATE_ABOVE]
+        if reference:
+            n = max(reference)
+            ref = click_repaints(chromium, f"{base}/?n={n}&mode=geojson", 1, groups=1, timeout=geojson_timeout)
+            out["click_repaint_geojson"] = {"n": n, **ref, "timeout_s": geojson_timeout}
+        out["largest"] = big
+    return out
+
+
+def click_repaints(chromium, url: str, runs: int, groups: int = GROUPS, timeout: float = 300) -> dict:
+    page, wire = web.open_page(chromium)
+    try:
+        page.goto(url)
+        web.wait_painted(page, groups, timeout)
+        web.wait_idle(page)
+        times, sent = [], []
+        for _ in range(runs):
+            ms, nbytes = web.click_repaint(page, wire, "Next filter", groups, timeout)
+            times.append(ms)
+            sent.append(nbytes)
+            if ms is None:
+                break
+        return {"ms": median(times), "all_ms": times, "websocket_bytes": median(sent), "timed_out": None in times}
+    finally:
+        page.context.close()
+
+
+def noop_reruns(chromium, url: str, runs: int) -> dict:
+    page, wire = web.open_page(chromium)
+    try:
+        page.goto(url)
+        web.wait_painted(page, GROUPS, 300)
+        web.wait_idle(page)
+        results = [web.toggle_rerun(page, wire, "Rerun without a data change") for _ in range(runs)]
+        return {
+            "ms": median([r[0] for r in results]),
+            "websocket_bytes": median([r[1] for r in results]),
+            "map_redrawn": any(r[2] for r in results),
+        }
+    finally:
+        page.context.close()
+
+
+THRESHOLD_PAGE = """<!doctype html><html><head>
+<link rel="stylesheet" href="static/vendor/leaflet/leaflet.css"><link rel="stylesheet" href="static/crossings/map.css">
+<script src="static/vendor/leaflet/leaflet.js"></script><script src="static/crossings/map.js"></script></head>
+<body style="margin:0"><div id="map" style="width:1000px;height:600px"></div><script>
+window.paint = function (name) { return new Promise(function (resolve) {
+  var s = document.createElement("script"); s.src = name;
+  s.onload = function () {
+    var t0 = performance.now();
+    var map = L.map("map").setView([41.7, 127.2], 6);
+    var group = L.featureGroup();
+    CrossingsMap.draw(group, "events", window.PAYLOAD);
+    group.addTo(map);
+    requestAnimationFrame(function () { requestAnimationFrame(function () { resolve(performance.now() - t0); }); });
+  };
+  document.head.appendChild(s);
+}); };
+</script></body></html>"""
+
+
+def measure_threshold(sizes: list[int], runs: int) -> dict:
+    """Icon markers (the rich path) against canvas points for the same events, drawn by map.js alone."""
+    import functools
+    import http.server
+    import threading
+
+    from bench.synthetic import synthetic_events, with_date_spans
+
+    results: dict = {}
+    with tempfile.TemporaryDirectory(prefix="crossings-threshold-") as tmp:
+        root = Path(tmp)
+        (root / "static").symlink_to(ROOT / "static", target_is_directory=True)
+        (root / "index.html").write_text(THRESHOLD_PAGE, encoding="utf-8")
+        for n in sizes:
+            events = with_date_spans(synthetic_events(n, SEED + 1))
+            rich = to_script_json(layer_collection("events", events))
+            (root / f"rich-{n}.js").write_text(f"window.PAYLOAD = {rich};", encoding="utf-8")
+            (root / f"columns-{n}.js").write_text(f"window.PAYLOAD = {columns_payload('events', events)};")
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=tmp))
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        try:
+            with web.chromium() as chromium:
+                for n in sizes:
+                    row = {}
+                    for kind in ("rich", "columns"):
+                        times = []
+                        for _ in range(runs):
+                            page = chromium.new_page(viewport={"width": 1100, "height": 700})
+                            page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+                            times.append(page.evaluate(f"paint('{kind}-{n}.js')"))
+                            page.close()
+                        row[f"{kind}_ms"] = median(times)
+                    results[n] = row
+        finally:
+            server.shutdown()
+    return results
+
+
+# ---------------------------------------------------------------- report
+
+
+def fmt_s(value: float | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
+
+
+def fmt_x(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f}×"
+
+
+def verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**missed**")
+
+
+def targets(results: dict) -> list[tuple[str, str, str]]:
+    fc = {r["n"]: r for r in results["filter_change"]}
+    rows = []
+    big = fc.get(100_000)
+    if big:
+        ratio = big["rerun_vs_floor"]
+        rows.append(("Filter change at 100,000: whole rerun ≤ 3× floor", fmt_x(ratio), verdict(ratio <= 3)))
+        if big.get("pipeline_vs_geojson"):
+            rows.append(
+                (
+                    "… and ≥ 10× faster than folium.GeoJson(gdf) through st_folium",
+                    fmt_x(big["pipeline_vs_geojson"]),
+                    verdict(big["pipeline_vs_geojson"] >= 10),
+                )
+            )
+    worst = max((r["bytes_per_drawn"] for r in fc.values() if r["n"] >= 1000), default=None)
+    if worst is not None:
+        rows.append(("Bytes per drawn event ≤ 60 (sizes ≥ 1,000)", f"{worst:.1f}", verdict(worst <= 60)))
+    ten = fc.get(10_000)
+    naive = {r["n"]: r for r in results["naive"]}.get(10_000)
+    if ten and naive:
+        speed = naive["naive_s"] / ten["rerun_s"]
+        rows.append(("At 10,000: ≥ 10× faster than the naive Marker path", fmt_x(speed), verdict(speed >= 10)))
+    web_results = results.get("browser") or {}
+    click = (web_results.get("click_repaint") or {}).get(100_000)
+    ref = web_results.get("click_repaint_geojson")
+    if click and ref:
+        ref_ms = ref["ms"] if not ref["timed_out"] else ref["timeout_s"] * 1000
+        speed = ref_ms / click["ms"] if click["ms"] else None
+        shown = ("≥ " if ref["timed_out"] else "") + fmt_x(speed)
+        rows.append(("Click → repaint at 100,000: ≥ 5× faster than GeoJson(gdf)", shown, verdict(speed >= 5)))
+    paint = (web_results.get("first_paint") or {}).get(10_000)
+    if paint:
+        rows.append(
+            ("First paint at 10,000 ≤ 2× the empty map's", fmt_x(paint["vs_empty"]), verdict(paint["vs_empty"] <= 2))
+        )
+    same = all(r["base_js_identical"] for r in fc.values()) and results["base_js"]["identical_across_filter_changes"]
+    rows.append(("Base JavaScript identical across filter changes", "yes" if same else "no", verdict(same)))
+    noop = (web_results.get("noop") or {}).get(100_000)
+    if noop:
+        resent = noop["websocket_bytes"] > 50_000 or noop["map_redrawn"]
+        rows.append(
+            (
+                "A rerun that changes no data does not resend or redraw the map (100,000)",
+                f"{noop['websocket_bytes']:,.0f} bytes, redrawn: {noop['map_redrawn']}",
+                verdict(not resent),
+            )
+        )
+    million = fc.get(1_000_000)
+    if million:
+        grid = million["modes"].get("events") == "grid"
+        rows.append(
+            (
+                "Above 100,000 in view: grid counts, said on the map and in the caption",
+                million["modes"].get("events", "—"),
+                verdict(grid),
+            )
+        )
+    bundled, empty = fc.get(-1), fc.get(0)
+    if bundled and empty:
+        diff = bundled["rerun_s"] - empty["rerun_s"]
+        spread = results.get("rerun_noise_s") or 0.0
+        rows.append(
+            (
+                "Bundled data: filter-change rerun indistinguishable from the empty map's",
+                f"{fmt_s(bundled['rerun_s'])} vs {fmt_s(empty['rerun_s'])} (noise ±{fmt_s(spread)})",
+                verdict(abs(diff) <= spread),
+            )
+        )
+    return rows
+
+
+def markdown(results: dict) -> str:
+    meta = results["meta"]
+    lines = [
+        "# Benchmark: the map at any size",
+        "",
+        f"Run {meta['date']} on {meta['machine']} ({meta['cpus']} CPUs), Python {meta['python']}; "
+        f"`{meta['command']}` took {meta['duration_s'] / 60:.1f} minutes. Medians of {meta['runs']} runs "
+        "unless a row says otherwise; every ratio is to a floor measured in the same run, interleaved with it.",
+        "",
+        "## Targets (issue 7)",
+        "",
+        "| Target | Measured | |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {a} | {b} | {c} |" for a, b, c in targets(results)]
+    lines += [
+        "",
+        "## A filter change: the whole rerun of the map page",
+        "",
+        "Measured with `streamlit.testing` AppTest on `bench/app.py`: the map page (filter sentence, "
+        "`render_map` with `st_folium` and everything it does, details panel) on the synthetic dataset; each run "
+        "is a new filter spec (a cache miss) that changes the data. Floor: `json.dumps` of the same filtered "
+        "features as compact GeoJSON (5 properties, coordinates rounded to 1e-5°). Bytes: the map element "
+        "Streamlit sends (its protobuf), against the floor's bytes. GeoJson: the same page drawing the events "
+        "with `folium.GeoJson(gdf)` in a `FeatureGroup` through `st_folium(feature_group_to_add=...)`.",
+        "",
+        "| Events | Drawn | Mode | Rerun | Floor | Rerun / floor | Rerun, no data change | Map bytes | "
+        "Bytes / drawn | Floor bytes / drawn | GeoJson rerun | GeoJson / rerun | Filter · serialise (pure) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results["filter_change"]:
+        mode = r["modes"].get("events", "—")
+        lines.append(
+            f"| {label(r['n'])} | {r['drawn']:,} | {mode} | {fmt_s(r['rerun_s'])} | {fmt_s(r['floor_s'])} | "
+            f"{fmt_x(r['rerun_vs_floor'])} | {fmt_s(r['noop_rerun_s'])} | {r['component_bytes']:,} | "
+            f"{r['bytes_per_drawn']:.1f} | {r['floor_bytes_per_drawn']:.1f} | {fmt_s(r.get('geojson_rerun_s'))} | "
+            f"{fmt_x(r.get('pipeline_vs_geojson'))} | {fmt_s(r['filter_s'])} · {fmt_s(r['serialise_s'])} |"
+        )
+    lines += [
+        "",
+        f"An empty Streamlit script reruns in {fmt_s(results['empty_script_rerun_s'])} under AppTest (its overhead). "
+        "Encoding a large layer once per dataset version (cached; a filter change then only selects rows): "
+        + ", ".join(
+            f"{label(r['n'])} {fmt_s(r['encode_once_s'])}" for r in results["filter_change"] if r["encode_once_s"]
+        )
+        + ".",
+        "",
+        "## The naive path: a new folium.Map with one Marker per feature, rendered",
+        "",
+        "| Events | Naive render | Pipeline rerun | Naive / pipeline |",
+        "|---|---|---|---|",
+    ]
+    fc = {r["n"]: r for r in results["filter_change"]}
+    for r in results["naive"]:
+        pipeline = fc.get(r["n"], {}).get("rerun_s")
+        lines.append(
+            f"| {label(r['n'])} | {fmt_s(r['naive_s'])} | {fmt_s(pipeline)} | "
+            f"{fmt_x(r['naive_s'] / pipeline if pipeline else None)} |"
+        )
+    lines.append("| 100,000 and more | skipped (above 10,000 the naive path takes minutes) | | |")
+    lines += [
+        "",
+        "## Loading",
+        "",
+        "`geo.io.load_dataset` on a data directory (manifest hashes, parse, validate every row, date spans): "
+        "cold, and through `st.cache_resource` (cached). Floor: `json.loads` of the events file.",
+        "",
+        "| Dataset | File | Cold | Cached | Floor | Cold / floor | Runs | Rejected rows |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results["load"]:
+        lines.append(
+            f"| {label(r['n'])} | {r['file_bytes'] / 1e6:.1f} MB | {fmt_s(r['cold_s'])} | "
+            f"{r['cached_s'] * 1e6:.0f} µs | {fmt_s(r['floor_json_loads_s'])} | {fmt_x(r['cold_vs_floor'])} | "
+            f"{r['runs']} | {r['rejected_rows']} |"
+        )
+    web_results = results.get("browser")
+    if web_results:
+        lines += [
+            "",
+            "## Headless Chromium",
+            "",
+            "`streamlit run bench/app.py` on 127.0.0.1; each first paint is a fresh browser context, from navigation "
+            "to the animation frame after the map's feature groups were drawn. Click → repaint: a click on "
+            "*Next filter* (a new spec, new data) until the redrawn map's next frame. Bytes: what the server "
+            "sent on the websocket.",
+            "",
+            "| Events | First paint | vs empty map | Websocket bytes (page) | Click → repaint | Bytes per filter change | "
+            "Rerun with no data change | Its bytes | Map redrawn |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for n, row in web_results["first_paint"].items():
+            click = web_results["click_repaint"].get(n, {})
+            noop = web_results["noop"].get(n, {})
+            lines.append(
+                f"| {label(int(n))} | {row['ms'] / 1000:.2f} s | {fmt_x(row['vs_empty'])} | {row['websocket_bytes']:,.0f} | "
+                + (
+                    f"{click['ms'] / 1000:.2f} s | {click['websocket_bytes']:,.0f} | "
+                    if click.get("ms")
+                    else "— | — | "
+                )
+                + (
+                    f"{noop['ms']:.0f} ms | {noop['websocket_bytes']:,.0f} | {noop['map_redrawn']} |"
+                    if noop
+                    else "— | — | — |"
+                )
+            )
+        ref = web_results.get("click_repaint_geojson")
+        if ref:
+            shown = (
+                f"more than {ref['timeout_s']:.0f} s (timed out)" if ref["timed_out"] else f"{ref['ms'] / 1000:.1f} s"
+            )
+            lines += [
+                "",
+                f"Reference: click → repaint with `folium.GeoJson(gdf)` at {ref['n']:,} events: {shown} "
+                f"({ref['websocket_bytes']:,.0f} bytes on the websocket).",
+            ]
+    threshold = results.get("threshold")
+    if threshold:
+        lines += [
+            "",
+            "## Icon markers or canvas points: the threshold",
+            "",
+            "`map.js` alone in Chromium (no Streamlit): the same synthetic events drawn as icon markers (the rich "
+            "path: SVG shapes, uncertainty circles, one tooltip each) and as canvas points (columns), until the "
+            f"next frame. `ICON_LIMIT` = {ICON_LIMIT:,}: layers with more points are drawn on the canvas.",
+            "",
+            "| Points | Icon markers | Canvas points | Icons / canvas |",
+            "|---|---|---|---|",
+        ]
+        for n, row in threshold.items():
+            lines.append(
+                f"| {int(n):,} | {row['rich_ms']:.0f} ms | {row['columns_ms']:.0f} ms | "
+                f"{row['rich_ms'] / row['columns_ms']:.1f}× |"
+            )
+    lines += ["", "## Notes", ""] + [f"- {note}" for note in results.get("notes", [])]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- main
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only, 3 runs, no 1,000,000")
+    parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 5; --quick 3)")
+    parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurements")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
+    args = parser.parse_args()
+    runs = args.runs or (3 if args.quick else 5)
+    sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+    started = time.perf_counter()
+    datasets: dict[int, Dataset] = {-1: bench_dataset(-1), 0: bench_dataset(0)}
+    results: dict = {"notes": []}
+
+    def log(message: str) -> None:
+        print(f"[{time.perf_counter() - started:6.1f} s] {message}", flush=True)
+
+    generate = {}
+    for n in sizes:
+        generate[n] = timed(lambda n=n: datasets.__setitem__(n, bench_dataset(n)))
+        log(f"generated {n:,} synthetic events in {generate[n]:.1f} s")
+    results["generate_s"] = generate
+
+    with tempfile.TemporaryDirectory(prefix="crossings-bench-load-") as tmp:
+        results["load"] = []
+        for n in [-1, *sizes]:
+            load_runs = runs if n <= 10_000 else (3 if n <= 100_000 else 1)
+            results["load"].append(measure_load(n, load_runs, Path(tmp)))
+            log(f"load {label(n)}: {results['load'][-1]['cold_s']:.2f} s cold")
+    if 1_000_000 in sizes:
+        results["notes"].append("1,000,000: the cold load was measured once (it takes most of a minute).")
+
+    results["empty_script_rerun_s"] = measure_empty_script(max(runs, 5))
+    results["filter_change"] = []
+    for n in [0, -1, *sizes]:
+        geojson = n in (10_000, 100_000)
+        results["filter_change"].append(measure_filter_change(n, runs if n < 1_000_000 else 3, datasets, geojson))
+        r = results["filter_change"][-1]
+        log(
+            f"filter change {label(n)}: rerun {r['rerun_s']:.3f} s, floor {r['floor_s']:.3f} s, {r['bytes_per_drawn']:.1f} B/event"
+        )
+    small = [r["rerun_all_s"] for r in results["filter_change"] if r["n"] in (0, -1)]
+    spread = [abs(a - b) for runs_ in small for a in runs_ for b in runs_]
+    results["rerun_noise_s"] = statistics.median(spread) if spread else 0.0
+
+    results["naive"] = [measure_naive(n, 3, datasets[n]) for n in sizes if n <= 10_000]
+    log("naive path done")
+    results["base_js"] = base_js_check({n: datasets[n] for n in datasets if n <= 10_000})
+
+    if not args.no_browser:
+        browser_sizes = [0, -1, *[n for n in sizes if n <= 100_000]]
+        if 1_000_000 in sizes:
+            browser_sizes.append(1_000_000)
+        results["browser"] = measure_browser(browser_sizes, 3, geojson_timeout=90)
+        log("Chromium done")
+        results["threshold"] = measure_threshold([250, 500, 1000, 2000, 4000], 3)
+        log("threshold done")
+
+    results["meta"] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": platform.platform(),
+        "cpus": __import__("os").cpu_count(),
+        "python": platform.python_version(),
+        "command": ".venv/bin/python -m bench.run" + (" --quick" if args.quick else ""),
+        "runs": runs,
+        "duration_s": time.perf_counter() - started,
+        "icon_limit": ICON_LIMIT,
+        "aggregate_above": AGGREGATE_ABOVE,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "latest.json").write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+    (args.out / "latest.md").write_text(markdown(results), encoding="utf-8")
+    log(f"wrote {args.out / 'latest.md'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""The standalone briefing: one HTML file with every scene, the map, legend and captions.
+
+Every script, style, icon and datum is inlined (Leaflet from static/vendor, the project's map.js,
+map.css, presenter.js and presenter.css, the offline basemap and the scene payload), so the file
+opens from a USB stick in a browser with networking switched off. Scenes step with → / ← and
+Page Down / Page Up as on the Presenter page; #<scene id> in the address opens a scene.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import html
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from geo.assets import STATIC_DIR
+from geo.basemap import load_basemap
+from geo.io import DATA_DIR, Dataset
+from geo.mapview import (
+    BASEMAP_ATTRIBUTION,
+    MAP_CENTER,
+    MAP_MAX_BOUNDS,
+    MAP_ZOOM,
+    MAX_ZOOM,
+    MIN_ZOOM,
+    to_script_json,
+)
+from geo.presenter import presenter_payload
+from geo.scenes import Scene
+from geo.schema import REGION_BBOX
+
+LEAFLET_DIR = STATIC_DIR / "vendor" / "leaflet"
+SCRIPTS = (LEAFLET_DIR / "leaflet.js", STATIC_DIR / "crossings" / "map.js", STATIC_DIR / "crossings" / "presenter.js")
+STYLES = (LEAFLET_DIR / "leaflet.css", STATIC_DIR / "crossings" / "map.css", STATIC_DIR / "crossings" / "presenter.css")
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)(?!data:)([^'")]+)\1\s*\)""")
+_IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".gif": "image/gif", ".jpg": "image/jpeg"}
+
+PAGE_STYLE = """
+html, body { margin: 0; padding: 0; height: 100%; background: #dfe9f2; }
+#map { position: absolute; inset: 0; }
+noscript p { font: 18px/1.4 "Noto Sans", "DejaVu Sans", sans-serif; padding: 2em; }
+"""
+
+
+def basemap_json(data_dir: Path = DATA_DIR) -> str:
+    """The offline basemap document drawn by CrossingsMap.basemap (as geo.ui.data.get_basemap_json makes it)."""
+    layers = load_basemap(data_dir / "basemap")
+    document: dict[str, object] = {
+        name: json.loads(gdf.to_json(na="null", drop_id=True)) for name, gdf in layers.items()
+    }
+    document["region"] = list(REGION_BBOX)
+    return to_script_json(document)
+
+
+def inline_css_urls(css: str, base: Path) -> str:
+    """Every url(...) of a stylesheet as a data: URI, so the style needs no file and no network."""
+
+    def replace(match: re.Match) -> str:
+        target = match.group(2).strip()
+        if target.startswith("#"):  # old IE's behavior: url(#default#VML) fetches nothing
+            return match.group(0)
+        if re.match(r"^[a-z]+:", target, re.IGNORECASE) or target.startswith("//"):
+            raise ValueError(f"{base}: stylesheet refers to {target}: vendor it first")
+        path = (base / target).resolve()
+        mime = _IMAGE_TYPES.get(path.suffix.lower())
+        if mime is None or not path.is_file():
+            raise ValueError(f"{base}: cannot inline {target}")
+        return f'url("data:{mime};base64,{base64.b64encode(path.read_bytes()).decode("ascii")}")'
+
+    return _CSS_URL.sub(replace, css)
+
+
+def _script(text: str) -> str:
+    # "</script" would end the element early; "<\/" means the same to JavaScript.
+    return "<script>\n" + re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE) + "\n</script>"
+
+
+def _style(text: str) -> str:
+    return "<style>\n" + re.sub(r"</(style)", r"<\\/\1", text, flags=re.IGNORECASE) + "\n</style>"
+
+
+def briefing_file_name(dataset: Dataset) -> str:
+    return f"crossings-briefing-{dataset.version}.html"
+
+
+def build_briefing_html(
+    dataset: Dataset, scenes: Sequence[Scene], basemap_json: str, initial: str | None = None
+) -> str:
+    """The whole scene sequence as one self-contained HTML document."""
+    payload = presenter_payload(dataset, scenes, initial=initial, url_mode="hash")
+    options = {
+        "center": list(MAP_CENTER),
+        "zoom": MAP_ZOOM,
+        "minZoom": MIN_ZOOM,
+        "maxZoom": MAX_ZOOM,
+        "maxBounds": [list(corner) for corner in MAP_MAX_BOUNDS],
+        "zoomSnap": 0.25,
+        "zoomDelta": 0.5,
+        "preferCanvas": False,
+    }
+    boot = (
+        "(function () {\n"
+        f"  var map = L.map('map', {to_script_json(options)});\n"
+        "  L.control.scale().addTo(map);\n"
+        f"  CrossingsMap.basemap({basemap_json}, {to_script_json(BASEMAP_ATTRIBUTION)}).addTo(map);\n"
+        "  CrossingsMap.legend(map);\n"
+        f"  CrossingsPresenter.mount(map, {to_script_json(payload)});\n"
+        "})();"
+    )
+    styles = [inline_css_urls(path.read_text(encoding="utf-8"), path.parent) for path in STYLES]
+    scripts = [path.read_text(encoding="utf-8") for path in SCRIPTS]
+    titles = " · ".join(scene.title for scene in scenes)
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # Nothing may be fetched: the file is its own world.
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; "
+        "style-src 'unsafe-inline'; img-src data:; font-src data:\">",
+        f"<title>{html.escape('Crossings briefing: ' + titles)}</title>",
+        f'<meta name="description" content="{html.escape(f"Crossings dataset version {dataset.version}")}">',
+        *(_style(text) for text in styles),
+        _style(PAGE_STYLE),
+        "</head>",
+        "<body>",
+        '<div id="map" role="region" aria-label="Map of the briefing scenes"></div>',
+        "<noscript><p>This briefing needs JavaScript to draw the map.</p></noscript>",
+        *(_script(text) for text in scripts),
+        _script(boot),
+        "</body>",
+        "</html>",
+        "",
+    ]
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------- command line
+
+
+def add_briefing_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser("briefing", help="write the standalone briefing HTML (every scene, works offline)")
+    parser.add_argument("--out", type=Path, required=True, help="the .html file to write")
+    parser.add_argument("--scene", default=None, help="the scene it opens at (default: the first)")
+    parser.add_argument("--data", type=Path, default=DATA_DIR)
+
+
+def run_briefing_command(args: argparse.Namespace) -> int:
+    from geo.io import load_dataset
+    from geo.scenes import load_scenes
+
+    dataset = load_dataset(args.data)
+    scenes = load_scenes(dataset, args.data)
+    for reason in scenes.rejected:
+        print(f"left out: {reason}")
+    if not scenes.scenes:
+        print("no valid scene: nothing written")
+        return 1
+    if args.scene is not None and scenes.get(args.scene) is None:
+        print(f"unknown scene {args.scene!r}; scenes: {', '.join(scenes.ids())}")
+        return 2
+    text = build_briefing_html(dataset, scenes.scenes, basemap_json(args.data), initial=args.scene)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"wrote {args.out} ({len(text.encode('utf-8')) // 1024} KiB, {len(scenes.scenes)} scenes)")
+    return 0

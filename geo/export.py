@@ -1,0 +1,786 @@
+"""Exports of exactly the filtered view, in four formats, each with its citation manifest.
+
+One normalisation (`export_table`) turns the filtered layers into plain rows; four writers turn
+those rows into GeoJSON, GeoPackage, KML and CSV bytes. Every format keeps the fields that say how
+far a feature can be trusted (`confidence`, `evidence`, `location_precision`, `uncertainty_m`,
+`schematic`) and an explicit `caveat`, so an inferred route or a city-level location stays marked
+as such once it has left the app. Unknown counts stay empty, never 0.
+
+Nothing here reads or writes `data/`: exports are built in memory, and `write_export` refuses a
+target inside the data directory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import math
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from geo.atomic import write_bytes_atomic
+from geo.filters import FilterSpec, count_features, describe
+from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
+from geo.mapview import KIND_LABELS
+from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, is_blank
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    key: str
+    label: str
+    extension: str
+    mime: str
+
+
+FORMATS: dict[str, ExportFormat] = {
+    f.key: f
+    for f in (
+        ExportFormat("geojson", "GeoJSON", "geojson", "application/geo+json"),
+        ExportFormat("gpkg", "GeoPackage", "gpkg", "application/geopackage+sqlite3"),
+        ExportFormat("kml", "KML", "kml", "application/vnd.google-earth.kml+xml"),
+        ExportFormat("csv", "CSV", "csv", "text/csv"),
+    )
+}
+
+TITLE = "Crossings: a map of the forced repatriation of North Koreans from China"
+LIST_COLUMNS = ("source_ids", "count_source_ids", "coord_source_ids", "crossing_ids")
+SOURCE_ID_COLUMNS = ("source_ids", "count_source_ids", "coord_source_ids")
+INTEGER_COLUMNS = ("count_low", "count_high")
+BOOLEAN_COLUMNS = ("schematic", "used_2023_10_09")
+# Always present, in this order, in every layer of every format.
+LEAD_COLUMNS = (
+    "id",
+    "layer",
+    "kind",
+    "name_en",
+    "name_ko",
+    "name_zh",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "confidence",
+    "evidence",
+    "schematic",
+    "location_precision",
+    "uncertainty_m",
+    "caveat",
+    "count_low",
+    "count_high",
+    "count_of",
+    "source_ids",
+    "count_source_ids",
+    "coord_source_ids",
+)
+DERIVED_COLUMNS = ("span_start", "span_end")  # added by the loader for filtering, not data
+CSV_GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CAVEAT_NOTE = (
+    "The 'caveat' field says in words how far each row can be trusted: an inferred route is a deduction that "
+    "no source states, every route is a schematic straight line (not the road taken), and a town- or city-level "
+    "location marks the town or city, not the facility. Empty counts are unknown, never zero; a range gives "
+    "conflicting estimates, never an average."
+)
+_PLACE_THING = {
+    "detention_centres": "the facility",
+    "receiving_facilities": "the facility",
+    "crossings": "the crossing point",
+    "events": "the exact place",
+}
+
+
+class ExportError(ValueError):
+    """An export cannot be made or written as asked; the message says why."""
+
+
+# ---------------------------------------------------------------------------------------------
+# One normalisation for every format
+
+
+@dataclass(frozen=True)
+class ExportTable:
+    """The exported rows as plain Python values (str, int, float, bool, list of str or None)."""
+
+    columns: tuple[str, ...]  # the union over layers, LEAD_COLUMNS first
+    layer_columns: dict[str, tuple[str, ...]]  # the columns that apply to each layer
+    rows: tuple[dict[str, object], ...]
+    geometries: tuple[BaseGeometry | None, ...]
+
+    def layer_rows(self, layer: str) -> list[tuple[dict[str, object], BaseGeometry | None]]:
+        return [(r, g) for r, g in zip(self.rows, self.geometries, strict=True) if r["layer"] == layer]
+
+    def counts(self) -> dict[str, int]:
+        return {layer: sum(1 for r in self.rows if r["layer"] == layer) for layer in self.layer_columns}
+
+    def cited_source_ids(self) -> set[str]:
+        return {sid for row in self.rows for column in SOURCE_ID_COLUMNS for sid in (row.get(column) or [])}
+
+
+def layer_columns(layer: str, full: gpd.GeoDataFrame) -> tuple[str, ...]:
+    """The exported columns of a layer: the lead columns, then the layer's own fields in file order.
+
+    Columns the loader adds to every layer (EXPECTED_COLUMNS) are dropped where the whole layer
+    leaves them empty, so a detention centre does not carry an empty `from_id`.
+    """
+    own = []
+    for column in full.columns:
+        if column == full.geometry.name or column in DERIVED_COLUMNS or column in LEAD_COLUMNS:
+            continue
+        if column in EXPECTED_COLUMNS and full[column].map(is_blank).all():
+            continue
+        own.append(column)
+    return (*LEAD_COLUMNS, *own)
+
+
+def _is_missing(value: object) -> bool:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return True
+    return isinstance(value, float) and math.isnan(value)
+
+
+def _plain(column: str, value: object) -> object:
+    """A value as a plain Python object, with its type kept: integers stay integers."""
+    if column in LIST_COLUMNS:
+        return as_id_list(value)
+    if _is_missing(value):
+        return None
+    if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
+        value = value.item()
+    if column in BOOLEAN_COLUMNS:
+        return value if isinstance(value, bool) else None
+    if isinstance(value, float) and value.is_integer() and column in (*INTEGER_COLUMNS, "uncertainty_m"):
+        return int(value)
+    return value
+
+
+def _km(metres: object) -> str:
+    return f"{float(metres) / 1000:g}"  # type: ignore[arg-type]
+
+
+def caveat(layer: str, row: Mapping[str, object], geometry: BaseGeometry | None) -> str:
+    """In words, what a reader of the exported row must not over-read."""
+    parts: list[str] = []
+    confidence = row.get("confidence")
+    if layer == "routes":
+        if row.get("evidence") == "inferred":
+            parts.append("inferred route: a deduction, not stated by any source")
+        else:
+            parts.append("reported route")
+        if row.get("schematic") is True:
+            parts.append("schematic line: a straight line between the two places, not the road taken")
+    else:
+        precision = str(row.get("location_precision") or "")
+        if geometry is None:
+            parts.append("no location: not drawn on the map")
+        elif precision in ("town", "city", "region"):
+            radius = row.get("uncertainty_m")
+            radius = radius if not _is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
+            thing = _PLACE_THING.get(layer, "the exact place")
+            parts.append(f"{precision}-level location, not {thing} (uncertain by about {_km(radius)} km)")
+        if confidence == "inferred":
+            parts.append("inferred: a deduction, not stated by any source")
+    if confidence == "unknown":
+        parts.append("confidence unknown")
+    return "; ".join(parts)
+
+
+def export_table(dataset: Dataset, layers: Mapping[str, gpd.GeoDataFrame]) -> ExportTable:
+    """The filtered layers as plain rows. The columns come from the full dataset, not from the
+    filtered rows, so an export has the same columns whatever the filter."""
+    per_layer = {name: layer_columns(name, dataset.layers[name]) for name in LAYERS}
+    union: list[str] = []
+    for columns in per_layer.values():
+        union.extend(c for c in columns if c not in union)
+    rows: list[dict[str, object]] = []
+    geometries: list[BaseGeometry | None] = []
+    for name in LAYERS:
+        gdf = layers.get(name)
+        if gdf is None or not len(gdf):
+            continue
+        applicable = set(per_layer[name])
+        present = [c for c in gdf.columns if c in applicable]
+        for values, geom in zip(gdf[present].itertuples(index=False, name=None), gdf.geometry, strict=True):
+            source = dict(zip(present, values, strict=True))
+            geometry = None if geom is None or geom.is_empty else geom
+            row: dict[str, object] = {}
+            for column in union:
+                if column == "layer":
+                    row[column] = name
+                elif column not in applicable:
+                    row[column] = None
+                else:
+                    row[column] = _plain(column, source.get(column))
+            row["caveat"] = caveat(name, row, geometry)
+            rows.append(row)
+            geometries.append(geometry)
+    return ExportTable(tuple(union), per_layer, tuple(rows), tuple(geometries))
+
+
+# ---------------------------------------------------------------------------------------------
+# The citation manifest
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def crossing_names(dataset: Dataset) -> dict[str, str]:
+    crossings = dataset.layers["crossings"]
+    return dict(zip(crossings["id"], crossings["name_en"], strict=True))
+
+
+def filter_sentence(dataset: Dataset, spec: FilterSpec, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
+    """The same sentence the app shows above the map for this filter."""
+    return describe(spec, count_features(layers), dataset.total_features(), crossing_names(dataset), KIND_LABELS)
+
+
+def _spec_json(spec: FilterSpec) -> dict[str, object]:
+    values = asdict(spec)
+    for key in ("date_from", "date_to"):
+        value = values[key]
+        values[key] = value.isoformat() if isinstance(value, date) else None
+    values["crossings"] = list(spec.crossings)
+    values["kinds"] = list(spec.kinds)
+    return values
+
+
+def _text(value: object) -> str:
+    return "" if is_blank(value) else str(value)
+
+
+def cited_sources(dataset: Dataset, table: ExportTable) -> list[dict[str, object]]:
+    """Exactly the sources cited by the exported rows, in the order of the sources table."""
+    cited_by: dict[str, list[str]] = {}
+    for row in table.rows:
+        for sid in dict.fromkeys(sid for column in SOURCE_ID_COLUMNS for sid in (row.get(column) or [])):
+            cited_by.setdefault(sid, []).append(str(row["id"]))
+    entries = []
+    for record in dataset.sources.to_dict("records"):
+        sid = record["id"]
+        if sid not in cited_by:
+            continue
+        entries.append(
+            {
+                "id": sid,
+                "outlet": _text(record.get("outlet")),
+                "title": _text(record.get("title")),
+                "url": _text(record.get("url")),
+                "alt_urls": _text(record.get("alt_urls")),
+                "published": _text(record.get("published")),
+                "date_note": _text(record.get("date_note")),
+                "is_mirror": _text(record.get("is_mirror")) == "true",
+                "cited_by": cited_by[sid],
+            }
+        )
+    missing = set(cited_by) - {e["id"] for e in entries}
+    if missing:  # validation guarantees this cannot happen; never export an unresolvable citation silently
+        raise ExportError(f"exported rows cite sources that are not in the sources table: {sorted(missing)}")
+    return entries
+
+
+def licences(dataset: Dataset, table: ExportTable) -> list[dict[str, str]]:
+    """Licence, source and hash of every data file the exported rows come from."""
+    counts = table.counts()
+    files = [f"{name}.geojson" for name in LAYERS if counts.get(name)]
+    if table.rows:
+        files.append(SOURCES_FILE)
+    entries = []
+    for relative in files:
+        entry = dataset.manifest.files.get(relative, {})
+        entries.append(
+            {
+                "file": f"data/{relative}",
+                "licence": str(entry.get("licence", "unknown")),
+                "source": str(entry.get("source", "unknown")),
+                "sha256": str(entry.get("sha256", "")),
+            }
+        )
+    return entries
+
+
+def citation_manifest(
+    dataset: Dataset,
+    table: ExportTable,
+    spec: FilterSpec,
+    sentence: str,
+    exported_at: datetime,
+    fmt: str | None,
+    file_name: str | None,
+) -> dict[str, object]:
+    """What to cite for these rows. Without a format it is the citation of the filter itself,
+    valid for its export in any format."""
+    return {
+        "title": TITLE,
+        "cite_as": (
+            f"{TITLE}, dataset version {dataset.version}. Exported {iso_utc(exported_at)} with the filter: "
+            f"{sentence}. Cite the original sources listed here as well."
+        ),
+        "dataset_version": dataset.version,
+        "exported_at": iso_utc(exported_at),
+        "format": fmt,
+        "file": file_name,
+        "filter": sentence,
+        "filter_spec": _spec_json(spec),
+        "rows": len(table.rows),
+        "rows_per_layer": table.counts(),
+        "caveats": CAVEAT_NOTE,
+        "licences": licences(dataset, table),
+        "sources": cited_sources(dataset, table),
+    }
+
+
+def citation_text(manifest: Mapping[str, object]) -> str:
+    """The manifest as a readable text file (plain text: nothing in it is interpreted as markup)."""
+    lines = [
+        str(manifest["title"]),
+        "=" * len(str(manifest["title"])),
+        "",
+        f"Cite as: {manifest['cite_as']}",
+        "",
+        f"Dataset version: {manifest['dataset_version']} (first 12 hex digits of the SHA-256 of data/manifest.json)",
+        f"Exported at:     {manifest['exported_at']} (UTC)",
+        (
+            f"File:            {manifest['file']} ({FORMATS[str(manifest['format'])].label})"
+            if manifest.get("format")
+            else "File:            any export of this filter (GeoJSON, GeoPackage, KML or CSV)"
+        ),
+        f"Filter:          {manifest['filter']}",
+    ]
+    per_layer = manifest["rows_per_layer"]
+    assert isinstance(per_layer, Mapping)
+    breakdown = ", ".join(f"{LAYERS[k].title}: {v}" for k, v in per_layer.items() if v)
+    lines.append(f"Rows:            {manifest['rows']}" + (f" ({breakdown})" if breakdown else ""))
+    lines += ["", "How to read it", "--------------", str(manifest["caveats"]), "", "Licences", "--------"]
+    grouped: dict[tuple[str, str], list[str]] = {}
+    for entry in manifest["licences"]:  # type: ignore[union-attr]
+        grouped.setdefault((entry["licence"], entry["source"]), []).append(entry["file"])
+    for (licence, source), files in grouped.items():
+        lines.append(f"- {', '.join(files)}: {licence}. Source: {source}.")
+    sources = manifest["sources"]
+    assert isinstance(sources, list)
+    lines += ["", f"Sources cited by the exported rows ({len(sources)})", "-" * 40]
+    for entry in sources:
+        title = f" “{entry['title']}”" if entry["title"] else ""
+        when = entry["published"] or entry["date_note"] or "date unknown"
+        mirror = " [mirror or repost]" if entry["is_mirror"] else ""
+        lines.append(f"[{entry['id']}] {entry['outlet']}{title}, {when}{mirror}")
+        if entry["url"]:
+            lines.append(f"    {entry['url']}")
+        lines.append(f"    cited by: {', '.join(entry['cited_by'])}")
+    return _strip_control("\n".join(lines) + "\n", keep="\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# The four writers
+
+
+def _coordinates(geometry: BaseGeometry) -> list[tuple[float, float]]:
+    if geometry.geom_type not in ("Point", "LineString"):
+        raise ExportError(f"cannot export geometry type {geometry.geom_type}")
+    return [(float(x), float(y)) for x, y, *_ in geometry.coords]
+
+
+def geojson_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
+    """One FeatureCollection; `layer` says which layer a feature comes from; lists stay lists."""
+    features = []
+    for row, geometry in zip(table.rows, table.geometries, strict=True):
+        features.append(
+            {
+                "type": "Feature",
+                "id": row["id"],
+                "geometry": mapping(geometry) if geometry is not None else None,
+                "properties": {column: row.get(column) for column in table.columns},
+            }
+        )
+    document = {
+        "type": "FeatureCollection",
+        "name": "crossings_export",
+        # A foreign member (RFC 7946 §6.1): the citation travels with the file.
+        "crossings_citation": {
+            key: citation[key] for key in ("cite_as", "dataset_version", "exported_at", "filter", "caveats")
+        },
+        "features": features,
+    }
+    return json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
+
+
+def neutralise_formula(text: str) -> str:
+    """A cell a spreadsheet would run as a formula gets a leading apostrophe (CSV only)."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _csv_cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return neutralise_formula(";".join(value))
+    if isinstance(value, int | float):
+        return repr(value)
+    return neutralise_formula(str(value))
+
+
+def wkt(geometry: BaseGeometry | None) -> str:
+    """WKT with every digit of every coordinate (shapely rounds to 6 decimals by default)."""
+    if geometry is None:
+        return ""
+    coords = ", ".join(f"{x!r} {y!r}" for x, y in _coordinates(geometry))
+    return f"{geometry.geom_type.upper()} ({coords})"
+
+
+def csv_bytes(table: ExportTable) -> bytes:
+    """UTF-8 with a byte-order mark (so spreadsheets read Korean and Chinese), one row per feature,
+    points as lon/lat, every geometry as WKT, lists joined with ';'."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([*table.columns, *CSV_GEOMETRY_COLUMNS])
+    for row, geometry in zip(table.rows, table.geometries, strict=True):
+        lon = lat = ""
+        if geometry is not None and geometry.geom_type == "Point":
+            lon, lat = repr(float(geometry.x)), repr(float(geometry.y))
+        writer.writerow([*(_csv_cell(row.get(c)) for c in table.columns), lon, lat, wkt(geometry)])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def _flat(value: object) -> object:
+    return ";".join(value) if isinstance(value, list) else value
+
+
+def _frame_column(column: str, values: list[object]) -> pd.Series:
+    """A typed column: nullable integers stay integers, flags stay booleans, lists become ';' text."""
+    present = [v for v in values if v is not None]
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in present)
+    if column in BOOLEAN_COLUMNS:
+        return pd.Series(values, dtype="boolean")
+    if column in INTEGER_COLUMNS or (column == "uncertainty_m" and not present):
+        return pd.Series(values, dtype="Int64")
+    if present and numbers:
+        return pd.Series(values, dtype="Int64" if all(isinstance(v, int) for v in present) else "Float64")
+    return pd.Series([_flat(v) for v in values], dtype=object)
+
+
+def gpkg_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
+    """One table per layer (every layer, empty ones included), plus `export_sources` and
+    `export_citation` attribute tables so the file carries its citations."""
+    import pyogrio
+
+    with tempfile.TemporaryDirectory(prefix="crossings-export-") as tmp:
+        path = Path(tmp) / "export.gpkg"
+        for name, spec in LAYERS.items():
+            columns = [c for c in table.layer_columns[name] if c != "layer"]
+            pairs = table.layer_rows(name)
+            frame = pd.DataFrame({c: _frame_column(c, [r.get(c) for r, _ in pairs]) for c in columns})
+            gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([g for _, g in pairs], crs=CRS), crs=CRS)
+            pyogrio.write_dataframe(
+                gdf, path, layer=name, driver="GPKG", geometry_type=spec.geometry_types[0], promote_to_multi=False
+            )
+        sources = pd.DataFrame(
+            [{**entry, "cited_by": ";".join(entry["cited_by"])} for entry in citation["sources"]],  # type: ignore[union-attr]
+            columns=["id", "outlet", "title", "url", "alt_urls", "published", "date_note", "is_mirror", "cited_by"],
+        )
+        sources["is_mirror"] = sources["is_mirror"].astype("boolean")
+        pyogrio.write_dataframe(sources, path, layer="export_sources", driver="GPKG")
+        info = {k: v for k, v in citation.items() if k not in ("sources", "licences", "rows_per_layer", "filter_spec")}
+        info["licences"] = "; ".join(f"{e['file']}: {e['licence']}" for e in citation["licences"])  # type: ignore[union-attr]
+        info["filter_spec"] = json.dumps(citation["filter_spec"], ensure_ascii=False)
+        meta = pd.DataFrame({"key": list(info), "value": [str(v) for v in info.values()]})
+        pyogrio.write_dataframe(meta, path, layer="export_citation", driver="GPKG")
+        return path.read_bytes()
+
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _strip_control(text: str, keep: str = "\t\n\r") -> str:
+    return "".join(c for c in text if c in keep or not _XML_INVALID.match(c))
+
+
+def _kml_text(value: object) -> str:
+    """Characters XML 1.0 cannot hold are dropped; ElementTree escapes the rest."""
+    return _XML_INVALID.sub("", str(value))
+
+
+KML_NS = "http://www.opengis.net/kml/2.2"
+KML_SCHEMA_ID = "crossings_export"
+_KML_TYPES = {"count_low": "int", "count_high": "int", "schematic": "bool", "used_2023_10_09": "bool"}
+
+
+def _kml_type(column: str, table: ExportTable) -> str:
+    if column in _KML_TYPES:
+        return _KML_TYPES[column]
+    values = [r.get(column) for r in table.rows if r.get(column) is not None]
+    if values and all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+        return "int"
+    if values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return "double"
+    return "string"
+
+
+def _kml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, list):
+        return ";".join(value)
+    return str(value)
+
+
+def kml_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
+    """A Document with a typed Schema, one Folder per layer and one Placemark per feature.
+
+    Every value is text in an element, escaped by ElementTree; an empty field (an unknown count)
+    has no SimpleData at all. Inferred legs get their own faint style; the caveat is in the
+    description as well as in the data.
+    """
+    ET.register_namespace("", KML_NS)
+    q = f"{{{KML_NS}}}"
+    kml = ET.Element(f"{q}kml")
+    document = ET.SubElement(kml, f"{q}Document")
+    ET.SubElement(document, f"{q}name").text = "Crossings export"
+    ET.SubElement(document, f"{q}description").text = _kml_text(
+        f"{citation['cite_as']}\n\n{citation['caveats']}\n\nSources: see the citation manifest "
+        f"({citation['file']}.citation.txt)."
+    )
+    for style_id, colour, width in (("leg-reported", "ff2b3a8c", "3"), ("leg-inferred", "80808080", "2")):
+        style = ET.SubElement(document, f"{q}Style", id=style_id)
+        line = ET.SubElement(style, f"{q}LineStyle")
+        ET.SubElement(line, f"{q}color").text = colour
+        ET.SubElement(line, f"{q}width").text = width
+    schema = ET.SubElement(document, f"{q}Schema", name=KML_SCHEMA_ID, id=KML_SCHEMA_ID)
+    for column in table.columns:
+        ET.SubElement(schema, f"{q}SimpleField", name=column, type=_kml_type(column, table))
+    for name in LAYERS:
+        pairs = table.layer_rows(name)
+        if not pairs:
+            continue
+        folder = ET.SubElement(document, f"{q}Folder")
+        ET.SubElement(folder, f"{q}name").text = LAYERS[name].title
+        for row, geometry in pairs:
+            placemark = ET.SubElement(folder, f"{q}Placemark")
+            ET.SubElement(placemark, f"{q}name").text = _kml_text(row.get("name_en") or row["id"])
+            description = [str(row.get("caveat") or ""), str(row.get("reported") or "")]
+            ET.SubElement(placemark, f"{q}description").text = _kml_text("\n\n".join(d for d in description if d))
+            if name == "routes":
+                style = "leg-inferred" if row.get("evidence") == "inferred" else "leg-reported"
+                ET.SubElement(placemark, f"{q}styleUrl").text = f"#{style}"
+            extended = ET.SubElement(placemark, f"{q}ExtendedData")
+            data = ET.SubElement(extended, f"{q}SchemaData", schemaUrl=f"#{KML_SCHEMA_ID}")
+            for column in table.columns:
+                value = row.get(column)
+                if value is None:
+                    continue
+                ET.SubElement(data, f"{q}SimpleData", name=column).text = _kml_text(_kml_value(value))
+            if geometry is not None:
+                coords = " ".join(f"{x!r},{y!r}" for x, y in _coordinates(geometry))
+                shape = ET.SubElement(placemark, f"{q}{geometry.geom_type}")
+                if geometry.geom_type == "LineString":
+                    ET.SubElement(shape, f"{q}tessellate").text = "1"
+                ET.SubElement(shape, f"{q}coordinates").text = coords
+    ET.indent(kml, space=" ")
+    return ET.tostring(kml, encoding="utf-8", xml_declaration=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Putting it together
+
+
+@dataclass(frozen=True)
+class Export:
+    format: str
+    file_name: str
+    data: bytes
+    citation: dict[str, object]
+
+    @property
+    def citation_json(self) -> bytes:
+        return citation_json(self.citation)
+
+    @property
+    def citation_txt(self) -> bytes:
+        return citation_text(self.citation).encode("utf-8")
+
+    @property
+    def mime(self) -> str:
+        return FORMATS[self.format].mime
+
+    def zip_bytes(self) -> bytes:
+        """The data file and its two citation files in one zip, for a single download."""
+        stamp = datetime.fromisoformat(str(self.citation["exported_at"]).replace("Z", "+00:00"))
+        when = (stamp.year, stamp.month, stamp.day, stamp.hour, stamp.minute, stamp.second)
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, payload in (
+                (self.file_name, self.data),
+                (f"{self.file_name}.citation.json", self.citation_json),
+                (f"{self.file_name}.citation.txt", self.citation_txt),
+            ):
+                archive.writestr(zipfile.ZipInfo(name, date_time=when), payload, zipfile.ZIP_DEFLATED)
+        return buffer.getvalue()
+
+
+def base_name(dataset: Dataset) -> str:
+    return f"crossings-{dataset.version}"
+
+
+def build_export(
+    dataset: Dataset,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    spec: FilterSpec,
+    fmt: str,
+    exported_at: datetime | None = None,
+    file_name: str | None = None,
+) -> Export:
+    """The filtered layers in one format, with the citation manifest of exactly those rows."""
+    if fmt not in FORMATS:
+        raise ExportError(f"unknown export format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    moment = exported_at or utc_now()
+    name = file_name or f"{base_name(dataset)}.{FORMATS[fmt].extension}"
+    table = export_table(dataset, layers)
+    sentence = filter_sentence(dataset, spec, layers)
+    citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name)
+    if fmt == "geojson":
+        data = geojson_bytes(table, citation)
+    elif fmt == "gpkg":
+        data = gpkg_bytes(table, citation)
+    elif fmt == "kml":
+        data = kml_bytes(table, citation)
+    else:
+        data = csv_bytes(table)
+    return Export(fmt, name, data, citation)
+
+
+def build_citation(
+    dataset: Dataset,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    spec: FilterSpec,
+    exported_at: datetime | None = None,
+) -> dict[str, object]:
+    """The citation manifest of a filter on its own, without a data file."""
+    table = export_table(dataset, layers)
+    sentence = filter_sentence(dataset, spec, layers)
+    return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None)
+
+
+def citation_json(citation: Mapping[str, object]) -> bytes:
+    return (json.dumps(citation, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    try:
+        path.resolve().relative_to(directory.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def citation_paths(out: Path) -> tuple[Path, Path]:
+    return out.with_name(out.name + ".citation.json"), out.with_name(out.name + ".citation.txt")
+
+
+def write_export(export: Export, out: Path, data_dir: Path = DATA_DIR) -> list[Path]:
+    """Write the data file and its manifest next to it (PATH.citation.json, PATH.citation.txt),
+    each atomically. Refuses to write into the data directory."""
+    out = Path(out)
+    if _inside(out, data_dir):
+        raise ExportError(f"refusing to write an export into the data directory ({data_dir}): choose another --out")
+    if not out.parent.is_dir():
+        raise ExportError(f"the directory {out.parent} does not exist")
+    json_path, text_path = citation_paths(out)
+    return [
+        write_bytes_atomic(out, export.data),
+        write_bytes_atomic(json_path, export.citation_json),
+        write_bytes_atomic(text_path, export.citation_txt),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line: `python -m geo export` (wired in geo/__main__.py)
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from error
+
+
+def add_export_parser(commands: argparse._SubParsersAction) -> None:
+    parser = commands.add_parser(
+        "export",
+        help="export the filtered features with their citation manifest",
+        description="Write the features of a filter in one format, with PATH.citation.json and "
+        "PATH.citation.txt next to it: the same files the Data page offers.",
+    )
+    parser.add_argument("--format", required=True, choices=list(FORMATS), help="file format")
+    parser.add_argument("--from", dest="date_from", type=_iso_date, metavar="DATE", help="first day (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="date_to", type=_iso_date, metavar="DATE", help="last day (YYYY-MM-DD)")
+    parser.add_argument(
+        "--crossing", action="extend", nargs="+", default=[], metavar="ID", help="crossing id(s), e.g. x-tumen-namyang"
+    )
+    parser.add_argument("--kind", action="extend", nargs="+", default=[], metavar="KIND", help="feature kind(s)")
+    parser.add_argument(
+        "--min-confidence", default="unknown", choices=["unknown", "inferred", "single-source", "confirmed"]
+    )
+    parser.add_argument("--out", required=True, type=Path, metavar="PATH", help="the data file to write")
+    parser.add_argument("--data", type=Path, default=DATA_DIR, help=argparse.SUPPRESS)
+
+
+def resolve_crossings(dataset: Dataset, wanted: list[str]) -> tuple[str, ...]:
+    """Crossing ids from ids or English names (case-insensitive); an unknown one is an error."""
+    by_name = {name.casefold(): fid for fid, name in crossing_names(dataset).items()}
+    ids = set(dataset.layers["crossings"]["id"])
+    resolved = []
+    for item in wanted:
+        fid = item if item in ids else by_name.get(item.casefold())
+        if fid is None:
+            raise ExportError(f"unknown crossing {item!r}; known crossings: {', '.join(sorted(ids))}")
+        resolved.append(fid)
+    return tuple(dict.fromkeys(resolved))
+
+
+def run_export_command(args: argparse.Namespace) -> int:
+    import sys
+
+    from geo.filters import apply_filters
+    from geo.io import load_dataset
+
+    try:
+        dataset = load_dataset(args.data)
+        spec = FilterSpec(
+            date_from=args.date_from,
+            date_to=args.date_to,
+            crossings=resolve_crossings(dataset, args.crossing),
+            kinds=tuple(args.kind),
+            min_confidence=args.min_confidence,
+        )
+        if any(_inside(Path(args.out), d) for d in (DATA_DIR, Path(args.data))):
+            raise ExportError(f"refusing to write an export into the data directory: {args.out}")
+        export = build_export(dataset, apply_filters(dataset.layers, spec), spec, args.format, file_name=args.out.name)
+        paths = write_export(export, args.out, data_dir=Path(args.data))
+    except ExportError as error:
+        print(f"export: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # a filter that cannot exist, e.g. --to before --from
+        print(f"export: {error}", file=sys.stderr)
+        return 2
+    print(export.citation["filter"])
+    for path in paths:
+        print(f"wrote {path}")
+    return 0

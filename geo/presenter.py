@@ -1,0 +1,113 @@
+"""Presenter mode: every scene's features computed here, stepped in the browser by presenter.js.
+
+The payload holds only what the scenes draw, with the display strings the main map uses
+(geo.mapview.feature_properties: no notes, no URLs), the scene captions and the outlets of the
+cited sources. The same payload drives the Presenter page and the standalone briefing HTML.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import folium
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo.filters import format_range
+from geo.io import Dataset
+from geo.mapview import STATIC, build_base_map, layer_collection, to_script_json
+from geo.scenes import GROUP_LAYER, Scene, scene_feature_ids
+
+PRESENTER_JS = ("crossings_presenter", f"{STATIC}/crossings/presenter.js")
+PRESENTER_CSS = ("crossings_presenter_css", f"{STATIC}/crossings/presenter.css")
+# Symbols without a permanent label on the main map get a short one in presenter mode.
+LABELLED_GROUPS = ("detention_centres", "receiving_facilities", "other_crossings")
+URL_MODES = ("query", "hash")  # ?scene=id on the Presenter page, #id in the standalone file
+
+
+def short_label(name: object) -> str:
+    """A name without its parenthetical remarks: "Hyesan (Ryanggang) security organs" -> "Hyesan security organs"."""
+    return re.sub(r"\s+\([^)]*\)", "", str(name or "")).strip()
+
+
+def dates_label(scene: Scene) -> str:
+    text = format_range(scene.date_from, scene.date_to)
+    return text[:1].upper() + text[1:]
+
+
+def source_outlets(dataset: Dataset) -> dict[str, str]:
+    return dict(zip(dataset.sources["id"], dataset.sources["outlet"], strict=True))
+
+
+def presenter_payload(
+    dataset: Dataset, scenes: Sequence[Scene], initial: str | None = None, url_mode: str = "query"
+) -> dict:
+    """Everything presenter.js needs, and nothing more."""
+    if not scenes:
+        raise ValueError("no scenes to present")
+    if url_mode not in URL_MODES:
+        raise ValueError(f"unknown url mode {url_mode!r}")
+    ids_by_scene = [scene_feature_ids(dataset, scene) for scene in scenes]
+    wanted: dict[str, set[str]] = {}
+    for groups in ids_by_scene:
+        for group_id, ids in groups.items():
+            wanted.setdefault(GROUP_LAYER[group_id], set()).update(ids)
+    features: dict[str, dict[str, dict]] = {}
+    for layer, ids in wanted.items():
+        gdf = dataset.layers[layer]
+        collection = layer_collection(layer, gdf[gdf["id"].isin(ids)])
+        features[layer] = {f["properties"]["id"]: f for f in collection["features"]}
+    for groups in ids_by_scene:
+        for group_id in LABELLED_GROUPS:
+            for fid in groups.get(group_id, []):
+                props = features[GROUP_LAYER[group_id]][fid]["properties"]
+                props["pr_label"] = short_label(props["name_en"])
+    outlets = source_outlets(dataset)
+    cited = sorted({sid for scene in scenes for sid in scene.source_ids})
+    index = next((i for i, scene in enumerate(scenes) if scene.id == initial), 0)
+    return {
+        "initial": index,
+        "url": url_mode,
+        "version": dataset.version,
+        "scenes": [
+            {
+                "id": scene.id,
+                "title": scene.title,
+                "caption": scene.caption,
+                "dates": dates_label(scene),
+                "center": [round(scene.center[0], 5), round(scene.center[1], 5)],
+                "zoom": scene.zoom,
+                "groups": [[group_id, GROUP_LAYER[group_id], ids] for group_id, ids in groups.items()],
+                "labelled": [g for g in LABELLED_GROUPS if g in groups],
+                "source_ids": list(scene.source_ids),
+            }
+            for scene, groups in zip(scenes, ids_by_scene, strict=True)
+        ],
+        "features": features,
+        "sources": {sid: outlets.get(sid, "") for sid in cited},
+    }
+
+
+class PresenterControl(MacroElement):
+    """Mounts presenter.js on its parent map with every scene."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "CrossingsPresenter.mount({{ this._parent.get_name() }}, {{ this.payload_json }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, payload_json: str) -> None:
+        super().__init__()
+        self._name = "PresenterControl"
+        self.payload_json = payload_json
+
+
+def build_presenter_map(basemap_json: str, payload: dict) -> folium.Map:
+    """The constant base map (basemap, legend, scale) plus the scenes, stepped in the browser."""
+    fmap = build_base_map(basemap_json)
+    fmap.default_js = [*fmap.default_js, PRESENTER_JS]
+    fmap.default_css = [*fmap.default_css, PRESENTER_CSS]
+    PresenterControl(to_script_json(payload)).add_to(fmap)
+    return fmap

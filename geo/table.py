@@ -1,0 +1,108 @@
+"""The features of a filter as one display table (the Data page), one row per feature."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+from geo.mapview import KIND_LABELS
+from geo.schema import LAYERS, LOCATION_PRECISION_LABELS, as_id_list, is_blank
+from geo.text import format_count, format_dates, precision_phrase
+
+TABLE_COLUMNS = (
+    "id",
+    "Layer",
+    "Kind",
+    "Name",
+    "Korean",
+    "Chinese",
+    "Dates",
+    "Date precision",
+    "Start",
+    "People",
+    "Confidence",
+    "Location precision",
+    "Sources",
+)
+
+
+def _text(value: object) -> str:
+    return "" if is_blank(value) else str(value)
+
+
+def _location(layer: str, row: Mapping[str, object]) -> str:
+    if layer == "routes":
+        evidence = "inferred" if row.get("evidence") == "inferred" else "reported"
+        return f"schematic line ({evidence} leg)"
+    if row.get("geometry") is None:
+        return "no location"
+    return LOCATION_PRECISION_LABELS.get(_text(row.get("location_precision")), "unknown")
+
+
+def feature_table(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
+    """Kind, names, dates and their precision, people (a range or "unknown", never 0), confidence,
+    location precision and sources of every feature, in layer order. `Start` is the first day the
+    dates cover, so the table sorts by time; undated features have none."""
+    records = []
+    for layer in LAYERS:
+        gdf = layers.get(layer)
+        if gdf is None or not len(gdf):
+            continue
+        for row in gdf.to_dict("records"):
+            sources = list(
+                dict.fromkeys(
+                    as_id_list(row.get("source_ids"))
+                    + as_id_list(row.get("count_source_ids"))
+                    + as_id_list(row.get("coord_source_ids"))
+                )
+            )
+            start = row.get("span_start")
+            records.append(
+                {
+                    "id": _text(row.get("id")),
+                    "Layer": LAYERS[layer].title,
+                    "Kind": KIND_LABELS.get(_text(row.get("kind")), _text(row.get("kind"))),
+                    "Name": _text(row.get("name_en")),
+                    "Korean": _text(row.get("name_ko")),
+                    "Chinese": _text(row.get("name_zh")),
+                    "Dates": format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
+                    "Date precision": precision_phrase(row.get("date_precision"))
+                    if _text(row.get("date_start"))
+                    else "",
+                    "Start": None if start is None or pd.isna(start) else pd.Timestamp(start).date(),
+                    "People": "—" if layer == "routes" else format_count(row.get("count_low"), row.get("count_high")),
+                    "Confidence": _text(row.get("confidence")),
+                    "Location precision": _location(layer, row),
+                    "Sources": ", ".join(sources),
+                }
+            )
+    return pd.DataFrame(records, columns=list(TABLE_COLUMNS))
+
+
+def filter_rows(table: pd.DataFrame, query: str) -> pd.DataFrame:
+    """Rows in which every word of the query appears somewhere (case-insensitive)."""
+    words = query.casefold().split()
+    if not words:
+        return table
+    text = table.map(lambda v: "" if pd.isna(v) else str(v)).agg(" ".join, axis=1).str.casefold()
+    mask = pd.Series(True, index=table.index)
+    for word in words:
+        mask &= text.str.contains(word, regex=False)
+    return table[mask]
+
+
+def selected_id(table: pd.DataFrame, rows: list[int]) -> str | None:
+    """The feature id of the selected row; selection rows are positions in the frame given to st.dataframe."""
+    if not rows or rows[0] >= len(table) or rows[0] < 0:
+        return None
+    return str(table.iloc[rows[0]]["id"])
+
+
+def table_key(table: pd.DataFrame) -> str:
+    """A widget key that changes with the rows shown, so a selection (row positions) never
+    outlives the rows it was made on."""
+    digest = hashlib.sha1("\x1f".join(table["id"]).encode("utf-8"), usedforsecurity=False).hexdigest()[:10]
+    return f"data-table-{digest}"

@@ -1,0 +1,39 @@
+"""A small locator map of one crossing: the same offline base map and drawing code as the main map,
+with only the crossing, its legs, their ends and the located events there. It reports nothing
+back (returned_objects=[]), so panning it never reruns the page."""
+
+from __future__ import annotations
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.io import Dataset
+from geo.mapview import build_base_map, build_feature_groups, serialise_groups, view_for
+from geo.profile import locator_layers
+from geo.ui.data import get_basemap_json, get_dataset
+
+LOCATOR_KEY = "crossing-locator-map"
+LOCATOR_MAX_ZOOM = 8  # a locator shows the region around the crossing, not the bridge
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def locator_groups(version: str, crossing_id: str) -> tuple[dict[str, str], dict[str, int], tuple]:
+    layers = locator_layers(get_dataset(), crossing_id)
+    payloads, counts = serialise_groups(layers)
+    return payloads, counts, view_for(layers, width_px=520, height_px=340)
+
+
+def render_locator(dataset: Dataset, crossing_id: str, height: int = 340) -> None:
+    payloads, counts, (center, zoom) = locator_groups(dataset.version, crossing_id)
+    st_folium(
+        build_base_map(get_basemap_json(dataset.version)),
+        key=LOCATOR_KEY,
+        height=height,
+        use_container_width=True,
+        feature_group_to_add=build_feature_groups(payloads, counts),
+        layer_control=folium.LayerControl(collapsed=True, position="topright"),
+        center=center,
+        zoom=min(zoom, LOCATOR_MAX_ZOOM),
+        returned_objects=[],
+    )

@@ -1,0 +1,55 @@
+"""Timeline glue: the strip under the map, and the brush on the Timeline page that sets the shared
+date filter (state.DATES, bound to the URL, so the map, its sentence and the URL follow)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from geo.filters import FilterSpec, data_span, date_mask, format_range
+from geo.io import Dataset
+from geo.timeline import BRUSH, dates_from_brush, event_spans, strip_chart, timeline_domain
+from geo.ui import state
+from geo.ui.data import get_dataset
+
+CHART_KEY = "timeline-chart"
+# The date widget's own limits (geo/ui/widgets.py): a brushed range is clamped to them.
+DATE_MIN = date(1980, 1, 1)
+
+
+def date_limits(dataset: Dataset, today: date | None = None) -> tuple[date, date]:
+    return DATE_MIN, max(data_span(dataset.layers)[1], today or date.today())
+
+
+def apply_brush() -> None:
+    """Callback of the timeline chart: a brushed interval becomes the shared date range.
+
+    Runs before the script (as a widget callback), so it may write the date widget's key. An
+    emptied brush keeps the current range: the presets in the sidebar reset it.
+    """
+    event = st.session_state.get(CHART_KEY) or {}
+    selection = (event.get("selection") or {}).get(BRUSH)
+    dates = dates_from_brush(selection, date_limits(get_dataset()))
+    if dates is not None:
+        st.session_state[state.DATES] = dates
+
+
+def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
+    """Where the current date range sits on 2020–2025: a tick per event, the range as a band."""
+    events = dataset.layers["events"]
+    domain = timeline_domain(events)
+    spans = event_spans(events, dataset.sources)
+    on_axis = spans[(spans["last_day"] >= domain[0]) & (spans["start_day"] <= domain[1])] if len(spans) else spans
+    dated = events[events["span_start"].notna()]
+    in_range = int(date_mask(dated, spec.date_from, spec.date_to).sum())
+    with st.container(key="timeline-strip"):
+        st.altair_chart(strip_chart(on_axis, domain, (spec.date_from, spec.date_to)), width="stretch")
+        outside = ""
+        if (spec.date_from and spec.date_from < domain[0]) or (spec.date_to and spec.date_to > domain[1]):
+            outside = f" The range reaches beyond the strip ({domain[0].year}–{domain[1].year})."
+        st.caption(
+            f"Timeline: {format_range(spec.date_from, spec.date_to)} covers {in_range} of {len(dated)} dated "
+            f"events.{outside} Brush a period on the Timeline page to change it."
+        )
+        st.page_link("pages/timeline.py", label="Open the timeline", icon=":material/timeline:")

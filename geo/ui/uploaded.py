@@ -1,0 +1,80 @@
+"""A researcher's uploaded layer, kept in this browser session only (st.session_state, never data/).
+
+The hook the map and the details panel read:
+
+- st.session_state["uploaded_layer"]: a GeoDataFrame in EPSG:4326 with the columns of
+  geo.upload.UPLOAD_COLUMNS (id, name_en, name_ko, name_zh, kind, date_start, date_end,
+  date_precision, location_precision, uncertainty_m, confidence, count_low/count_high as Int64,
+  count_source_ids and source_ids as lists of str, notes, upload_where), span_start/span_end
+  (datetime64, as geo.io.add_date_spans makes them) and Point or LineString geometries.
+- st.session_state["uploaded_sources"]: the sources generated from the upload's `source` column
+  (the columns of data/sources.csv, ids U1, U2, …).
+- st.session_state["uploaded_label"]: the file name, for captions only (never put into HTML).
+"""
+
+from __future__ import annotations
+
+from dataclasses import astuple
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from geo.details import FeatureDetails
+from geo.filters import FilterSpec
+from geo.io import Dataset
+from geo.mapview import KIND_LABELS, JsonLayer, layer_collection, to_script_json
+from geo.upload import UPLOAD_LAYER, ImportResult, combined_sources, filter_uploaded, uploaded_feature_details
+
+LAYER = "uploaded_layer"
+SOURCES = "uploaded_sources"
+LABEL = "uploaded_label"
+_MAP_CACHE = "_uploaded_map_cache"
+MAP_GROUP_TITLE = "Your upload, this session only"  # a constant: Leaflet's layer control renders it as HTML
+
+
+def set_layer(result: ImportResult, label: str) -> None:
+    st.session_state[LAYER] = result.layer
+    st.session_state[SOURCES] = result.sources
+    st.session_state[LABEL] = label
+    st.session_state.pop(_MAP_CACHE, None)
+
+
+def clear_layer() -> None:
+    for key in (LAYER, SOURCES, LABEL, _MAP_CACHE):
+        st.session_state.pop(key, None)
+
+
+def current_layer() -> gpd.GeoDataFrame | None:
+    layer = st.session_state.get(LAYER)
+    return layer if isinstance(layer, gpd.GeoDataFrame) else None
+
+
+def current_label() -> str:
+    return str(st.session_state.get(LABEL) or "your file")
+
+
+def uploaded_map_groups(spec: FilterSpec) -> list[folium.FeatureGroup]:
+    """The extra map layer (empty list without an upload), filtered like the bundled layers."""
+    layer = current_layer()
+    if layer is None or not len(layer):
+        return []
+    key = (id(layer), astuple(spec))
+    cached = st.session_state.get(_MAP_CACHE)
+    if not cached or cached[0] != key:
+        collection = layer_collection(UPLOAD_LAYER, filter_uploaded(layer, spec))
+        cached = (key, to_script_json(collection), len(collection["features"]))
+        st.session_state[_MAP_CACHE] = cached
+    group = folium.FeatureGroup(name=f"{MAP_GROUP_TITLE} ({cached[2]})", show=True)
+    JsonLayer(UPLOAD_LAYER, cached[1]).add_to(group)
+    return [group]
+
+
+def uploaded_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
+    layer = current_layer()
+    if layer is None:
+        return None
+    generated = st.session_state.get(SOURCES)
+    sources = combined_sources(dataset.sources, generated if isinstance(generated, pd.DataFrame) else pd.DataFrame())
+    return uploaded_feature_details(layer, sources, fid, KIND_LABELS)

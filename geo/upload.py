@@ -1,0 +1,1463 @@
+"""A researcher's own data: read an upload safely, map its columns onto the data contract, validate it.
+
+Pure (no streamlit). The rules:
+
+- **Never let GDAL guess.** GeoJSON is parsed as JSON with the json module and CSV with the csv module
+  (every cell stays text: "NA", "None" and "007" are not turned into missing values or numbers).
+  Only a GeoPackage reaches GDAL, and only after its SQLite header, its GeoPackage application id and
+  its schema (no views, no virtual tables other than R-trees) have been checked; it is written to a
+  private temporary directory, opened through the GPKG driver explicitly ("GPKG:" prefix) and deleted.
+  XML (a GDAL virtual dataset, ``<OGRVRTDataSource>``) and ``/vsi…`` paths are refused outright, with a
+  message that quotes nothing from the file. No user string is ever used as a path.
+- **Limits first.** The byte limit is checked before anything is decoded; the feature and vertex limits
+  before any geometry is built or any row validated; a zip's member names, sizes and compression ratios
+  before anything is extracted (and extraction is to memory, never to disk).
+- **Reject, don't fix.** Every rejected row is reported with where it is (CSV line, GeoJSON feature,
+  GeoPackage FID), the contract field and the reason. Validation uses the same rules as the bundled data
+  (geo.schema.row_problems). Nothing is dropped silently and nothing is repaired.
+
+Sources: a row may cite bundled sources by id (a `source_ids` column, ids separated by ";") and/or give
+its own citation in a `source` column (free text or an http(s) URL). Each distinct `source` value becomes
+one generated source row (ids U1, U2, … in order of first appearance) that lives only in the session; a
+`source` value that is the id or the URL of a bundled source cites that source instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import math
+import os
+import re
+import sqlite3
+import stat
+import tempfile
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+from geo.details import FeatureDetails, source_entries
+from geo.filters import FilterSpec, allowed_confidence, date_mask
+from geo.io import add_date_spans
+from geo.schema import (
+    CONFIDENCE_LEVELS,
+    CRS,
+    DATE_PRECISIONS,
+    DEFAULT_UNCERTAINTY_M,
+    EVENT_KINDS,
+    LOCATION_PRECISIONS,
+    REGION_BBOX,
+    DateError,
+    LayerSpec,
+    as_id_list,
+    is_blank,
+    parse_partial_date,
+    row_problems,
+)
+from geo.text import confidence_label, format_count, format_dates, location_label, precision_phrase, safe_url
+
+# --- limits (shown in the UI) ----------------------------------------------------------------------
+
+MAX_UPLOAD_MB = 10
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+MAX_FEATURES = 5_000
+MAX_VERTICES = 100_000  # all features together
+MAX_VERTICES_PER_FEATURE = 10_000
+MAX_COLUMNS = 200
+MAX_TEXT_CHARS = 5_000  # one value
+ZIP_MAX_MEMBERS = 20
+ZIP_MAX_RATIO = 100  # uncompressed / compressed, per member and overall
+SUPPORTED_EXTENSIONS = ("geojson", "json", "csv", "gpkg", "zip")
+
+LIMITS_TEXT = (
+    f"GeoJSON (.geojson, .json), CSV with latitude and longitude columns (.csv), GeoPackage (.gpkg), "
+    f"or a .zip holding one of them. At most {MAX_UPLOAD_MB} MB, {MAX_FEATURES:,} features, "
+    f"{MAX_VERTICES:,} vertices in all and {MAX_VERTICES_PER_FEATURE:,} per feature; a zip at most "
+    f"{ZIP_MAX_MEMBERS} files, {MAX_UPLOAD_MB} MB unpacked and a compression ratio of {ZIP_MAX_RATIO}:1. "
+    "Coordinates in WGS 84 longitude/latitude (EPSG:4326) inside the mapped region; dates as ISO 8601 "
+    "(2023, 2023-10 or 2023-10-09); text in UTF-8."
+)
+
+# --- the contract an upload is mapped onto ---------------------------------------------------------
+
+UPLOAD_LAYER = "uploaded"
+UPLOAD_TITLE = "Your upload (this session only)"
+ALL_KINDS: tuple[str, ...] = ("detention_centre", "crossing", "receiving_facility", "route_leg", *EVENT_KINDS)
+UPLOAD_SPEC = LayerSpec(UPLOAD_LAYER, UPLOAD_TITLE, ALL_KINDS, ("Point", "LineString"))
+
+AUTO = "auto"  # date_precision: read from the form of date_start; uncertainty_m: the drawing convention
+GENERATED_ID_PREFIX = "upload-"
+GENERATED_SOURCE_PREFIX = "U"
+
+TEXT_FIELDS = ("id", "name_en", "name_ko", "name_zh", "notes")
+ENUM_FIELDS: dict[str, tuple[str, ...]] = {
+    "kind": ALL_KINDS,
+    "confidence": CONFIDENCE_LEVELS,
+    "date_precision": DATE_PRECISIONS,
+    "location_precision": LOCATION_PRECISIONS,
+}
+# (field, label) in the order the mapping UI shows them.
+MAPPABLE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("latitude", "Latitude (CSV only)"),
+    ("longitude", "Longitude (CSV only)"),
+    ("id", "Id"),
+    ("name_en", "Name (English)"),
+    ("name_ko", "Name (Korean)"),
+    ("name_zh", "Name (Chinese)"),
+    ("kind", "Kind"),
+    ("date_start", "Date (start)"),
+    ("date_end", "Date (end)"),
+    ("date_precision", "Date precision"),
+    ("location_precision", "Location precision"),
+    ("uncertainty_m", "Uncertainty radius (m)"),
+    ("confidence", "Confidence"),
+    ("count_low", "Count (low)"),
+    ("count_high", "Count (high)"),
+    ("count_source_ids", "Ids of the sources of the count"),
+    ("source_ids", "Ids of bundled sources"),
+    ("source", "Your own source (text or URL)"),
+    ("notes", "Notes"),
+)
+# Fields that may be given one value for every row instead of a column.
+CONSTANT_FIELDS: dict[str, tuple[object, ...]] = {
+    "kind": ALL_KINDS,
+    "confidence": CONFIDENCE_LEVELS,
+    "date_precision": (AUTO, *DATE_PRECISIONS),
+    "location_precision": LOCATION_PRECISIONS,
+    "uncertainty_m": (AUTO,),
+}
+
+_GUESSES: dict[str, tuple[str, ...]] = {
+    "latitude": ("latitude", "lat", "y", "lat_dd", "latitude_dd"),
+    "longitude": ("longitude", "lon", "lng", "long", "x", "lon_dd", "longitude_dd"),
+    "id": ("id", "feature_id", "fid", "uid", "identifier", "ref"),
+    "name_en": ("name_en", "name", "title", "label", "place", "place_name", "site", "name_english", "english"),
+    "name_ko": ("name_ko", "name_kr", "korean", "name_korean", "ko", "이름"),
+    "name_zh": ("name_zh", "name_cn", "chinese", "name_chinese", "zh", "名称"),
+    "kind": ("kind", "type", "category", "class", "feature_type"),
+    "date_start": ("date_start", "date", "start", "start_date", "date_from", "from", "begin", "when"),
+    "date_end": ("date_end", "end", "end_date", "date_to", "to", "until"),
+    "date_precision": ("date_precision", "time_precision", "precision_date"),
+    "location_precision": ("location_precision", "loc_precision", "geo_precision", "precision"),
+    "uncertainty_m": ("uncertainty_m", "uncertainty", "radius_m", "accuracy_m", "radius"),
+    "confidence": ("confidence", "certainty", "reliability"),
+    "count_low": ("count_low", "count_min", "min_count", "low", "count", "number", "people"),
+    "count_high": ("count_high", "count_max", "max_count", "high", "count", "number", "people"),
+    "count_source_ids": ("count_source_ids", "count_sources"),
+    "source_ids": ("source_ids", "source_id", "sources_ids"),
+    "source": ("source", "sources", "citation", "reference", "source_url", "url", "link"),
+    "notes": ("notes", "note", "comment", "comments", "description", "remarks"),
+}
+
+UPLOAD_COLUMNS = [
+    "id",
+    "name_en",
+    "name_ko",
+    "name_zh",
+    "kind",
+    "date_start",
+    "date_end",
+    "date_precision",
+    "location_precision",
+    "uncertainty_m",
+    "confidence",
+    "count_low",
+    "count_high",
+    "count_source_ids",
+    "source_ids",
+    "notes",
+    "upload_where",
+]
+REJECTED_COLUMNS = ["row", "where", "id", "field", "reason"]
+SOURCE_COLUMNS = [
+    "id",
+    "outlet",
+    "title",
+    "url",
+    "alt_urls",
+    "published",
+    "date_precision",
+    "date_note",
+    "is_mirror",
+    "notes",
+]
+WGS84_NAMES = {
+    "EPSG:4326",
+    "OGC:CRS84",
+    "CRS84",
+    "urn:ogc:def:crs:OGC:1.3:CRS84",
+    "urn:ogc:def:crs:OGC::CRS84",
+    "urn:ogc:def:crs:EPSG::4326",
+    "urn:ogc:def:crs:EPSG:6.6:4326",
+    "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+    "http://www.opengis.net/def/crs/EPSG/0/4326",
+}
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+GPKG_APPLICATION_IDS = (b"GPKG", b"GP10", b"GP11")
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+
+_VRT_MARKERS = re.compile(r"<\s*(OGRVRTDataSource|VRTDataset|GDAL_WMS|GDAL_WMTS|WFS_GetCapabilities)", re.I)
+_VSI_PATH = re.compile(r"/vsi[a-z0-9_]*/", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class UploadError(ValueError):
+    """The whole file is refused. The message says why and what to do, and quotes nothing from a
+    file that might not be the user's own (a virtual dataset pointing at server files)."""
+
+
+# --- what a reader returns -------------------------------------------------------------------------
+
+
+@dataclass
+class RawTable:
+    """An upload as read, before mapping: original values in their original types."""
+
+    format: str  # "GeoJSON", "CSV", "GeoPackage"
+    columns: list[str]
+    rows: list[dict[str, object]]
+    where: list[str]  # "line 3", "feature 2", "FID 7"
+    geometries: list[object] | None = None  # shapely or None per row; None for CSV (lat/lon columns)
+    geometry_problems: list[str | None] | None = None
+    row_problems: list[list[tuple[str, str]]] = field(default_factory=list)  # found while reading
+    duplicate_keys: list[tuple[str, ...]] = field(default_factory=list)
+    vertices: int = 0
+    layers: tuple[str, ...] = ()
+    layer: str | None = None
+    notes: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.row_problems:
+            self.row_problems = [[] for _ in self.rows]
+        if not self.duplicate_keys:
+            self.duplicate_keys = [() for _ in self.rows]
+
+    @property
+    def has_geometry(self) -> bool:
+        return self.geometries is not None
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Contract field -> upload column, and values that hold for every row."""
+
+    columns: Mapping[str, str]
+    constants: Mapping[str, object] = field(default_factory=dict)
+    count_sources_from_row: bool = True  # a count without count_source_ids comes from the row's sources
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    layer: gpd.GeoDataFrame  # accepted rows, contract columns, EPSG:4326
+    sources: pd.DataFrame  # generated from the `source` column, SOURCE_COLUMNS
+    rejected: pd.DataFrame  # REJECTED_COLUMNS, one line per problem
+    total: int
+
+    @property
+    def rejected_rows(self) -> int:
+        return int(self.rejected["row"].dropna().nunique())
+
+
+# --- reading ---------------------------------------------------------------------------------------
+
+
+def file_token(data: bytes) -> str:
+    """A short content hash: a new file resets the mapping widgets."""
+    return hashlib.sha256(data).hexdigest()[:12]
+
+
+def extension(name: str) -> str:
+    return PurePosixPath(name.replace("\\", "/")).suffix.lower().lstrip(".")
+
+
+def read_upload(name: str, data: bytes, layer: str | None = None) -> RawTable:
+    """Read an upload into a RawTable, or raise UploadError saying why the whole file is refused."""
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadError(
+            f"The file is {len(data) / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB. "
+            "Split it or remove columns you do not need."
+        )
+    if not data:
+        raise UploadError("The file is empty.")
+    ext = extension(name)
+    if data.startswith(ZIP_MAGICS):
+        if ext not in ("zip", ""):
+            raise UploadError(f"The file is named .{ext} but is a zip archive; name it .zip.")
+        return _read_zip(data, layer)
+    if ext == "zip":
+        raise UploadError("The file is named .zip but is not a zip archive.")
+    return _read_member(ext, data, layer)
+
+
+def _read_member(ext: str, data: bytes, layer: str | None) -> RawTable:
+    if data.startswith(SQLITE_MAGIC):
+        return _read_gpkg(data, layer)
+    if ext == "gpkg":
+        raise UploadError("The file is named .gpkg but is not a GeoPackage (it has no SQLite header).")
+    if ext not in ("geojson", "json", "csv", "txt", "tsv", ""):
+        raise UploadError(f"Files of type .{ext} are not accepted. {LIMITS_TEXT}")
+    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UploadError("The file is binary, not text: upload GeoJSON, CSV or a GeoPackage.")
+    text = _decode_utf8(data)
+    _refuse_virtual_datasets(text)
+    stripped = text.lstrip()
+    if ext in ("geojson", "json") or (ext in ("", "txt") and stripped.startswith(("{", "["))):
+        return _read_geojson(text)
+    return _read_csv(text, delimiter="\t" if ext == "tsv" else None)
+
+
+def _decode_utf8(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UploadError("The file is UTF-16 text; save it as UTF-8 and upload it again.")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        start = error.start
+        line = data.count(b"\n", 0, start) + 1
+        column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+        raise UploadError(
+            f"The file is not UTF-8 text: byte 0x{data[start]:02X} at line {line}, column {column} cannot be "
+            "decoded. Save the file as UTF-8 (in Excel: 'CSV UTF-8') and upload it again."
+        ) from error
+
+
+def _refuse_virtual_datasets(text: str) -> None:
+    """XML and GDAL virtual file system paths are refused without quoting the file."""
+    if text.lstrip().startswith("<") or _VRT_MARKERS.search(text):
+        raise UploadError(
+            "The file is XML (it may be a GDAL virtual dataset, which can make a server read other files or "
+            "URLs), not GeoJSON or CSV. It was refused without being read. Upload GeoJSON, CSV or a GeoPackage."
+        )
+    if _VSI_PATH.search(text):
+        raise UploadError(
+            "The file contains a GDAL virtual file system path (/vsi…/), which could make a server read other "
+            "files or URLs. It was refused without being read further. Remove such paths and upload it again."
+        )
+
+
+# --- zip -------------------------------------------------------------------------------------------
+
+_IGNORED_ZIP_MEMBERS = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|\._)")
+
+
+def check_zip_members(infos: Iterable[zipfile.ZipInfo]) -> list[zipfile.ZipInfo]:
+    """Every member checked before anything is extracted; returns the data members."""
+    infos = list(infos)
+    if len(infos) > ZIP_MAX_MEMBERS:
+        raise UploadError(f"The zip holds {len(infos)} files; at most {ZIP_MAX_MEMBERS} are accepted.")
+    total = 0
+    total_compressed = 0
+    data_members = []
+    for info in infos:
+        name = info.filename
+        parts = name.replace("\\", "/").split("/")
+        if (
+            name.startswith(("/", "\\"))
+            or re.match(r"^[A-Za-z]:", name)
+            or ".." in parts
+            or "\\" in name
+            or "\x00" in name
+            or len(name) > 255
+        ):
+            raise UploadError(
+                "The zip contains a file whose name is an absolute path or climbs out of the archive ('..'); "
+                "such archives are refused."
+            )
+        mode = info.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise UploadError("The zip contains a symbolic link; such archives are refused.")
+        if info.flag_bits & 0x1:
+            raise UploadError("The zip is encrypted; upload an unencrypted file.")
+        if info.is_dir():
+            continue
+        total += info.file_size
+        total_compressed += info.compress_size
+        if info.file_size > 0 and (info.compress_size == 0 or info.file_size / info.compress_size > ZIP_MAX_RATIO):
+            raise UploadError(
+                f"A file in the zip is compressed more than {ZIP_MAX_RATIO}:1 (a 'zip bomb' pattern); refused."
+            )
+        if _IGNORED_ZIP_MEMBERS.search(name):
+            continue
+        data_members.append(info)
+    if total > MAX_UPLOAD_BYTES:
+        raise UploadError(f"The zip unpacks to {total / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB.")
+    if total_compressed and total / total_compressed > ZIP_MAX_RATIO:
+        raise UploadError(f"The zip is compressed more than {ZIP_MAX_RATIO}:1 overall; refused.")
+    return data_members
+
+
+def _read_zip(data: bytes, layer: str | None) -> RawTable:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as error:
+        raise UploadError("The zip archive is damaged and cannot be read.") from error
+    with archive:
+        members = check_zip_members(archive.infolist())
+        usable = [m for m in members if extension(m.filename) in ("geojson", "json", "csv", "gpkg")]
+        nested = [m for m in members if extension(m.filename) == "zip"]
+        if nested:
+            raise UploadError("The zip contains another zip; upload the inner file instead.")
+        if len(usable) != 1:
+            raise UploadError(
+                f"The zip must hold exactly one .geojson, .json, .csv or .gpkg file; it holds {len(usable)}."
+            )
+        member = usable[0]
+        try:
+            with archive.open(member) as handle:
+                # The header's size may lie: read at most the limit plus one byte.
+                content = handle.read(MAX_UPLOAD_BYTES + 1)
+        except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as error:
+            raise UploadError("The file inside the zip cannot be unpacked.") from error
+        if len(content) > MAX_UPLOAD_BYTES or len(content) > member.file_size:
+            raise UploadError(f"The file inside the zip is larger than its header says or than {MAX_UPLOAD_MB} MB.")
+        table = _read_member(extension(member.filename), content, layer)
+    table.notes = (*table.notes, f"Read from the zip member {member.filename!r}.")
+    return table
+
+
+# --- GeoJSON ---------------------------------------------------------------------------------------
+
+
+class NonFinite:
+    """NaN / Infinity found in JSON (not valid JSON): kept as a marker so the row can be rejected."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+class _JsonObject(dict):
+    duplicates: tuple[str, ...] = ()
+
+
+def _object_pairs(pairs: list[tuple[str, object]]) -> _JsonObject:
+    obj = _JsonObject(pairs)
+    if len(obj) != len(pairs):
+        obj.duplicates = tuple(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+    return obj
+
+
+def _parse_float(text: str) -> float | NonFinite:
+    value = float(text)
+    return value if math.isfinite(value) else NonFinite(text)
+
+
+def parse_json(text: str) -> object:
+    """JSON with NaN/Infinity and overflowing numbers kept as NonFinite markers; errors name line and column."""
+    try:
+        return json.loads(text, parse_constant=NonFinite, parse_float=_parse_float, object_pairs_hook=_object_pairs)
+    except json.JSONDecodeError as error:
+        ending = text.rstrip()[-1:]
+        hint = " The file looks truncated (it does not end with '}' or ']')." if ending not in ("}", "]") else ""
+        what = error.msg[:-3] + " here" if error.msg.endswith(" at") else error.msg
+        raise UploadError(f"Invalid JSON at line {error.lineno}, column {error.colno}: {what}.{hint}") from error
+    except RecursionError as error:
+        raise UploadError("The JSON is nested too deeply to be GeoJSON.") from error
+    except ValueError as error:  # e.g. an integer with thousands of digits
+        raise UploadError(f"The JSON cannot be read: {str(error)[:120]}") from error
+
+
+def _count_positions(coordinates: object, cap: int) -> int:
+    """The number of positions (innermost number lists) in a coordinates array, stopping past cap."""
+    count = 0
+    stack = [coordinates]
+    while stack and count <= cap:
+        item = stack.pop()
+        if isinstance(item, list):
+            if item and not isinstance(item[0], list):
+                count += 1
+            else:
+                stack.extend(item)
+    return count
+
+
+def _read_geojson(text: str) -> RawTable:
+    document = parse_json(text)
+    if isinstance(document, _JsonObject) and document.duplicates:
+        raise UploadError(f"The GeoJSON object has the member {_show(document.duplicates[0])} twice.")
+    if not isinstance(document, dict):
+        raise UploadError("The JSON is not a GeoJSON object (expected a FeatureCollection).")
+    doc_type = document.get("type")
+    if doc_type == "Feature":
+        features: object = [document]
+    elif doc_type == "FeatureCollection":
+        features = document.get("features")
+    else:
+        raise UploadError(f"The JSON is not a GeoJSON FeatureCollection (its type is {_show(doc_type)}).")
+    if not isinstance(features, list):
+        raise UploadError("The FeatureCollection has no 'features' list.")
+    _check_crs_member(document.get("crs"))
+    # Limits before any geometry is built or any row is looked at.
+    if len(features) > MAX_FEATURES:
+        raise UploadError(f"The file has {len(features):,} features; the limit is {MAX_FEATURES:,}.")
+    counts = []
+    total = 0
+    for feature in features:
+        geometry = feature.get("geometry") if isinstance(feature, dict) else None
+        coordinates = geometry.get("coordinates") if isinstance(geometry, dict) else None
+        n = _count_positions(coordinates, MAX_VERTICES_PER_FEATURE)
+        counts.append(n)
+        total += n
+        if total > MAX_VERTICES:
+            raise UploadError(f"The file has more than {MAX_VERTICES:,} vertices in all; simplify it first.")
+
+    columns: dict[str, None] = {}
+    rows, where, geometries, geometry_problems, problems, duplicates = [], [], [], [], [], []
+    for index, feature in enumerate(features):
+        row_problems_found: list[tuple[str, str]] = []
+        record: dict[str, object] = {}
+        geometry: object = None
+        geometry_problem: str | None = None
+        repeated: tuple[str, ...] = ()
+        if not isinstance(feature, dict) or feature.get("type") != "Feature":
+            kind = feature.get("type") if isinstance(feature, dict) else type(feature).__name__
+            row_problems_found.append(("feature", f"not a GeoJSON Feature (type {_show(kind)})"))
+            geometry_problem = "no geometry: not a Feature"
+        else:
+            properties = feature.get("properties")
+            if properties is None:
+                properties = {}
+            if not isinstance(properties, dict):
+                row_problems_found.append(("properties", "properties is not a JSON object"))
+                properties = {}
+            record = dict(properties)
+            if "id" not in record and feature.get("id") is not None:
+                record["id"] = feature.get("id")
+            repeated = getattr(properties, "duplicates", ())
+            if counts[index] > MAX_VERTICES_PER_FEATURE:
+                geometry_problem = (
+                    f"the geometry has more than {MAX_VERTICES_PER_FEATURE:,} vertices; simplify it first"
+                )
+            else:
+                geometry, geometry_problem = geojson_geometry(feature.get("geometry"))
+        duplicates.append(repeated)
+        for key in record:
+            if len(columns) < MAX_COLUMNS or key in columns:
+                columns.setdefault(key, None)
+        rows.append(record)
+        where.append(f"feature {index + 1}")
+        geometries.append(geometry)
+        geometry_problems.append(geometry_problem)
+        problems.append(row_problems_found)
+    if len(columns) >= MAX_COLUMNS:
+        raise UploadError(f"The file has more than {MAX_COLUMNS} different properties.")
+    return RawTable(
+        "GeoJSON",
+        list(columns),
+        rows,
+        where,
+        geometries,
+        geometry_problems,
+        problems,
+        duplicates,
+        vertices=total,
+    )
+
+
+def _check_crs_member(crs: object) -> None:
+    """RFC 7946 has no 'crs' member; an old-style one must name WGS 84 longitude/latitude."""
+    if crs is None:
+        return
+    name = None
+    if isinstance(crs, dict) and crs.get("type") == "name" and isinstance(crs.get("properties"), dict):
+        name = crs["properties"].get("name")
+    if isinstance(name, str) and name.strip() in WGS84_NAMES:
+        return
+    described = f"the coordinate reference system {_show(name)}" if isinstance(name, str) else "an unknown CRS"
+    raise UploadError(
+        f"The file declares {described}; only WGS 84 longitude/latitude (EPSG:4326) is accepted. "
+        "Reproject it (for example: ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson) and upload it again."
+    )
+
+
+_NESTING = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+
+
+def geojson_geometry(raw: object) -> tuple[BaseGeometry | None, str | None]:
+    """A shapely geometry from a GeoJSON geometry object, or the reason it cannot be accepted.
+
+    Checked before shapely sees it: types, nesting, that every coordinate is a JSON number (not text,
+    not NaN), positions of two values, enough positions, closed rings.
+    """
+    if raw is None:
+        return None, "geometry is null: every row needs a point or a line"
+    if not isinstance(raw, dict):
+        return None, "geometry is not a GeoJSON geometry object"
+    gtype = raw.get("type")
+    if gtype == "GeometryCollection":
+        return None, "GeometryCollection is not supported: import points (Point) or lines (LineString)"
+    if gtype not in _NESTING:
+        return None, f"unknown geometry type {_show(gtype)}"
+    coordinates = raw.get("coordinates")
+    if coordinates is None:
+        return None, f"the {gtype} has no coordinates"
+    problem = _coordinates_problem(coordinates, _NESTING[gtype], gtype)
+    if problem:
+        return None, problem
+    geometry = shape({"type": gtype, "coordinates": coordinates})
+    return geometry, geometry_problem(geometry, "GeoJSON")
+
+
+def _coordinates_problem(coordinates: object, depth: int, gtype: str) -> str | None:
+    if not isinstance(coordinates, list):
+        return f"the {gtype}'s coordinates are not an array"
+    if depth == 0:
+        return f"the {gtype} is empty (no coordinates)" if coordinates == [] else _position_problem(coordinates)
+    if not coordinates:
+        return f"the {gtype} is empty (no coordinates)"
+    for part in coordinates:
+        problem = _coordinates_problem(part, depth - 1, gtype)
+        if problem:
+            return problem
+    if gtype in ("LineString", "MultiLineString") and depth == 1 and len(coordinates) < 2:
+        return f"too few coordinates: a line needs at least 2 positions, this one has {len(coordinates)}"
+    if gtype in ("Polygon", "MultiPolygon") and depth == 1:
+        if len(coordinates) < 4:
+            return f"too few coordinates: a polygon ring needs at least 4 positions, this one has {len(coordinates)}"
+        if coordinates[0] != coordinates[-1]:
+            return "a polygon ring is not closed (its first and last positions differ)"
+    return None
+
+
+def _position_problem(position: list) -> str | None:
+    if not position:
+        return "a position is empty (no coordinates)"
+    for value in position:
+        if isinstance(value, bool | dict | list):
+            return f"a coordinate is {_json_type(value)}, not a number"
+        if isinstance(value, str):
+            return f"a coordinate is text ({_show(value)}): numbers must not be in quotes"
+        if isinstance(value, NonFinite):
+            return f"a coordinate is {value.text}: NaN and Infinity are not coordinates (and not valid JSON)"
+        if value is None:
+            return "a coordinate is null"
+    if len(position) < 2:
+        return f"too few coordinates: a position needs longitude and latitude, got {position}"
+    if len(position) > 2:
+        return f"a position has {len(position)} values; give only longitude and latitude (no altitude)"
+    return None
+
+
+def in_region(lon: float, lat: float) -> bool:
+    lon_min, lat_min, lon_max, lat_max = REGION_BBOX
+    return lon_min <= lon <= lon_max and lat_min <= lat <= lat_max
+
+
+def coordinate_problem(lon: float, lat: float, order_hint: str) -> str | None:
+    """Why a (longitude, latitude) pair is not accepted: not finite, swapped, projected, out of range or region."""
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        return "coordinates are not finite numbers (NaN or Infinity)"
+    if not in_region(lon, lat) and in_region(lat, lon):
+        if order_hint == "CSV":
+            return f"latitude {lat:g} and longitude {lon:g} look swapped: check which column is which"
+        return f"coordinates [{lon:g}, {lat:g}] look swapped: GeoJSON order is [longitude, latitude]"
+    if abs(lon) > 1000 or abs(lat) > 1000:
+        return (
+            f"coordinates ({lon:g}, {lat:g}) look projected (metres, not degrees): reproject to WGS 84 "
+            "longitude/latitude (EPSG:4326)"
+        )
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return f"coordinates ({lon:g}, {lat:g}) are outside the valid range (longitude ±180°, latitude ±90°)"
+    if not in_region(lon, lat):
+        lon_min, lat_min, lon_max, lat_max = REGION_BBOX
+        return (
+            f"coordinates ({lon:g}, {lat:g}) are outside the mapped region "
+            f"(longitude {lon_min}–{lon_max}°, latitude {lat_min}–{lat_max}°)"
+        )
+    return None
+
+
+def geometry_problem(geometry: BaseGeometry, order_hint: str) -> str | None:
+    """What is wrong with a built geometry: emptiness, validity, type, then every coordinate."""
+    if geometry.is_empty:
+        return "geometry is empty"
+    if not geometry.is_valid:
+        what = "polygon" if "Polygon" in geometry.geom_type else geometry.geom_type.lower()
+        return f"invalid {what}: {explain_validity(geometry)}"
+    if geometry.geom_type not in UPLOAD_SPEC.geometry_types:
+        return f"{geometry.geom_type} is not supported: import points (Point) or lines (LineString)"
+    for lon, lat in shapely.get_coordinates(geometry):
+        problem = coordinate_problem(float(lon), float(lat), order_hint)
+        if problem:
+            return problem
+    return None
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+
+
+def _read_csv(text: str, delimiter: str | None = None) -> RawTable:
+    first_line = text.split("\n", 1)[0]
+    if delimiter is None:
+        delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader, None)
+        if not header:
+            raise UploadError("The CSV file has no header row.")
+        if len(header) > MAX_COLUMNS:
+            raise UploadError(f"The CSV file has {len(header)} columns; the limit is {MAX_COLUMNS}.")
+        for position, name in enumerate(header, start=1):
+            if name.strip() == "":
+                raise UploadError(f"Column {position} of the header has no name.")
+            if _CONTROL.search(name):
+                raise UploadError(f"The name of column {position} contains a control character.")
+        repeated = [name for name, n in Counter(header).items() if n > 1]
+        if repeated:
+            raise UploadError(f"The column {_show(repeated[0])} appears more than once in the header.")
+        rows, where, problems = [], [], []
+        for cells in reader:
+            if not cells:
+                continue  # a blank line is not a row
+            if len(rows) >= MAX_FEATURES:
+                raise UploadError(f"The file has more than {MAX_FEATURES:,} rows; the limit is {MAX_FEATURES:,}.")
+            found: list[tuple[str, str]] = []
+            if len(cells) != len(header):
+                found.append(("row", f"has {len(cells)} cells but the header has {len(header)} columns"))
+            rows.append(dict(zip(header, cells, strict=False)))
+            where.append(f"line {reader.line_num}")
+            problems.append(found)
+    except csv.Error as error:
+        raise UploadError(f"The CSV cannot be read at line {reader.line_num}: {error}.") from error
+    return RawTable("CSV", list(header), rows, where, row_problems=problems)
+
+
+# --- GeoPackage ------------------------------------------------------------------------------------
+
+_RTREE_VTABLE = re.compile(r"^\s*CREATE\s+VIRTUAL\s+TABLE\s+\S+\s+USING\s+rtree\s*\(", re.I)
+
+
+def _check_gpkg_schema(path: Path) -> set[str]:
+    """The tables of a GeoPackage, read with sqlite3 (read-only, immutable), refusing what GDAL could follow.
+
+    Views and virtual tables other than the spatial index (R-tree) are refused: they are the places where
+    an SQLite file can name other files or call functions.
+    """
+    uri = f"{path.as_uri()}?mode=ro&immutable=1"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as error:
+        raise UploadError("The GeoPackage cannot be opened as an SQLite database.") from error
+    try:
+        connection.execute("PRAGMA trusted_schema = OFF")
+        entries = connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+    except sqlite3.Error as error:
+        raise UploadError("The GeoPackage is damaged: its SQLite schema cannot be read.") from error
+    finally:
+        connection.close()
+    tables = set()
+    for kind, name, sql in entries:
+        if kind == "view":
+            raise UploadError("The GeoPackage contains an SQL view; only plain tables are accepted.")
+        if kind == "table" and isinstance(sql, str) and sql.lstrip().upper().startswith("CREATE VIRTUAL"):
+            if not _RTREE_VTABLE.match(sql):
+                raise UploadError("The GeoPackage contains a virtual table other than a spatial index; refused.")
+            continue
+        if kind == "table":
+            tables.add(str(name))
+    return tables
+
+
+def _read_gpkg(data: bytes, layer: str | None) -> RawTable:
+    import pyogrio  # only here: nothing else in the upload path touches GDAL
+
+    if data[68:72] not in GPKG_APPLICATION_IDS:
+        raise UploadError("The file is an SQLite database but not a GeoPackage (its application id is not GPKG).")
+    with tempfile.TemporaryDirectory(prefix="crossings-upload-") as directory:  # private (0700), removed after
+        path = Path(directory) / "upload.gpkg"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        tables = _check_gpkg_schema(path)
+        source = f"GPKG:{path}"  # the GeoPackage driver, explicitly: GDAL does not guess
+        try:
+            listed = pyogrio.list_layers(source)
+        except Exception as error:  # pyogrio raises several error types; none of their text is shown
+            raise UploadError("The GeoPackage cannot be read by the GeoPackage reader.") from error
+        names = tuple(str(row[0]) for row in listed if str(row[1]) not in ("None", ""))
+        names = tuple(n for n in names if n in tables)
+        if not names:
+            raise UploadError("The GeoPackage has no table of features (points or lines).")
+        chosen = layer if layer in names else names[0]
+        try:
+            info = pyogrio.read_info(source, layer=chosen)
+            if info.get("features", 0) > MAX_FEATURES:
+                raise UploadError(f"The layer has {info['features']:,} features; the limit is {MAX_FEATURES:,}.")
+            meta, table = pyogrio.read_arrow(
+                source, layer=chosen, max_features=MAX_FEATURES + 1, datetime_as_string=True, return_fids=True
+            )
+            records = table.to_pylist()
+        except UploadError:
+            raise
+        except UnicodeDecodeError as error:
+            raise UploadError("The GeoPackage holds text that is not UTF-8.") from error
+        except Exception as error:
+            raise UploadError("The GeoPackage layer cannot be read by the GeoPackage reader.") from error
+    if len(records) > MAX_FEATURES:
+        raise UploadError(f"The layer has more than {MAX_FEATURES:,} features; the limit is {MAX_FEATURES:,}.")
+    crs = meta.get("crs")
+    if crs is None or str(crs).upper() not in {"EPSG:4326", "OGC:CRS84"}:
+        described = f"is in {_show(str(crs))}" if crs else "has no coordinate reference system"
+        raise UploadError(
+            f"The layer {described}; only WGS 84 longitude/latitude (EPSG:4326) is accepted. Reproject it "
+            "(for example: ogr2ogr -t_srs EPSG:4326 out.gpkg in.gpkg) and upload it again."
+        )
+    geometry_column = meta.get("geometry_name") or "wkb_geometry"
+    fields = [str(f) for f in meta.get("fields", [])]
+    wkbs = [record.pop(geometry_column, None) for record in records]
+    fid_key = "__fid" if records and "__fid" in records[0] else (meta.get("fid_column") or "fid")
+    fids = [record.pop(fid_key, None) for record in records]
+    geometries: list[object] = []
+    problems: list[str | None] = []
+    total = 0
+    for wkb in wkbs:
+        if wkb is None:
+            geometries.append(None)
+            problems.append("geometry is null: every row needs a point or a line")
+            continue
+        try:
+            geometry = shapely.from_wkb(wkb)
+        except shapely.errors.ShapelyError:
+            geometries.append(None)
+            problems.append("the geometry cannot be decoded")
+            continue
+        n = int(shapely.get_num_coordinates(geometry))
+        total += n
+        if total > MAX_VERTICES:
+            raise UploadError(f"The layer has more than {MAX_VERTICES:,} vertices in all; simplify it first.")
+        if n > MAX_VERTICES_PER_FEATURE:
+            geometries.append(None)
+            problems.append(f"the geometry has more than {MAX_VERTICES_PER_FEATURE:,} vertices; simplify it first")
+            continue
+        geometries.append(geometry)
+        problems.append(geometry_problem(geometry, "GeoPackage"))
+    notes = (f"Read the layer {chosen!r} ({len(names)} layers in the file).",) if len(names) > 1 else ()
+    return RawTable(
+        "GeoPackage",
+        fields,
+        records,
+        [f"FID {fid}" for fid in fids],
+        geometries,
+        problems,
+        vertices=total,
+        layers=names,
+        layer=chosen,
+        notes=notes,
+    )
+
+
+# --- mapping ---------------------------------------------------------------------------------------
+
+
+def normalise_column(name: str) -> str:
+    return re.sub(r"[^0-9a-z\u3131-\u318e\uac00-\ud7a3\u4e00-\u9fff]+", "_", name.strip().lower()).strip("_")
+
+
+def guess_mapping(raw: RawTable) -> ColumnMapping:
+    """Sensible guesses: name/title → name_en, lat/latitude/y, lon/lng/longitude/x, date/start → date_start…"""
+    by_normal: dict[str, str] = {}
+    for column in raw.columns:
+        by_normal.setdefault(normalise_column(column), column)
+    chosen: dict[str, str] = {}
+    used: set[str] = set()
+    for field_name, candidates in _GUESSES.items():
+        if field_name in ("latitude", "longitude") and raw.has_geometry:
+            continue
+        for candidate in candidates:
+            column = by_normal.get(candidate)
+            shared = field_name == "count_high" and chosen.get("count_low") == column
+            if column is not None and (column not in used or shared):
+                chosen[field_name] = column
+                used.add(column)
+                break
+    if raw.format == "CSV" and ("latitude" in chosen) != ("longitude" in chosen):
+        chosen.pop("latitude", None)
+        chosen.pop("longitude", None)
+    constants: dict[str, object] = {"date_precision": AUTO, "uncertainty_m": AUTO}
+    return ColumnMapping(chosen, constants)
+
+
+# --- building the layer ----------------------------------------------------------------------------
+
+
+def _show(value: object, limit: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…'"
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "an array"
+    return type(value).__name__
+
+
+def _nested_problem(name: str, value: object) -> str | None:
+    if isinstance(value, dict):
+        return f"{name} is a JSON object (nested properties); expected a single value"
+    if isinstance(value, list):
+        return f"{name} is an array; expected a single value"
+    if isinstance(value, NonFinite):
+        return f"{name} is {value.text}: NaN and Infinity are not values (and not valid JSON)"
+    if isinstance(value, bytes):
+        return f"{name} is binary data; expected text"
+    return None
+
+
+def text_value(name: str, value: object) -> tuple[str | None, str | None]:
+    """Text stays text, exactly: "" stays "", "NA" stays "NA", "007" stays "007"."""
+    if value is None:
+        return None, None
+    problem = _nested_problem(name, value)
+    if problem:
+        return None, problem
+    if isinstance(value, bool):
+        return None, f"{name} is true/false; expected text"
+    if isinstance(value, int) and name == "id":
+        return str(value), None  # an integer id (a GeoPackage key) reads the same as text
+    if isinstance(value, int | float):
+        return None, f"{name} is a number ({value!r}); expected text: put it in quotes"
+    if not isinstance(value, str):
+        return None, f"{name} has an unsupported type {type(value).__name__}"
+    if len(value) > MAX_TEXT_CHARS:
+        return None, f"{name} is {len(value):,} characters long; the limit is {MAX_TEXT_CHARS:,}"
+    if _CONTROL.search(value):
+        return None, f"{name} contains a control character (U+{ord(_CONTROL.search(value).group()):04X})"
+    return value, None
+
+
+_WHOLE = re.compile(r"^[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
+_NAN_WORDS = {"nan", "inf", "+inf", "-inf", "infinity", "+infinity", "-infinity"}
+
+
+def count_value(name: str, value: object, from_text: bool) -> tuple[int | None, str | None]:
+    """A whole number or empty. In CSV, digits; elsewhere a JSON/SQL number (text is refused)."""
+    if value is None:
+        return None, None
+    problem = _nested_problem(name, value)
+    if problem:
+        return None, problem
+    if isinstance(value, bool):
+        return None, f"{name} is true/false; expected a whole number"
+    if isinstance(value, str):
+        if not from_text:
+            return None, f"{name} is text ({_show(value)}); numbers must not be in quotes"
+        stripped = value.strip()
+        if stripped == "":
+            return None, None
+        if stripped.lower() in _NAN_WORDS:
+            return None, f"{name} is {_show(value)}, not a number; leave the cell empty when the count is unknown"
+        if not _WHOLE.match(stripped):
+            return None, (
+                f"{name} {_show(value)} is not a whole number (digits only); leave the cell empty when the count "
+                "is unknown"
+            )
+        if len(stripped) > 1 and stripped.startswith("0"):
+            return None, f"{name} {_show(value)} has a leading zero; write the number without it"
+        return int(stripped), None
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None, f"{name} is {value}, not a number"
+        if not value.is_integer():
+            return None, f"{name} must be a whole number, got {value}"
+        return int(value), None
+    if isinstance(value, int):
+        return value, None
+    return None, f"{name} has an unsupported type {type(value).__name__}"
+
+
+def decimal_value(name: str, value: object, from_text: bool) -> tuple[int | float | None, str | None]:
+    """A decimal number or empty; in CSV with a point as the decimal separator."""
+    if value is None:
+        return None, None
+    problem = _nested_problem(name, value)
+    if problem:
+        return None, problem
+    if isinstance(value, bool):
+        return None, f"{name} is true/false; expected a number"
+    if isinstance(value, str):
+        if not from_text:
+            return None, f"{name} is text ({_show(value)}); numbers must not be in quotes"
+        stripped = value.strip()
+        if stripped == "":
+            return None, None
+        if stripped.lower() in _NAN_WORDS:
+            return None, f"{name} is {_show(value)}: NaN and Infinity are not numbers"
+        if not _DECIMAL.match(stripped):
+            hint = " (use a point as the decimal separator)" if re.match(r"^[+-]?[0-9]+,[0-9]+$", stripped) else ""
+            return None, f"{name} {_show(value)} is not a decimal number{hint}"
+        return (int(stripped) if re.match(r"^[+-]?[0-9]+$", stripped) else float(stripped)), None
+    if isinstance(value, int):
+        return value, None  # an integer stays an integer
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return None, f"{name} is {value}, not a finite number"
+        return value, None
+    return None, f"{name} has an unsupported type {type(value).__name__}"
+
+
+_ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_ISO_DATETIME = re.compile(
+    r"^(\d{4}-\d{2}-\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,]\d{1,9})?)?(Z|[+-]\d{2}(?::?\d{2})?)?$"
+)
+_NUMERIC_DMY = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
+_NUMERIC_YMD = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
+
+
+def date_value(name: str, value: object) -> tuple[str | None, str | None, str | None]:
+    """(ISO partial date, its precision by form, problem).
+
+    A date-time keeps the calendar day written in it: "2023-10-09T23:30:00+09:00" is 2023-10-09,
+    never converted to UTC (which would be 2023-10-08 14:30).
+    """
+    if value is None:
+        return None, None, None
+    problem = _nested_problem(name, value)
+    if problem:
+        return None, None, problem
+    if isinstance(value, bool | int | float):
+        return None, None, f'{name} is a number ({value!r}); write dates as text such as "2023-10-09"'
+    if not isinstance(value, str):
+        return None, None, f"{name} has an unsupported type {type(value).__name__}"
+    text = value.strip()
+    if text == "":
+        return value, None, None  # blank stays as given: no date
+    if text != value:
+        return None, None, f"{name} {_show(value)} has spaces around it"
+    match = _ISO_PARTIAL.match(text)
+    if match:
+        precision = "year" if match.group(2) is None else "month" if match.group(3) is None else "day"
+        try:
+            parse_partial_date(text, precision)
+        except DateError as error:
+            return None, None, f"{name}: impossible date {error}"
+        return text, precision, None
+    match = _ISO_DATETIME.match(text)
+    if match:
+        day = match.group(1)
+        try:
+            parse_partial_date(day, "day")
+        except DateError as error:
+            return None, None, f"{name}: impossible date {error}"
+        try:
+            datetime.fromisoformat(text.replace(",", "."))
+        except ValueError:
+            return None, None, f"{name} {_show(value)} has an impossible time of day"
+        return day, "day", None
+    match = _NUMERIC_DMY.match(text)
+    if match:
+        first, second, year = int(match.group(1)), int(match.group(3)), match.group(4)
+        if len(year) == 2:
+            return None, None, f"{name} {_show(value)} has a two-digit year; write it as YYYY-MM-DD (ISO 8601)"
+        if first <= 12 and second <= 12 and first != second:
+            return (
+                None,
+                None,
+                (
+                    f"{name} {_show(value)} is ambiguous: {first} {_month(second)} or {second} {_month(first)}? "
+                    "Write dates as YYYY-MM-DD (ISO 8601)"
+                ),
+            )
+        day, month = (first, second) if first > 12 else (second, first)
+        return None, None, f"{name} {_show(value)} is not an ISO 8601 date: write it as {year}-{month:02d}-{day:02d}"
+    match = _NUMERIC_YMD.match(text)
+    if match:
+        year, month, day = match.group(1), int(match.group(2)), int(match.group(3))
+        return None, None, f"{name} {_show(value)} is not an ISO 8601 date: write it as {year}-{month:02d}-{day:02d}"
+    return None, None, f"{name} {_show(value)} is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _month(number: int) -> str:
+    return _MONTHS[number - 1]
+
+
+def id_list_value(name: str, value: object) -> tuple[list[str] | None, str | None]:
+    """Source ids: a JSON array of text, or text with ids separated by ';'."""
+    if value is None:
+        return [], None
+    if isinstance(value, list):
+        for item in value:
+            if not isinstance(item, str):
+                return None, f"{name} holds {_json_type(item)}; expected source ids as text"
+        return as_id_list(value), None
+    problem = _nested_problem(name, value)
+    if problem:
+        return None, problem
+    if not isinstance(value, str):
+        return None, f"{name} is {_json_type(value)}; expected source ids as text separated by ';'"
+    return as_id_list(value), None
+
+
+def _generated_sources(values: Iterable[object], bundled: pd.DataFrame) -> tuple[dict[str, str], list[dict[str, str]]]:
+    """A source id for each distinct `source` text: a bundled id or URL cites that source; anything else
+    becomes a session-only source row U1, U2, …"""
+    bundled_ids = set(bundled["id"]) if "id" in bundled else set()
+    by_url = {str(u).strip(): sid for sid, u in zip(bundled.get("id", []), bundled.get("url", []), strict=False) if u}
+    ids: dict[str, str] = {}
+    rows: list[dict[str, str]] = []
+    number = 0
+    for value in values:
+        if not isinstance(value, str) or value.strip() == "" or value in ids:
+            continue
+        text = value.strip()
+        if text in bundled_ids:
+            ids[value] = text
+            continue
+        if text in by_url:
+            ids[value] = by_url[text]
+            continue
+        number += 1
+        while f"{GENERATED_SOURCE_PREFIX}{number}" in bundled_ids:
+            number += 1
+        sid = f"{GENERATED_SOURCE_PREFIX}{number}"
+        url = safe_url(text)
+        outlet = (urlsplit(text).hostname or text) if url else text
+        rows.append(
+            {
+                "id": sid,
+                "outlet": outlet,
+                "title": "",
+                "url": url or "",
+                "alt_urls": "",
+                "published": "",
+                "date_precision": "",
+                "date_note": "",
+                "is_mirror": "false",
+                "notes": "Cited in your upload (this session only); not checked by the Crossings project.",
+            }
+        )
+        ids[value] = sid
+    return ids, rows
+
+
+def _cell(raw: RawTable, index: int, mapping: ColumnMapping, name: str) -> tuple[bool, object]:
+    column = mapping.columns.get(name)
+    if column:
+        return True, raw.rows[index].get(column)
+    return False, mapping.constants.get(name)
+
+
+def build_layer(
+    raw: RawTable,
+    mapping: ColumnMapping,
+    bundled_sources: pd.DataFrame,
+    reserved_ids: Iterable[str] = (),
+) -> ImportResult:
+    """Map every row onto the contract, then validate it with geo.schema's rules. Nothing is fixed."""
+    from_text = raw.format == "CSV"
+    if not raw.has_geometry and not (mapping.columns.get("latitude") and mapping.columns.get("longitude")):
+        raise UploadError("Choose the latitude and longitude columns of the CSV file.")
+    reserved = set(reserved_ids)
+    source_column = mapping.columns.get("source")
+    source_texts = [row.get(source_column) for row in raw.rows] if source_column else []
+    source_ids_for, generated = _generated_sources(source_texts, bundled_sources)
+    known = set(bundled_sources["id"]) | {row["id"] for row in generated}
+
+    accepted: list[dict[str, object]] = []
+    rejections: list[dict[str, object]] = []
+    seen: set[str] = set()
+    for index in range(len(raw.rows)):
+        record, problems = _map_row(raw, index, mapping, from_text, source_ids_for)
+        fid = record.get("id")
+        checked = row_problems(record, UPLOAD_SPEC, known)
+        flagged = {name for name, _ in problems}
+        if "geometry" in flagged:
+            flagged |= {"location_precision", "uncertainty_m"}
+        if "location_precision" in flagged and not mapping.columns.get("uncertainty_m"):
+            flagged.add("uncertainty_m")  # the radius follows the precision: one problem, reported once
+        problems.extend((name, reason) for name, reason in checked if name not in flagged)
+        if isinstance(fid, str):
+            if fid in reserved:
+                problems.append(("id", f"id {_show(fid)} is already used by the bundled dataset; choose another"))
+            elif fid in seen:
+                problems.append(("id", f"duplicate id {_show(fid)}"))
+            seen.add(fid)
+        for name, reason in problems:
+            if reason == f"{name} is missing" and name in CONSTANT_FIELDS and not mapping.columns.get(name):
+                reason += ": map a column or choose one value for every row"
+            rejections.append({"row": index + 1, "where": raw.where[index], "id": fid, "field": name, "reason": reason})
+        if not problems:
+            record["upload_where"] = raw.where[index]
+            accepted.append(record)
+
+    used_sources = {sid for record in accepted for sid in [*record["source_ids"], *record["count_source_ids"]]}
+    sources = pd.DataFrame([row for row in generated if row["id"] in used_sources], columns=SOURCE_COLUMNS)
+    return ImportResult(
+        layer=_to_layer(accepted),
+        sources=sources,
+        rejected=pd.DataFrame(rejections, columns=REJECTED_COLUMNS),
+        total=len(raw.rows),
+    )
+
+
+def _map_row(
+    raw: RawTable, index: int, mapping: ColumnMapping, from_text: bool, source_ids_for: Mapping[str, str]
+) -> tuple[dict[str, object], list[tuple[str, str]]]:
+    problems: list[tuple[str, str]] = list(raw.row_problems[index])
+    duplicated = set(raw.duplicate_keys[index]) if raw.duplicate_keys else set()
+    for name, column in mapping.columns.items():
+        if column in duplicated:
+            problems.append((name, f"the property {_show(column)} appears twice in this feature"))
+    record: dict[str, object] = {}
+
+    for name in TEXT_FIELDS:
+        given, value = _cell(raw, index, mapping, name)
+        if name == "id" and not given:
+            record["id"] = f"{GENERATED_ID_PREFIX}{index + 1}"
+            continue
+        text, problem = text_value(name, value)
+        if problem:
+            problems.append((name, problem))
+        record[name] = text if name == "id" or given else ""
+
+    for name, allowed in ENUM_FIELDS.items():
+        given, value = _cell(raw, index, mapping, name)
+        if not given and (value == AUTO or value is None):
+            record[name] = None
+            continue
+        text, problem = text_value(name, value)
+        if problem:
+            problems.append((name, problem))
+        elif text is not None and text != "" and text not in allowed:
+            problems.append((name, f"{name} {_show(text)} is not one of: {', '.join(allowed)}"))
+        record[name] = text
+
+    _, start_raw = _cell(raw, index, mapping, "date_start")
+    _, end_raw = _cell(raw, index, mapping, "date_end")
+    start, start_precision, problem = date_value("date_start", start_raw)
+    if problem:
+        problems.append(("date_start", problem))
+    end, _, problem = date_value("date_end", end_raw)
+    if problem:
+        problems.append(("date_end", problem))
+    record["date_start"], record["date_end"] = start, end
+    if record["date_precision"] is None and start_precision:
+        record["date_precision"] = start_precision
+
+    for name in ("count_low", "count_high"):
+        _, value = _cell(raw, index, mapping, name)
+        number, problem = count_value(name, value, from_text)
+        if problem:
+            problems.append((name, problem))
+        record[name] = number
+
+    given, value = _cell(raw, index, mapping, "uncertainty_m")
+    if given:
+        radius, problem = decimal_value("uncertainty_m", value, from_text)
+        if problem:
+            problems.append(("uncertainty_m", problem))
+        record["uncertainty_m"] = radius
+    else:
+        record["uncertainty_m"] = DEFAULT_UNCERTAINTY_M.get(str(record.get("location_precision")))
+
+    _, value = _cell(raw, index, mapping, "source_ids")
+    ids, problem = id_list_value("source_ids", value)
+    if problem:
+        problems.append(("source_ids", problem))
+    ids = list(ids or [])
+    given, value = _cell(raw, index, mapping, "source")
+    if given and value is not None:
+        text, problem = text_value("source", value)
+        if problem:
+            problems.append(("source", problem))
+        elif text and text.strip():
+            sid = source_ids_for.get(text)
+            if sid and sid not in ids:
+                ids.append(sid)
+    record["source_ids"] = ids
+    _, value = _cell(raw, index, mapping, "count_source_ids")
+    count_ids, problem = id_list_value("count_source_ids", value)
+    if problem:
+        problems.append(("count_source_ids", problem))
+    count_ids = list(count_ids or [])
+    has_count = record["count_low"] is not None or record["count_high"] is not None
+    if not count_ids and has_count and mapping.count_sources_from_row:
+        count_ids = list(ids)
+    record["count_source_ids"] = count_ids
+
+    record["geometry"] = None
+    if raw.has_geometry:
+        geometry_problem_text = raw.geometry_problems[index] if raw.geometry_problems else None
+        if geometry_problem_text:
+            problems.append(("geometry", geometry_problem_text))
+        else:
+            record["geometry"] = raw.geometries[index]  # type: ignore[index]
+    else:
+        _, lat_raw = _cell(raw, index, mapping, "latitude")
+        _, lon_raw = _cell(raw, index, mapping, "longitude")
+        lat, lat_problem = decimal_value("latitude", lat_raw, from_text)
+        lon, lon_problem = decimal_value("longitude", lon_raw, from_text)
+        if lat_problem or lon_problem:
+            problems.extend((n, p) for n, p in (("latitude", lat_problem), ("longitude", lon_problem)) if p)
+            problems.append(("geometry", "no point: the latitude or longitude cannot be read"))
+        elif lat is None or lon is None:
+            problems.append(("geometry", "geometry is empty: latitude or longitude is missing"))
+        else:
+            problem = coordinate_problem(lon, lat, "CSV")
+            if problem:
+                problems.append(("geometry", problem))
+            else:
+                record["geometry"] = shapely.Point(lon, lat)
+
+    geometry = record["geometry"]
+    kind = record.get("kind")
+    if isinstance(geometry, BaseGeometry) and isinstance(kind, str) and kind in ALL_KINDS:
+        if kind == "route_leg" and geometry.geom_type != "LineString":
+            problems.append(("geometry", "a route_leg must be a line (LineString)"))
+        if kind != "route_leg" and geometry.geom_type == "LineString":
+            problems.append(("kind", f"a line must have kind route_leg, not {_show(kind)}"))
+    if record.get("location_precision") is None and "location_precision" not in {n for n, _ in problems}:
+        problems.append(
+            ("location_precision", "location_precision is missing: map a column or choose one value for every row")
+        )
+    return record, problems
+
+
+def _to_layer(records: list[dict[str, object]]) -> gpd.GeoDataFrame:
+    if not records:
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in UPLOAD_COLUMNS})
+        layer = gpd.GeoDataFrame(empty, geometry=gpd.GeoSeries([], crs=CRS), crs=CRS)
+        layer["span_start"] = pd.Series([], dtype="datetime64[ns]")
+        layer["span_end"] = pd.Series([], dtype="datetime64[ns]")
+        for column in ("count_low", "count_high"):
+            layer[column] = layer[column].astype("Int64")
+        return layer
+    geometries = [r.pop("geometry") for r in records]
+    frame = pd.DataFrame(records, columns=UPLOAD_COLUMNS, dtype=object)
+    layer = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=CRS), crs=CRS)
+    return add_date_spans(layer)
+
+
+def import_upload(
+    name: str,
+    data: bytes,
+    bundled_sources: pd.DataFrame,
+    reserved_ids: Iterable[str] = (),
+    mapping: ColumnMapping | None = None,
+) -> ImportResult:
+    """Read, guess the mapping (unless given) and build: the whole pipeline in one call."""
+    raw = read_upload(name, data)
+    return build_layer(raw, mapping or guess_mapping(raw), bundled_sources, reserved_ids)
+
+
+# --- using the layer -------------------------------------------------------------------------------
+
+
+def filter_uploaded(layer: gpd.GeoDataFrame, spec: FilterSpec) -> gpd.GeoDataFrame:
+    """The shared filters applied to an upload. Uploaded rows are not linked to crossings, so a crossing
+    filter hides them (the filter sentence names crossings; unrelated rows would contradict it)."""
+    if not len(layer) or spec.crossings:
+        return layer.iloc[0:0]
+    mask = layer["confidence"].isin(allowed_confidence(spec.min_confidence))
+    mask &= date_mask(layer, spec.date_from, spec.date_to)
+    if spec.kinds:
+        mask &= layer["kind"].isin(spec.kinds)
+    return layer[mask]
+
+
+def uploaded_feature_details(
+    layer: gpd.GeoDataFrame, sources: pd.DataFrame, fid: str, kind_labels: Mapping[str, str]
+) -> FeatureDetails | None:
+    """The details panel's view of an uploaded feature; sources are the bundled ones plus the generated."""
+    match = layer[layer["id"] == fid]
+    if not len(match):
+        return None
+    row = match.iloc[0].to_dict()
+    geometry = row.get("geometry")
+    location = None
+    if isinstance(geometry, BaseGeometry) and geometry.geom_type == "Point":
+        precision = location_label(row.get("location_precision"), row.get("uncertainty_m"))
+        location = f"{geometry.y:.4f}° N, {geometry.x:.4f}° E — {precision}"
+
+    def text(value: object) -> str:
+        return "" if is_blank(value) else str(value)
+
+    kind = text(row.get("kind"))
+    return FeatureDetails(
+        id=fid,
+        layer=UPLOAD_LAYER,
+        layer_title=UPLOAD_TITLE,
+        kind=f"{kind_labels.get(kind, kind)} — from your upload ({text(row.get('upload_where'))})",
+        name_en=text(row.get("name_en")),
+        name_ko=text(row.get("name_ko")),
+        name_zh=text(row.get("name_zh")),
+        reported="",
+        dates=format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
+        date_precision=precision_phrase(row.get("date_precision")) if text(row.get("date_start")) else "",
+        count=format_count(row.get("count_low"), row.get("count_high")),
+        count_note="",
+        confidence=confidence_label(row.get("confidence")),
+        location=location,
+        facts=(),
+        notes=text(row.get("notes")),
+        sources=source_entries(sources, row.get("source_ids")),
+        count_sources=source_entries(sources, row.get("count_source_ids")),
+        coord_sources=(),
+    )
+
+
+def combined_sources(bundled: pd.DataFrame, generated: pd.DataFrame) -> pd.DataFrame:
+    if not len(generated):
+        return bundled
+    return pd.concat([bundled, generated.astype(str)], ignore_index=True)
+
+
+def rejection_summary(rejected: pd.DataFrame, top: int = 5) -> list[tuple[str, int]]:
+    """The most frequent (field: reason-pattern) pairs, numbers and quoted values folded, for a quick read."""
+    if not len(rejected):
+        return []
+    patterns = [
+        f"{field_name}: " + re.sub(r"'[^']*'|\"[^\"]*\"|-?\d+(\.\d+)?", "…", str(reason))
+        for field_name, reason in zip(rejected["field"], rejected["reason"], strict=True)
+    ]
+    return Counter(patterns).most_common(top)
+
+
+# --- an example a researcher can start from ---------------------------------------------------------
+
+EXAMPLE_NAME = "crossings-upload-example.csv"
+EXAMPLE_CSV = (
+    "id,name,name_ko,name_zh,kind,date,location_precision,confidence,count,source,notes\n"
+    "my-1,Example: interview place (Yanji),연길,延吉,arrest,2023-10,city,single-source,,"
+    '"Own interview notes, March 2024",Replace these rows with your own.\n'
+    "my-2,Example: reported holding site (Tumen),도문,图们,detention_centre,2023-10-09T21:00:00+08:00,city,"
+    "single-source,NA,https://example.org/report,\"Count 'NA' is rejected: leave it empty when unknown.\"\n"
+    "my-3,Example: border town (Hyesan),혜산,惠山,context,03/04/2023,town,inferred,,"
+    '"Own interview notes, March 2024","An ambiguous date (03/04/2023) is rejected."\n'
+)
+EXAMPLE_COORDINATES = {"my-1": (42.8870, 129.5076), "my-2": (42.9668, 129.8447), "my-3": (41.3918, 128.1927)}
+
+
+def example_csv() -> str:
+    """The example with latitude and longitude columns added."""
+    lines = EXAMPLE_CSV.strip("\n").split("\n")
+    out = [lines[0] + ",latitude,longitude"]
+    for line in lines[1:]:
+        lat, lon = EXAMPLE_COORDINATES[line.split(",", 1)[0]]
+        out.append(f"{line},{lat},{lon}")
+    return "\n".join(out) + "\n"

@@ -1,0 +1,110 @@
+"""The features of the current filter as a table, place-name search, and exports with citations."""
+
+from datetime import date
+
+import streamlit as st
+
+from geo.details import feature_details
+from geo.filters import data_span
+from geo.table import feature_table, filter_rows, selected_id, table_key
+from geo.ui import state
+from geo.ui.data import filter_sentence, filtered_layers, get_dataset
+from geo.ui.details_panel import render_details
+from geo.ui.downloads import render_downloads
+from geo.ui.navigate import open_map
+from geo.ui.search_box import render_place_search
+
+LAST_ROW = "_data_table_last"  # the row selection already acted on, so a rerun does not re-select it
+
+dataset = get_dataset()
+spec = state.read_spec((data_span(dataset.layers)[0], date.today()))
+layers = filtered_layers(dataset, spec)
+table = feature_table(layers)
+
+st.markdown("## Data")
+st.markdown(f"**{filter_sentence(dataset, spec)}**")
+st.caption(
+    "The features of the filters in the sidebar. Numbers are ranges or *unknown*, never 0 for a number nobody "
+    "reported; *inferred* means a deduction no source states. Select a row to see its details and sources."
+)
+
+st.markdown("#### Download exactly this view")
+render_downloads(dataset, spec)
+st.caption(
+    "Each download is a zip: the data file and its citation manifest (the sources the rows cite, the dataset "
+    "version, this filter, the export time in UTC, the licences). Every row keeps its confidence, location "
+    "precision and a `caveat` marking inferred routes and city-level locations. Same files: `python -m geo export`."
+)
+
+search_column, filter_column = st.columns(2, gap="medium")
+with search_column:
+    render_place_search(dataset, key="data-place-search", shown_ids=set(table["id"]), limit=6)
+with filter_column:
+    query = st.text_input(
+        "Filter the table", key="data-table-filter", placeholder="words in any column, e.g. Tumen inferred"
+    )
+shown = filter_rows(table, query or "")
+st.caption(f"{len(shown)} of {len(table)} rows" + (" match the words" if query else ""))
+
+event = st.dataframe(
+    shown,
+    key=table_key(shown),  # a new set of rows starts with no selection: positions would point elsewhere
+    on_select="rerun",
+    selection_mode="single-row",
+    hide_index=True,
+    width="stretch",
+    height="auto" if len(shown) <= 10 else 420,
+    column_order=[
+        "Kind",
+        "Name",
+        "Dates",
+        "People",
+        "Confidence",
+        "Location precision",
+        "Korean",
+        "Chinese",
+        "Date precision",
+        "Start",
+        "Sources",
+        "id",
+    ],
+    column_config={
+        "id": st.column_config.TextColumn("Id", help="The feature's stable id", width=150),
+        "Kind": st.column_config.TextColumn("Kind", width=170),
+        "Name": st.column_config.TextColumn("Name", width=280),
+        "Korean": st.column_config.TextColumn("Korean", width=120),
+        "Chinese": st.column_config.TextColumn("Chinese", width=120),
+        "Dates": st.column_config.TextColumn("Dates", width=150),
+        "Start": st.column_config.DateColumn("Start", format="YYYY-MM-DD", help="First day the dates cover"),
+        "People": st.column_config.TextColumn("People", help="A range, a bound or unknown; never an average"),
+        "Sources": st.column_config.TextColumn("Sources", help="Source ids: see the Sources page"),
+    },
+)
+rows = list(event.selection.rows) if event is not None else []
+chosen = selected_id(shown, rows)
+if chosen and chosen != st.session_state.get(LAST_ROW):
+    state.select_feature(chosen, focus=True)
+st.session_state[LAST_ROW] = chosen
+
+fid = state.selected_feature()
+details = feature_details(dataset, fid) if fid else None
+if details is not None:
+    st.divider()
+    info, actions = st.columns([0.7, 0.3], gap="medium")
+    with info, st.container(key="data-details"):
+        render_details(details)
+    with actions:
+        if st.button("Open on the map", key="data-open-map", icon=":material/map:", type="primary"):
+            state.select_feature(details.id, focus=True)
+            open_map(details.id)
+        if details.layer == "crossings":
+            st.page_link(
+                "pages/crossing.py",
+                label="Open the crossing profile",
+                icon=":material/swap_horiz:",
+                query_params={"profile": details.name_en},
+            )
+        if details.id not in set(table["id"]):
+            st.caption("This feature is outside the current filters, so it is not in the table or the exports.")
+else:
+    st.caption("No feature selected.")

@@ -1,0 +1,212 @@
+"""Import: a researcher's own points or routes, checked like the bundled data, shown in this session only.
+
+Every string from the file (its name, column names, values, the reasons that quote them) reaches the page
+through escape_markdown or through st.dataframe / widget options, which render text, never HTML.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from geo import upload
+from geo.text import escape_markdown as md
+from geo.ui import uploaded
+from geo.ui.data import get_dataset
+
+FILE_KEY = "import-file"
+EXAMPLE_KEY = "import-use-example"
+RAW_KEY = "_import_raw"  # (token, layer, RawTable | None, refusal | None): parsed once per file and session
+NOT_IN_FILE = "— not in the file —"
+CHOOSE = "— choose —"
+AUTO_LABELS = {
+    "date_precision": "from the date's form (2023 = year, 2023-10 = month, 2023-10-09 = day)",
+    "uncertainty_m": "the drawing convention for the location precision",
+}
+
+
+def _use_example() -> None:
+    st.session_state[EXAMPLE_KEY] = True
+
+
+def chosen_file() -> tuple[str | None, bytes]:
+    left, right = st.columns([0.62, 0.38], gap="medium")
+    with left:
+        file = st.file_uploader(
+            "Your file",
+            type=list(upload.SUPPORTED_EXTENSIONS),
+            key=FILE_KEY,
+            max_upload_size=upload.MAX_UPLOAD_MB,
+            help="GeoJSON, CSV with latitude/longitude columns, GeoPackage, or a zip holding one of them.",
+        )
+    with right:
+        st.markdown("**No file at hand?**")
+        st.button("Try the example file", on_click=_use_example, key="import-example")
+        st.download_button(
+            "Download the example CSV",
+            data=upload.example_csv(),
+            file_name=upload.EXAMPLE_NAME,
+            mime="text/csv",
+            key="import-example-download",
+        )
+    if file is not None:
+        st.session_state[EXAMPLE_KEY] = False
+        return file.name, file.getvalue()
+    if st.session_state.get(EXAMPLE_KEY):
+        return upload.EXAMPLE_NAME, upload.example_csv().encode("utf-8")
+    return None, b""
+
+
+def read_once(name: str, data: bytes) -> tuple[str, upload.RawTable | None, str | None]:
+    token = upload.file_token(data)
+    layer_choice = st.session_state.get(f"imp-{token}-layer")
+    cached = st.session_state.get(RAW_KEY)
+    if not cached or cached[0] != token or cached[1] != layer_choice:
+        try:
+            cached = (token, layer_choice, upload.read_upload(name, data, layer=layer_choice), None)
+        except upload.UploadError as error:
+            cached = (token, layer_choice, None, str(error))
+        st.session_state[RAW_KEY] = cached
+    return token, cached[2], cached[3]
+
+
+def mapping_widgets(raw: upload.RawTable, token: str) -> upload.ColumnMapping:
+    guess = upload.guess_mapping(raw)
+    fields = [
+        (name, label)
+        for name, label in upload.MAPPABLE_FIELDS
+        if raw.format == "CSV" or name not in ("latitude", "longitude")
+    ]
+    chosen: dict[str, str] = {}
+    constants: dict[str, object] = {}
+    with st.expander("Column mapping (guessed from your column names: check it)", expanded=True):
+        grid = st.columns(3)
+        for position, (field_name, label) in enumerate(fields):
+            with grid[position % 3]:
+                options = [None, *raw.columns]
+                guessed = guess.columns.get(field_name)
+                column = st.selectbox(
+                    label,
+                    options=options,
+                    index=options.index(guessed) if guessed in options else 0,
+                    format_func=lambda c: NOT_IN_FILE if c is None else str(c),
+                    key=f"imp-{token}-col-{field_name}",
+                )
+                if column is not None:
+                    chosen[field_name] = column
+                elif field_name in upload.CONSTANT_FIELDS:
+                    value = _constant_widget(field_name, label, guess.constants.get(field_name), token)
+                    if value is not None:
+                        constants[field_name] = value
+        count_from_row = st.checkbox(
+            "A count without its own source ids comes from the row's sources",
+            value=True,
+            key=f"imp-{token}-count-sources",
+            help="The data contract wants a source for every number. Untick to require a count_source_ids column.",
+        )
+    return upload.ColumnMapping(chosen, constants, count_from_row)
+
+
+def _constant_widget(field_name: str, label: str, default: object, token: str) -> object:
+    allowed = list(upload.CONSTANT_FIELDS[field_name])
+    options = allowed if default in allowed else [None, *allowed]
+    return st.selectbox(
+        f"{label}: the same for every row",
+        options=options,
+        index=options.index(default) if default in options else 0,
+        format_func=lambda v: CHOOSE if v is None else AUTO_LABELS.get(field_name, "") if v == upload.AUTO else str(v),
+        key=f"imp-{token}-const-{field_name}",
+    )
+
+
+def validation_report(result: upload.ImportResult) -> None:
+    metrics = st.columns(3)
+    metrics[0].metric("Rows read", f"{result.total:,}")
+    metrics[1].metric("Accepted", f"{len(result.layer):,}")
+    metrics[2].metric("Rejected rows", f"{result.rejected_rows:,}")
+    if not len(result.rejected):
+        st.success(f"All {result.total:,} rows passed validation.")
+        return
+    st.warning(
+        f"{result.rejected_rows:,} of {result.total:,} rows were rejected ({len(result.rejected):,} problems). "
+        "Each is listed below with where it is in your file, the field and what to change."
+    )
+    summary = upload.rejection_summary(result.rejected)
+    st.markdown("**Most frequent problems**\n\n" + "\n".join(f"- {n} × {md(pattern)}" for pattern, n in summary))
+    report = result.rejected.rename(
+        columns={"row": "Row", "where": "Where", "id": "Id", "field": "Field", "reason": "Reason"}
+    )
+    st.dataframe(report, hide_index=True, width="stretch")
+    st.download_button(
+        "Download the rejection report (CSV)",
+        data=report.to_csv(index=False).encode("utf-8"),
+        file_name="rejected-rows.csv",
+        mime="text/csv",
+        key="import-report-download",
+    )
+
+
+def accepted_rows(result: upload.ImportResult, name: str, replacing: bool) -> None:
+    st.markdown("### 3. Accepted rows")
+    preview = pd.DataFrame(result.layer.drop(columns=["geometry", "span_start", "span_end"]))
+    for column in ("source_ids", "count_source_ids"):
+        preview[column] = [", ".join(ids) for ids in preview[column]]
+    st.dataframe(preview.head(500), hide_index=True, width="stretch")
+    if len(result.sources):
+        st.caption(f"{len(result.sources)} sources from your source column (ids U1, U2, …), this session only:")
+        st.dataframe(result.sources[["id", "outlet", "url"]], hide_index=True, width="stretch")
+    label = "Replace the layer on the map" if replacing else "Show the accepted rows on the map"
+    if st.button(f"{label} ({len(result.layer):,} features)", type="primary", key="import-apply"):
+        uploaded.set_layer(result, name)
+        st.rerun()
+
+
+def render_import() -> None:
+    dataset = get_dataset()
+    st.markdown("## Import your own data")
+    st.markdown(
+        "Bring your own points or routes. They are checked with the same rules as the bundled data; rows that "
+        "fail are listed with the place in your file, the field and the reason — nothing is fixed and nothing "
+        "is dropped silently. Accepted rows appear on the map as an extra layer **in this browser session "
+        "only**: they are never written to the server, and they are gone when you close the tab."
+    )
+    st.caption(f"**Limits.** {upload.LIMITS_TEXT}")
+    name, data = chosen_file()
+
+    active = uploaded.current_layer()
+    if active is not None:
+        st.success(f"On the map now: {len(active)} features from {md(uploaded.current_label())} (this session only).")
+        columns = st.columns([0.3, 0.3, 0.4])
+        columns[0].page_link("pages/map.py", label="Open the map", icon=":material/map:")
+        columns[1].button("Remove from the map", on_click=uploaded.clear_layer, key="import-clear")
+
+    if name is None:
+        st.info("Upload a file, or try the example, to see the column mapping and the validation report.")
+        return
+    token, raw, refusal = read_once(name, data)
+    if raw is None:
+        st.error(f"**The file was refused.** {md(refusal)}")
+        return
+
+    st.markdown("### 1. Your columns → the data contract")
+    described = f"{raw.format}, {len(raw.rows):,} rows, {len(raw.columns)} columns"
+    if raw.has_geometry:
+        described += f", {raw.vertices:,} vertices"
+    st.caption(" ".join(md(part) for part in (f"{name}:", f"{described}.", *raw.notes)))
+    if len(raw.layers) > 1:
+        st.selectbox("GeoPackage layer", options=list(raw.layers), key=f"imp-{token}-layer")
+    mapping = mapping_widgets(raw, token)
+
+    st.markdown("### 2. Validation report")
+    reserved_ids = {fid for gdf in dataset.layers.values() for fid in gdf["id"]}
+    try:
+        result = upload.build_layer(raw, mapping, dataset.sources, reserved_ids)
+    except upload.UploadError as error:
+        st.error(md(str(error)))
+        return
+    validation_report(result)
+    if len(result.layer):
+        accepted_rows(result, name, replacing=active is not None)
+
+
+render_import()

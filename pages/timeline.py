@@ -1,0 +1,130 @@
+"""The timeline: every dated event on a time axis (brushing a period sets the shared date filter),
+the event table, the people reported returned over time, and the replays of 9 October 2023 and of
+2020–2025 on the map."""
+
+from datetime import date
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.filters import FilterSpec, apply_filters, data_span
+from geo.text import escape_markdown as md
+from geo.timeline import (
+    BRUSH,
+    REPLAY_SETS,
+    build_replay_map,
+    cumulative_chart,
+    cumulative_returned,
+    cumulative_table,
+    event_spans,
+    events_chart,
+    events_table,
+    replay_payload,
+    timeline_domain,
+)
+from geo.ui.data import filter_sentence, get_basemap_json, get_dataset
+from geo.ui.state import read_spec
+from geo.ui.timeline_strip import CHART_KEY, apply_brush
+
+REPLAY_HEIGHT = 640
+
+dataset = get_dataset()
+spec = read_spec((data_span(dataset.layers)[0], date.today()))
+domain = timeline_domain(dataset.layers["events"])
+
+st.markdown("## Timeline")
+st.caption(
+    "The events of 2020–2025 by kind, the people reported returned over time, and a replay of 9 October 2023. "
+    "Every mark cites its sources; a number nobody reported is “unknown”."
+)
+st.markdown(f"**{filter_sentence(dataset, spec)}**")
+
+# Events: the crossing, kind and confidence filters apply; the date range is what the brush picks.
+without_dates = FilterSpec(None, None, spec.crossings, spec.kinds, spec.min_confidence)
+events = apply_filters(dataset.layers, without_dates)["events"]
+spans = event_spans(events, dataset.sources)
+on_axis = spans[(spans["last_day"] >= domain[0]) & (spans["start_day"] <= domain[1])] if len(spans) else spans
+st.altair_chart(
+    events_chart(on_axis, domain, (spec.date_from, spec.date_to)),
+    key=CHART_KEY,
+    on_select=apply_brush,
+    selection_mode=BRUSH,
+    width="stretch",
+)
+off_axis = len(spans) - len(on_axis)
+undated = int(events["span_start"].isna().sum())
+st.caption(
+    "**Drag across the chart to choose a period**: the map, its sentence and the link follow (the shaded band is "
+    "the current range; the presets in the sidebar reset it). Dots are events known to the day; bars are dates "
+    "known only to the month or year (drawn over the whole month or year, not on a made-up day) and events "
+    "lasting weeks. "
+    f"Not on the axis: {off_axis} dated event{'s' if off_axis != 1 else ''} outside "
+    f"{domain[0].year}–{domain[1].year} and {undated} undated; they are in the table below."
+)
+
+st.markdown("#### Events in the current range")
+shown = apply_filters(dataset.layers, spec)["events"]
+table = events_table(shown, dataset.sources)
+st.caption(f"{len(table)} of {len(dataset.layers['events'])} events match the filters.")
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    height=320,
+    column_config={
+        "Date": st.column_config.TextColumn(width="small"),
+        "Kind": st.column_config.TextColumn(width="small"),
+        "Event": st.column_config.TextColumn(width="large"),
+        "People": st.column_config.TextColumn(width="medium"),
+        "Sources of the number": st.column_config.TextColumn(width="medium"),
+        "Confidence": st.column_config.TextColumn(width="small"),
+        "Sources": st.column_config.TextColumn(width="large"),
+        "Id": st.column_config.TextColumn(width="small"),
+    },
+)
+
+st.markdown("### People reported returned over time")
+series = cumulative_returned(dataset.layers["events"])
+st.altair_chart(cumulative_chart(series, dataset.sources, domain), width="stretch")
+unknown_from = series.high_unknown_from
+st.caption(
+    "The running total adds up the **sourced** counts of forced repatriations in this dataset, low and high bounds "
+    "separately (the band). "
+    + (
+        f"From {md(unknown_from.dates)} the top of the band is unknown: that step has no upper bound. "
+        if unknown_from
+        else ""
+    )
+    + "The diamond is a cumulative total stated by a source, shown beside the sum and never added to it. "
+    "Statements of the 9 October total, named people and people held are not summed."
+)
+st.dataframe(cumulative_table(series, dataset.sources), hide_index=True, width="stretch")
+if series.excluded:
+    with st.expander(f"Counts not summed ({len(series.excluded)}), and why"):
+        st.markdown("\n".join(f"- **{md(e.event_id)}** {md(e.name)}: {md(e.reason)}" for e in series.excluded))
+
+st.markdown("### Replay on the map")
+choice = st.segmented_control(
+    "Replay",
+    options=list(REPLAY_SETS),
+    format_func=REPLAY_SETS.get,
+    default="oct9",
+    key="replay-set",
+    label_visibility="collapsed",
+)
+choice = choice or "oct9"
+payload = replay_payload(dataset, choice)
+with st.container(key=f"replay-map-{choice}"):
+    st_folium(
+        build_replay_map(get_basemap_json(dataset.version), payload),
+        key=f"replay-{choice}",
+        height=REPLAY_HEIGHT,
+        use_container_width=True,
+        returned_objects=[],
+    )
+st.caption(
+    "The stages step in the browser. **Keyboard:** click the map, then Space plays or pauses, ← and → step, "
+    "Home and End jump to the first and last stage. Legs are schematic straight lines, not the roads taken; "
+    "inferred legs are dashed and say so. Each caption line is tagged reported, inferred or not reported, with "
+    "its source ids."
+)

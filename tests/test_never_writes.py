@@ -1,0 +1,78 @@
+"""The bundled data is read-only to the app: every page, an import and the read-only CLI leave every
+file in data/ exactly as it was (same files, same bytes, same modification times), and the manifest
+still proves it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from geo.__main__ import main as cli
+from geo.manifest import manifest_problems
+from geo.upload import example_csv
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+DATA = ROOT / "data"
+TIMEOUT = 60
+
+
+def snapshot(directory: Path) -> dict[str, tuple[str, int, int]]:
+    """(sha256, size, mtime_ns) of every file under directory."""
+    return {
+        path.relative_to(directory).as_posix(): (
+            hashlib.sha256(path.read_bytes()).hexdigest(),
+            path.stat().st_size,
+            path.stat().st_mtime_ns,
+        )
+        for path in sorted(directory.rglob("*"))
+        if path.is_file()
+    }
+
+
+def registered_pages() -> list[str]:
+    """Every page app.py registers with st.navigation, so a new page is covered without editing this test."""
+    return re.findall(r'st\.Page\(\s*"(pages/[^"]+\.py)"', APP.read_text(encoding="utf-8"))
+
+
+def run_page(page: str, state: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
+    at.switch_page(page)
+    at.run()
+    assert not at.exception, (page, [e.value for e in at.exception])
+    return at
+
+
+def test_the_app_registers_the_import_page():
+    assert "pages/import_data.py" in registered_pages()
+    assert len(registered_pages()) >= 4
+
+
+def test_no_page_no_import_and_no_check_writes_into_data(capsys: pytest.CaptureFixture[str]):
+    before = snapshot(DATA)
+    assert manifest_problems(DATA) == []
+
+    for page in registered_pages():
+        run_page(page)
+        run_page(page, state={"feature": "x-tumen-namyang"})
+
+    at = run_page("pages/import_data.py")
+    at.file_uploader(key="import-file").set_value(("mine.csv", example_csv().encode(), "text/csv")).run()
+    at.button(key="import-apply").click().run()
+    assert not at.exception
+    at.switch_page("pages/map.py").run()
+    assert not at.exception
+    assert len(at.session_state["uploaded_layer"]) == 1
+
+    assert cli(["validate", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["ok"] is True
+
+    assert snapshot(DATA) == before
+    assert manifest_problems(DATA) == []

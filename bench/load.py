@@ -14,7 +14,9 @@ server's "script finished", and whether the filter sentence changed as it should
 Bounded and local by construction: the server is started here on 127.0.0.1 (or --url must be a
 loopback address), at most MAX_SESSIONS sessions, every wait has a timeout, and the whole run stops
 by itself after --deadline seconds. Server memory is the RSS of the streamlit process (/proc),
-sampled during each wave and read after it, so equal waves show whether memory keeps growing.
+sampled during each wave and read after it, so equal waves show whether memory keeps growing. The
+machine's 1-minute load average is printed with every wave: other work on the machine (tests, other
+benchmarks) competes for the same cores and shows there.
 """
 
 from __future__ import annotations
@@ -193,6 +195,7 @@ async def run_wave(url: str, pid: int, sessions: int, changes: int, timeout: flo
         "wall_s": wall,
         "rss_peak_mb": peak,
         "rss_after_mb": rss_mb(pid),
+        "loadavg_1min": float(Path("/proc/loadavg").read_text().split()[0]),
     }
 
 
@@ -263,13 +266,13 @@ def format_row(row: dict) -> str:
     return (
         f"| {row['sessions']:>3} | {row['wave']} | {row['reruns']:>4} | {s(row['rerun_median_s'])} | "
         f"{s(row['rerun_p95_s'])} | {s(row['rerun_max_s'])} | {s(row['load_median_s'])} | {row['errors']} | "
-        f"{row['rss_peak_mb']:.0f} | {row['rss_after_mb']:.0f} |"
+        f"{row['rss_peak_mb']:.0f} | {row['rss_after_mb']:.0f} | {row['loadavg_1min']:.1f} |"
     )
 
 
 HEADER = (
     "| sessions | wave | reruns | median s | p95 s | max s | page load median s | errors | RSS peak MB | "
-    "RSS after MB |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    "RSS after MB | load avg |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 )
 
 

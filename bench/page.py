@@ -7,7 +7,7 @@ It is pages/map.py with two differences: the dataset is `bench.synthetic.synthet
 (query parameter `n`; 0 = the empty map, -1 = the bundled data) instead of `get_dataset()`, and the
 filter spec comes from a step counter instead of the sidebar widgets, so that every "Next filter"
 is a new spec (a cache miss) that changes the data a little and keeps nearly every event in view:
-date_from 1990-01-01 + step days (the synthetic events start on 1990-01-01), date_to 2030-01-01.
+date_from 1990-01-01 + 30 days per step (the synthetic events start on 1990-01-01), date_to 2030-01-01.
 A toggle reruns the page without changing the data. Query parameter `mode=geojson` draws the
 events with `folium.GeoJson(gdf)` through st_folium instead of the project's pipeline: the
 reference path of the benchmark.
@@ -41,7 +41,7 @@ def bench_dataset(n: int) -> Dataset:
 
 
 def spec_for(step: int) -> FilterSpec:
-    return FilterSpec(date_from=FIRST_DAY + timedelta(days=step), date_to=LAST_DAY)
+    return FilterSpec(date_from=FIRST_DAY + timedelta(days=30 * step), date_to=LAST_DAY)
 
 
 def _next_filter() -> None:

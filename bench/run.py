@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import platform
 import statistics
 import tempfile
@@ -38,6 +39,7 @@ from geo.mapview import (
     ICON_LIMIT,
     build_base_map,
     columns_payload,
+    decode_columns,
     draw_mode,
     drawable,
     encode_points,
@@ -269,7 +271,7 @@ def pipeline_breakdown(dataset: Dataset, step: int, runs: int) -> dict:
     encode_s = timed(lambda: encoded("events")) if len(dataset.layers["events"]) > ICON_LIMIT else 0.0
     filter_s, serialise_s = [], []
     for offset in range(runs):
-        spec = spec_for(step + 1000 + offset)
+        spec = spec_for(step + 50 + offset)
         start = time.perf_counter()
         layers = apply_filters(dataset.layers, spec)
         filter_s.append(time.perf_counter() - start)
@@ -306,7 +308,7 @@ def naive_markers(dataset: Dataset, step: int) -> str:
 
 
 def measure_naive(n: int, runs: int, dataset: Dataset) -> dict:
-    naive_s = [timed(lambda i=i: naive_markers(dataset, 5000 + i)) for i in range(runs)]
+    naive_s = [timed(lambda i=i: naive_markers(dataset, 100 + i)) for i in range(runs)]
     return {"n": n, "runs": runs, "naive_s": median(naive_s)}
 
 
@@ -399,7 +401,7 @@ def noop_reruns(chromium, url: str, runs: int) -> dict:
         page.context.close()
 
 
-THRESHOLD_PAGE = """<!doctype html><html><head>
+THRESHOLD_PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <link rel="stylesheet" href="static/vendor/leaflet/leaflet.css"><link rel="stylesheet" href="static/crossings/map.css">
 <script src="static/vendor/leaflet/leaflet.js"></script><script src="static/crossings/map.js"></script></head>
 <body style="margin:0"><div id="map" style="width:1000px;height:600px"></div><script>
@@ -424,18 +426,21 @@ def measure_threshold(sizes: list[int], runs: int) -> dict:
     import http.server
     import threading
 
-    from bench.synthetic import synthetic_events, with_date_spans
+    from bench.synthetic import edge_case_events, synthetic_events, with_date_spans
 
     results: dict = {}
     with tempfile.TemporaryDirectory(prefix="crossings-threshold-") as tmp:
         root = Path(tmp)
         (root / "static").symlink_to(ROOT / "static", target_is_directory=True)
         (root / "index.html").write_text(THRESHOLD_PAGE, encoding="utf-8")
+        check_payload = columns_payload("events", edge_case_events())
+        (root / "check.js").write_text(f"window.PAYLOAD = {check_payload};", encoding="utf-8")
         for n in sizes:
             events = with_date_spans(synthetic_events(n, SEED + 1))
             rich = to_script_json(layer_collection("events", events))
             (root / f"rich-{n}.js").write_text(f"window.PAYLOAD = {rich};", encoding="utf-8")
-            (root / f"columns-{n}.js").write_text(f"window.PAYLOAD = {columns_payload('events', events)};")
+            columns = columns_payload("events", events)
+            (root / f"columns-{n}.js").write_text(f"window.PAYLOAD = {columns};", encoding="utf-8")
 
         class Quiet(http.server.SimpleHTTPRequestHandler):
             def log_message(self, *args) -> None:
@@ -446,6 +451,14 @@ def measure_threshold(sizes: list[int], runs: int) -> dict:
         thread.start()
         try:
             with web.chromium() as chromium:
+                page = chromium.new_page()
+                page.goto(f"http://127.0.0.1:{server.server_address[1]}/index.html")
+                page.evaluate("paint('check.js')")
+                expanded = page.evaluate("CrossingsMap.expandColumns(window.PAYLOAD)")
+                page.close()
+                expected = [[*f["geometry"]["coordinates"], f["properties"]] for f in decode_columns(check_payload)]
+                results["js_expansion_equals_decode_columns"] = expanded == expected
+                sweep = results.setdefault("sweep", {})
                 for n in sizes:
                     row = {}
                     for kind in ("rich", "columns"):
@@ -456,7 +469,7 @@ def measure_threshold(sizes: list[int], runs: int) -> dict:
                             times.append(page.evaluate(f"paint('{kind}-{n}.js')"))
                             page.close()
                         row[f"{kind}_ms"] = median(times)
-                    results[n] = row
+                    sweep[n] = row
         finally:
             server.shutdown()
     return results
@@ -558,7 +571,9 @@ def markdown(results: dict) -> str:
         "",
         f"Run {meta['date']} on {meta['machine']} ({meta['cpus']} CPUs), Python {meta['python']}; "
         f"`{meta['command']}` took {meta['duration_s'] / 60:.1f} minutes. Medians of {meta['runs']} runs "
-        "unless a row says otherwise; every ratio is to a floor measured in the same run, interleaved with it.",
+        "unless a row says otherwise; every ratio is to a floor measured in the same run, interleaved with it. "
+        f"Load average (1, 5, 15 min) before the run {meta['load_average_before']}, after "
+        f"{meta['load_average_after']}: the machine is shared, so absolute times vary from run to run.",
         "",
         "## Targets (issue 7)",
         "",
@@ -638,26 +653,19 @@ def markdown(results: dict) -> str:
             "*Next filter* (a new spec, new data) until the redrawn map's next frame. Bytes: what the server "
             "sent on the websocket.",
             "",
-            "| Events | First paint | vs empty map | Websocket bytes (page) | Click → repaint | Bytes per filter change | "
-            "Rerun with no data change | Its bytes | Map redrawn |",
+            "| Events | First paint | vs empty map | Websocket bytes (page) | Click → repaint | "
+            "Bytes per filter change | Rerun with no data change | Its bytes | Map redrawn |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for n, row in web_results["first_paint"].items():
             click = web_results["click_repaint"].get(n, {})
             noop = web_results["noop"].get(n, {})
-            lines.append(
-                f"| {label(int(n))} | {row['ms'] / 1000:.2f} s | {fmt_x(row['vs_empty'])} | {row['websocket_bytes']:,.0f} | "
-                + (
-                    f"{click['ms'] / 1000:.2f} s | {click['websocket_bytes']:,.0f} | "
-                    if click.get("ms")
-                    else "— | — | "
-                )
-                + (
-                    f"{noop['ms']:.0f} ms | {noop['websocket_bytes']:,.0f} | {noop['map_redrawn']} |"
-                    if noop
-                    else "— | — | — |"
-                )
+            paint = f"{row['ms'] / 1000:.2f} s | {fmt_x(row['vs_empty'])} | {row['websocket_bytes']:,.0f}"
+            repaint = f"{click['ms'] / 1000:.2f} s | {click['websocket_bytes']:,.0f}" if click.get("ms") else "— | —"
+            rerun = (
+                f"{noop['ms']:.0f} ms | {noop['websocket_bytes']:,.0f} | {noop['map_redrawn']}" if noop else "— | — | —"
             )
+            lines.append(f"| {label(int(n))} | {paint} | {repaint} | {rerun} |")
         ref = web_results.get("click_repaint_geojson")
         if ref:
             shown = (
@@ -681,11 +689,16 @@ def markdown(results: dict) -> str:
             "| Points | Icon markers | Canvas points | Icons / canvas |",
             "|---|---|---|---|",
         ]
-        for n, row in threshold.items():
+        for n, row in threshold["sweep"].items():
             lines.append(
                 f"| {int(n):,} | {row['rich_ms']:.0f} ms | {row['columns_ms']:.0f} ms | "
                 f"{row['rich_ms'] / row['columns_ms']:.1f}× |"
             )
+        same = "yes" if threshold["js_expansion_equals_decode_columns"] else "**no**"
+        lines += [
+            "",
+            f"map.js expands a columnar payload of edge cases into the features `decode_columns` gives: {same}.",
+        ]
     lines += ["", "## Notes", ""] + [f"- {note}" for note in results.get("notes", [])]
     return "\n".join(lines) + "\n"
 
@@ -698,11 +711,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only, 3 runs, no 1,000,000")
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 5; --quick 3)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurements")
+    parser.add_argument("--no-load", action="store_true", help="skip the loading measurements")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
     args = parser.parse_args()
     runs = args.runs or (3 if args.quick else 5)
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
     started = time.perf_counter()
+    load_before = os.getloadavg()
     datasets: dict[int, Dataset] = {-1: bench_dataset(-1), 0: bench_dataset(0)}
     results: dict = {"notes": []}
 
@@ -715,13 +730,13 @@ def main() -> None:
         log(f"generated {n:,} synthetic events in {generate[n]:.1f} s")
     results["generate_s"] = generate
 
+    results["load"] = []
     with tempfile.TemporaryDirectory(prefix="crossings-bench-load-") as tmp:
-        results["load"] = []
-        for n in [-1, *sizes]:
+        for n in [] if args.no_load else [-1, *sizes]:
             load_runs = runs if n <= 10_000 else (3 if n <= 100_000 else 1)
             results["load"].append(measure_load(n, load_runs, Path(tmp)))
             log(f"load {label(n)}: {results['load'][-1]['cold_s']:.2f} s cold")
-    if 1_000_000 in sizes:
+    if 1_000_000 in sizes and not args.no_load:
         results["notes"].append("1,000,000: the cold load was measured once (it takes most of a minute).")
 
     results["empty_script_rerun_s"] = measure_empty_script(max(runs, 5))
@@ -731,7 +746,8 @@ def main() -> None:
         results["filter_change"].append(measure_filter_change(n, runs if n < 1_000_000 else 3, datasets, geojson))
         r = results["filter_change"][-1]
         log(
-            f"filter change {label(n)}: rerun {r['rerun_s']:.3f} s, floor {r['floor_s']:.3f} s, {r['bytes_per_drawn']:.1f} B/event"
+            f"filter change {label(n)}: rerun {r['rerun_s']:.3f} s, floor {r['floor_s']:.3f} s, "
+            f"{r['bytes_per_drawn']:.1f} B/event"
         )
     small = [r["rerun_all_s"] for r in results["filter_change"] if r["n"] in (0, -1)]
     spread = [abs(a - b) for runs_ in small for a in runs_ for b in runs_]
@@ -753,9 +769,11 @@ def main() -> None:
     results["meta"] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": platform.platform(),
-        "cpus": __import__("os").cpu_count(),
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(v, 2) for v in load_before],
+        "load_average_after": [round(v, 2) for v in os.getloadavg()],
         "python": platform.python_version(),
-        "command": ".venv/bin/python -m bench.run" + (" --quick" if args.quick else ""),
+        "command": " ".join([".venv/bin/python -m bench.run", *__import__("sys").argv[1:]]),
         "runs": runs,
         "duration_s": time.perf_counter() - started,
         "icon_limit": ICON_LIMIT,

@@ -18,10 +18,11 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from shapely.geometry import Point
 
-from geo.io import DATA_DIR, Dataset, load_dataset
+from geo.io import DATA_DIR, Dataset, add_date_spans, load_dataset
 from geo.manifest import write_manifest
-from geo.schema import CONFIDENCE_LEVELS, CRS, DEFAULT_UNCERTAINTY_M, EVENT_KINDS, REGION_BBOX
+from geo.schema import CONFIDENCE_LEVELS, CRS, DEFAULT_UNCERTAINTY_M, EVENT_KINDS, REGION_BBOX, validate
 
 SEED = 20231009
 SIZES = (1_000, 10_000, 100_000, 1_000_000)
@@ -142,6 +143,33 @@ def with_date_spans(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     out["span_start"] = first_days.astype("datetime64[ns]")
     out["span_end"] = last_days.astype("datetime64[ns]")
     return out
+
+
+def edge_case_events(n: int = 1500, seed: int = 7) -> gpd.GeoDataFrame:
+    """Synthetic events plus the rows a compact encoding easily gets wrong (all valid), with date spans."""
+    events = synthetic_events(n, seed=seed)
+    rows = {
+        0: {"date_start": "2001", "date_end": "2003-05", "date_precision": "approximate"},
+        1: {"date_start": "", "date_end": "", "date_precision": ""},
+        2: {"date_end": None},
+        3: {"id": "syn|pipe"},
+        4: {"location_precision": "city", "uncertainty_m": 12345.6},
+        5: {"count_low": 500, "count_high": None, "count_source_ids": ["SYN1"]},
+        6: {"id": "<b>&'\"x</b>", "kind": "policy", "confidence": "inferred"},
+        7: {"id": "사건-1", "date_start": "2023-10", "date_end": "2023-10", "date_precision": "month"},
+        8: {"date_start": "1999", "date_end": "2001", "date_precision": "year"},
+        9: {"count_low": None, "count_high": 40, "count_source_ids": ["SYN2"]},
+    }
+    for position, values in rows.items():
+        for column, value in values.items():
+            events.iat[position, events.columns.get_loc(column)] = value
+    geometry = events.columns.get_loc(events.geometry.name)
+    events.iat[10, geometry] = Point(124.123455, 40.000015)  # a near tie when rounded to 5 decimals
+    events.iat[11, geometry] = Point(125.0, 41.0)  # on a grid line
+    rejected = validate(events, "events", set(SYNTHETIC_SOURCES["id"])).rejected
+    if len(rejected):
+        raise ValueError(f"edge cases are not valid: {rejected.to_dict('records')}")
+    return add_date_spans(events)
 
 
 def _bundled() -> Dataset:

@@ -21,7 +21,7 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -134,8 +134,6 @@ class FigureView:
     center: tuple[float, float]  # lat, lon
     zoom: float
     source_ids: tuple[str, ...]
-    subtitle: str = ""
-    notes: tuple[str, ...] = field(default=())
 
 
 def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:

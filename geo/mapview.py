@@ -156,10 +156,20 @@ def layer_collection(layer: str, gdf: gpd.GeoDataFrame) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
+_JINJA_OPENER = re.compile(r"\{(?=[{%#])")
+
+
 def to_script_json(document: object) -> str:
-    """Compact JSON that is also safe inside an HTML <script> element."""
+    """Compact JSON that is also safe inside an HTML <script> element and inside a jinja template.
+
+    branca compiles the map code it renders (data included) as a jinja template and folium renders
+    it again: a "{{", "{%" or "{#" from data would run on the server or crash the map. JSON's own
+    syntax never puts one of them together, so they are always inside strings, where the "{" is
+    written as the equivalent \\u007b.
+    """
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _JINJA_OPENER.sub(r"\\u007b", text)
 
 
 def split_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
@@ -543,6 +553,8 @@ def build_base_map(basemap_json: str) -> folium.Map:
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
+    # folium hands min_zoom/max_zoom to its tile layer only; with tiles=None the map must get them itself.
+    fmap.options.update(minZoom=MIN_ZOOM, maxZoom=MAX_ZOOM)
     fmap.default_js = list(MAP_JS)
     fmap.default_css = list(MAP_CSS)
     OfflineBasemap(basemap_json).add_to(fmap)

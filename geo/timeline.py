@@ -805,21 +805,26 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
     drawn: list[str] = []
 
     # 1. Where the detainees were held: the origin of each convoy leg.
-    lines, current = [], []
+    lines, current, places = [], [], []
     for leg in origin_legs:
         centre = centres.get(_text(leg["from_id"]))
         if centre is None or centre["id"] in current:
             continue
         current.append(centre["id"])
         role = "named as an origin by a source" if leg["evidence"] == "reported" else "origin inferred"
-        place = location_label(centre.get("location_precision"), centre.get("uncertainty_m"))
+        places.append(location_label(centre.get("location_precision"), centre.get("uncertainty_m")))
         lines.append(
             _line(
-                f"{_text(centre['name_en'])}: {role}; location {place}.",
+                f"{_text(centre['name_en'])}: {role}.",
                 _text(leg["evidence"]),
                 _union(as_id_list(centre.get("source_ids")), as_id_list(leg.get("source_ids"))),
             )
         )
+    if len(set(places)) == 1 and len(places) > 1:
+        lines.append(_line(f"Location of all {len(places)}: {places[0]}.", None, []))
+    else:
+        for line, place in zip(lines, places, strict=True):
+            line["text"] = f"{line['text'][:-1]}; location {place}."
     drawn += current
     stages.append(_stage("detention-centres", "Detention centres", time, lines, current, drawn))
 
@@ -841,9 +846,10 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
     if event is not None:
         note = first_sentence(_text(event.get("count_note")))
         total = format_count(event.get("count_low"), event.get("count_high"))
+        through = f"{len(used_ids)} crossing{'s' if len(used_ids) != 1 else ''}"
         lines.append(
             _line(
-                f"In total: {total} people, through {len(used_ids)} crossing{'s' if len(used_ids) != 1 else ''}." + (f" {note}" if note else ""),
+                f"In total: {total} people, through {through}." + (f" {note}" if note else ""),
                 "reported",
                 as_id_list(event.get("count_source_ids")),
             )
@@ -1047,6 +1053,9 @@ class ReplayControl(MacroElement):
 def build_replay_map(basemap_json: str, payload: Mapping) -> folium.Map:
     """The constant base map plus the replay control; the stages step in the browser."""
     fmap = build_base_map(basemap_json)
+    # Leaflet fades a closed tooltip out for 200 ms; stepping faster than that would stack the
+    # labels of earlier stages (invisible, but still in the page). Here they go at once.
+    fmap.options["fade_animation"] = False
     fmap.default_js = [*fmap.default_js, REPLAY_JS]
     ReplayControl(to_script_json(payload)).add_to(fmap)
     return fmap

@@ -195,6 +195,7 @@ def render_import() -> None:
     st.caption(" ".join(md(part) for part in (f"{name}:", f"{described}.", *raw.notes)))
     if len(raw.layers) > 1:
         st.selectbox("GeoPackage layer", options=list(raw.layers), key=f"imp-{token}-layer")
+    summary = st.empty()  # filled once the rows are checked: the outcome before the long mapping form
     mapping = mapping_widgets(raw, token)
 
     st.markdown("### 2. Validation report")
@@ -204,6 +205,9 @@ def render_import() -> None:
     except upload.UploadError as error:
         st.error(md(str(error)))
         return
+    rejected = result.rejected_rows
+    outcome = f"{len(result.layer):,} of {result.total:,} rows accepted, {rejected:,} rejected"
+    (summary.warning if rejected else summary.success)(f"{outcome}: the validation report is below the mapping.")
     validation_report(result)
     if len(result.layer):
         accepted_rows(result, name, replacing=active is not None)

@@ -18,11 +18,17 @@ import folium
 import pytest
 import streamlit as st
 from geopandas.testing import assert_geodataframe_equal
-from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_feature_group_string, generate_js_hash
 
-from bench.synthetic import SYNTHETIC_SOURCES, synthetic_dataset, synthetic_events, with_date_spans, write_data_dir
+from bench.synthetic import (
+    SYNTHETIC_SOURCES,
+    edge_case_events,
+    synthetic_dataset,
+    synthetic_events,
+    with_date_spans,
+    write_data_dir,
+)
 from geo import mapview
 from geo.filters import FilterSpec, apply_filters
 from geo.io import add_date_spans, load_dataset
@@ -52,32 +58,6 @@ TIMEOUT = 120
 @pytest.fixture(scope="module")
 def bundled():
     return load_dataset()
-
-
-def tricky_events(n: int = ICON_LIMIT + 500):
-    """Synthetic events plus the rows that are easy to get wrong in a compact encoding."""
-    events = synthetic_events(n, seed=7)
-    rows = {
-        0: {"date_start": "2001", "date_end": "2003-05", "date_precision": "approximate"},
-        1: {"date_start": "", "date_end": "", "date_precision": ""},
-        2: {"date_end": None},
-        3: {"id": "syn|pipe"},
-        4: {"location_precision": "city", "uncertainty_m": 12345.6},
-        5: {"count_low": 500, "count_high": None, "count_source_ids": ["SYN1"]},
-        6: {"id": "<b>&'\"x</b>", "kind": "policy", "confidence": "inferred"},
-        7: {"id": "사건-1", "date_start": "2023-10", "date_end": "2023-10", "date_precision": "month"},
-        8: {"date_start": "1999", "date_end": "2001", "date_precision": "year"},
-        9: {"count_low": None, "count_high": 40, "count_source_ids": ["SYN2"]},
-    }
-    for position, values in rows.items():
-        for column, value in values.items():
-            events.iat[position, events.columns.get_loc(column)] = value
-    # A longitude whose 5-decimal rounding is a near tie, and one exactly on a grid line.
-    geometry = events.geometry.name
-    events.iat[10, events.columns.get_loc(geometry)] = Point(124.123455, 40.000015)
-    events.iat[11, events.columns.get_loc(geometry)] = Point(125.0, 41.0)
-    assert not len(validate(events, "events", set(SYNTHETIC_SOURCES["id"])).rejected)
-    return add_date_spans(events)
 
 
 def slow_features(layer: str, gdf) -> dict[str, dict]:
@@ -112,7 +92,7 @@ def assert_same_features(slow: dict[str, dict], fast: dict[str, dict]) -> None:
 
 
 def test_columns_payload_stands_for_the_slow_path_features():
-    events = tricky_events()
+    events = edge_case_events()
     payload, count, mode = serialise_group("events", "events", events)
     assert mode == "columns"
     assert count == len(events)
@@ -120,7 +100,7 @@ def test_columns_payload_stands_for_the_slow_path_features():
 
 
 def test_columns_payload_from_cached_codes_equals_a_fresh_encoding_for_a_filtered_view():
-    events = tricky_events()
+    events = edge_case_events()
     codes = encode_points("events", events)
     view = events.iloc[::3]
     view = view[view["confidence"] != "unknown"]
@@ -134,7 +114,7 @@ def test_columns_payload_from_cached_codes_equals_a_fresh_encoding_for_a_filtere
 
 
 def test_ids_that_contain_every_separator_go_as_a_list():
-    events = tricky_events()
+    events = edge_case_events()
     for position, fid in enumerate(["a|1", "b 2", "c,3", "d;4", "e\t5", "f\n6"]):
         events.iat[position, events.columns.get_loc("id")] = fid
     payload = columns_payload("events", events)
@@ -143,7 +123,7 @@ def test_ids_that_contain_every_separator_go_as_a_list():
 
 
 def test_columns_payload_is_safe_in_a_script_element_and_survives_st_folium():
-    events = tricky_events()
+    events = edge_case_events()
     payload = columns_payload("events", events)
     assert "<" not in payload and ">" not in payload and "&" not in payload.replace("\\u0026", "")
     groups = {g: to_script_json({"type": "FeatureCollection", "features": []}) for g, _, _ in DATA_GROUPS}
@@ -180,7 +160,7 @@ def test_bundled_layers_are_serialised_exactly_as_the_slow_path(bundled):
 
 def test_grid_counts_put_every_point_in_its_cell(monkeypatch):
     monkeypatch.setattr(mapview, "AGGREGATE_ABOVE", 2000)
-    events = tricky_events(2500)
+    events = edge_case_events(2500)
     payload, count, mode = serialise_group("events", "events", events)
     assert (mode, count) == ("grid", 2500)
     doc = json.loads(payload)
@@ -302,7 +282,7 @@ def test_a_rerun_without_a_data_change_does_not_rebuild_or_change_the_map(monkey
     # The same element, byte for byte: Streamlit sends it as a reference to the browser's copy.
     assert map_args(at) == first
     assert len(calls) == serialised
-    at.session_state["bench_step"] = 3000  # date_from moves eight years: a real data change
+    at.session_state["bench_step"] = 100  # date_from moves eight years: a real data change
     at.run()
     assert len(calls) == serialised + 1
     assert map_args(at)["feature_group"] != first["feature_group"]

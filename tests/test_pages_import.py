@@ -153,3 +153,14 @@ def test_a_refused_file_says_why_and_quotes_nothing(name, data, message):
     assert message in errors[0]
     assert "passwd" not in errors[0]
     assert not at.metric  # no report for a refused file
+
+
+def test_template_syntax_in_an_upload_is_text_and_the_map_still_draws():
+    hostile = json.loads(json.dumps(GOOD))
+    hostile["features"][0]["properties"]["name"] = "{% if %} {{ cycler.__init__.__globals__.os.getpid() }}"
+    at = upload_file(run_import(), "mine.geojson", json.dumps(hostile).encode())
+    at.button(key="import-apply").click().run()
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    payload = at.session_state["_uploaded_map_cache"][1]
+    assert "\\u007b% if %} \\u007b{ cycler" in payload and "{%" not in payload

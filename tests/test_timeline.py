@@ -451,5 +451,6 @@ def test_replay_map_loads_replay_js_and_escapes_data(make_data_dir, make_feature
     fmap = build_replay_map('{"region": [119.5, 38.0, 131.5, 44.5]}', replay_payload(dataset, "oct9"))
     assert ("crossings_replay", "/app/static/crossings/replay.js") in fmap.default_js
     html = fmap.get_root().render()
+    assert '"fadeAnimation": false' in html  # labels of an earlier stage leave at once
     assert "CrossingsReplay.mount(" in html
     assert "<img src=x" not in html and "</script><img" not in html

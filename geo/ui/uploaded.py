@@ -24,7 +24,7 @@ import streamlit as st
 from geo.details import FeatureDetails
 from geo.filters import FilterSpec
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS, JsonLayer, layer_collection, to_script_json
+from geo.mapview import KIND_LABELS, JsonLayer, serialise_group
 from geo.upload import UPLOAD_LAYER, ImportResult, combined_sources, filter_uploaded, uploaded_feature_details
 
 LAYER = "uploaded_layer"
@@ -63,8 +63,9 @@ def uploaded_map_groups(spec: FilterSpec) -> list[folium.FeatureGroup]:
     key = (id(layer), astuple(spec))
     cached = st.session_state.get(_MAP_CACHE)
     if not cached or cached[0] != key:
-        collection = layer_collection(UPLOAD_LAYER, filter_uploaded(layer, spec))
-        cached = (key, to_script_json(collection), len(collection["features"]))
+        # Rich icons up to ICON_LIMIT points, canvas points above it: the same choice as the bundled layers.
+        payload, count, _ = serialise_group(UPLOAD_LAYER, UPLOAD_LAYER, filter_uploaded(layer, spec))
+        cached = (key, payload, count)
         st.session_state[_MAP_CACHE] = cached
     group = folium.FeatureGroup(name=f"{MAP_GROUP_TITLE} ({cached[2]})", show=True)
     JsonLayer(UPLOAD_LAYER, cached[1]).add_to(group)

@@ -49,9 +49,8 @@ def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> No
         )
         names = crossing_names(dataset)
         crossings = dataset.layers["crossings"]
-        used_first = sorted(
-            names, key=lambda fid: (crossings.set_index("id").loc[fid, "used_2023_10_09"] is not True, names[fid])
-        )
+        used = dict(zip(crossings["id"], crossings["used_2023_10_09"], strict=True))  # once, not per comparison
+        used_first = sorted(names, key=lambda fid: (used.get(fid) is not True, names[fid]))
         st.multiselect(
             "Crossings",
             options=used_first,

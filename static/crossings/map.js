@@ -229,6 +229,18 @@
     return group;
   }
 
+  // Every point of a columnar payload as [lon, lat, properties]: what drawColumns draws (for checks).
+  function expandColumns(d) {
+    var ids = d.sep === null ? d.ids : d.n ? d.ids.split(d.sep) : [];
+    var approximate = new Uint8Array(d.n), out = [], x = d.x0;
+    d.approximate.forEach(function (i) { approximate[i] = 1; });
+    for (var i = 0; i < d.n; i++) {
+      x += d.x[i];
+      out.push([x / d.scale, (d.y0 + d.y[i]) / d.scale, columnsProps(d, i, ids, d.fields, approximate)]);
+    }
+    return out;
+  }
+
   function number(n) {
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   }
@@ -420,5 +432,5 @@
     return control;
   }
 
-  window.CrossingsMap = { draw: draw, basemap: basemap, legend: legend, esc: esc };
+  window.CrossingsMap = { draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns };
 })();

@@ -63,6 +63,8 @@
     // No accidental zooming by a trackpad or wheel mid-talk (the + / − buttons zoom); the wheel
     // scrolls the page instead, down to the presenter's tools on the Presenter page.
     if (map.scrollWheelZoom) map.scrollWheelZoom.disable();
+    // The north-west of every scene is China and its name; the north-east is sea and unmapped land.
+    if (map.zoomControl) map.zoomControl.setPosition("topright");
     // Room to put a scene in the middle of the part the bar and legend leave free, even at the edges.
     if (map.options.maxBounds) map.setMaxBounds(L.latLngBounds(map.options.maxBounds).pad(0.25));
     map.invalidateSize();
@@ -188,16 +190,30 @@
       declutterTowns(taken);
     }
 
-    // Basemap town names (drawn by map.js) give way to the data and to each other.
+    // Basemap town names (drawn by map.js) give way to the data and to each other, and a name the
+    // window edge would cut is not shown.
     function declutterTowns(taken) {
       var origin = container.getBoundingClientRect();
+      var controls = taken.filter(function (t) {
+        return t.node && t.node.matches && t.node.matches(".cx-legend, .cx-pr-bar, .leaflet-control-zoom, .leaflet-control-scale");
+      });
+      Array.prototype.forEach.call(container.querySelectorAll(".cx-country"), function (country) {
+        country.style.visibility = "";
+        var range = document.createRange();
+        range.selectNodeContents(country);  // the text, not the label's wider box
+        var r = range.getBoundingClientRect();
+        var box = { x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height };
+        var cut = box.x < 0 || box.y < 0 || box.x + box.w > origin.width || box.y + box.h > origin.height;
+        if (cut || controls.some(function (t) { return overlaps(box, t); })) country.style.visibility = "hidden";
+      });
       Array.prototype.forEach.call(container.querySelectorAll(".cx-town"), function (town) {
         town.style.visibility = "";
         var name = town.querySelector(".cx-town-name") || town;
         var r = name.getBoundingClientRect();
         var dot = town.getBoundingClientRect();
         var box = { x: dot.left - origin.left, y: r.top - origin.top, w: r.right - dot.left, h: r.height };
-        if (taken.some(function (t) { return overlaps(box, t); })) town.style.visibility = "hidden";
+        var cut = box.x < 0 || box.y < 0 || box.x + box.w > origin.width || box.y + box.h > origin.height;
+        if (cut || taken.some(function (t) { return overlaps(box, t); })) town.style.visibility = "hidden";
         else taken.push(box);
       });
     }

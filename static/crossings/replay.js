@@ -19,6 +19,7 @@
     });
   }
 
+  var MIN_FIT_ZOOM = 6.25;
   // Draw order, bottom to top (as on the main map).
   var LAYER_ORDER = ["routes", "events", "receiving_facilities", "detention_centres", "crossings"];
   var TAGS = {
@@ -29,7 +30,7 @@
 
   var CSS = [
     ".cx-rp{background:rgba(255,255,255,.97);border-radius:6px;box-shadow:0 1px 6px rgba(0,0,0,.3);",
-    "padding:8px 11px 9px;width:340px;max-width:calc(100vw - 90px);font:14px/1.38 'Noto Sans','DejaVu Sans',sans-serif;color:#111}",
+    "padding:8px 11px 9px;width:min(340px,36vw);min-width:260px;font:14px/1.38 'Noto Sans','DejaVu Sans',sans-serif;color:#111}",
     ".cx-rp-bar{display:flex;align-items:center;gap:6px;flex-wrap:wrap}",
     ".cx-rp button{font:inherit;font-size:14px;padding:3px 10px;border:1px solid #0072B2;border-radius:4px;background:#fff;color:#0b3d66;cursor:pointer}",
     ".cx-rp button:hover{background:#e8f1f8}",
@@ -158,7 +159,10 @@
     var panel = this.el.offsetWidth + 30;
     var left = panel < size.x * 0.55 ? panel : 40;
     // Crossing labels sit east of their symbols: keep room on the right.
-    this.map.fitBounds(bounds, { paddingTopLeft: [left, 40], paddingBottomRight: [175, 30], maxZoom: 9 });
+    var right = Math.min(175, Math.round(size.x * 0.15));
+    this.map.fitBounds(bounds, { paddingTopLeft: [left, 40], paddingBottomRight: [right, 30], maxZoom: 9 });
+    // On a narrow map, legibility wins over keeping every symbol clear of the caption.
+    if (this.map.getZoom() < MIN_FIT_ZOOM) this.map.setZoom(MIN_FIT_ZOOM);
   };
 
   Replay.prototype.keys = function () {

@@ -80,6 +80,9 @@ def check_stage(frame: FrameLocator, payload: dict, index: int) -> None:
         fid for fid in stage["feature_ids"] if payload["features"][fid]["feature"]["geometry"]["type"] == "Point"
     ]
     expect(frame.locator("path.cx-rp-halo")).to_have_count(len(current_points))
+    # A permanent label per crossing of 9 Oct drawn, and none left over from an earlier stage.
+    labelled = [fid for fid in stage["drawn_ids"] if payload["features"][fid]["feature"]["properties"].get("used")]
+    expect(frame.locator(".cx-label")).to_have_count(len(labelled))
     expect(control).to_have_attribute("data-drawn", str(len(stage["drawn_ids"])))
 
 

@@ -25,6 +25,8 @@ from playwright.sync_api import Browser, Frame, Page, expect
 from geo.io import load_dataset
 from geo.manifest import write_manifest
 from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     MAP_FRAME,
     ROOT,
     RequestLog,
@@ -49,6 +51,8 @@ OUTLET = "<img src=x onerror=window.__pwned=13>Outlet & Co"
 TITLE = "${window.__pwned=14}` <a href=javascript:alert(15)>link</a>"
 EVENT = "Event </script><script>window.__pwned=16</script> [x](javascript:alert(17))"
 HOSTILE_URL = "javascript:window.__pwned=18"
+# Server side: folium hands rendered map code to jinja again; these must stay text, not run there.
+JINJA = "Shenyang {{ cycler.__init__.__globals__.os.getpid() }} {{7*7}} {% if %}"
 
 TRAP = """
 (() => {
@@ -80,6 +84,11 @@ def make_hostile_data(target: Path) -> Path:
     _edit_layer(target, "detention_centres", "dc-tumen", name_en=CAMP, notes=NOTES, reported=REPORTED)
     first_event = json.loads((target / "events.geojson").read_text(encoding="utf-8"))["features"][0]
     _edit_layer(target, "events", first_event["properties"]["id"], name_en=EVENT, reported=EVENT)
+    towns_path = target / "basemap" / "towns.geojson"
+    towns = json.loads(towns_path.read_text(encoding="utf-8"))
+    shenyang = next(f for f in towns["features"] if f["properties"]["name_en"] == "Shenyang")
+    shenyang["properties"].update(name_en=JINJA, name_reported=JINJA)
+    towns_path.write_text(json.dumps(towns, ensure_ascii=False), encoding="utf-8")
     sources = target / "sources.csv"
     with sources.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))
@@ -167,6 +176,8 @@ def test_map_labels_and_tooltips_show_the_corpus_as_text(hostile_page, hostile_u
     label = frame.locator(".cx-label", has_text="Dandong")
     expect(label).to_contain_text(LABEL)
     assert label.locator("img, script, b").count() == 0
+    # The basemap's town label went through folium's templates on the server: still literal text.
+    expect(frame.locator(".cx-town-name", has_text="Shenyang")).to_contain_text(JINJA)
     # Hover the detention centre whose name carries the corpus: its tooltip shows the literal text.
     frame.get_by_title(CAMP, exact=True).dispatch_event("mouseover")  # under the Tumen crossing: no real hover
     tooltip = frame.locator(".cx-tooltip")
@@ -264,3 +275,60 @@ def test_a_hostile_upload_is_shown_as_text_on_the_import_page_and_the_map(
     frame.get_by_title(name, exact=True).dispatch_event("mouseover")
     expect(frame.locator(".cx-tooltip")).to_contain_text(name)
     assert watch.executions() == []
+
+
+def documented_csp() -> str:
+    """The Content-Security-Policy SECURITY.md tells deployments to send (between <!-- csp --> marks)."""
+    text = (ROOT / "SECURITY.md").read_text(encoding="utf-8")
+    block = text.split("<!-- csp -->", 1)[1].split("<!-- /csp -->", 1)[0]
+    return block.strip().removeprefix("```text").removesuffix("```").strip()
+
+
+@pytest.mark.parametrize("path", ["", "timeline", "import"])
+def test_the_documented_csp_lets_the_app_work(browser: Browser, app_url: str, path: str) -> None:
+    """Every response carries SECURITY.md's policy, as the proxy would add it: the pages still work
+    and the browser reports no violation."""
+    policy = documented_csp()
+    assert "frame-ancestors 'self'" in policy and "default-src 'self'" in policy
+    # Responses fulfilled by Playwright count as coming from a public address, and Chromium's
+    # local-network checks would then refuse the websocket to 127.0.0.1: a browser without them.
+    checked = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, "--disable-features=LocalNetworkAccessChecks"]
+    )
+    context = checked.new_context(viewport={"width": 1440, "height": 900})
+    blocked: list[str] = []
+
+    def with_policy(route) -> None:
+        url = route.request.url
+        if not url.startswith(("http://127.0.0.1", "http://localhost")):
+            blocked.append(url)
+            route.abort()
+            return
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": policy})
+
+    context.route("**/*", with_policy)
+    page = context.new_page()
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda m: violations.append(m.text) if "Content Security Policy" in m.text or "Refused to" in m.text else None,
+    )
+    try:
+        page.goto(app_url)
+        wait_for_map(page)  # the data layers are drawn (they need 'unsafe-eval': streamlit-folium evals them)
+        expect(page.frame_locator(MAP_FRAME).locator(".cx-label", has_text="Tumen–Namyang")).to_be_visible()
+        if path == "timeline":
+            page.goto(f"{app_url}/{path}")
+            expect(page.locator(".vega-embed canvas, .vega-embed svg").first).to_be_visible()
+        if path == "import":
+            page.goto(f"{app_url}/{path}")
+            page.get_by_role("button", name="Try the example file").click()
+            expect(page.get_by_text("Most frequent problems")).to_be_visible()
+            expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+        screenshot(page, f"csp-{path or 'map'}-1440x900")
+    finally:
+        context.close()
+        checked.close()
+    assert violations == []
+    assert blocked == []

@@ -21,14 +21,14 @@ today = date.today()
 
 pages = st.navigation(
     [
-        st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
-        st.Page("pages/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
-        st.Page("pages/data.py", title="Data", icon=":material/table:", url_path="data"),
-        st.Page("pages/crossing.py", title="Crossing profiles", icon=":material/swap_horiz:", url_path="crossing"),
-        st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
-        st.Page("pages/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"),
-        st.Page("pages/presenter.py", title="Presenter", icon=":material/slideshow:", url_path="presenter"),
-        st.Page("pages/about.py", title="About", icon=":material/info:", url_path="about"),
+        st.Page("views/map.py", title="Map", icon=":material/map:", default=True),
+        st.Page("views/timeline.py", title="Timeline", icon=":material/timeline:", url_path="timeline"),
+        st.Page("views/data.py", title="Data", icon=":material/table:", url_path="data"),
+        st.Page("views/crossing.py", title="Crossing profiles", icon=":material/swap_horiz:", url_path="crossing"),
+        st.Page("views/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
+        st.Page("views/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"),
+        st.Page("views/presenter.py", title="Presenter", icon=":material/slideshow:", url_path="presenter"),
+        st.Page("views/about.py", title="About", icon=":material/info:", url_path="about"),
     ]
 )
 render_filters(dataset, span, today)

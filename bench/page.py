@@ -3,7 +3,7 @@
 bench/app.py runs main(); the benchmark imports this module too, so both share one
 st.cache_resource of each synthetic dataset.
 
-It is pages/map.py with two differences: the dataset is `bench.synthetic.synthetic_dataset(n)`
+It is views/map.py with two differences: the dataset is `bench.synthetic.synthetic_dataset(n)`
 (query parameter `n`; 0 = the empty map, -1 = the bundled data) instead of `get_dataset()`, and the
 filter spec comes from a step counter instead of the sidebar widgets, so that every "Next filter"
 is a new spec (a cache miss) that changes the data a little and keeps nearly every event in view:

@@ -334,11 +334,16 @@ def base_js_check(datasets: dict[int, Dataset]) -> dict:
 # ---------------------------------------------------------------- Chromium
 
 
+def progress(message: str) -> None:
+    print(f"  {time.strftime('%H:%M:%S')} {message}", flush=True)
+
+
 def measure_browser(sizes: list[int], runs: int, geojson_timeout: float) -> dict:
-    out: dict = {"first_paint": {}, "click_repaint": {}, "noop": {}, "threshold": {}}
+    out: dict = {"first_paint": {}, "click_repaint": {}, "noop": {}}
     with web.bench_server() as base, web.chromium() as chromium:
         for n in sizes:
-            web.first_paint(chromium, f"{base}/?n={n}", GROUPS, 300)  # warm: server-side dataset and caches
+            warm = web.first_paint(chromium, f"{base}/?n={n}", GROUPS, 300)  # warm: server-side dataset and caches
+            progress(f"warm page {label(n)}: {warm[0]} ms")
         paints: dict[int, list] = {n: [] for n in sizes}
         wire: dict[int, list] = {n: [] for n in sizes}
         for _ in range(runs):
@@ -354,15 +359,19 @@ def measure_browser(sizes: list[int], runs: int, geojson_timeout: float) -> dict
                 "vs_empty": (median(paints[n]) / empty) if empty else None,
                 "websocket_bytes": median(wire[n]),
             }
+        progress(f"first paints: { {n: median(paints[n]) for n in sizes} }")
         for n in [s for s in sizes if s >= 10_000]:
             out["click_repaint"][n] = click_repaints(chromium, f"{base}/?n={n}", runs)
+            progress(f"click -> repaint {label(n)}: {out['click_repaint'][n]}")
             out["noop"][n] = noop_reruns(chromium, f"{base}/?n={n}", runs)
+            progress(f"no-data rerun {label(n)}: {out['noop'][n]}")
         big = max(s for s in sizes)
         reference = [s for s in sizes if 10_000 <= s <= AGGREGATE_ABOVE]
         if reference:
             n = max(reference)
             ref = click_repaints(chromium, f"{base}/?n={n}&mode=geojson", 1, groups=1, timeout=geojson_timeout)
             out["click_repaint_geojson"] = {"n": n, **ref, "timeout_s": geojson_timeout}
+            progress(f"GeoJson click -> repaint {label(n)}: {ref}")
         out["largest"] = big
     return out
 

@@ -37,21 +37,21 @@ def snapshot(directory: Path) -> dict[str, tuple[str, int, int]]:
 
 def registered_pages() -> list[str]:
     """Every page app.py registers with st.navigation, so a new page is covered without editing this test."""
-    return re.findall(r'st\.Page\(\s*"(pages/[^"]+\.py)"', APP.read_text(encoding="utf-8"))
+    return re.findall(r'st\.Page\(\s*"(views/[^"]+\.py)"', APP.read_text(encoding="utf-8"))
 
 
 def run_page(page: str, state: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for key, value in (state or {}).items():
         at.session_state[key] = value
-    at.switch_page(page)
-    at.run()
+    at.run()  # registers the navigation, so a page whose url_path differs from its file name resolves
+    at.switch_page(page).run()
     assert not at.exception, (page, [e.value for e in at.exception])
     return at
 
 
 def test_the_app_registers_the_import_page():
-    assert "pages/import_data.py" in registered_pages()
+    assert "views/import_data.py" in registered_pages()
     assert len(registered_pages()) >= 4
 
 
@@ -63,11 +63,11 @@ def test_no_page_no_import_and_no_check_writes_into_data(capsys: pytest.CaptureF
         run_page(page)
         run_page(page, state={"feature": "x-tumen-namyang"})
 
-    at = run_page("pages/import_data.py")
+    at = run_page("views/import_data.py")
     at.file_uploader(key="import-file").set_value(("mine.csv", example_csv().encode(), "text/csv")).run()
     at.button(key="import-apply").click().run()
     assert not at.exception
-    at.switch_page("pages/map.py").run()
+    at.switch_page("views/map.py").run()
     assert not at.exception
     assert len(at.session_state["uploaded_layer"]) == 1
 

@@ -105,7 +105,7 @@ def test_footer_shows_the_dataset_version(dataset):
 
 
 @pytest.mark.parametrize(
-    ("page", "heading"), [("pages/sources.py", "## Sources"), ("pages/about.py", "## About Crossings")]
+    ("page", "heading"), [("views/sources.py", "## Sources"), ("views/about.py", "## About Crossings")]
 )
 def test_other_pages_load(page, heading):
     at = run_app()
@@ -116,7 +116,7 @@ def test_other_pages_load(page, heading):
 
 def test_sources_page_lists_every_source_and_the_validation_report(dataset):
     at = run_app()
-    at.switch_page("pages/sources.py").run()
+    at.switch_page("views/sources.py").run()
     assert not at.exception
     captions = " ".join(c.value for c in at.caption)
     assert f"{len(dataset.sources)} of {len(dataset.sources)} sources" in captions

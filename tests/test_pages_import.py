@@ -15,7 +15,7 @@ from geo.ui import uploaded
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parents[1] / "app.py"
-IMPORT_PAGE = "pages/import_data.py"
+IMPORT_PAGE = "views/import_data.py"
 
 GOOD = {
     "type": "FeatureCollection",
@@ -43,8 +43,10 @@ def run_import(state: dict | None = None) -> AppTest:
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     for key, value in (state or {}).items():
         at.session_state[key] = value
-    at.switch_page(IMPORT_PAGE)
+    # The page's url_path ("import") differs from its file name, so AppTest can resolve it only after a
+    # first run has registered the navigation.
     at.run()
+    at.switch_page(IMPORT_PAGE).run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -93,7 +95,7 @@ def test_an_upload_becomes_a_session_layer_on_the_map_and_in_the_details():
 
     # The map draws them (this session's cache of the extra layer) and the details panel shows one.
     at.session_state["feature"] = "mine-1"
-    at.switch_page("pages/map.py").run()
+    at.switch_page("views/map.py").run()
     assert not at.exception, [e.value for e in at.exception]
     cached = at.session_state["_uploaded_map_cache"]
     assert cached[2] == 3 and '"id":"mine-1"' in cached[1]
@@ -160,7 +162,7 @@ def test_template_syntax_in_an_upload_is_text_and_the_map_still_draws():
     hostile["features"][0]["properties"]["name"] = "{% if %} {{ cycler.__init__.__globals__.os.getpid() }}"
     at = upload_file(run_import(), "mine.geojson", json.dumps(hostile).encode())
     at.button(key="import-apply").click().run()
-    at.switch_page("pages/map.py").run()
+    at.switch_page("views/map.py").run()
     assert not at.exception, [e.value for e in at.exception]
     payload = at.session_state["_uploaded_map_cache"][1]
     assert "\\u007b% if %} \\u007b{ cycler" in payload and "{%" not in payload

@@ -18,7 +18,7 @@ from geo.ui import presenter as presenter_ui
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGE = "pages/presenter.py"
+PAGE = "views/presenter.py"
 
 
 @pytest.fixture(scope="module")

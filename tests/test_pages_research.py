@@ -63,7 +63,7 @@ def feature_frame(at: AppTest):
 
 
 def test_data_page_shows_the_filtered_features_with_the_filter_sentence(dataset):
-    at = goto(start(), "pages/data.py")
+    at = goto(start(), "views/data.py")
     assert any(m.value == "## Data" for m in at.markdown)
     total = dataset.total_features()
     assert sentence(at).startswith(f"Showing {total} of {total} features: 1 Jan 1986 – ")
@@ -79,7 +79,7 @@ def test_data_page_shows_the_filtered_features_with_the_filter_sentence(dataset)
 
 def test_data_page_follows_the_shared_filter_from_the_url(dataset):
     at = start(query={"crossing": "Dandong–Sinuiju", "dates": ["2023-10-01", "2023-10-31"]})
-    goto(at, "pages/data.py")
+    goto(at, "views/data.py")
     spec = FilterSpec(date(2023, 10, 1), date(2023, 10, 31), crossings=("x-dandong-sinuiju",))
     expected = apply_filters(dataset.layers, spec)
     assert sentence(at).startswith(f"Showing {count_features(expected)} of {dataset.total_features()} features")
@@ -88,7 +88,7 @@ def test_data_page_follows_the_shared_filter_from_the_url(dataset):
 
 
 def test_data_page_offers_four_formats_and_the_citation():
-    at = goto(start(), "pages/data.py")
+    at = goto(start(), "views/data.py")
     labels = [b.label for b in at.download_button]
     assert labels == [
         "GeoJSON",
@@ -101,7 +101,7 @@ def test_data_page_offers_four_formats_and_the_citation():
 
 
 def test_table_filter_narrows_the_rows_and_starts_a_fresh_selection():
-    at = goto(start(), "pages/data.py")
+    at = goto(start(), "views/data.py")
     before = next(d.key for d in at.dataframe if "Location precision" in d.value.columns)
     at.text_input(key="data-table-filter").set_value("inferred schematic").run()
     assert not at.exception
@@ -118,7 +118,7 @@ def test_table_filter_narrows_the_rows_and_starts_a_fresh_selection():
 
 
 def test_selecting_a_row_selects_the_feature_and_offers_the_map_and_the_profile():
-    at = goto(start(), "pages/data.py")
+    at = goto(start(), "views/data.py")
     table = next(d for d in at.dataframe if "Location precision" in d.value.columns)
     assert table.key.startswith("data-table-")
     position = list(table.value["id"]).index("x-tumen-namyang")
@@ -138,13 +138,13 @@ def test_selecting_a_row_selects_the_feature_and_offers_the_map_and_the_profile(
 
 
 def test_a_selected_detention_centre_has_no_profile_link():
-    at = goto(start(state={"feature": "dc-baishan"}), "pages/data.py")
+    at = goto(start(state={"feature": "dc-baishan"}), "views/data.py")
     assert "#### Baishan City Detention Centre" in markdown(at)
     assert not [link for link in at.page_link if link.value == "Open the crossing profile"]
 
 
 def test_place_search_on_the_data_page_finds_aliases_and_opens_the_map():
-    at = goto(start(), "pages/data.py")
+    at = goto(start(), "views/data.py")
     at.text_input(key="data-place-search").set_value("Domun").run()
     assert not at.exception
     labels = [b.label for b in at.button if b.key and b.key.startswith("data-place-search-hit")]
@@ -158,7 +158,7 @@ def test_place_search_on_the_data_page_finds_aliases_and_opens_the_map():
 
 
 def test_choosing_a_town_moves_the_map_without_selecting():
-    at = goto(start(), "pages/data.py")
+    at = goto(start(), "views/data.py")
     at.text_input(key="data-place-search").set_value("Yeongil").run()
     town = next(b for b in at.button if b.key == "data-place-search-hit-0")
     assert town.label.startswith("Yanji")
@@ -169,7 +169,7 @@ def test_choosing_a_town_moves_the_map_without_selecting():
 
 
 def test_no_result_is_said_in_words():
-    at = goto(start(), "pages/data.py")
+    at = goto(start(), "views/data.py")
     at.text_input(key="data-place-search").set_value("Atlantis").run()
     assert any("No place called" in c.value for c in at.caption)
 
@@ -185,7 +185,7 @@ def test_sidebar_search_on_the_first_run():
 
 def test_crossing_profile_from_the_url(dataset):
     at = start(query={"profile": TUMEN})
-    goto(at, "pages/crossing.py")
+    goto(at, "views/crossing.py")
     text = markdown(at)
     assert f"### {TUMEN}".replace("(", "\\(").replace(")", "\\)") in text
     assert "**about 300**" in text  # the people reported on 9 Oct
@@ -203,7 +203,7 @@ def test_crossing_profile_from_the_url(dataset):
 
 
 def test_crossing_profile_selectbox_changes_the_profile():
-    at = goto(start(), "pages/crossing.py")
+    at = goto(start(), "views/crossing.py")
     box = at.selectbox(key="profile")
     assert box.value == "x-changbai-hyesan"  # the first of the five crossings of 9 Oct, by name
     box.set_value("x-jian-manpo").run()
@@ -215,7 +215,7 @@ def test_crossing_profile_selectbox_changes_the_profile():
 
 
 def test_unknown_people_are_unknown_with_the_reason():
-    at = goto(start(query={"profile": "Changbai–Hyesan"}), "pages/crossing.py")
+    at = goto(start(query={"profile": "Changbai–Hyesan"}), "views/crossing.py")
     assert "**unknown**" in markdown(at)
     assert any("no source gives a number" in c.value for c in at.caption)
 
@@ -234,7 +234,7 @@ def test_map_details_panel_links_a_crossing_to_its_profile():
 
 
 def test_sources_page_says_which_features_and_events_cite_each_source(dataset):
-    at = goto(start(), "pages/sources.py")
+    at = goto(start(), "views/sources.py")
     assert any(m.value == "## Sources" for m in at.markdown)
     table = next(d.value for d in at.dataframe if "Outlet" in d.value.columns)
     row = table[table["Id"] == "S10"].iloc[0]

@@ -22,7 +22,7 @@ from geo.ui.timeline_strip import CHART_KEY
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parents[1] / "app.py"
-PAGE = "pages/timeline.py"
+PAGE = "views/timeline.py"
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +108,7 @@ def test_brushing_sets_the_shared_date_filter(dataset):
 
 def test_the_map_page_follows_the_brush(dataset):
     at = brush(run_app(), date(2023, 8, 1), date(2023, 12, 31))
-    at.switch_page("pages/map.py").run()
+    at.switch_page("views/map.py").run()
     assert not at.exception, [e.value for e in at.exception]
     expected = count_features(apply_filters(dataset.layers, FilterSpec(date(2023, 8, 1), date(2023, 12, 31))))
     assert sentence(at) == f"Showing {expected} of {dataset.total_features()} features: 1 Aug – 31 Dec 2023"

@@ -67,7 +67,7 @@ def render_details_panel(dataset: Dataset) -> None:
     render_details(details)
     if details.layer == "crossings" and details.id in set(dataset.layers["crossings"]["id"]):
         st.page_link(
-            "pages/crossing.py",
+            "views/crossing.py",
             label="Open the crossing profile",
             icon=":material/swap_horiz:",
             query_params={"profile": details.name_en},  # the profile selectbox is bound to ?profile=<name>

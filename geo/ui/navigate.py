@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo.ui import state
 
-MAP_PAGE = "pages/map.py"
+MAP_PAGE = "views/map.py"
 
 
 def open_map(feature: str | None = None) -> None:

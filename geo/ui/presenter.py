@@ -132,7 +132,7 @@ def render_presenter() -> None:
         if scenes.rejected:
             with st.expander(f"{len(scenes.rejected)} problem(s) in data/{SCENES_FILE}: those scenes are left out"):
                 st.markdown("\n".join(f"- {md(reason)}" for reason in scenes.rejected))
-        st.page_link("pages/map.py", label="Leave presenter mode: back to the map", icon=":material/map:")
+        st.page_link("views/map.py", label="Leave presenter mode: back to the map", icon=":material/map:")
     with map_slot:
         payload = presenter_map_payload(dataset.version, scene_id)
         st_folium(

@@ -52,4 +52,4 @@ def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
             f"Timeline: {format_range(spec.date_from, spec.date_to)} covers {in_range} of {len(dated)} dated "
             f"events.{outside} Brush a period on the Timeline page to change it."
         )
-        st.page_link("pages/timeline.py", label="Open the timeline", icon=":material/timeline:")
+        st.page_link("views/timeline.py", label="Open the timeline", icon=":material/timeline:")

@@ -177,7 +177,7 @@ def render_import() -> None:
     if active is not None:
         st.success(f"On the map now: {len(active)} features from {md(uploaded.current_label())} (this session only).")
         columns = st.columns([0.3, 0.3, 0.4])
-        columns[0].page_link("pages/map.py", label="Open the map", icon=":material/map:")
+        columns[0].page_link("views/map.py", label="Open the map", icon=":material/map:")
         columns[1].button("Remove from the map", on_click=uploaded.clear_layer, key="import-clear")
 
     if name is None:

@@ -99,7 +99,7 @@ if details is not None:
             open_map(details.id)
         if details.layer == "crossings":
             st.page_link(
-                "pages/crossing.py",
+                "views/crossing.py",
                 label="Open the crossing profile",
                 icon=":material/swap_horiz:",
                 query_params={"profile": details.name_en},

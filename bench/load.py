@@ -32,6 +32,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -224,7 +225,9 @@ def start_server(extra: list[str]) -> tuple[str, subprocess.Popen]:
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true", *extra]
-    log = open(ROOT / "bench" / "load-server.log", "w")  # noqa: SIM115 (lives as long as the server)
+    log_path = Path(tempfile.gettempdir()) / f"crossings-load-server-{port}.log"
+    print(f"# server log: {log_path}", file=sys.stderr)
+    log = log_path.open("w")  # open as long as the server runs
     process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, process)

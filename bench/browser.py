@@ -8,7 +8,10 @@ context; any request that is not to 127.0.0.1 is blocked.
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -212,3 +215,44 @@ def toggle_rerun(page: Page, wire: Wire, label: str) -> tuple[float, int, bool]:
     wait_idle(page)
     elapsed = time.time() * 1000 - start
     return elapsed, wire.total() - sent_before, group_count(page) != before
+
+
+def reference_repaint(url: str, timeout_s: float) -> dict:
+    """The GeoJson(gdf) page: first paint, then click -> repaint, in a child process killed at the timeout.
+
+    Drawing 100,000 icon markers blocks the page's only thread for minutes, and Playwright cannot interrupt
+    a blocked page; a child process (own session, so its Chromium goes with it) can be.
+    """
+    command = [sys.executable, "-m", "bench.browser", url, str(timeout_s)]
+    started = time.monotonic()
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        output, _ = process.communicate(timeout=timeout_s + 30)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+    result = {"first_paint_ms": None, "click_repaint_ms": None}
+    for line in output.splitlines():
+        if line.startswith("{"):
+            result.update(json.loads(line))
+    result["wall_s"] = time.monotonic() - started
+    return result
+
+
+def _reference_child(url: str, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    with chromium() as browser:
+        page, wire = open_page(browser)
+        start = time.time() * 1000
+        page.goto(url)
+        painted = wait_painted(page, 1, max(1.0, deadline - time.monotonic()))
+        if painted is None:
+            return
+        print(json.dumps({"first_paint_ms": painted - start}), flush=True)
+        wait_idle(page, max(1.0, deadline - time.monotonic()))
+        ms, sent = click_repaint(page, wire, "Next filter", 1, max(1.0, deadline - time.monotonic()))
+        print(json.dumps({"click_repaint_ms": ms, "click_websocket_bytes": sent}), flush=True)
+
+
+if __name__ == "__main__":
+    _reference_child(sys.argv[1], float(sys.argv[2]))

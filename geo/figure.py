@@ -437,6 +437,7 @@ def _draw_labels(
             "left": (-9, 0, "right", "center"),
             "below": (0, -9, "center", "top"),
             "above": (0, 9, "center", "bottom"),
+            "top": (0, 9, "center", "bottom"),
             "below-right": (5, -8, "left", "top"),
             "above-right": (5, 8, "left", "bottom"),
             "below-left": (-5, -8, "right", "top"),

@@ -87,13 +87,15 @@ def _text(value: object) -> str:
 
 
 def crossing_label_side(gdf: gpd.GeoDataFrame) -> dict[str, str]:
-    """Put a crossing's label on the left when another labelled crossing sits just east of it."""
+    """Label sides: left when another labelled crossing sits just east, above when one sits just west."""
     used = gdf[gdf["used_2023_10_09"] == True]  # noqa: E712 (object column of booleans)
     points = [(fid, geom.x, geom.y) for fid, geom in zip(used["id"], used.geometry, strict=True)]
     sides = {}
     for fid, x, y in points:
-        crowded = any(0 < ox - x < 1.0 and abs(oy - y) < 0.5 for other, ox, oy in points if other != fid)
-        sides[fid] = "left" if crowded else "right"
+        east = any(0 < ox - x < 1.0 and abs(oy - y) < 0.5 for other, ox, oy in points if other != fid)
+        west = any(0 < x - ox < 1.0 and abs(oy - y) < 0.5 for other, ox, oy in points if other != fid)
+        # A close pair: the western label goes left, the eastern one above (the map's east edge is near).
+        sides[fid] = "left" if east else "top" if west else "right"
     return sides
 
 

@@ -101,7 +101,7 @@
       });
       marker.bindTooltip(
         '<span class="cx-label-name">' + esc(p.label) + '</span><span class="cx-label-count">' + esc(p.count_label) + "</span>" + fid(p),
-        { permanent: true, direction: p.label_side || "right", offset: [p.label_side === "left" ? -14 : 14, 0], className: "cx-label", interactive: false }
+        { permanent: true, direction: p.label_side || "right", offset: p.label_side === "top" ? [0, -14] : [p.label_side === "left" ? -14 : 14, 0], className: "cx-label", interactive: false }
       );
     } else {
       marker.bindTooltip(tooltipHtml(p), { direction: "top", offset: [0, -10], className: "cx-tooltip" });

@@ -182,6 +182,7 @@ def first_paint(browser: Browser, url: str, groups: int, timeout_s: float) -> tu
         painted = wait_painted(page, groups, timeout_s)
         return (None if painted is None else painted - start), wire.total()
     finally:
+        page.context.unroute_all(behavior="ignoreErrors")
         page.context.close()
 
 

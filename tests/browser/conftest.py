@@ -16,7 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
@@ -123,6 +123,13 @@ def requests_log() -> RequestLog:
     return RequestLog()
 
 
+def close_context(context: BrowserContext) -> None:
+    """Close a context whose route handlers may still be running: a request in flight when the test
+    ends (a script the page was still fetching) must not fail the test with 'Request context disposed'."""
+    context.unroute_all(behavior="ignoreErrors")
+    context.close()
+
+
 def open_page(browser: Browser, log: RequestLog, width: int = 1440, height: int = 900) -> Page:
     context = browser.new_context(viewport={"width": width, "height": height}, device_scale_factor=1)
     context.route("**/*", log.handle)
@@ -135,7 +142,7 @@ def open_page(browser: Browser, log: RequestLog, width: int = 1440, height: int 
 def page(browser: Browser, requests_log: RequestLog) -> Iterator[Page]:
     page = open_page(browser, requests_log)
     yield page
-    page.context.close()
+    close_context(page.context)
 
 
 def wait_for_map(page: Page) -> None:

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import MAP_FRAME, open_page, screenshot, wait_for_map
+from tests.browser.conftest import MAP_FRAME, close_context, open_page, screenshot, wait_for_map
 
 pytestmark = pytest.mark.browser
 
@@ -112,5 +112,5 @@ def test_screenshots_of_the_main_views(browser, app_url: str, requests_log, size
         wait_for_map(page)
         screenshot(page, f"map-9-october-{width}x{height}")
     finally:
-        page.context.close()
+        close_context(page.context)
     assert requests_log.blocked == []

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, FrameLocator, Page, expect
 from geo.briefing import basemap_json, build_briefing_html
 from geo.io import load_dataset
 from geo.scenes import load_scenes
-from tests.browser.conftest import MAP_FRAME, RequestLog, open_page, screenshot
+from tests.browser.conftest import MAP_FRAME, RequestLog, close_context, open_page, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -30,7 +30,7 @@ def scenes():
 def presenter(browser: Browser, requests_log: RequestLog):
     page = open_page(browser, requests_log, WIDTH, HEIGHT)
     yield page
-    page.context.close()
+    close_context(page.context)
 
 
 def frame(page: Page) -> FrameLocator:
@@ -155,5 +155,5 @@ def test_the_briefing_file_works_with_all_network_blocked(browser: Browser, tmp_
         expect(page.locator(".cx-pr-title")).to_have_text("Since then")
         screenshot(page, f"briefing-offline-since-then-{WIDTH}x{HEIGHT}")
     finally:
-        context.close()
+        close_context(context)
     assert [url for url in requested if not url.startswith(("file:", "data:"))] == []

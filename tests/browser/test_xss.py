@@ -30,6 +30,7 @@ from tests.browser.conftest import (
     MAP_FRAME,
     ROOT,
     RequestLog,
+    close_context,
     free_port,
     open_page,
     screenshot,
@@ -159,7 +160,7 @@ def hostile_page(browser: Browser) -> Iterator[tuple[Page, Watch]]:
     page.context.add_init_script(TRAP)
     watch = Watch(page)
     yield page, watch
-    page.context.close()
+    close_context(page.context)
     assert log.blocked == [], f"requests left localhost: {log.blocked}"
     assert not [url for url in log.urls if "127.0.0.1:9/" in url], "an image URL from the data was loaded"
 
@@ -328,7 +329,7 @@ def test_the_documented_csp_lets_the_app_work(browser: Browser, app_url: str, pa
             expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
         screenshot(page, f"csp-{path or 'map'}-1440x900")
     finally:
-        context.close()
+        close_context(context)
         checked.close()
     assert violations == []
     assert blocked == []

@@ -10,16 +10,19 @@ is a new spec (a cache miss) that changes the data a little and keeps nearly eve
 date_from 1990-01-01 + 30 days per step (the synthetic events start on 1990-01-01), date_to 2030-01-01.
 A toggle reruns the page without changing the data. Query parameter `mode=geojson` draws the
 events with `folium.GeoJson(gdf)` through st_folium instead of the project's pipeline: the
-reference path of the benchmark.
+reference path of the benchmark. Query parameter `strip=1` also draws the timeline strip that
+views/map.py shows under the map (another component; measured apart).
 """
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import astuple
 from datetime import date, timedelta
 
 import folium
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 from streamlit_folium import st_folium
 
 from bench.synthetic import synthetic_dataset
@@ -29,6 +32,7 @@ from geo.mapview import build_base_map
 from geo.ui.data import filter_sentence, filtered_layers, get_basemap_json, get_dataset
 from geo.ui.details_panel import render_details_panel
 from geo.ui.mapwidget import MAP_HEIGHT, MAP_KEY, render_map
+from geo.ui.timeline_strip import render_timeline_strip
 
 STEP = "bench_step"
 FIRST_DAY = date(1990, 1, 1)
@@ -85,3 +89,8 @@ def main() -> None:
             render_map(dataset, spec)
     with details_column, st.container(key="details-panel"):
         render_details_panel(dataset)
+    if st.query_params.get("strip") == "1":
+        # views/map.py draws it under the map; its last element, a link to the Timeline page, needs
+        # app.py's navigation, which this page does not have.
+        with contextlib.suppress(StreamlitPageNotFoundError):
+            render_timeline_strip(dataset, spec)

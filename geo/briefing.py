@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import base64
 import html
-import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from geo.mapview import (
     MAP_ZOOM,
     MAX_ZOOM,
     MIN_ZOOM,
+    basemap_document,
     to_script_json,
 )
 from geo.presenter import presenter_payload
@@ -47,10 +47,7 @@ noscript p { font: 18px/1.4 "Noto Sans", "DejaVu Sans", sans-serif; padding: 2em
 
 def basemap_json(data_dir: Path = DATA_DIR) -> str:
     """The offline basemap document drawn by CrossingsMap.basemap (as geo.ui.data.get_basemap_json makes it)."""
-    layers = load_basemap(data_dir / "basemap")
-    document: dict[str, object] = {
-        name: json.loads(gdf.to_json(na="null", drop_id=True)) for name, gdf in layers.items()
-    }
+    document = basemap_document(load_basemap(data_dir / "basemap"))
     document["region"] = list(REGION_BBOX)
     return to_script_json(document)
 

@@ -7,11 +7,10 @@ document per layer, drawn by static/crossings/map.js.
 
 from __future__ import annotations
 
-import functools
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import folium
@@ -23,7 +22,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo.schema import DEFAULT_UNCERTAINTY_M, EVENT_KINDS, REGION_BBOX, is_blank
-from geo.text import confidence_label, format_count, format_dates, location_label
+from geo.text import MONTHS, confidence_label, format_count, format_dates, location_label
 
 STATIC = "/app/static"
 MAP_JS = [
@@ -138,24 +137,23 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
     return props
 
 
-def layer_collection(layer: str, gdf: gpd.GeoDataFrame) -> dict:
-    """A GeoJSON FeatureCollection of the features that have a geometry."""
+def _features(layer: str, gdf: gpd.GeoDataFrame) -> Iterator[dict | None]:
+    """Each row's GeoJSON Feature, or None for a row without a geometry to draw."""
     sides = crossing_label_side(gdf) if layer == "crossings" and len(gdf) else {}
-    features = []
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
-    for values, geom in zip(gdf[columns].itertuples(index=False, name=None), gdf.geometry, strict=True):
+    for values, geom in zip(zip(*(gdf[c].tolist() for c in columns), strict=True), gdf.geometry, strict=True):
         geometry = geometry_json(geom)
         if geometry is None:
+            yield None
             continue
         row = dict(zip(columns, values, strict=True))
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": geometry,
-                "properties": feature_properties(layer, row, sides.get(_text(row.get("id")))),
-            }
-        )
-    return {"type": "FeatureCollection", "features": features}
+        properties = feature_properties(layer, row, sides.get(_text(row.get("id"))))
+        yield {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def layer_collection(layer: str, gdf: gpd.GeoDataFrame) -> dict:
+    """A GeoJSON FeatureCollection of the features that have a geometry."""
+    return {"type": "FeatureCollection", "features": [f for f in _features(layer, gdf) if f is not None]}
 
 
 _JINJA_OPENER = re.compile(r"\{(?=[{%#])")
@@ -209,7 +207,6 @@ COLUMN_ATTRS = (
 COLUMN_PROPERTIES = ("id", *COLUMN_ATTRS, "count_label", "date_label")
 # The raw columns COLUMN_ATTRS are computed from; counts and dates have tables of their own.
 _ATTR_SOURCES = ("kind", "confidence", "location_precision", "uncertainty_m")
-_PRECISION_BY_LENGTH = {4: "year", 7: "month"}
 
 
 def drawable(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -279,17 +276,24 @@ def _id_block(ids: list[str]) -> dict:
     return {"prefix": prefix, "sep": None, "ids": rests}
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _partial_date_label(text: str) -> str:
-    """'2023' -> '2023', '2023-10' -> 'Oct 2023', '2023-10-09' -> '9 Oct 2023' (as format_dates)."""
-    return format_dates(text, None, _PRECISION_BY_LENGTH.get(len(text), "day"))
+def date_code(text: str) -> int:
+    """A partial ISO date as an integer in date order: '2023' 20230000, '2023-10' 20231000, '2023-10-09' 20231009."""
+    return int(text.replace("-", "").ljust(8, "0"))
 
 
-def date_label(labels: list[str], start: int, delta: int, approximate: bool) -> str:
-    """format_dates() rebuilt from a columnar payload (map.js has the same function)."""
+def code_label(code: int) -> str:
+    """The label format_dates gives a partial date, from its date_code (map.js has the same function)."""
+    year, month, day = code // 10000, code // 100 % 100, code % 100
+    if not month:
+        return str(year)
+    return f"{MONTHS[month - 1]} {year}" if not day else f"{day} {MONTHS[month - 1]} {year}"
+
+
+def date_label(codes: list[int], start: int, delta: int, approximate: bool) -> str:
+    """format_dates() rebuilt from a columnar payload's date codes (map.js has the same function)."""
     if start == 0:
         return "undated"
-    first, last = labels[start], labels[start + delta]
+    first, last = code_label(codes[start]), code_label(codes[start + delta])
     text = first if last == first else (f"{first}–{last}" if first.isdigit() else f"{first} – {last}")
     return f"about {text}" if approximate else text
 
@@ -314,7 +318,7 @@ class PointCodes:
     counts: list[str]  # count labels
     date_start: np.ndarray  # position in dates of the start (0 = undated)
     date_end: np.ndarray  # position in dates of the end (the start when there is no end)
-    dates: list[str]  # "undated", then the labels of every partial date, sorted by its ISO text
+    dates: np.ndarray  # 0 (undated), then the date_code of every partial date, ascending
     approximate: np.ndarray  # bool: the date is approximate
 
     def rows(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
@@ -336,7 +340,7 @@ def encode_points(layer: str, gdf: gpd.GeoDataFrame) -> PointCodes:
     end_codes, end_values = pd.factorize(gdf["date_end"].astype(object), use_na_sentinel=False)
     start_texts = [_text(v) for v in start_values]
     end_texts = [_text(v) for v in end_values]
-    texts = sorted(set(start_texts + end_texts) - {""})
+    texts = sorted(set(start_texts + end_texts) - {""}, key=date_code)
     position = {text: index + 1 for index, text in enumerate(texts)}
     start = np.array([position.get(t, 0) for t in start_texts], dtype=np.int64)[start_codes]
     end = np.array([position.get(t, 0) for t in end_texts], dtype=np.int64)[end_codes]
@@ -358,19 +362,19 @@ def encode_points(layer: str, gdf: gpd.GeoDataFrame) -> PointCodes:
         counts=counts,
         date_start=start,
         date_end=end,
-        dates=["undated", *map(_partial_date_label, texts)],
+        dates=np.array([0, *map(date_code, texts)], dtype=np.int64),
         approximate=approximate,
     )
 
 
-def _compact(codes: np.ndarray, table: list, keep_first: bool = False) -> tuple[np.ndarray, list]:
+def _compact(codes: np.ndarray, table, keep_first: bool = False) -> tuple[np.ndarray, list]:
     """Codes into only the table entries they use (entry 0 kept when asked: it means 'undated')."""
     present = np.zeros(len(table), dtype=bool)
     present[codes] = True
     present[0] |= keep_first
     used = np.flatnonzero(present)
     remap = np.cumsum(present) - 1
-    return remap[codes], [table[i] for i in used.tolist()]
+    return remap[codes], [table[i] for i in used.tolist()] if isinstance(table, list) else table[used]
 
 
 def columns_payload(
@@ -385,11 +389,10 @@ def columns_payload(
     into a selection; without it the layer is encoded here. decode_columns() mirrors map.js.
     """
     gdf = drawable(gdf)
-    if codes is None:
+    rows = codes.rows(gdf) if codes is not None else None
+    if rows is None or len(rows) != len(gdf):  # no codes, or not codes of the layer gdf comes from
         codes = encode_points(layer, gdf)
         rows = np.arange(len(codes.index))
-    else:
-        rows = codes.rows(gdf)
     xs, ys = codes.x[rows], codes.y[rows]
     x0, y0 = (int(xs[0]), int(ys.min())) if len(rows) else (0, 0)
     attr, attrs = _compact(codes.attr[rows], codes.attrs)
@@ -408,7 +411,7 @@ def columns_payload(
         "fields": list(COLUMN_ATTRS),
         "attrs": attrs,
         "counts": counts,
-        "dates": dates,
+        "dates": np.diff(dates, prepend=0).tolist(),  # date codes, each as the difference to the one before
         "approximate": np.flatnonzero(codes.approximate[rows]).tolist(),
         "prefix": codes.prefix,
         "sep": codes.sep,
@@ -425,13 +428,14 @@ def decode_columns(payload: str | dict) -> list[dict]:
     n = doc["n"]
     ids = doc["ids"] if doc["sep"] is None else (doc["ids"].split(doc["sep"]) if n else [])
     approximate = set(doc["approximate"])
+    dates = np.cumsum(np.asarray(doc["dates"], dtype=np.int64)).tolist()
     xs = np.cumsum(np.asarray(doc["x"], dtype=np.int64)) + doc["x0"]
     features = []
     for index in range(n):
         props = {"id": doc["prefix"] + ids[index]}
         props.update(zip(doc["fields"], doc["attrs"][doc["a"][index]], strict=True))
         props["count_label"] = doc["counts"][doc["c"][index]]
-        props["date_label"] = date_label(doc["dates"], doc["ds"][index], doc["dd"][index], index in approximate)
+        props["date_label"] = date_label(dates, doc["ds"][index], doc["dd"][index], index in approximate)
         lon = int(xs[index]) / doc["scale"]
         lat = (doc["y0"] + doc["y"][index]) / doc["scale"]
         features.append(
@@ -443,10 +447,10 @@ def decode_columns(payload: str | dict) -> list[dict]:
 def grid_payload(layer: str, gdf: gpd.GeoDataFrame, style: str | None = None, codes: PointCodes | None = None) -> str:
     """Counts per GRID_CELL_DEG cell: what the map draws when a layer has too many points to send."""
     gdf = drawable(gdf)
-    if codes is None:
+    rows = codes.rows(gdf) if codes is not None else None
+    if rows is None or len(rows) != len(gdf):
         xs, ys = _scaled(gdf.geometry.x.to_numpy()), _scaled(gdf.geometry.y.to_numpy())
     else:
-        rows = codes.rows(gdf)
         xs, ys = codes.x[rows], codes.y[rows]
     step = round(GRID_CELL_DEG * _SCALE)
     cols = (xs - round(REGION_BBOX[0] * _SCALE)) // step
@@ -469,6 +473,89 @@ def grid_payload(layer: str, gdf: gpd.GeoDataFrame, style: str | None = None, co
     }
     body = f'"i":{_ints(filled % width)},"j":{_ints(filled // width)},"c":{_ints(counts[filled])}'
     return to_script_json(header)[:-1] + "," + body + "}"
+
+
+# ---------------------------------------------------------------- the offline basemap document
+# What CrossingsMap.basemap reads of each basemap layer's properties (the rest stays in data/basemap).
+BASEMAP_PROPERTIES: dict[str, tuple[str, ...]] = {
+    "countries": ("iso_a3",),
+    "border": ("pair",),
+    "rivers": ("name_en",),
+    "towns": ("rank", "country_code", "name_en", "name_ko", "name_zh", "name_reported"),
+}
+_DEPTH = {"Point": 0, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
+
+
+def _quantise(coordinates: object, depth: int, scale: int) -> list:
+    """Coordinates as integers (x scale): a point as [x, y], a line or ring as differences [x0, y0, dx1, dy1, ...]."""
+    if depth == 0:
+        return [round(coordinates[0] * scale), round(coordinates[1] * scale)]  # type: ignore[index]
+    if depth == 1:
+        ints = np.rint(np.asarray(coordinates, dtype=float) * scale).astype(np.int64)
+        return np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).reshape(-1).tolist()
+    return [_quantise(part, depth - 1, scale) for part in coordinates]  # type: ignore[union-attr]
+
+
+def _exact_scale(values: np.ndarray) -> int | None:
+    """The smallest power of ten that turns every coordinate into an integer exactly (None: none up to 1e7)."""
+    for decimals in range(4, 8):
+        scale = 10**decimals
+        if np.array_equal(np.rint(values * scale) / scale, values):
+            return scale
+    return None
+
+
+def basemap_document(layers: Mapping[str, gpd.GeoDataFrame]) -> dict:
+    """The offline basemap for CrossingsMap.basemap: only the properties it reads, coordinates as integers.
+
+    The integers are exact (the basemap's coordinates have 4 decimals), so the map draws the same
+    lines; decode_basemap() is the Python mirror of map.js's decoding. A quarter of the bytes of
+    plain GeoJSON matters because streamlit-folium sends the base map again with every filter change.
+    """
+    collections = {name: json.loads(gdf.to_json(na="null", drop_id=True)) for name, gdf in layers.items()}
+    values = [
+        value
+        for gdf in layers.values()
+        for value in shapely.get_coordinates(np.asarray(gdf.geometry.values)).reshape(-1).tolist()
+    ]
+    scale = _exact_scale(np.asarray(values, dtype=float)) if values else 10**4
+    document: dict[str, object] = {"scale": scale}
+    for name, collection in collections.items():
+        keep = BASEMAP_PROPERTIES.get(name, ())
+        for feature in collection["features"]:
+            feature["properties"] = {k: feature["properties"].get(k) for k in keep}
+            geometry = feature["geometry"]
+            if scale is not None and geometry is not None and geometry["type"] in _DEPTH:
+                geometry["q"] = _quantise(geometry.pop("coordinates"), _DEPTH[geometry["type"]], scale)
+        document[name] = collection
+    return document
+
+
+def decode_basemap(document: Mapping) -> dict:
+    """Plain GeoJSON layers from basemap_document(), as map.js decodes them."""
+    scale = document.get("scale")
+
+    def decode(q: list, depth: int) -> list:
+        if depth == 0:
+            return [q[0] / scale, q[1] / scale]
+        if depth == 1:
+            ints = np.cumsum(np.asarray(q, dtype=np.int64).reshape(-1, 2), axis=0)
+            return [[int(x) / scale, int(y) / scale] for x, y in ints]
+        return [decode(part, depth - 1) for part in q]
+
+    out = {}
+    for name, value in document.items():
+        if not isinstance(value, dict) or value.get("type") != "FeatureCollection":
+            out[name] = value
+            continue
+        features = []
+        for feature in value["features"]:
+            geometry = dict(feature["geometry"]) if feature["geometry"] else None
+            if geometry and "q" in geometry:
+                geometry["coordinates"] = decode(geometry.pop("q"), _DEPTH[geometry["type"]])
+            features.append({**feature, "geometry": geometry})
+        out[name] = {**value, "features": features}
+    return out
 
 
 class JsonLayer(MacroElement):
@@ -595,24 +682,46 @@ class MapLayers:
         return sum(self.counts[g] for g, mode in self.modes.items() if mode == "grid")
 
 
+# What serialise_map may be given to draw a layer fast: encoded(layer, "points") -> PointCodes or None,
+# encoded(layer, "features") -> the feature texts of encode_features or None (both cached per dataset).
+Encoded = Callable[[str, str], object]
+
+
+def encode_features(layer: str, gdf: gpd.GeoDataFrame) -> pd.Series:
+    """Each row's feature as layer_collection makes it, as script-safe JSON text (None: nothing to draw).
+
+    Indexed like `gdf`: a filter change then joins the texts of the rows in view. Not for crossings,
+    whose label sides depend on which crossings are in view.
+    """
+    texts = [None if feature is None else to_script_json(feature) for feature in _features(layer, gdf)]
+    return pd.Series(texts, index=gdf.index, dtype=object)
+
+
+def features_payload(layer: str, frame: gpd.GeoDataFrame, texts: pd.Series | None = None) -> tuple[str, int]:
+    """to_script_json(layer_collection(layer, frame)) and its feature count, from encode_features texts if given."""
+    if texts is None or layer == "crossings" or not frame.index.isin(texts.index).all():
+        collection = layer_collection(layer, frame)
+        return to_script_json(collection), len(collection["features"])
+    parts = [text for text in texts.loc[frame.index].tolist() if text is not None]
+    return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", len(parts)
+
+
 def serialise_group(
-    group_id: str, layer: str, frame: gpd.GeoDataFrame, encoded: Callable[[str], PointCodes | None] | None = None
+    group_id: str, layer: str, frame: gpd.GeoDataFrame, encoded: Encoded | None = None
 ) -> tuple[str, int, str]:
-    """(payload, features drawn, mode) for one data group; `encoded(layer)` may give the layer's PointCodes."""
+    """(payload, features drawn, mode) for one data group; `encoded` may give the layer's cached encodings."""
     points = drawable(frame)
     mode = draw_mode(layer, points)
     if mode == "features":
-        collection = layer_collection(layer, frame)
-        return to_script_json(collection), len(collection["features"]), mode
-    codes = encoded(layer) if encoded is not None else None
+        texts = encoded(layer, "features") if encoded is not None else None
+        return (*features_payload(layer, frame, texts), mode)  # type: ignore[arg-type]
+    codes = encoded(layer, "points") if encoded is not None else None
     payload = columns_payload if mode == "columns" else grid_payload
-    return payload(layer, points, style=group_id, codes=codes), len(points), mode
+    return payload(layer, points, style=group_id, codes=codes), len(points), mode  # type: ignore[arg-type]
 
 
-def serialise_map(
-    layers: Mapping[str, gpd.GeoDataFrame], encoded: Callable[[str], PointCodes | None] | None = None
-) -> MapLayers:
-    """Every data group's payload. `encoded(layer)` may give that layer's PointCodes (cached per dataset)."""
+def serialise_map(layers: Mapping[str, gpd.GeoDataFrame], encoded: Encoded | None = None) -> MapLayers:
+    """Every data group's payload. `encoded` may give each layer's encodings, cached per dataset version."""
     payloads, counts, modes = {}, {}, {}
     for group_id, frame in split_groups(layers).items():
         layer = next(layer for gid, layer, _ in DATA_GROUPS if gid == group_id)

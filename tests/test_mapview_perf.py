@@ -30,16 +30,20 @@ from bench.synthetic import (
     write_data_dir,
 )
 from geo import mapview
+from geo.basemap import load_basemap
 from geo.filters import FilterSpec, apply_filters
 from geo.io import add_date_spans, load_dataset
 from geo.mapview import (
     COLUMN_PROPERTIES,
     DATA_GROUPS,
     ICON_LIMIT,
+    basemap_document,
     build_base_map,
     build_feature_groups,
     columns_payload,
+    decode_basemap,
     decode_columns,
+    encode_features,
     encode_points,
     grid_payload,
     layer_collection,
@@ -49,6 +53,7 @@ from geo.mapview import (
     to_script_json,
 )
 from geo.schema import REGION_BBOX, validate
+from geo.text import format_dates
 from geo.ui.mapwidget import MAP_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,6 +118,12 @@ def test_columns_payload_from_cached_codes_equals_a_fresh_encoding_for_a_filtere
     assert len(doc["counts"]) == len(set(doc["c"]))
 
 
+def test_codes_of_another_layer_are_not_used():
+    events = edge_case_events()
+    other = encode_points("events", with_date_spans(synthetic_events(ICON_LIMIT + 10, seed=99)))
+    assert_same_features(slow_features("events", events), decoded(columns_payload("events", events, codes=other)))
+
+
 def test_ids_that_contain_every_separator_go_as_a_list():
     events = edge_case_events()
     for position, fid in enumerate(["a|1", "b 2", "c,3", "d;4", "e\t5", "f\n6"]):
@@ -146,13 +157,53 @@ def test_large_points_are_canvas_points_and_small_layers_stay_rich(bundled):
     assert mapview.draw_mode("routes", bundled.layers["routes"]) == "features"
 
 
-def test_bundled_layers_are_serialised_exactly_as_the_slow_path(bundled):
-    layers = apply_filters(bundled.layers, FilterSpec())
-    result = serialise_map(layers)
-    assert set(result.modes.values()) == {"features"}
-    for group_id, frame in split_groups(layers).items():
-        layer = next(layer for gid, layer, _ in DATA_GROUPS if gid == group_id)
-        assert result.payloads[group_id] == to_script_json(layer_collection(layer, frame))
+@pytest.mark.parametrize(
+    "spec",
+    [
+        FilterSpec(),
+        FilterSpec(date(2023, 10, 9), date(2023, 10, 9)),
+        FilterSpec(crossings=("x-dandong-sinuiju",), min_confidence="single-source"),
+        FilterSpec(kinds=("repatriation", "detention_centre")),
+    ],
+)
+def test_bundled_layers_are_serialised_exactly_as_the_slow_path(bundled, spec):
+    layers = apply_filters(bundled.layers, spec)
+    texts = {name: encode_features(name, gdf) for name, gdf in bundled.layers.items()}
+    for encoded in (None, lambda layer, kind: texts[layer] if kind == "features" else None):
+        result = serialise_map(layers, encoded)
+        assert set(result.modes.values()) == {"features"}
+        for group_id, frame in split_groups(layers).items():
+            layer = next(layer for gid, layer, _ in DATA_GROUPS if gid == group_id)
+            assert result.payloads[group_id] == to_script_json(layer_collection(layer, frame))
+
+
+def test_date_codes_give_the_labels_format_dates_gives():
+    for text in ("2023", "2023-10", "2023-10-09", "0999", "1986-01-31"):
+        precision = {4: "year", 7: "month"}.get(len(text), "day")
+        assert mapview.code_label(mapview.date_code(text)) == format_dates(text, None, precision)
+    assert sorted(["2023-10-09", "2023", "2023-10", "2022-12-31"], key=mapview.date_code) == [
+        "2022-12-31",
+        "2023",
+        "2023-10",
+        "2023-10-09",
+    ]
+
+
+# ---------------------------------------------------------------- the basemap document
+
+
+def test_the_quantised_basemap_decodes_to_the_same_geojson():
+    layers = load_basemap(ROOT / "data" / "basemap")
+    document = json.loads(to_script_json(basemap_document(layers)))
+    assert document["scale"] == 10_000
+    decoded = decode_basemap(document)
+    for name, gdf in layers.items():
+        plain = json.loads(gdf.to_json(na="null", drop_id=True))
+        keep = mapview.BASEMAP_PROPERTIES.get(name, ())
+        assert [f["geometry"] for f in decoded[name]["features"]] == [f["geometry"] for f in plain["features"]]
+        assert [f["properties"] for f in decoded[name]["features"]] == [
+            {k: f["properties"].get(k) for k in keep} for f in plain["features"]
+        ]
 
 
 # ---------------------------------------------------------------- grid counts

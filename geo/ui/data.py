@@ -11,15 +11,25 @@ so a rerun that does not change the data does no data work at all.
 
 from __future__ import annotations
 
-import json
 from dataclasses import astuple
 
+import pandas as pd
 import streamlit as st
 
 from geo.basemap import load_basemap
 from geo.filters import FilterSpec, apply_filters, count_features, describe
 from geo.io import DATA_DIR, Dataset, load_dataset
-from geo.mapview import ICON_LIMIT, KIND_LABELS, MapLayers, PointCodes, encode_points, serialise_map, to_script_json
+from geo.mapview import (
+    ICON_LIMIT,
+    KIND_LABELS,
+    MapLayers,
+    PointCodes,
+    basemap_document,
+    encode_features,
+    encode_points,
+    serialise_map,
+    to_script_json,
+)
 from geo.schema import REGION_BBOX
 from geo.text import escape_markdown_inline
 
@@ -31,10 +41,8 @@ def get_dataset() -> Dataset:
 
 @st.cache_resource(show_spinner="Loading the offline basemap…")
 def get_basemap_json(version: str) -> str:
-    layers = load_basemap(DATA_DIR / "basemap")
-    document: dict[str, object] = {
-        name: json.loads(gdf.to_json(na="null", drop_id=True)) for name, gdf in layers.items()
-    }
+    """The offline basemap for CrossingsMap.basemap: the properties it reads, exact integer coordinates."""
+    document = basemap_document(load_basemap(DATA_DIR / "basemap"))
     document["region"] = list(REGION_BBOX)
     return to_script_json(document)
 
@@ -74,13 +82,21 @@ def map_layers(dataset: Dataset, spec: FilterSpec) -> MapLayers:
 @st.cache_data(show_spinner=False, max_entries=64)
 def _map_layers(version: str, spec_values: tuple, _dataset: Dataset) -> MapLayers:
     layers = _filtered(version, spec_values, _dataset)
-    return serialise_map(layers, lambda layer: _point_codes(version, layer, _dataset))
+    return serialise_map(layers, lambda layer, kind: _encoded(version, layer, kind, _dataset))
 
 
-@st.cache_resource(show_spinner=False, max_entries=16)
-def _point_codes(version: str, layer: str, _dataset: Dataset) -> PointCodes | None:
-    """A large point layer encoded once per dataset version: a filter change then only selects rows."""
+# A layer this large is not worth encoding feature by feature (a view of it shows at most ICON_LIMIT
+# points with icons; the rest go as columns or grid counts).
+FEATURE_TEXTS_UP_TO = 20_000
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _encoded(version: str, layer: str, kind: str, _dataset: Dataset) -> PointCodes | pd.Series | None:
+    """A layer encoded once per dataset version, so that a filter change only selects rows:
+    "points" (PointCodes, for canvas points and grid counts) or "features" (each row's feature JSON)."""
     gdf = _dataset.layers.get(layer)
-    if gdf is None or len(gdf) <= ICON_LIMIT:
+    if gdf is None:
         return None
-    return encode_points(layer, gdf)
+    if kind == "points":
+        return encode_points(layer, gdf) if len(gdf) > ICON_LIMIT else None
+    return encode_features(layer, gdf) if len(gdf) <= FEATURE_TEXTS_UP_TO else None

@@ -162,19 +162,38 @@
     return sharedCanvas;
   }
 
-  // The date label of point i: format_dates() in geo/text.py, rebuilt as geo.mapview.date_label does.
-  function dateLabel(d, i, approximate) {
-    var start = d.ds[i];
-    if (start === 0) return "undated";
-    var first = d.dates[start], last = d.dates[start + d.dd[i]];
-    var text = last === first ? first : (/^\d+$/.test(first) ? first + "\u2013" + last : first + " \u2013 " + last);
-    return approximate[i] ? "about " + text : text;
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+  // A partial date from its code (20231009, 20231000, 20230000): geo.mapview.code_label.
+  function codeLabel(code) {
+    var year = Math.floor(code / 10000), month = Math.floor(code / 100) % 100, day = code % 100;
+    if (!month) return String(year);
+    return (day ? day + " " : "") + MONTHS[month - 1] + " " + year;
   }
 
-  function columnsProps(d, i, ids, fields, approximate) {
+  // What a columnar payload needs decoding once: ids, date codes, approximate flags.
+  function unpack(d) {
+    if (d._cx) return d._cx;
+    var codes = [], code = 0, approximate = new Uint8Array(d.n);
+    d.dates.forEach(function (delta) { code += delta; codes.push(code); });
+    d.approximate.forEach(function (i) { approximate[i] = 1; });
+    d._cx = { ids: d.sep === null ? d.ids : d.n ? d.ids.split(d.sep) : [], codes: codes, approximate: approximate };
+    return d._cx;
+  }
+
+  // The date label of point i: format_dates() in geo/text.py, rebuilt as geo.mapview.date_label does.
+  function dateLabel(d, i) {
+    var start = d.ds[i], u = unpack(d);
+    if (start === 0) return "undated";
+    var first = codeLabel(u.codes[start]), last = codeLabel(u.codes[start + d.dd[i]]);
+    var text = last === first ? first : (/^\d+$/.test(first) ? first + "\u2013" + last : first + " \u2013 " + last);
+    return u.approximate[i] ? "about " + text : text;
+  }
+
+  function columnsProps(d, i) {
     var attrs = d.attrs[d.a[i]];
-    var p = { id: d.prefix + ids[i], count_label: d.counts[d.c[i]], date_label: dateLabel(d, i, approximate) };
-    for (var k = 0; k < fields.length; k++) p[fields[k]] = attrs[k];
+    var p = { id: d.prefix + unpack(d).ids[i], count_label: d.counts[d.c[i]], date_label: dateLabel(d, i) };
+    for (var k = 0; k < d.fields.length; k++) p[d.fields[k]] = attrs[k];
     return p;
   }
 
@@ -203,9 +222,7 @@
 
   function drawColumns(group, layerName, d) {
     var st = STYLE[d.style] || STYLE[layerName] || STYLE.events;
-    var ids = d.sep === null ? d.ids : d.n ? d.ids.split(d.sep) : [];
-    var fields = d.fields, approximate = new Uint8Array(d.n);
-    d.approximate.forEach(function (i) { approximate[i] = 1; });
+    var fields = d.fields;
     var iConfidence = fields.indexOf("confidence"), iArea = fields.indexOf("area_precision"), iRadius = fields.indexOf("radius_m");
     var styles = d.attrs.map(function (attrs) { return pointStyle(st.color, attrs[iConfidence]); });
     var area = { renderer: canvas(), color: st.color, weight: 1, dashArray: "4 4", opacity: 0.5, fillColor: st.color, fillOpacity: 0.04, interactive: false };
@@ -224,19 +241,17 @@
     areas.forEach(function (layer) { group.addLayer(layer); });
     points.forEach(function (layer) { group.addLayer(layer); });
     group.bindTooltip(function (layer) {
-      return columnsTooltip(columnsProps(d, layer._cxIndex, ids, fields, approximate));
+      return columnsTooltip(columnsProps(d, layer._cxIndex));
     }, { direction: "top", offset: [0, -6], className: "cx-tooltip" });
     return group;
   }
 
   // Every point of a columnar payload as [lon, lat, properties]: what drawColumns draws (for checks).
   function expandColumns(d) {
-    var ids = d.sep === null ? d.ids : d.n ? d.ids.split(d.sep) : [];
-    var approximate = new Uint8Array(d.n), out = [], x = d.x0;
-    d.approximate.forEach(function (i) { approximate[i] = 1; });
+    var out = [], x = d.x0;
     for (var i = 0; i < d.n; i++) {
       x += d.x[i];
-      out.push([x / d.scale, (d.y0 + d.y[i]) / d.scale, columnsProps(d, i, ids, d.fields, approximate)]);
+      out.push([x / d.scale, (d.y0 + d.y[i]) / d.scale, columnsProps(d, i)]);
     }
     return out;
   }
@@ -310,7 +325,40 @@
     }
   });
 
+  // geo.mapview.basemap_document sends coordinates as integers (x data.scale), each line or ring as
+  // differences from the point before; plain GeoJSON (no scale) passes through unchanged.
+  var DEPTH = { Point: 0, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 };
+  function dequantise(q, depth, scale) {
+    if (depth === 0) return [q[0] / scale, q[1] / scale];
+    if (depth > 1) return q.map(function (part) { return dequantise(part, depth - 1, scale); });
+    var out = [], x = 0, y = 0;
+    for (var i = 0; i < q.length; i += 2) {
+      x += q[i];
+      y += q[i + 1];
+      out.push([x / scale, y / scale]);
+    }
+    return out;
+  }
+
+  function decodeBasemap(data) {
+    if (!data.scale) return data;
+    Object.keys(data).forEach(function (name) {
+      var layer = data[name];
+      if (!layer || layer.type !== "FeatureCollection") return;
+      layer.features.forEach(function (f) {
+        var g = f.geometry;
+        if (g && g.q) {
+          g.coordinates = dequantise(g.q, DEPTH[g.type], data.scale);
+          delete g.q;
+        }
+      });
+    });
+    delete data.scale;
+    return data;
+  }
+
   function basemap(data, attribution) {
+    data = decodeBasemap(data);
     var r = new PaneSVG({ pane: BASEMAP_PANE });
     var group = L.layerGroup([], { attribution: attribution });
     var region = data.region || [119.5, 38.0, 131.5, 44.5];
@@ -432,5 +480,7 @@
     return control;
   }
 
-  window.CrossingsMap = { draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns };
+  window.CrossingsMap = {
+    draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap
+  };
 })();

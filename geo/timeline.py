@@ -529,10 +529,52 @@ def events_chart(
     )
 
 
-def strip_chart(spans: pd.DataFrame, domain: tuple[date, date], current: tuple[date | None, date | None]):
-    """The small strip under the map: a tick per event, the current range as a band."""
+# Above this many events the strip draws weekly counts: a tick (and a tooltip) per event would make
+# the chart's spec grow with the data (about 30 MB at 100,000 events, sent on every rerun).
+STRIP_TICK_LIMIT = 2_000
+
+
+def weekly_counts(spans: pd.DataFrame) -> pd.DataFrame:
+    """Events per kind and week (Monday to Sunday) of their first day: the strip's marks for many events."""
+    columns = ["start", "end", "kind_label", "week", "events"]
+    if not len(spans):
+        return pd.DataFrame(columns=columns)
+    first_days = pd.to_datetime(pd.Series([d.isoformat() for d in spans["start_day"]], index=spans.index))
+    weeks = (first_days - pd.to_timedelta(first_days.dt.day_of_week, unit="D")).dt.date
+    counts = (
+        pd.DataFrame({"week_start": weeks, "kind_label": spans["kind_label"]})
+        .groupby(["week_start", "kind_label"], sort=True)
+        .size()
+        .reset_index(name="events")
+    )
+    counts["start"] = [d.isoformat() for d in counts["week_start"]]
+    counts["end"] = [(d + timedelta(days=7)).isoformat() for d in counts["week_start"]]
+    counts["week"] = [f"week of {format_dates(d.isoformat(), None, 'day')}" for d in counts["week_start"]]
+    return counts[columns]
+
+
+@dataclass(frozen=True)
+class StripMarks:
+    """What the strip draws: one row per event, or (weekly=True) counts per week and kind."""
+
+    rows: pd.DataFrame
+    weekly: bool
+
+
+def strip_marks(spans: pd.DataFrame, limit: int = STRIP_TICK_LIMIT) -> StripMarks:
+    if len(spans) > limit:
+        return StripMarks(weekly_counts(spans), weekly=True)
+    return StripMarks(spans.drop(columns=["start_day", "last_day"]) if len(spans) else spans, weekly=False)
+
+
+def strip_chart(spans: pd.DataFrame | StripMarks, domain: tuple[date, date], current: tuple[date | None, date | None]):
+    """The small strip under the map: a tick per event (weekly counts above STRIP_TICK_LIMIT events),
+    the current range as a band. Takes event_spans() rows or their strip_marks() (cacheable)."""
+    marks = spans if isinstance(spans, StripMarks) else strip_marks(spans)
+    if marks.weekly:
+        return _weekly_strip_chart(marks.rows, domain, current)
     row = alt.Y("row:N", axis=None, title=None, scale=alt.Scale(paddingInner=0, paddingOuter=0.1))
-    data = spans.drop(columns=["start_day", "last_day"]) if len(spans) else spans
+    data = marks.rows
     band = (
         alt.Chart(alt.Data(values=_range_rows(*current, domain)))
         .transform_calculate(row="'events'")
@@ -551,6 +593,31 @@ def strip_chart(spans: pd.DataFrame, domain: tuple[date, date], current: tuple[d
         )
     )
     return alt.layer(band, ticks).properties(height=STRIP_HEIGHT).configure_view(stroke=None)
+
+
+def _weekly_strip_chart(counts: pd.DataFrame, domain: tuple[date, date], current: tuple[date | None, date | None]):
+    """The strip for many events: bars of events per week, stacked by kind."""
+    band = (
+        alt.Chart(alt.Data(values=_range_rows(*current, domain)))
+        .mark_rect(color="#0072B2", opacity=0.22, stroke="#0072B2", strokeWidth=2)
+        .encode(x=_x(None), x2="end:T")
+    )
+    bars = (
+        alt.Chart(counts)
+        .mark_bar(opacity=0.9)
+        .encode(
+            x=_x(domain),
+            x2="end:T",
+            y=alt.Y("sum(events):Q", axis=None, title=None, stack="zero"),
+            color=alt.Color("kind_label:N", scale=_kind_scale(), legend=None),
+            tooltip=[
+                alt.Tooltip("week:N", title="Week"),
+                alt.Tooltip("kind_label:N", title="Kind"),
+                alt.Tooltip("sum(events):Q", title="Events", format=","),
+            ],
+        )
+    )
+    return alt.layer(band, bars).properties(height=STRIP_HEIGHT).configure_view(stroke=None)
 
 
 def _series_rows(series: CumulativeSeries, outlets: Mapping[str, str], end: date) -> list[dict]:

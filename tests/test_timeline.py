@@ -14,6 +14,7 @@ from geo.io import add_date_spans, load_dataset
 from geo.timeline import (
     BRUSH,
     MonthBin,
+    StripMarks,
     bin_events,
     build_replay_map,
     count_phrase,
@@ -29,7 +30,9 @@ from geo.timeline import (
     replay_payload,
     replay_stages,
     strip_chart,
+    strip_marks,
     timeline_domain,
+    weekly_counts,
 )
 
 DOMAIN = (date(2020, 1, 1), date(2025, 12, 31))
@@ -280,6 +283,41 @@ def test_strip_chart_clips_the_current_range_to_the_axis(dataset):
     spans = event_spans(dataset.layers["events"], dataset.sources)
     spec = strip_chart(spans, DOMAIN, (date(1986, 1, 1), date(2030, 1, 1))).to_dict()
     assert spec["layer"][0]["data"]["values"] == [{"start": "2020-01-01", "end": "2026-01-01"}]
+
+
+def _spans_on(days: list[date], kinds: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"start_day": days, "last_day": days, "kind_label": kinds})
+
+
+def test_weekly_counts_group_events_by_the_monday_of_their_first_day_and_kind():
+    days = [date(2023, 10, 9), date(2023, 10, 15), date(2023, 10, 16), date(2023, 10, 9), date(2023, 10, 11)]
+    kinds = ["Repatriation", "Repatriation", "Repatriation", "Arrest", "Arrest"]
+    counts = weekly_counts(_spans_on(days, kinds))
+    rows = counts[["start", "end", "kind_label", "events"]].to_dict("records")
+    assert rows == [
+        {"start": "2023-10-09", "end": "2023-10-16", "kind_label": "Arrest", "events": 2},
+        {"start": "2023-10-09", "end": "2023-10-16", "kind_label": "Repatriation", "events": 2},
+        {"start": "2023-10-16", "end": "2023-10-23", "kind_label": "Repatriation", "events": 1},
+    ]
+    assert counts["events"].sum() == len(days)  # every event counted once
+    assert counts["week"].iloc[0] == "week of 9 Oct 2023"
+
+
+def test_the_strip_keeps_a_tick_per_event_up_to_the_limit_and_counts_weeks_above_it(dataset):
+    spans = event_spans(dataset.layers["events"], dataset.sources)
+    few = strip_marks(spans, limit=len(spans))
+    assert not few.weekly and list(few.rows["id"]) == list(spans["id"])
+    many = strip_marks(spans, limit=len(spans) - 1)
+    assert many.weekly and many.rows["events"].sum() == len(spans)
+    spec = strip_chart(many, DOMAIN, (date(2023, 10, 1), date(2023, 10, 31))).to_dict()
+    assert spec["layer"][0]["data"]["values"] == [{"start": "2023-10-01", "end": "2023-11-01"}]
+    assert spec["layer"][1]["mark"]["type"] == "bar"
+    assert spec["layer"][1]["encoding"]["y"]["aggregate"] == "sum"
+
+
+def test_weekly_counts_of_no_events_is_an_empty_table():
+    empty = strip_marks(_spans_on([], []), limit=-1)
+    assert isinstance(empty, StripMarks) and empty.weekly and empty.rows.empty
 
 
 LIMITS = (date(1980, 1, 1), date(2026, 12, 31))

@@ -9,7 +9,7 @@ import streamlit as st
 
 from geo.filters import FilterSpec, data_span, date_mask, format_range
 from geo.io import Dataset
-from geo.timeline import BRUSH, dates_from_brush, event_spans, strip_chart, timeline_domain
+from geo.timeline import BRUSH, StripMarks, dates_from_brush, event_spans, strip_chart, strip_marks, timeline_domain
 from geo.ui import state
 from geo.ui.data import get_dataset
 
@@ -35,21 +35,31 @@ def apply_brush() -> None:
         st.session_state[state.DATES] = dates
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _strip_marks(version: str, _dataset: Dataset) -> StripMarks:
+    """The strip's marks for one dataset version (the same for every filter: only the band moves)."""
+    events = _dataset.layers["events"]
+    domain = timeline_domain(events)
+    spans = event_spans(events, _dataset.sources)
+    on_axis = spans[(spans["last_day"] >= domain[0]) & (spans["start_day"] <= domain[1])] if len(spans) else spans
+    return strip_marks(on_axis)
+
+
 def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
     """Where the current date range sits on 2020–2025: a tick per event, the range as a band."""
     events = dataset.layers["events"]
     domain = timeline_domain(events)
-    spans = event_spans(events, dataset.sources)
-    on_axis = spans[(spans["last_day"] >= domain[0]) & (spans["start_day"] <= domain[1])] if len(spans) else spans
+    marks = _strip_marks(dataset.version, dataset)
     dated = events[events["span_start"].notna()]
     in_range = int(date_mask(dated, spec.date_from, spec.date_to).sum())
     with st.container(key="timeline-strip"):
-        st.altair_chart(strip_chart(on_axis, domain, (spec.date_from, spec.date_to)), width="stretch")
+        st.altair_chart(strip_chart(marks, domain, (spec.date_from, spec.date_to)), width="stretch")
         outside = ""
         if (spec.date_from and spec.date_from < domain[0]) or (spec.date_to and spec.date_to > domain[1]):
             outside = f" The range reaches beyond the strip ({domain[0].year}–{domain[1].year})."
+        weekly = " Bars: events per week by the day they start, stacked by kind." if marks.weekly else ""
         st.caption(
-            f"Timeline: {format_range(spec.date_from, spec.date_to)} covers {in_range} of {len(dated)} dated "
-            f"events.{outside} Brush a period on the Timeline page to change it."
+            f"Timeline: {format_range(spec.date_from, spec.date_to)} covers {in_range:,} of {len(dated):,} dated "
+            f"events.{outside}{weekly} Brush a period on the Timeline page to change it."
         )
         st.page_link("views/timeline.py", label="Open the timeline", icon=":material/timeline:")

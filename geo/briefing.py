@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geo.assets import STATIC_DIR
-from geo.basemap import load_basemap
 from geo.io import DATA_DIR, Dataset
 from geo.mapview import (
     BASEMAP_ATTRIBUTION,
@@ -25,12 +24,11 @@ from geo.mapview import (
     MAP_ZOOM,
     MAX_ZOOM,
     MIN_ZOOM,
-    basemap_document,
+    basemap_json,
     to_script_json,
 )
 from geo.presenter import presenter_payload
 from geo.scenes import Scene
-from geo.schema import REGION_BBOX
 
 LEAFLET_DIR = STATIC_DIR / "vendor" / "leaflet"
 SCRIPTS = (LEAFLET_DIR / "leaflet.js", STATIC_DIR / "crossings" / "map.js", STATIC_DIR / "crossings" / "presenter.js")
@@ -43,13 +41,6 @@ html, body { margin: 0; padding: 0; height: 100%; background: #dfe9f2; }
 #map { position: absolute; inset: 0; }
 noscript p { font: 18px/1.4 "Noto Sans", "DejaVu Sans", sans-serif; padding: 2em; }
 """
-
-
-def basemap_json(data_dir: Path = DATA_DIR) -> str:
-    """The offline basemap document drawn by CrossingsMap.basemap (as geo.ui.data.get_basemap_json makes it)."""
-    document = basemap_document(load_basemap(data_dir / "basemap"))
-    document["region"] = list(REGION_BBOX)
-    return to_script_json(document)
 
 
 def inline_css_urls(css: str, base: Path) -> str:

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -21,6 +22,8 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
+from geo.basemap import load_basemap
+from geo.io import DATA_DIR
 from geo.schema import DEFAULT_UNCERTAINTY_M, EVENT_KINDS, REGION_BBOX, is_blank
 from geo.text import MONTHS, confidence_label, format_count, format_dates, location_label
 
@@ -531,6 +534,13 @@ def basemap_document(layers: Mapping[str, gpd.GeoDataFrame]) -> dict:
     return document
 
 
+def basemap_json(data_dir: Path = DATA_DIR) -> str:
+    """The offline basemap document CrossingsMap.basemap draws (the app caches it per dataset version)."""
+    document = basemap_document(load_basemap(data_dir / "basemap"))
+    document["region"] = list(REGION_BBOX)
+    return to_script_json(document)
+
+
 def decode_basemap(document: Mapping) -> dict:
     """Plain GeoJSON layers from basemap_document(), as map.js decodes them."""
     scale = document.get("scale")
@@ -572,6 +582,44 @@ class JsonLayer(MacroElement):
         self._name = "JsonLayer"
         self.layer_json = json.dumps(layer)
         self.data_json = data_json
+
+
+class SelectionRing(MacroElement):
+    """Marks the feature open in the details panel (a ring round a point, a halo along a leg)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "CrossingsMap.highlight({{ this._parent.get_name() }}, {{ this.geometry_json }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, geometry: dict) -> None:
+        super().__init__()
+        self._name = "SelectionRing"
+        self.geometry_json = to_script_json(geometry)
+
+
+SELECTION_GROUP_TITLE = "Selected feature (ring)"
+
+
+def selection_groups(geometry: dict | None) -> list[folium.FeatureGroup]:
+    """A layer with the selection ring, or none: added after the data so it lies on top."""
+    if not geometry:
+        return []
+    group = folium.FeatureGroup(name=SELECTION_GROUP_TITLE, show=True)
+    SelectionRing(geometry).add_to(group)
+    return [group]
+
+
+def selected_geometry(layers: Mapping[str, gpd.GeoDataFrame], fid: str | None) -> dict | None:
+    """The drawn geometry of the feature `fid` among the layers in view (None: not in view or not drawn)."""
+    if not fid:
+        return None
+    for gdf in layers.values():
+        match = gdf[gdf["id"] == fid] if "id" in gdf.columns and len(gdf) else gdf.iloc[0:0]
+        if len(match):
+            return geometry_json(match.geometry.iloc[0])
+    return None
 
 
 class OfflineBasemap(folium.map.Layer):

@@ -54,7 +54,7 @@ st.caption(f"{len(table)} of {len(sources)} sources")
 st.dataframe(
     table,
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     column_order=[
         "Id",
         "Outlet",
@@ -81,7 +81,7 @@ st.dataframe(
 )
 if len(dataset.rejected):
     st.warning(f"{len(dataset.rejected)} problems in the bundled data; the rows below are not shown on the map.")
-    st.dataframe(dataset.rejected, hide_index=True, use_container_width=True)
+    st.dataframe(dataset.rejected, hide_index=True, width="stretch")
 else:
     st.success("Every row of the bundled data passed validation; none was rejected.")
 
@@ -95,5 +95,5 @@ st.dataframe(
         ]
     ),
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
 )

@@ -16,7 +16,6 @@ from dataclasses import astuple
 import pandas as pd
 import streamlit as st
 
-from geo.basemap import load_basemap
 from geo.filters import FilterSpec, apply_filters, count_features, describe
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.mapview import (
@@ -24,13 +23,11 @@ from geo.mapview import (
     KIND_LABELS,
     MapLayers,
     PointCodes,
-    basemap_document,
+    basemap_json,
     encode_features,
     encode_points,
     serialise_map,
-    to_script_json,
 )
-from geo.schema import REGION_BBOX
 from geo.text import escape_markdown_inline
 
 
@@ -42,9 +39,7 @@ def get_dataset() -> Dataset:
 @st.cache_resource(show_spinner="Loading the offline basemap…")
 def get_basemap_json(version: str) -> str:
     """The offline basemap for CrossingsMap.basemap: the properties it reads, exact integer coordinates."""
-    document = basemap_document(load_basemap(DATA_DIR / "basemap"))
-    document["region"] = list(REGION_BBOX)
-    return to_script_json(document)
+    return basemap_json(DATA_DIR)
 
 
 def crossing_names(dataset: Dataset) -> dict[str, str]:

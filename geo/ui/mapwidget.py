@@ -9,9 +9,17 @@ from streamlit_folium import st_folium
 from geo.details import find_feature
 from geo.filters import FilterSpec
 from geo.io import Dataset
-from geo.mapview import AGGREGATE_ABOVE, GRID_CELL_DEG, build_base_map, build_feature_groups, clicked_feature_id
+from geo.mapview import (
+    AGGREGATE_ABOVE,
+    GRID_CELL_DEG,
+    build_base_map,
+    build_feature_groups,
+    clicked_feature_id,
+    selected_geometry,
+    selection_groups,
+)
 from geo.ui import state
-from geo.ui.data import get_basemap_json, map_layers
+from geo.ui.data import filtered_layers, get_basemap_json, map_layers
 from geo.ui.uploaded import uploaded_map_groups
 
 MAP_KEY = "crossings-map"
@@ -37,7 +45,8 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
         height=height,
         use_container_width=True,
         feature_group_to_add=build_feature_groups(layers.payloads, layers.counts, layers.modes)
-        + uploaded_map_groups(spec),
+        + uploaded_map_groups(spec)
+        + selection_groups(selected_geometry(filtered_layers(dataset, spec), state.selected_feature())),
         layer_control=folium.LayerControl(collapsed=True, position="topright"),
         center=center,
         zoom=zoom,

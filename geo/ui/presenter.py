@@ -108,7 +108,7 @@ def render_presenter() -> None:
             key="download-briefing",
             icon=":material/download:",
             on_click="ignore",
-            use_container_width=True,
+            width="stretch",
             help="One file with every scene, the map, legend and captions; opens in a browser with no network.",
         )
         for column, fmt in zip(buttons[1:], FIGURE_FORMATS.values(), strict=True):
@@ -120,7 +120,7 @@ def render_presenter() -> None:
                 key=f"download-figure-{fmt.key}",
                 icon=":material/image:",
                 on_click="ignore",
-                use_container_width=True,
+                width="stretch",
                 help=f"The scene “{titles[scene_id]}” as a static {fmt.label} figure with legend, scale bar, "
                 "north arrow, dates and sources.",
             )

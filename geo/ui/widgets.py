@@ -34,7 +34,7 @@ def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> No
         columns = st.columns(2)
         for index, (label, dates) in enumerate(presets.items()):
             columns[index % 2].button(
-                label, key=f"preset-{index}", on_click=_apply_preset, args=(dates,), use_container_width=True
+                label, key=f"preset-{index}", on_click=_apply_preset, args=(dates,), width="stretch"
             )
         st.date_input(
             "Date range",

@@ -458,6 +458,7 @@
       html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
       html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
       html += item(line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
+      html += item('<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel");
       html += '<div class="cx-legend-note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
       html += "</div>";
       div.innerHTML = html;
@@ -480,7 +481,24 @@
     return control;
   }
 
+  // The feature open in the details panel: a white-and-black ring round a point (outside its icon),
+  // a translucent halo along a leg; not interactive, so clicks still reach the feature.
+  function highlight(group, geometry) {
+    if (!geometry || !geometry.coordinates) return group;
+    var quiet = { interactive: false, fill: false };
+    if (geometry.type === "LineString") {
+      var latlngs = geometry.coordinates.map(function (c) { return [c[1], c[0]]; });
+      L.polyline(latlngs, L.extend({ color: "#000000", weight: 14, opacity: 0.28, className: "cx-selected" }, quiet)).addTo(group);
+    } else if (geometry.type === "Point") {
+      var at = [geometry.coordinates[1], geometry.coordinates[0]];
+      L.circleMarker(at, L.extend({ radius: 21, color: "#ffffff", weight: 7, opacity: 0.95 }, quiet)).addTo(group);
+      L.circleMarker(at, L.extend({ radius: 21, color: "#000000", weight: 3, opacity: 1, className: "cx-selected" }, quiet)).addTo(group);
+    }
+    return group;
+  }
+
   window.CrossingsMap = {
+    highlight: highlight,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap
   };
 })();

@@ -106,10 +106,13 @@ def test_screenshots_of_the_main_views(browser, app_url: str, requests_log, size
         page.goto(f"{app_url}/?feature=x-dandong-sinuiju")
         wait_for_map(page)
         expect(page.get_by_role("heading", name="Dandong–Sinuiju")).to_be_visible()
+        frame = page.frame_locator(MAP_FRAME)
+        expect(frame.locator("path.cx-selected")).to_have_count(1)  # the ring round the selected crossing
         screenshot(page, f"map-dandong-selected-{width}x{height}")
         query = urlencode({"dates": ["2023-10-09", "2023-10-09"]}, doseq=True)
         page.goto(f"{app_url}/?{query}")
         wait_for_map(page)
+        expect(frame.locator("path.cx-selected")).to_have_count(0)  # nothing selected, no ring
         screenshot(page, f"map-9-october-{width}x{height}")
     finally:
         close_context(page.context)

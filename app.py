@@ -4,8 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from geo.filters import data_span
-from geo.ui.data import get_dataset
+from geo.ui.data import get_data_span, get_dataset
 from geo.ui.widgets import render_filters, render_footer
 
 st.set_page_config(
@@ -16,7 +15,7 @@ st.set_page_config(
 st.html("<style>.block-container{padding-top:3rem;padding-bottom:1rem}</style>")
 
 dataset = get_dataset()
-span = data_span(dataset.layers)
+span = get_data_span(dataset)
 today = date.today()
 
 pages = st.navigation(

@@ -595,6 +595,19 @@ def strip_chart(spans: pd.DataFrame | StripMarks, domain: tuple[date, date], cur
     return alt.layer(band, ticks).properties(height=STRIP_HEIGHT).configure_view(stroke=None)
 
 
+def vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a Vega-Lite document (validated here, once), for st.vega_lite_chart.
+
+    Without Altair's default 300 px view (Streamlit drops it too: the width follows the page).
+    A cached document spares every rerun Altair's schema validation, the main cost of a chart.
+    """
+    spec = chart.to_dict()
+    view = spec.get("config", {}).get("view", {})
+    for key in ("continuousWidth", "continuousHeight"):
+        view.pop(key, None)
+    return spec
+
+
 def _weekly_strip_chart(counts: pd.DataFrame, domain: tuple[date, date], current: tuple[date | None, date | None]):
     """The strip for many events: bars of events per week, stacked by kind."""
     band = (

@@ -5,10 +5,9 @@ from datetime import date
 import streamlit as st
 
 from geo.details import feature_details
-from geo.filters import data_span
 from geo.table import feature_table, filter_rows, selected_id, table_key
 from geo.ui import state
-from geo.ui.data import filter_sentence, filtered_layers, get_dataset
+from geo.ui.data import filter_sentence, filtered_layers, get_data_span, get_dataset
 from geo.ui.details_panel import render_details
 from geo.ui.downloads import render_downloads
 from geo.ui.navigate import open_map
@@ -17,7 +16,7 @@ from geo.ui.search_box import render_place_search
 LAST_ROW = "_data_table_last"  # the row selection already acted on, so a rerun does not re-select it
 
 dataset = get_dataset()
-spec = state.read_spec((data_span(dataset.layers)[0], date.today()))
+spec = state.read_spec((get_data_span(dataset)[0], date.today()))
 layers = filtered_layers(dataset, spec)
 table = feature_table(layers)
 

@@ -4,15 +4,14 @@ from datetime import date
 
 import streamlit as st
 
-from geo.filters import data_span
-from geo.ui.data import filter_sentence, get_dataset
+from geo.ui.data import filter_sentence, get_data_span, get_dataset
 from geo.ui.details_panel import render_details_panel
 from geo.ui.mapwidget import render_map
 from geo.ui.state import read_spec
 from geo.ui.timeline_strip import render_timeline_strip
 
 dataset = get_dataset()
-spec = read_spec((data_span(dataset.layers)[0], date.today()))
+spec = read_spec((get_data_span(dataset)[0], date.today()))
 
 st.markdown("### Forced repatriation of North Koreans from China")
 st.caption(

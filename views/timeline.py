@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.filters import FilterSpec, apply_filters, data_span
+from geo.filters import FilterSpec, apply_filters
 from geo.text import escape_markdown as md
 from geo.timeline import (
     BRUSH,
@@ -22,14 +22,14 @@ from geo.timeline import (
     replay_payload,
     timeline_domain,
 )
-from geo.ui.data import filter_sentence, get_basemap_json, get_dataset
+from geo.ui.data import filter_sentence, get_basemap_json, get_data_span, get_dataset
 from geo.ui.state import read_spec
 from geo.ui.timeline_strip import CHART_KEY, apply_brush
 
 REPLAY_HEIGHT = 640
 
 dataset = get_dataset()
-spec = read_spec((data_span(dataset.layers)[0], date.today()))
+spec = read_spec((get_data_span(dataset)[0], date.today()))
 domain = timeline_domain(dataset.layers["events"])
 
 st.markdown("## Timeline")

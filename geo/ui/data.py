@@ -12,11 +12,12 @@ so a rerun that does not change the data does no data work at all.
 from __future__ import annotations
 
 from dataclasses import astuple
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from geo.filters import FilterSpec, apply_filters, count_features, describe
+from geo.filters import FilterSpec, apply_filters, count_features, data_span, describe
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.mapview import (
     ICON_LIMIT,
@@ -34,6 +35,16 @@ from geo.text import escape_markdown_inline
 @st.cache_resource(show_spinner="Loading the dataset…")
 def get_dataset() -> Dataset:
     return load_dataset(DATA_DIR)
+
+
+def get_data_span(dataset: Dataset) -> tuple[date, date]:
+    """The first and last day of the data (every page's date limits), once per dataset version."""
+    return _data_span(dataset.version, dataset)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _data_span(version: str, _dataset: Dataset) -> tuple[date, date]:
+    return data_span(_dataset.layers)
 
 
 @st.cache_resource(show_spinner="Loading the offline basemap…")

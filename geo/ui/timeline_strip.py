@@ -7,11 +7,20 @@ from datetime import date
 
 import streamlit as st
 
-from geo.filters import FilterSpec, data_span, date_mask, format_range
+from geo.filters import FilterSpec, date_mask, format_range
 from geo.io import Dataset
-from geo.timeline import BRUSH, StripMarks, dates_from_brush, event_spans, strip_chart, strip_marks, timeline_domain
+from geo.timeline import (
+    BRUSH,
+    StripMarks,
+    dates_from_brush,
+    event_spans,
+    strip_chart,
+    strip_marks,
+    timeline_domain,
+    vega_lite_spec,
+)
 from geo.ui import state
-from geo.ui.data import get_dataset
+from geo.ui.data import get_data_span, get_dataset
 
 CHART_KEY = "timeline-chart"
 # The date widget's own limits (geo/ui/widgets.py): a brushed range is clamped to them.
@@ -19,7 +28,7 @@ DATE_MIN = date(1980, 1, 1)
 
 
 def date_limits(dataset: Dataset, today: date | None = None) -> tuple[date, date]:
-    return DATE_MIN, max(data_span(dataset.layers)[1], today or date.today())
+    return DATE_MIN, max(get_data_span(dataset)[1], today or date.today())
 
 
 def apply_brush() -> None:
@@ -45,6 +54,13 @@ def _strip_marks(version: str, _dataset: Dataset) -> StripMarks:
     return strip_marks(on_axis)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _strip_spec(version: str, current: tuple[date | None, date | None], _dataset: Dataset) -> dict:
+    """The strip's Vega-Lite document for one date range (a copy per rerun: Streamlit edits it)."""
+    domain = timeline_domain(_dataset.layers["events"])
+    return vega_lite_spec(strip_chart(_strip_marks(version, _dataset), domain, current))
+
+
 def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
     """Where the current date range sits on 2020–2025: a tick per event, the range as a band."""
     events = dataset.layers["events"]
@@ -53,7 +69,7 @@ def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
     dated = events[events["span_start"].notna()]
     in_range = int(date_mask(dated, spec.date_from, spec.date_to).sum())
     with st.container(key="timeline-strip"):
-        st.altair_chart(strip_chart(marks, domain, (spec.date_from, spec.date_to)), width="stretch")
+        st.vega_lite_chart(spec=_strip_spec(dataset.version, (spec.date_from, spec.date_to), dataset), width="stretch")
         outside = ""
         if (spec.date_from and spec.date_from < domain[0]) or (spec.date_to and spec.date_to > domain[1]):
             outside = f" The range reaches beyond the strip ({domain[0].year}–{domain[1].year})."

@@ -90,6 +90,7 @@
     if (big) {
       // A click on the label counts as a click on the crossing (streamlit-folium listens on the marker).
       marker.on("tooltipopen", function (e) {
+        watchLabelSize(e.tooltip);
         var el = e.tooltip.getElement();
         if (el && !el._cxClick) {
           el._cxClick = true;
@@ -137,8 +138,24 @@
     L.marker(mid, { icon: L.divIcon({ className: "cx-mid", html: html, iconSize: [60, 30], iconAnchor: [30, 8] }), interactive: false, keyboard: false }).addTo(group);
   }
 
-  // Permanent labels are laid out when drawn; if the stylesheet or fonts arrive later their
-  // measured width is stale (a left-hand label lands far away), so lay them out again.
+  // Permanent labels are laid out when they open; if the stylesheet or fonts arrive later their
+  // measured width is stale (a label laid out before map.css spans the whole map, so a left or top
+  // label lands hundreds of pixels away), so each label is laid out again whenever its size changes.
+  var labelSizes = window.ResizeObserver ? new ResizeObserver(function (entries) {
+    entries.forEach(function (entry) {
+      var tooltip = entry.target._cxTooltip;
+      if (tooltip && tooltip._map) tooltip.update();
+    });
+  }) : null;
+
+  function watchLabelSize(tooltip) {
+    var el = tooltip.getElement();
+    if (el && labelSizes && !el._cxTooltip) {
+      el._cxTooltip = tooltip;
+      labelSizes.observe(el);
+    }
+  }
+
   function refreshLabels(group) {
     var update = function () {
       group.eachLayer(function (layer) {
@@ -357,6 +374,28 @@
     return data;
   }
 
+  // The view never leaves the mapped region: at least the zoom at which the region fills the map,
+  // and panning held inside it (the "not mapped" veil stays at the edges, out of the default view).
+  function keepOnRegion(map, mapped) {
+    if (map._cxRegion) return;
+    map._cxRegion = mapped;
+    var floor = map.getMinZoom();
+    var fit = function () {
+      var size = map.getSize();
+      if (!size.x || !size.y) return;
+      var min = Math.max(floor, map.getBoundsZoom(mapped, true));
+      // Moved into place at once (setMinZoom and setMaxBounds would animate the first view).
+      map.options.minZoom = min;
+      map.options.maxBounds = mapped;
+      map.options.maxBoundsViscosity = 1;
+      map.setView(map.getCenter(), Math.max(map.getZoom(), min), { animate: false });
+      map.setMaxBounds(mapped);
+      map.fire("zoomlevelschange");
+    };
+    fit();
+    map.on("resize", fit);
+  }
+
   function basemap(data, attribution) {
     data = decodeBasemap(data);
     var r = new PaneSVG({ pane: BASEMAP_PANE });
@@ -423,9 +462,11 @@
         }).addTo(labels);
       });
     }
+    var mapped = L.latLngBounds([[region[1], region[0]], [region[3], region[2]]]);
     group.on("add", function () {
       var map = group._map;
       if (!map) return;
+      keepOnRegion(map, mapped);
       drawTowns(map);
       map.on("zoomend", function () { if (map.hasLayer(group)) drawTowns(map); });
     });

@@ -156,6 +156,11 @@ def wait_for_map(page: Page) -> None:
                   return f && f.contentWindow && f.contentWindow.map && f.contentWindow.feature_group
                          && f.contentWindow.feature_group.length > 0; }"""
     )
+    # ... and has stopped moving (the first view zooms and pans into the mapped region).
+    page.wait_for_function(
+        """() => { const m = document.querySelector('iframe[title="streamlit_folium.st_folium"]').contentWindow.map;
+                  return !m._animatingZoom && !(m._panAnim && m._panAnim._inProgress); }"""
+    )
 
 
 def wait_for_idle(page: Page) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlencode
 
 import pytest
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from geo.schema import REGION_BBOX
 from tests.browser.conftest import MAP_FRAME, close_context, open_page, screenshot, wait_for_map
 
 pytestmark = pytest.mark.browser
@@ -32,6 +35,64 @@ def test_default_view_shows_layers_legend_and_labels(page: Page, app_url: str, r
     screenshot(page, "map-default-1440x900")
     assert requests_log.blocked == [], f"requests left localhost: {requests_log.blocked}"
     assert any("/app/static/vendor/leaflet/leaflet.js" in url for url in requests_log.urls)
+
+
+IN_MAP = "const w = document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]').contentWindow;"
+
+LABEL_GAPS = (
+    IN_MAP
+    + """
+  const gaps = {};
+  w.map.eachLayer((layer) => {
+    const tooltip = layer.getTooltip && layer.getTooltip();
+    if (!tooltip || !tooltip.options.permanent || !layer.isTooltipOpen() || !layer.getElement) return;
+    const label = tooltip.getElement().getBoundingClientRect();
+    const icon = layer.getElement().getBoundingClientRect();
+    const dx = Math.max(0, label.left - icon.right, icon.left - label.right);
+    const dy = Math.max(0, label.top - icon.bottom, icon.top - label.bottom);
+    gaps[layer.options.title] = Math.round(dx + dy);
+  });
+  return gaps;"""
+)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+def test_crossing_labels_sit_beside_their_crossings(browser, app_url: str, requests_log, size) -> None:
+    """A label laid out before the stylesheet arrived once landed hundreds of pixels away (or off the map)."""
+    page = open_page(browser, requests_log, *size)
+    try:
+        page.goto(app_url)
+        wait_for_map(page)
+        with contextlib.suppress(PlaywrightTimeoutError):  # the assertions below say what is wrong
+            page.wait_for_function(
+                f"() => {{ {LABEL_GAPS.replace('return gaps;', '')} "
+                "return Object.keys(gaps).length === 5 && Object.values(gaps).every((gap) => gap <= 20); }",
+                timeout=10_000,
+            )
+        gaps = page.evaluate(f"() => {{ {LABEL_GAPS} }}")
+        assert len(gaps) == 5, gaps  # a permanent label for each crossing of 9 October
+        assert all(gap <= 20 for gap in gaps.values()), gaps
+    finally:
+        close_context(page.context)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900), (1920, 1080)])
+def test_the_view_stays_on_the_mapped_region(browser, app_url: str, requests_log, size) -> None:
+    """No band of 'not mapped' veil around the default view: the map fills with the offline basemap."""
+    page = open_page(browser, requests_log, *size)
+    try:
+        page.goto(app_url)
+        wait_for_map(page)
+        bounds = page.evaluate(
+            f"() => {{ {IN_MAP} const b = w.map.getBounds();"
+            " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
+        )
+        west, south, east, north = REGION_BBOX
+        pixel = 0.02  # Leaflet places the view to the whole pixel: about 0.01° at these zooms
+        assert bounds[0] >= west - pixel and bounds[1] >= south - pixel, bounds
+        assert bounds[2] <= east + pixel and bounds[3] <= north + pixel, bounds
+    finally:
+        close_context(page.context)
 
 
 def test_legend_explains_symbols_and_line_styles(page: Page, app_url: str) -> None:

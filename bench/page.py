@@ -29,7 +29,7 @@ from bench.synthetic import synthetic_dataset
 from geo.filters import FilterSpec
 from geo.io import Dataset
 from geo.mapview import build_base_map
-from geo.ui.data import filter_sentence, filtered_layers, get_basemap_json, get_dataset
+from geo.ui.data import filter_sentence, filtered_layers, get_dataset, get_map_basemap
 from geo.ui.details_panel import render_details_panel
 from geo.ui.mapwidget import MAP_HEIGHT, MAP_KEY, render_map
 from geo.ui.timeline_strip import render_timeline_strip
@@ -61,7 +61,7 @@ def render_geojson_map(dataset: Dataset, spec: FilterSpec) -> None:
     group = folium.FeatureGroup(name="Events (GeoJson)")
     folium.GeoJson(events).add_to(group)
     st_folium(
-        build_base_map(get_basemap_json(dataset.version)),
+        build_base_map(get_map_basemap(dataset.version)),
         key=MAP_KEY,
         height=MAP_HEIGHT,
         use_container_width=True,

@@ -53,7 +53,7 @@ from geo.mapview import (
     split_groups,
     to_script_json,
 )
-from geo.ui.data import FEATURE_TEXTS_UP_TO, get_basemap_json
+from geo.ui.data import FEATURE_TEXTS_UP_TO, get_basemap_json, get_map_basemap
 from geo.ui.mapwidget import MAP_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -355,7 +355,7 @@ def base_js_check(datasets: dict[int, Dataset]) -> dict:
     for n, dataset in datasets.items():
         for step in (1, 2, 3):
             apply_filters(dataset.layers, spec_for(step))  # a filter change does not reach the base map
-            base = build_base_map(get_basemap_json(dataset.version))
+            base = build_base_map(get_map_basemap(dataset.version))
             base.get_root().render()
             hashes.add((n, generate_js_hash(_get_map_string(base), MAP_KEY, False)))
     per_dataset = {n: {h for m, h in hashes if m == n} for n in datasets}
@@ -568,8 +568,8 @@ def describe_reference(ref: dict) -> str:
 WHY = {
     "icon_bytes": (
         "By design: up to 1,000 points a layer keeps the rich icons, whose tooltips carry names in three scripts "
-        "and formatted labels (about 490 bytes a feature), plus the base map, which streamlit-folium sends again "
-        "with every change (about 150 KB, the offline basemap). Above 1,000 points the compact path takes over."
+        "and formatted labels (about 490 bytes a feature), plus the base map code, which streamlit-folium sends "
+        "again with every change. Above 1,000 points the compact path takes over."
     ),
     "bundled": (
         "The difference is the work a filter change really does on the bundled data: filtering five small "
@@ -826,15 +826,16 @@ def markdown(results: dict) -> str:
 NOTES = [
     "The timeline strip: `views/map.py` also draws the timeline strip under the map (`geo/ui/timeline_strip.py`, "
     "another component, not part of this pipeline). The last column reruns the same page with it (3 runs; its "
-    "link to the Timeline page is left out, it needs app.py's navigation). It computes every event's span and "
-    "sends every event of 2020-2025 to the chart on each rerun, so on large data it, not the map, sets the "
-    "page's pace; not measured at 1,000,000.",
+    "link to the Timeline page is left out, it needs app.py's navigation). Its marks are computed once per "
+    "dataset version and its chart once per date range; above 2,000 events it draws weekly counts, not a tick "
+    "per event. Not measured at 1,000,000.",
     "What a filter change measures: AppTest runs `bench/app.py`, which is `views/map.py` with the synthetic "
     "dataset injected and the filter spec taken from a step counter instead of the sidebar (every step is a new "
     "spec, so every run is a cache miss and changes the data); the sidebar, navigation and footer of `app.py` "
     "are not part of it. The *empty map* is the same page with a dataset of no rows.",
-    "The map element Streamlit sends holds the base map (about 150 KB, mostly the offline basemap) as well as "
-    "the data: streamlit-folium sends both in one component message, so every filter change carries it. A rerun "
+    "The map element Streamlit sends holds the base map code as well as the data: streamlit-folium sends both in "
+    "one component message, so every filter change carries it. The offline basemap itself (about 140 KB) is not "
+    "in it: the map fetches it once from the app's static files (`static/crossings/basemap.json`). A rerun "
     "that changes no data sends the identical message, which Streamlit replaces by a reference to the copy the "
     "browser already has (the *its bytes* column).",
     "The GeoJson(gdf) references in Chromium run in a child process that is killed at its time limit, because "

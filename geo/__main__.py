@@ -1,4 +1,5 @@
 """Command line: `python -m geo validate [--json]`, `python -m geo manifest`, `python -m geo build-basemap`,
+`python -m geo static-basemap`,
 `python -m geo export --format geojson|gpkg|kml|csv [--from DATE] [--to DATE] [--crossing ID ...] --out PATH`,
 `python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`."""
 
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from geo.io import DATA_DIR, PROJECT_ROOT, DataFileError, load_dataset
 from geo.manifest import ManifestError, manifest_problems, write_manifest
+from geo.mapview import write_static_basemap
 
 
 def validation_report(data_dir: Path) -> dict:
@@ -51,6 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     basemap = commands.add_parser("build-basemap", help="derive data/basemap from ../shared/geodata")
     basemap.add_argument("--geodata", type=Path, default=PROJECT_ROOT.parent / "shared" / "geodata")
     basemap.add_argument("--out", type=Path, default=DATA_DIR / "basemap")
+    commands.add_parser("static-basemap", help="write static/crossings/basemap.json, the basemap the app serves")
     from geo.export import add_export_parser, run_export_command
 
     add_export_parser(commands)  # python -m geo export --format geojson|gpkg|kml|csv ... --out PATH
@@ -76,6 +79,11 @@ def main(argv: list[str] | None = None) -> int:
 
         print(json.dumps(build_basemap(args.geodata, args.out), indent=1))
         write_manifest(args.out.parent)
+        if args.out == DATA_DIR / "basemap":
+            print(f"wrote {write_static_basemap(DATA_DIR)}")
+        return 0
+    if args.command == "static-basemap":
+        print(f"wrote {write_static_basemap(DATA_DIR)}")
         return 0
     if args.command == "export":
         return run_export_command(args)

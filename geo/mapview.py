@@ -7,6 +7,7 @@ document per layer, drawn by static/crossings/map.js.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -23,8 +24,9 @@ import xyzservices
 from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
+from geo.atomic import write_text_atomic
 from geo.basemap import load_basemap
-from geo.io import DATA_DIR
+from geo.io import DATA_DIR, PROJECT_ROOT
 from geo.schema import DEFAULT_UNCERTAINTY_M, EVENT_KINDS, REGION_BBOX, is_blank
 from geo.text import MONTHS, confidence_label, format_count, format_dates, location_label
 
@@ -540,6 +542,30 @@ def basemap_json(data_dir: Path = DATA_DIR) -> str:
     document = basemap_document(load_basemap(data_dir / "basemap"))
     document["region"] = list(REGION_BBOX)
     return to_script_json(document)
+
+
+# The live maps fetch the basemap document from here (Streamlit's static file serving) instead of
+# carrying it in the map code: streamlit-folium sends the whole map code again with every filter change.
+BASEMAP_FILE = PROJECT_ROOT / "static" / "crossings" / "basemap.json"
+BASEMAP_URL = f"{STATIC}/crossings/basemap.json"
+
+
+def write_static_basemap(data_dir: Path = DATA_DIR, path: Path = BASEMAP_FILE) -> Path:
+    """Write the basemap document the app serves (`python -m geo static-basemap`; build-basemap does it too)."""
+    return write_text_atomic(path, basemap_json(data_dir))
+
+
+def basemap_reference(document_json: str, path: Path = BASEMAP_FILE) -> str | None:
+    """What CrossingsMap.basemap needs to fetch the served copy of `document_json`, or None when the
+    served file is missing or is not this document (another data directory, a stale file)."""
+    try:
+        served = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    if served != document_json:
+        return None
+    version = hashlib.sha256(served.encode("utf-8")).hexdigest()[:16]
+    return to_script_json({"url": f"{BASEMAP_URL}?v={version}", "region": list(REGION_BBOX)})
 
 
 def decode_basemap(document: Mapping) -> dict:

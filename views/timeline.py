@@ -22,7 +22,7 @@ from geo.timeline import (
     replay_payload,
     timeline_domain,
 )
-from geo.ui.data import filter_sentence, get_basemap_json, get_data_span, get_dataset
+from geo.ui.data import filter_sentence, get_data_span, get_dataset, get_map_basemap
 from geo.ui.state import read_spec
 from geo.ui.timeline_strip import CHART_KEY, apply_brush
 
@@ -116,7 +116,7 @@ choice = choice or "oct9"
 payload = replay_payload(dataset, choice)
 with st.container(key=f"replay-map-{choice}"):
     st_folium(
-        build_replay_map(get_basemap_json(dataset.version), payload),
+        build_replay_map(get_map_basemap(dataset.version), payload),
         key=f"replay-{choice}",
         height=REPLAY_HEIGHT,
         use_container_width=True,

@@ -25,6 +25,7 @@ from geo.mapview import (
     MapLayers,
     PointCodes,
     basemap_json,
+    basemap_reference,
     encode_features,
     encode_points,
     serialise_map,
@@ -51,6 +52,14 @@ def _data_span(version: str, _dataset: Dataset) -> tuple[date, date]:
 def get_basemap_json(version: str) -> str:
     """The offline basemap for CrossingsMap.basemap: the properties it reads, exact integer coordinates."""
     return basemap_json(DATA_DIR)
+
+
+@st.cache_resource(show_spinner=False)
+def get_map_basemap(version: str) -> str:
+    """The basemap argument of the live maps: a reference to the served file, or the document itself
+    when the served file is not this data's basemap (files that travel, like the briefing, embed it)."""
+    document = get_basemap_json(version)
+    return basemap_reference(document) or document
 
 
 def crossing_names(dataset: Dataset) -> dict[str, str]:

@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 from geo.io import Dataset
 from geo.mapview import build_base_map, build_feature_groups, serialise_groups, view_for
 from geo.profile import locator_layers
-from geo.ui.data import get_basemap_json, get_dataset
+from geo.ui.data import get_dataset, get_map_basemap
 
 LOCATOR_KEY = "crossing-locator-map"
 LOCATOR_MAX_ZOOM = 8  # a locator shows the region around the crossing, not the bridge
@@ -27,7 +27,7 @@ def locator_groups(version: str, crossing_id: str) -> tuple[dict[str, str], dict
 def render_locator(dataset: Dataset, crossing_id: str, height: int = 340) -> None:
     payloads, counts, (center, zoom) = locator_groups(dataset.version, crossing_id)
     st_folium(
-        build_base_map(get_basemap_json(dataset.version)),
+        build_base_map(get_map_basemap(dataset.version)),
         key=LOCATOR_KEY,
         height=height,
         use_container_width=True,

@@ -19,7 +19,7 @@ from geo.mapview import (
     selection_groups,
 )
 from geo.ui import state
-from geo.ui.data import filtered_layers, get_basemap_json, map_layers
+from geo.ui.data import filtered_layers, get_map_basemap, map_layers
 from geo.ui.uploaded import uploaded_map_groups
 
 MAP_KEY = "crossings-map"
@@ -38,7 +38,7 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
     if point:
         center, zoom = (point[0], point[1]), point[2]
     # Built fresh every rerun (st_folium mutates the map it is given) from constants only.
-    base = build_base_map(get_basemap_json(dataset.version))
+    base = build_base_map(get_map_basemap(dataset.version))
     result = st_folium(
         base,
         key=MAP_KEY,

@@ -13,7 +13,7 @@ from geo.manifest import ManifestError
 from geo.presenter import build_presenter_map, presenter_payload
 from geo.scenes import SCENES_FILE, SceneError, SceneSet, load_scenes
 from geo.text import escape_markdown as md
-from geo.ui.data import get_basemap_json, get_dataset
+from geo.ui.data import get_basemap_json, get_dataset, get_map_basemap
 
 SCENE = "scene"  # the query parameter: ?scene=<id> opens the page at that scene
 PICKER = "presenter-scene"
@@ -136,7 +136,7 @@ def render_presenter() -> None:
     with map_slot:
         payload = presenter_map_payload(dataset.version, scene_id)
         st_folium(
-            build_presenter_map(get_basemap_json(dataset.version), payload),
+            build_presenter_map(get_map_basemap(dataset.version), payload),
             key=MAP_KEY,
             height=MAP_HEIGHT,
             use_container_width=True,

@@ -396,11 +396,55 @@
     map.on("resize", fit);
   }
 
+  // `data` is the basemap document itself (the offline briefing) or {url, region}: the app serves
+  // the document as a static file, so that it is not sent again with every filter change.
   function basemap(data, attribution) {
-    data = decodeBasemap(data);
-    var r = new PaneSVG({ pane: BASEMAP_PANE });
     var group = L.layerGroup([], { attribution: attribution });
     var region = data.region || [119.5, 38.0, 131.5, 44.5];
+    var mapped = L.latLngBounds([[region[1], region[0]], [region[3], region[2]]]);
+    var drawTowns = null;
+    group.on("add", function () {
+      var map = group._map;
+      if (!map) return;
+      keepOnRegion(map, mapped);
+      if (drawTowns) drawTowns(map);
+      if (!group._cxOnZoom) {
+        group._cxOnZoom = true;
+        map.on("zoomend", function () { if (map.hasLayer(group) && drawTowns) drawTowns(map); });
+      }
+    });
+    var fill = function (doc) {
+      drawTowns = drawBasemap(group, decodeBasemap(doc), region);
+      if (group._map) drawTowns(group._map);
+    };
+    if (!data.url) {
+      fill(data);
+      return group;
+    }
+    fetch(data.url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        return response.json();
+      })
+      .then(fill)
+      .catch(function (error) {
+        var notice = L.control({ position: "bottomleft" });
+        notice.onAdd = function () {
+          var div = L.DomUtil.create("div", "cx-basemap-error");
+          div.setAttribute("role", "alert");
+          div.textContent = "The offline basemap could not be loaded (" + (error && error.message) + "). Reload the page.";
+          return div;
+        };
+        if (group._map) notice.addTo(group._map);
+        else group.once("add", function () { notice.addTo(group._map); });
+        if (window.console) console.error("Crossings basemap:", error);
+      });
+    return group;
+  }
+
+  // Draws the basemap document into the group; returns the function that places the town labels.
+  function drawBasemap(group, data, region) {
+    var r = new PaneSVG({ pane: BASEMAP_PANE });
     var sea = L.rectangle([[region[1], region[0]], [region[3], region[2]]], { stroke: false, fillColor: BASE.sea, fillOpacity: 1, interactive: false, renderer: r });
     group.addLayer(sea);
     L.geoJSON(data.countries, {
@@ -446,7 +490,7 @@
       }).addTo(labels);
     });
     var towns = (data.towns && data.towns.features) || [];
-    function drawTowns(map) {
+    return function drawTowns(map) {
       var zoom = map.getZoom();
       var maxRank = zoom >= 10 ? 3 : zoom >= 8 ? 2 : 1;
       labels.eachLayer(function (l) { if (l.options.town) labels.removeLayer(l); });
@@ -461,16 +505,7 @@
           icon: L.divIcon({ className: "cx-town", html: html, iconSize: [200, 16], iconAnchor: [4, 8] })
         }).addTo(labels);
       });
-    }
-    var mapped = L.latLngBounds([[region[1], region[0]], [region[3], region[2]]]);
-    group.on("add", function () {
-      var map = group._map;
-      if (!map) return;
-      keepOnRegion(map, mapped);
-      drawTowns(map);
-      map.on("zoomend", function () { if (map.hasLayer(group)) drawTowns(map); });
-    });
-    return group;
+    };
   }
 
   // ---------------------------------------------------------------- legend

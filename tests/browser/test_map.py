@@ -178,3 +178,17 @@ def test_screenshots_of_the_main_views(browser, app_url: str, requests_log, size
     finally:
         close_context(page.context)
     assert requests_log.blocked == []
+
+
+def test_a_basemap_that_cannot_be_fetched_is_said_and_the_data_still_drawn(browser, app_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    context.route("**/crossings/basemap.json*", lambda route: route.fulfill(status=503, body="unavailable"))
+    page = context.new_page()
+    try:
+        page.goto(app_url)
+        frame = page.frame_locator(MAP_FRAME)
+        expect(frame.get_by_role("alert")).to_contain_text("The offline basemap could not be loaded (HTTP 503)")
+        expect(frame.locator(".cx-label", has_text="Tumen–Namyang")).to_be_visible()  # the data layers are there
+        assert frame.locator(".cx-country").count() == 0
+    finally:
+        close_context(context)

@@ -494,16 +494,30 @@
       var zoom = map.getZoom();
       var maxRank = zoom >= 10 ? 3 : zoom >= 8 ? 2 : 1;
       labels.eachLayer(function (l) { if (l.options.town) labels.removeLayer(l); });
+      // Towns come most important first; a label that would overlap one already placed (or a
+      // country name) is left out at this zoom, as on a printed map.
+      var placed = [];
+      labels.eachLayer(function (l) { if (l.getElement && l.getElement()) placed.push(l.getElement().getBoundingClientRect()); });
+      var overlaps = function (a) {
+        return placed.some(function (b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; });
+      };
       towns.forEach(function (t) {
         var p = t.properties;
         if (p.rank > maxRank) return;
         var local = p.country_code === "KP" || p.country_code === "KR" ? p.name_ko : p.name_zh;
         var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(p.name_reported || p.name_en) +
           (local ? ' <span class="cx-town-local">' + esc(local) + "</span>" : "") + "</span>";
-        L.marker([t.geometry.coordinates[1], t.geometry.coordinates[0]], {
+        var marker = L.marker([t.geometry.coordinates[1], t.geometry.coordinates[0]], {
           interactive: false, keyboard: false, town: true,
           icon: L.divIcon({ className: "cx-town", html: html, iconSize: [200, 16], iconAnchor: [4, 8] })
         }).addTo(labels);
+        var name = marker.getElement() && marker.getElement().querySelector(".cx-town-name");
+        if (!name) return;
+        var box = name.getBoundingClientRect();
+        var dot = marker.getElement().getBoundingClientRect();
+        var extent = { left: dot.left - 2, top: box.top - 1, right: box.right + 2, bottom: box.bottom + 1 };
+        if (overlaps(extent)) labels.removeLayer(marker);
+        else placed.push(extent);
       });
     };
   }
@@ -534,7 +548,7 @@
       html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
       html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
       html += item(line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
-      html += item('<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel");
+      html += item('<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel").replace('class="cx-legend-row"', 'class="cx-legend-row cx-legend-ring"');
       html += '<div class="cx-legend-note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
       html += "</div>";
       div.innerHTML = html;
@@ -561,6 +575,9 @@
   // a translucent halo along a leg; not interactive, so clicks still reach the feature.
   function highlight(group, geometry) {
     if (!geometry || !geometry.coordinates) return group;
+    // The legend explains the ring only while there is one (the presenter never shows it).
+    group.on("add", function () { group._map.getContainer().classList.add("cx-has-selection"); });
+    group.on("remove", function () { if (group._map) group._map.getContainer().classList.remove("cx-has-selection"); });
     var quiet = { interactive: false, fill: false };
     if (geometry.type === "LineString") {
       var latlngs = geometry.coordinates.map(function (c) { return [c[1], c[0]]; });

@@ -169,11 +169,13 @@ def test_screenshots_of_the_main_views(browser, app_url: str, requests_log, size
         expect(page.get_by_role("heading", name="Dandong–Sinuiju")).to_be_visible()
         frame = page.frame_locator(MAP_FRAME)
         expect(frame.locator("path.cx-selected")).to_have_count(1)  # the ring round the selected crossing
+        expect(frame.locator(".leaflet-container.cx-has-selection")).to_have_count(1)  # the legend explains it
         screenshot(page, f"map-dandong-selected-{width}x{height}")
         query = urlencode({"dates": ["2023-10-09", "2023-10-09"]}, doseq=True)
         page.goto(f"{app_url}/?{query}")
         wait_for_map(page)
         expect(frame.locator("path.cx-selected")).to_have_count(0)  # nothing selected, no ring
+        expect(frame.locator(".cx-legend-ring")).to_be_hidden()
         screenshot(page, f"map-9-october-{width}x{height}")
     finally:
         close_context(page.context)

@@ -66,8 +66,9 @@ def apply_filters(layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> d
     (a leg must not end in nothing); a leg whose end point fails the confidence or kind filter
     is not shown.
     """
-    by_attribute = {name: gdf[_attribute_mask(gdf, spec)] for name, gdf in layers.items()}
-    shown = {name: gdf[date_mask(gdf, spec.date_from, spec.date_to)] for name, gdf in by_attribute.items()}
+    # Masks, not copies: a layer is indexed once (the layers are small and a copy costs more than a mask).
+    attribute = {name: _attribute_mask(gdf, spec) for name, gdf in layers.items()}
+    shown = {name: gdf[attribute[name] & date_mask(gdf, spec.date_from, spec.date_to)] for name, gdf in layers.items()}
     selected = set(spec.crossings)
     if selected:
         shown["crossings"] = shown["crossings"][shown["crossings"]["id"].isin(selected)]
@@ -78,17 +79,16 @@ def apply_filters(layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> d
         events = shown["events"]
         shown["events"] = events[_touches_crossings(events["crossing_ids"], selected)] if len(events) else events
 
-    available = {fid for name in POINT_LAYERS for fid in by_attribute[name]["id"]}
+    available = {fid for name in POINT_LAYERS for fid in layers[name]["id"][attribute[name]]}
     routes = shown["routes"]
     routes = routes[routes["from_id"].isin(available) & routes["to_id"].isin(available)]
     shown["routes"] = routes
     needed = set(routes["from_id"]) | set(routes["to_id"])
     for name in POINT_LAYERS:
-        extra = by_attribute[name][
-            by_attribute[name]["id"].isin(needed) & ~by_attribute[name]["id"].isin(shown[name]["id"])
-        ]
-        if len(extra):
-            shown[name] = pd.concat([shown[name], extra]).sort_index()
+        ids = layers[name]["id"]
+        extra = attribute[name] & ids.isin(needed) & ~ids.isin(shown[name]["id"])
+        if extra.any():
+            shown[name] = pd.concat([shown[name], layers[name][extra]]).sort_index()
     return shown
 
 

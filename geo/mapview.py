@@ -143,9 +143,10 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
     return props
 
 
-def _features(layer: str, gdf: gpd.GeoDataFrame) -> Iterator[dict | None]:
-    """Each row's GeoJSON Feature, or None for a row without a geometry to draw."""
-    sides = crossing_label_side(gdf) if layer == "crossings" and len(gdf) else {}
+def _features(layer: str, gdf: gpd.GeoDataFrame, side_slot: str | None = None) -> Iterator[dict | None]:
+    """Each row's GeoJSON Feature, or None for a row without a geometry to draw (a crossing's label
+    side is `side_slot` when given: encode_features fills it in for the crossings in view)."""
+    sides = crossing_label_side(gdf) if layer == "crossings" and len(gdf) and side_slot is None else {}
     columns = [c for c in gdf.columns if c != gdf.geometry.name]
     for values, geom in zip(zip(*(gdf[c].tolist() for c in columns), strict=True), gdf.geometry, strict=True):
         geometry = geometry_json(geom)
@@ -153,7 +154,7 @@ def _features(layer: str, gdf: gpd.GeoDataFrame) -> Iterator[dict | None]:
             yield None
             continue
         row = dict(zip(columns, values, strict=True))
-        properties = feature_properties(layer, row, sides.get(_text(row.get("id"))))
+        properties = feature_properties(layer, row, side_slot or sides.get(_text(row.get("id"))))
         yield {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
@@ -803,19 +804,31 @@ Encoded = Callable[[str, str], object]
 def encode_features(layer: str, gdf: gpd.GeoDataFrame) -> pd.Series:
     """Each row's feature as layer_collection makes it, as script-safe JSON text (None: nothing to draw).
 
-    Indexed like `gdf`: a filter change then joins the texts of the rows in view. Not for crossings,
-    whose label sides depend on which crossings are in view.
+    Indexed like `gdf`: a filter change then joins the texts of the rows in view. A crossing's label
+    side depends on which crossings are in view, so its text holds a slot that features_payload fills.
     """
-    texts = [None if feature is None else to_script_json(feature) for feature in _features(layer, gdf)]
+    slot = _SIDE_SLOT_VALUE if layer == "crossings" else None
+    texts = [None if feature is None else to_script_json(feature) for feature in _features(layer, gdf, slot)]
     return pd.Series(texts, index=gdf.index, dtype=object)
+
+
+_SIDE_SLOT_VALUE = "\x00"  # not a side; written by to_script_json as the text below
+_SIDE_SLOT = '"label_side":"\\u0000"'
 
 
 def features_payload(layer: str, frame: gpd.GeoDataFrame, texts: pd.Series | None = None) -> tuple[str, int]:
     """to_script_json(layer_collection(layer, frame)) and its feature count, from encode_features texts if given."""
-    if texts is None or layer == "crossings" or not frame.index.isin(texts.index).all():
+    if texts is None or not frame.index.isin(texts.index).all():
         collection = layer_collection(layer, frame)
         return to_script_json(collection), len(collection["features"])
     parts = [text for text in texts.loc[frame.index].tolist() if text is not None]
+    if layer == "crossings":
+        sides = crossing_label_side(frame) if len(frame) else {}
+        ids = [fid for fid, text in zip(frame["id"].tolist(), texts.loc[frame.index].tolist(), strict=True) if text]
+        parts = [
+            text.replace(_SIDE_SLOT, f'"label_side":"{sides.get(_text(fid)) or "right"}"', 1)
+            for fid, text in zip(ids, parts, strict=True)
+        ]
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", len(parts)
 
 
@@ -849,13 +862,11 @@ def serialise_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[dict[str, 
 
 def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 680, height_px: int = 640) -> tuple:
     """A centre (lat, lon) and zoom that frame every drawn feature, or the default view."""
-    bounds = [gdf.geometry.dropna().total_bounds for gdf in layers.values() if gdf.geometry.notna().any()]
-    if not bounds:
+    geometries = [np.asarray(gdf.geometry.array) for gdf in layers.values() if len(gdf)]
+    bounds = shapely.total_bounds(np.concatenate(geometries)) if geometries else np.full(4, np.nan)
+    if np.isnan(bounds).any():
         return MAP_CENTER, MAP_ZOOM
-    minx = min(b[0] for b in bounds)
-    miny = min(b[1] for b in bounds)
-    maxx = max(b[2] for b in bounds)
-    maxy = max(b[3] for b in bounds)
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
     # Crossing labels sit to the east of their symbols: leave them room on that side.
     maxx = maxx + 0.12 * max(maxx - minx, 0.25)
     center = (float(miny + maxy) / 2, float(minx + maxx) / 2)

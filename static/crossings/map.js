@@ -89,6 +89,9 @@
     var marker = L.marker(latlng, { icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true });
     if (big) {
       // A click on the label counts as a click on the crossing (streamlit-folium listens on the marker).
+      var refit = function () { fitLabel(marker.getTooltip()); };
+      marker.on("add", function () { marker._map.on("moveend", refit); });
+      marker.on("remove", function () { if (marker._map) marker._map.off("moveend", refit); });
       marker.on("tooltipopen", function (e) {
         watchLabelSize(e.tooltip);
         var el = e.tooltip.getElement();
@@ -144,9 +147,28 @@
   var labelSizes = window.ResizeObserver ? new ResizeObserver(function (entries) {
     entries.forEach(function (entry) {
       var tooltip = entry.target._cxTooltip;
-      if (tooltip && tooltip._map) tooltip.update();
+      if (tooltip && tooltip._map) fitLabel(tooltip);
     });
   }) : null;
+
+  // A label above its crossing is centred on it; near the edge of the map it slides sideways so
+  // that it stays whole (the view cannot pan past the mapped region to make room).
+  function fitLabel(tooltip) {
+    var map = tooltip._map;
+    var el = tooltip.getElement();
+    if (!map || !el) return;
+    var base = tooltip._cxOffset || (tooltip._cxOffset = L.point(tooltip.options.offset));
+    tooltip.options.offset = base;
+    tooltip.update();
+    if (tooltip.options.direction !== "top") return;
+    var box = el.getBoundingClientRect();
+    var frame = map.getContainer().getBoundingClientRect();
+    var dx = box.right > frame.right - 4 ? frame.right - 4 - box.right : box.left < frame.left + 4 ? frame.left + 4 - box.left : 0;
+    if (dx) {
+      tooltip.options.offset = base.add([Math.round(dx), 0]);
+      tooltip.update();
+    }
+  }
 
   function watchLabelSize(tooltip) {
     var el = tooltip.getElement();
@@ -160,7 +182,7 @@
     var update = function () {
       group.eachLayer(function (layer) {
         var tooltip = layer.getTooltip && layer.getTooltip();
-        if (tooltip && tooltip.options.permanent && layer.isTooltipOpen()) tooltip.update();
+        if (tooltip && tooltip.options.permanent && layer.isTooltipOpen()) fitLabel(tooltip);
       });
     };
     setTimeout(update, 0);

@@ -76,6 +76,35 @@ def test_crossing_labels_sit_beside_their_crossings(browser, app_url: str, reque
         close_context(page.context)
 
 
+LABELS_OUTSIDE = (
+    IN_MAP
+    + """
+  const frame = w.map.getContainer().getBoundingClientRect();
+  const out = [];
+  w.map.eachLayer((layer) => {
+    const tooltip = layer.getTooltip && layer.getTooltip();
+    if (!tooltip || !tooltip.options.permanent || !layer.isTooltipOpen()) return;
+    const box = tooltip.getElement().getBoundingClientRect();
+    if (box.left < frame.left || box.right > frame.right) out.push(layer.options.title);
+  });
+  return out;"""
+)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+def test_crossing_labels_stay_whole_inside_the_map(browser, app_url: str, requests_log, size) -> None:
+    """Hunchun–Kyongwon sits near the east edge of the mapped region: its label must not be cut off."""
+    page = open_page(browser, requests_log, *size)
+    try:
+        page.goto(app_url)
+        wait_for_map(page)
+        with contextlib.suppress(PlaywrightTimeoutError):
+            page.wait_for_function(f"() => {{ {LABELS_OUTSIDE.replace('return out;', 'return out.length === 0;')} }}")
+        assert page.evaluate(f"() => {{ {LABELS_OUTSIDE} }}") == []
+    finally:
+        close_context(page.context)
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1440, 900), (1920, 1080)])
 def test_the_view_stays_on_the_mapped_region(browser, app_url: str, requests_log, size) -> None:
     """No band of 'not mapped' veil around the default view: the map fills with the offline basemap."""

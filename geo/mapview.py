@@ -631,35 +631,32 @@ BRANCA_MACRO_RENDER = MacroElement.render
 MacroElement.render = _render_macros_once  # every folium map the app draws goes through this module
 
 
-class JsonLayer(MacroElement):
+class ScriptCall(MacroElement):
+    """`function(<the parent layer or map>, argument, ...)` in the map's script: how Python hands its data
+    to static/crossings/*.js. Each argument is JSON text already made safe for a script (to_script_json)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this.function }}({{ this._parent.get_name() }}"
+        "{% for argument in this.arguments %}, {{ argument }}{% endfor %});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, name: str, function: str, *arguments: str) -> None:
+        super().__init__()
+        self._name = name
+        self.function = function
+        self.arguments = arguments
+
+
+def JsonLayer(layer: str, data_json: str) -> ScriptCall:
     """Draws one pre-serialised FeatureCollection into its parent FeatureGroup."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "CrossingsMap.draw({{ this._parent.get_name() }}, {{ this.layer_json }}, {{ this.data_json }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, layer: str, data_json: str) -> None:
-        super().__init__()
-        self._name = "JsonLayer"
-        self.layer_json = json.dumps(layer)
-        self.data_json = data_json
+    return ScriptCall("JsonLayer", "CrossingsMap.draw", json.dumps(layer), data_json)
 
 
-class SelectionRing(MacroElement):
+def SelectionRing(geometry: dict) -> ScriptCall:
     """Marks the feature open in the details panel (a ring round a point, a halo along a leg)."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "CrossingsMap.highlight({{ this._parent.get_name() }}, {{ this.geometry_json }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, geometry: dict) -> None:
-        super().__init__()
-        self._name = "SelectionRing"
-        self.geometry_json = to_script_json(geometry)
+    return ScriptCall("SelectionRing", "CrossingsMap.highlight", to_script_json(geometry))
 
 
 SELECTION_GROUP_TITLE = "Selected feature (ring)"

@@ -11,12 +11,10 @@ import re
 from collections.abc import Sequence
 
 import folium
-from branca.element import MacroElement
-from jinja2 import Template
 
 from geo.filters import format_range
 from geo.io import Dataset
-from geo.mapview import STATIC, build_base_map, layer_collection, to_script_json
+from geo.mapview import STATIC, ScriptCall, build_base_map, layer_collection, to_script_json
 from geo.scenes import GROUP_LAYER, Scene, scene_feature_ids
 
 PRESENTER_JS = ("crossings_presenter", f"{STATIC}/crossings/presenter.js")
@@ -89,25 +87,10 @@ def presenter_payload(
     }
 
 
-class PresenterControl(MacroElement):
-    """Mounts presenter.js on its parent map with every scene."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "CrossingsPresenter.mount({{ this._parent.get_name() }}, {{ this.payload_json }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, payload_json: str) -> None:
-        super().__init__()
-        self._name = "PresenterControl"
-        self.payload_json = payload_json
-
-
 def build_presenter_map(basemap_json: str, payload: dict) -> folium.Map:
     """The constant base map (basemap, legend, scale) plus the scenes, stepped in the browser."""
     fmap = build_base_map(basemap_json)
     fmap.default_js = [*fmap.default_js, PRESENTER_JS]
     fmap.default_css = [*fmap.default_css, PRESENTER_CSS]
-    PresenterControl(to_script_json(payload)).add_to(fmap)
+    ScriptCall("PresenterControl", "CrossingsPresenter.mount", to_script_json(payload)).add_to(fmap)
     return fmap

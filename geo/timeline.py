@@ -24,11 +24,9 @@ import altair as alt
 import folium
 import geopandas as gpd
 import pandas as pd
-from branca.element import MacroElement
-from jinja2 import Template
 
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS, STATIC, build_base_map, layer_collection, to_script_json
+from geo.mapview import KIND_LABELS, STATIC, ScriptCall, build_base_map, layer_collection, to_script_json
 from geo.schema import EVENT_KINDS, as_id_list, is_blank
 from geo.text import MONTHS, format_count, format_dates, is_missing, location_label
 
@@ -1115,21 +1113,6 @@ def replay_payload(dataset: Dataset, set_id: str) -> dict:
     }
 
 
-class ReplayControl(MacroElement):
-    """Mounts replay.js on its parent map with one stage set."""
-
-    _template = Template(
-        "{% macro script(this, kwargs) %}"
-        "CrossingsReplay.mount({{ this._parent.get_name() }}, {{ this.payload_json }});"
-        "{% endmacro %}"
-    )
-
-    def __init__(self, payload_json: str) -> None:
-        super().__init__()
-        self._name = "ReplayControl"
-        self.payload_json = payload_json
-
-
 def build_replay_map(basemap_json: str, payload: Mapping) -> folium.Map:
     """The constant base map plus the replay control; the stages step in the browser."""
     fmap = build_base_map(basemap_json)
@@ -1137,5 +1120,5 @@ def build_replay_map(basemap_json: str, payload: Mapping) -> folium.Map:
     # labels of earlier stages (invisible, but still in the page). Here they go at once.
     fmap.options["fade_animation"] = False
     fmap.default_js = [*fmap.default_js, REPLAY_JS]
-    ReplayControl(to_script_json(payload)).add_to(fmap)
+    ScriptCall("ReplayControl", "CrossingsReplay.mount", to_script_json(payload)).add_to(fmap)
     return fmap

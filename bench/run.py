@@ -26,7 +26,6 @@ from pathlib import Path
 
 import folium
 import streamlit as st
-from branca.element import MacroElement
 from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_map_string, generate_js_hash
 
@@ -37,9 +36,9 @@ from geo.filters import apply_filters
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.mapview import (
     AGGREGATE_ABOVE,
-    BRANCA_MACRO_RENDER,
     DATA_GROUPS,
     ICON_LIMIT,
+    branca_own_render,
     build_base_map,
     columns_payload,
     decode_basemap,
@@ -315,17 +314,6 @@ def measure_geojson_reference(n: int, runs: int) -> dict:
 # ---------------------------------------------------------------- the naive path
 
 
-@contextlib.contextmanager
-def stock_branca():
-    """Render with branca's own MacroElement.render (geo.mapview replaces it with a single pass)."""
-    patched = MacroElement.render
-    MacroElement.render = BRANCA_MACRO_RENDER
-    try:
-        yield
-    finally:
-        MacroElement.render = patched
-
-
 def naive_markers(dataset: Dataset, step: int, stock: bool = True) -> str:
     """A new folium.Map and one folium.Marker per feature, rendered to HTML (as folium ships, when stock)."""
     layers = apply_filters(dataset.layers, spec_for(step))
@@ -334,7 +322,7 @@ def naive_markers(dataset: Dataset, step: int, stock: bool = True) -> str:
         for fid, geom in zip(gdf["id"], drawable(gdf).geometry, strict=False):
             point = geom.centroid
             folium.Marker((point.y, point.x), tooltip=str(fid)).add_to(fmap)
-    with stock_branca() if stock else contextlib.nullcontext():
+    with branca_own_render() if stock else contextlib.nullcontext():
         return fmap.get_root().render()
 
 

@@ -7,6 +7,7 @@ document per layer, drawn by static/crossings/map.js.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -629,6 +630,17 @@ def _render_macros_once(self: MacroElement, **kwargs) -> None:
 
 BRANCA_MACRO_RENDER = MacroElement.render
 MacroElement.render = _render_macros_once  # every folium map the app draws goes through this module
+
+
+@contextlib.contextmanager
+def branca_own_render() -> Iterator[None]:
+    """Render with branca's MacroElement.render inside the block (the benchmark's reference, tests)."""
+    patched = MacroElement.render
+    MacroElement.render = BRANCA_MACRO_RENDER
+    try:
+        yield
+    finally:
+        MacroElement.render = patched
 
 
 class ScriptCall(MacroElement):

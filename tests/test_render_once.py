@@ -12,6 +12,7 @@ from jinja2 import Template
 from geo.io import load_dataset
 from geo.mapview import (
     BRANCA_MACRO_RENDER,
+    branca_own_render,
     build_base_map,
     build_feature_groups,
     selected_geometry,
@@ -33,13 +34,9 @@ def build_full_map() -> folium.Map:
     return fmap
 
 
-def _render(fmap: folium.Map, render) -> str:
-    patched = MacroElement.render
-    MacroElement.render = render
-    try:
+def _rendered_by_branca(fmap: folium.Map) -> str:
+    with branca_own_render():
         return fmap.get_root().render()
-    finally:
-        MacroElement.render = patched
 
 
 @pytest.fixture
@@ -58,7 +55,7 @@ def test_the_map_html_is_what_branca_renders(counted_ids):
     counted_ids()
     once = build_full_map().get_root().render()
     counted_ids()
-    assert once == _render(build_full_map(), BRANCA_MACRO_RENDER)
+    assert once == _rendered_by_branca(build_full_map())
     assert "CrossingsMap.basemap(" in once and "CrossingsMap.draw(" in once and "CrossingsMap.highlight(" in once
 
 
@@ -77,4 +74,4 @@ def test_a_macro_output_is_not_rendered_a_second_time():
     RawScript("{{ 7 * 7 }}").add_to(fmap)
     html = fmap.get_root().render()
     assert "var shown = '{{ 7 * 7 }}';" in html
-    assert "'49'" in _render(fmap, BRANCA_MACRO_RENDER)  # what branca's second pass made of it
+    assert "'49'" in _rendered_by_branca(fmap)  # what branca's second pass made of it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -56,13 +57,22 @@ LABEL_GAPS = (
 )
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
-def test_crossing_labels_sit_beside_their_crossings(browser, app_url: str, requests_log, size) -> None:
-    """A label laid out before the stylesheet arrived once landed hundreds of pixels away (or off the map)."""
+@contextlib.contextmanager
+def map_at(browser, requests_log, app_url: str, size: tuple[int, int]) -> Iterator[Page]:
+    """The default map in a window of `size`, drawn; the browser context is closed afterwards."""
     page = open_page(browser, requests_log, *size)
     try:
         page.goto(app_url)
         wait_for_map(page)
+        yield page
+    finally:
+        close_context(page.context)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+def test_crossing_labels_sit_beside_their_crossings(browser, app_url: str, requests_log, size) -> None:
+    """A label laid out before the stylesheet arrived once landed hundreds of pixels away (or off the map)."""
+    with map_at(browser, requests_log, app_url, size) as page:
         with contextlib.suppress(PlaywrightTimeoutError):  # the assertions below say what is wrong
             page.wait_for_function(
                 f"() => {{ {LABEL_GAPS.replace('return gaps;', '')} "
@@ -72,8 +82,6 @@ def test_crossing_labels_sit_beside_their_crossings(browser, app_url: str, reque
         gaps = page.evaluate(f"() => {{ {LABEL_GAPS} }}")
         assert len(gaps) == 5, gaps  # a permanent label for each crossing of 9 October
         assert all(gap <= 20 for gap in gaps.values()), gaps
-    finally:
-        close_context(page.context)
 
 
 LABELS_OUTSIDE = (
@@ -94,24 +102,16 @@ LABELS_OUTSIDE = (
 @pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
 def test_crossing_labels_stay_whole_inside_the_map(browser, app_url: str, requests_log, size) -> None:
     """Hunchun–Kyongwon sits near the east edge of the mapped region: its label must not be cut off."""
-    page = open_page(browser, requests_log, *size)
-    try:
-        page.goto(app_url)
-        wait_for_map(page)
+    with map_at(browser, requests_log, app_url, size) as page:
         with contextlib.suppress(PlaywrightTimeoutError):
             page.wait_for_function(f"() => {{ {LABELS_OUTSIDE.replace('return out;', 'return out.length === 0;')} }}")
         assert page.evaluate(f"() => {{ {LABELS_OUTSIDE} }}") == []
-    finally:
-        close_context(page.context)
 
 
 @pytest.mark.parametrize("size", [(1280, 720), (1440, 900), (1920, 1080)])
 def test_the_view_stays_on_the_mapped_region(browser, app_url: str, requests_log, size) -> None:
     """No band of 'not mapped' veil around the default view: the map fills with the offline basemap."""
-    page = open_page(browser, requests_log, *size)
-    try:
-        page.goto(app_url)
-        wait_for_map(page)
+    with map_at(browser, requests_log, app_url, size) as page:
         bounds = page.evaluate(
             f"() => {{ {IN_MAP} const b = w.map.getBounds();"
             " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }"
@@ -120,8 +120,6 @@ def test_the_view_stays_on_the_mapped_region(browser, app_url: str, requests_log
         pixel = 0.02  # Leaflet places the view to the whole pixel: about 0.01° at these zooms
         assert bounds[0] >= west - pixel and bounds[1] >= south - pixel, bounds
         assert bounds[2] <= east + pixel and bounds[3] <= north + pixel, bounds
-    finally:
-        close_context(page.context)
 
 
 def test_legend_explains_symbols_and_line_styles(page: Page, app_url: str) -> None:

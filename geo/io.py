@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -65,6 +66,11 @@ def parse_geojson_text(text: str, label: str) -> gpd.GeoDataFrame:
         record[GEOMETRY_ERROR] = error
         records.append(record)
         geometries.append(geometry)
+    return layer_frame(records, geometries)
+
+
+def layer_frame(records: list[dict], geometries: list[object]) -> gpd.GeoDataFrame:
+    """The raw layer as geo.io reads it: one row per feature, each record carrying GEOMETRY_ERROR."""
     # dtype=object keeps JSON types: an integer count next to a null stays an integer.
     frame = pd.DataFrame(records, dtype=object) if records else pd.DataFrame({GEOMETRY_ERROR: []})
     return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geometries, crs=CRS), crs=CRS)
@@ -126,6 +132,9 @@ class Dataset:
     rejected: pd.DataFrame
     version: str
     manifest: Manifest
+    # Read from the store (geo.store): the dataset revision, and each row's (revision, UTC time of that change).
+    revision: int | None = None
+    row_revisions: Mapping[str, tuple[int, str]] = field(default_factory=dict)
 
     def total_features(self) -> int:
         return sum(len(layer) for layer in self.layers.values())
@@ -180,13 +189,28 @@ def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
     manifest = read_manifest(data_dir)
     verify_file(data_dir, SOURCES_FILE, manifest)
     sources = read_sources(data_dir / SOURCES_FILE)
+    raw_layers = {}
+    for name in LAYERS:
+        relative = f"{name}.geojson"
+        verify_file(data_dir, relative, manifest)
+        raw_layers[name] = read_geojson(data_dir / relative)
+    return assemble_dataset(raw_layers, sources, manifest)
+
+
+def assemble_dataset(
+    raw_layers: dict[str, gpd.GeoDataFrame],
+    sources: pd.DataFrame,
+    manifest: Manifest,
+    version: str | None = None,
+    revision: int | None = None,
+    row_revisions: Mapping[str, tuple[int, str]] | None = None,
+) -> Dataset:
+    """Validate raw layers (as layer_frame builds them) into a Dataset: the one path for files and the store."""
     source_ids = set(sources["id"])
     layers: dict[str, gpd.GeoDataFrame] = {}
     rejected_parts = []
     for name in LAYERS:
-        relative = f"{name}.geojson"
-        verify_file(data_dir, relative, manifest)
-        valid, rejected = _validate_layer(read_geojson(data_dir / relative), name, source_ids)
+        valid, rejected = _validate_layer(raw_layers[name], name, source_ids)
         layers[name] = valid
         rejected_parts.append(rejected)
     point_ids = set().union(*(set(layers[n]["id"]) for n in ("detention_centres", "crossings", "receiving_facilities")))
@@ -198,4 +222,6 @@ def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
     rejected = (
         pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(columns=REJECTED_COLUMNS)
     )
-    return Dataset(layers, sources, rejected, manifest.version, manifest)
+    return Dataset(
+        layers, sources, rejected, version or manifest.version, manifest, revision, dict(row_revisions or {})
+    )

@@ -1,0 +1,182 @@
+"""Pure rules of the store: what a change is, which changes need a source, whether a revised
+record is valid, how a command-line value is read, and the published file formats."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from shapely import wkt
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from geo.schema import LAYERS, as_id_list, is_blank, route_endpoint_problems, row_problems
+
+SOURCES_LAYER = "sources"
+# The fields whose change must cite a source: counts (count_* fields, whatever the contract adds),
+# dates and locations.
+DATE_FIELDS = frozenset({"date_start", "date_end", "date_precision"})
+LOCATION_FIELDS = frozenset({"geometry", "location_precision", "uncertainty_m"})
+IMMUTABLE_FIELDS = frozenset({"id"})
+POINT_LAYERS = ("detention_centres", "crossings", "receiving_facilities")
+
+
+def needs_source(field: str) -> bool:
+    return field.startswith("count_") or field in DATE_FIELDS or field in LOCATION_FIELDS
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record (a feature or a source) as the store holds it."""
+
+    id: str
+    layer: str
+    position: int
+    properties: dict[str, object]
+    geometry: BaseGeometry | None
+    revision: int
+    changed_at: str
+    retracted: bool
+
+
+def geometry_json(geometry: BaseGeometry | None) -> dict | None:
+    return None if geometry is None else dict(mapping(geometry))
+
+
+def _plain_json(value: object) -> object:
+    """Tuples (from shapely's mapping) as lists, so two geometries compare as JSON does."""
+    return json.loads(json.dumps(value))
+
+
+def diff_fields(
+    old: Mapping[str, object],
+    old_geometry: BaseGeometry | None,
+    new: Mapping[str, object],
+    new_geometry: BaseGeometry | None,
+) -> dict[str, dict[str, object]]:
+    """{field: {"old": …, "new": …}} for every field that differs; geometry as GeoJSON."""
+    changes: dict[str, dict[str, object]] = {}
+    for field in dict.fromkeys([*old, *new]):
+        before, after = old.get(field), new.get(field)
+        if before != after or type(before) is not type(after):
+            changes[field] = {"old": before, "new": after}
+    before_geom = _plain_json(geometry_json(old_geometry))
+    after_geom = _plain_json(geometry_json(new_geometry))
+    if before_geom != after_geom:
+        changes["geometry"] = {"old": before_geom, "new": after_geom}
+    return changes
+
+
+def parse_geometry(value: object) -> BaseGeometry | None:
+    """A geometry from WKT ("POINT (129.85 42.95)"), a GeoJSON object/text, or None."""
+    if value is None or isinstance(value, BaseGeometry):
+        return value
+    if isinstance(value, Mapping):
+        return shape(value)
+    text = str(value).strip()
+    if text in ("", "null"):
+        return None
+    if text.startswith("{"):
+        return shape(json.loads(text))
+    return wkt.loads(text)
+
+
+def parse_cli_value(field: str, text: str, current: object) -> object:
+    """A `--set FIELD=VALUE` value with the type the field has: text stays text (a date "2023" is
+    not a number), lists are ';'-separated or JSON, numbers and booleans are JSON, "null" or ""
+    empties a non-text field."""
+    if field == "geometry":
+        return parse_geometry(text)
+    if isinstance(current, str):
+        return text
+    if isinstance(current, list) or field.endswith("_ids"):
+        stripped = text.strip()
+        if stripped.startswith("["):
+            return json.loads(stripped)
+        return as_id_list(stripped)
+    if text.strip() == "":
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def _json_value_problem(field: str, value: object) -> str | None:
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return f"{field}: {value!r} is not a JSON value"
+    return None
+
+
+def record_problems(
+    layer: str,
+    properties: Mapping[str, object],
+    geometry: BaseGeometry | None,
+    source_ids: set[str],
+    point_ids: set[str],
+    crossing_ids: set[str],
+) -> list[str]:
+    """The reasons `geo validate` would reject this record, as "field: reason" lines."""
+    problems = [p for field, value in properties.items() if (p := _json_value_problem(field, value))]
+    if layer == SOURCES_LAYER:
+        if is_blank(properties.get("id")):
+            problems.append("id: id is missing")
+        problems.extend(
+            f"{field}: a source field is text, got {value!r}"
+            for field, value in properties.items()
+            if not isinstance(value, str)
+        )
+        return problems
+    row = {**properties, "geometry": geometry}
+    problems.extend(f"{field}: {reason}" for field, reason in row_problems(row, LAYERS[layer], source_ids))
+    if layer == "routes":
+        import geopandas as gpd
+
+        frame = gpd.GeoDataFrame([dict(properties)])
+        for column in ("from_id", "to_id", "crossing_id"):
+            if column not in frame.columns:
+                frame[column] = None
+        endpoints = route_endpoint_problems(frame, point_ids, crossing_ids)
+        problems.extend(f"{r['field']}: {r['reason']}" for r in endpoints.to_dict("records"))
+    return problems
+
+
+def cited_ids(properties: Mapping[str, object]) -> list[str]:
+    """Every source id a record cites, in any *source_ids field."""
+    found: list[str] = []
+    for field, value in properties.items():
+        if field.endswith("source_ids"):
+            found.extend(as_id_list(value))
+    return list(dict.fromkeys(found))
+
+
+# ---------------------------------------------------------------------------------------------
+# The published formats (data/'s)
+
+CRS_NOTE = "EPSG:4326 (RFC 7946 longitude, latitude)"
+
+
+def feature_collection_text(layer: str, records: Iterable[Record]) -> str:
+    features = [
+        {"type": "Feature", "id": r.id, "properties": r.properties, "geometry": geometry_json(r.geometry)}
+        for r in records
+    ]
+    document = {"type": "FeatureCollection", "name": layer, "crs_note": CRS_NOTE, "features": features}
+    return json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
+
+
+def sources_csv_text(rows: list[Mapping[str, object]]) -> str:
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(c for c in row if c not in columns)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in columns})
+    return buffer.getvalue()

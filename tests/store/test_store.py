@@ -232,7 +232,8 @@ def test_postgis_keeps_geometries_in_4326_with_a_gist_index(postgres_url):
         ).scalar()
         column_type = conn.execute(
             sa.text(
-                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute WHERE attrelid = 'records'::regclass AND attname = 'geometry'"
+                "SELECT format_type(atttypid, atttypmod) FROM pg_attribute "
+                "WHERE attrelid = 'records'::regclass AND attname = 'geometry'"
             )
         ).scalar()
     opened.close()

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from geo.ui.data import get_data_span, get_dataset
+from geo.ui.data import follow_revisions, get_data_span, get_dataset
 from geo.ui.widgets import render_filters, render_footer
 
 st.set_page_config(
@@ -15,6 +15,7 @@ st.set_page_config(
 st.html("<style>.block-container{padding-top:3rem;padding-bottom:1rem}</style>")
 
 dataset = get_dataset()
+follow_revisions(dataset.revision)  # a new revision in the store reaches this open page within seconds
 span = get_data_span(dataset)
 today = date.today()
 

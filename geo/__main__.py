@@ -1,7 +1,8 @@
 """Command line: `python -m geo validate [--json]`, `python -m geo manifest`, `python -m geo build-basemap`,
 `python -m geo static-basemap`,
 `python -m geo export --format geojson|gpkg|kml|csv [--from DATE] [--to DATE] [--crossing ID ...] --out PATH`,
-`python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`."""
+`python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`,
+`python -m geo db init|seed|revise|history|diff|publish` (the history store: geo/store/cli.py)."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("validate", help="check every data file and the manifest")
     check.add_argument("--json", action="store_true", help="print one JSON object")
-    check.add_argument("--data", type=Path, default=DATA_DIR)
+    check.add_argument("--data", "--data-dir", dest="data", type=Path, default=DATA_DIR)
     manifest = commands.add_parser("manifest", help="rewrite data/manifest.json after editing data files")
     manifest.add_argument("--data", type=Path, default=DATA_DIR)
     basemap = commands.add_parser("build-basemap", help="derive data/basemap from ../shared/geodata")
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
 
     add_briefing_parser(commands)  # python -m geo briefing --out PATH.html
     add_figure_parser(commands)  # python -m geo figure --scene ID --out PATH.png
+    from geo.store.cli import add_db_parser, run_db_command
+
+    add_db_parser(commands)  # python -m geo db init|seed|revise|history|diff|publish
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -91,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_briefing_command(args)
     if args.command == "figure":
         return run_figure_command(args)
+    if args.command == "db":
+        return run_db_command(args)
     return 2
 
 

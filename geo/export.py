@@ -85,6 +85,7 @@ LEAD_COLUMNS = (
     "count_source_ids",
     "coord_source_ids",
 )
+REVISION_COLUMN = "revision"  # the store revision of each row, in exports of a store's dataset
 DERIVED_COLUMNS = ("span_start", "span_end")  # added by the loader for filtering, not data
 CSV_GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -204,6 +205,9 @@ def export_table(dataset: Dataset, layers: Mapping[str, gpd.GeoDataFrame]) -> Ex
     union: list[str] = []
     for columns in per_layer.values():
         union.extend(c for c in columns if c not in union)
+    if dataset.row_revisions:  # read from the store: each row says which revision it is, last column
+        per_layer = {name: (*columns, REVISION_COLUMN) for name, columns in per_layer.items()}
+        union.append(REVISION_COLUMN)
     rows: list[dict[str, object]] = []
     geometries: list[BaseGeometry | None] = []
     for name in LAYERS:
@@ -219,6 +223,8 @@ def export_table(dataset: Dataset, layers: Mapping[str, gpd.GeoDataFrame]) -> Ex
             for column in union:
                 if column == "layer":
                     row[column] = name
+                elif column == REVISION_COLUMN:
+                    row[column] = dataset.row_revisions[str(source["id"])][0]
                 elif column not in applicable:
                     row[column] = None
                 else:
@@ -326,13 +332,16 @@ def citation_manifest(
 ) -> dict[str, object]:
     """What to cite for these rows. Without a format it is the citation of the filter itself,
     valid for its export in any format."""
+    revision = {} if dataset.revision is None else {"dataset_revision": dataset.revision}
+    version = dataset.version if dataset.revision is None else f"{dataset.version} (revision {dataset.revision})"
     return {
         "title": TITLE,
         "cite_as": (
-            f"{TITLE}, dataset version {dataset.version}. Exported {iso_utc(exported_at)} with the filter: "
+            f"{TITLE}, dataset version {version}. Exported {iso_utc(exported_at)} with the filter: "
             f"{sentence}. Cite the original sources listed here as well."
         ),
         "dataset_version": dataset.version,
+        **revision,
         "exported_at": iso_utc(exported_at),
         "format": fmt,
         "file": file_name,
@@ -346,6 +355,14 @@ def citation_manifest(
     }
 
 
+def _revision_lines(manifest: Mapping[str, object]) -> list[str]:
+    """For a store's dataset: its revision (the version is then "<release>-r<revision>" once edited)."""
+    if "dataset_revision" not in manifest:
+        return []
+    number = manifest["dataset_revision"]
+    return [f"Revision:        {number} (`python -m geo export --revision {number}` reproduces this export)"]
+
+
 def citation_text(manifest: Mapping[str, object]) -> str:
     """The manifest as a readable text file (plain text: nothing in it is interpreted as markup)."""
     lines = [
@@ -355,6 +372,7 @@ def citation_text(manifest: Mapping[str, object]) -> str:
         f"Cite as: {manifest['cite_as']}",
         "",
         f"Dataset version: {manifest['dataset_version']} (first 12 hex digits of the SHA-256 of data/manifest.json)",
+        *_revision_lines(manifest),
         f"Exported at:     {manifest['exported_at']} (UTC)",
         (
             f"File:            {manifest['file']} ({FORMATS[str(manifest['format'])].label})"
@@ -414,7 +432,9 @@ def geojson_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
         "name": "crossings_export",
         # A foreign member (RFC 7946 §6.1): the citation travels with the file.
         "crossings_citation": {
-            key: citation[key] for key in ("cite_as", "dataset_version", "exported_at", "filter", "caveats")
+            key: citation[key]
+            for key in ("cite_as", "dataset_version", "dataset_revision", "exported_at", "filter", "caveats")
+            if key in citation
         },
         "features": features,
     }
@@ -739,7 +759,9 @@ def add_export_parser(commands: argparse._SubParsersAction) -> None:
         "--min-confidence", default="unknown", choices=["unknown", "inferred", "single-source", "confirmed"]
     )
     parser.add_argument("--out", required=True, type=Path, metavar="PATH", help="the data file to write")
-    parser.add_argument("--data", type=Path, default=DATA_DIR, help=argparse.SUPPRESS)
+    parser.add_argument("--revision", type=int, metavar="N", help="the dataset as it was at store revision N")
+    parser.add_argument("--url", help="the store: a file path or a postgresql:// URL (default: CROSSINGS_DATABASE_URL)")
+    parser.add_argument("--data", type=Path, default=None, help=argparse.SUPPRESS)  # files instead of the store
 
 
 def resolve_crossings(dataset: Dataset, wanted: list[str]) -> tuple[str, ...]:
@@ -755,14 +777,32 @@ def resolve_crossings(dataset: Dataset, wanted: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(resolved))
 
 
+def _export_dataset(args: argparse.Namespace) -> tuple[Dataset, datetime | None]:
+    """The files given with --data as they are, else the store's dataset (at --revision). A store
+    export is stamped with its revision's time, not the wall clock, so --revision N gives the same bytes."""
+    from geo.io import load_dataset
+
+    if args.data is not None:
+        if args.revision is not None:
+            raise ExportError("--revision reads the store; it cannot be combined with a data directory")
+        return load_dataset(args.data), None
+    from geo.store import StoreError, read_current_dataset
+
+    try:
+        dataset = read_current_dataset(args.url, args.revision)
+    except StoreError as error:
+        raise ExportError(str(error)) from error
+    stamp = datetime.fromisoformat(dataset.revised_at.replace("Z", "+00:00")) if dataset.revised_at else None
+    return dataset, stamp
+
+
 def run_export_command(args: argparse.Namespace) -> int:
     import sys
 
     from geo.filters import apply_filters
-    from geo.io import load_dataset
 
     try:
-        dataset = load_dataset(args.data)
+        dataset, exported_at = _export_dataset(args)
         spec = FilterSpec(
             date_from=args.date_from,
             date_to=args.date_to,
@@ -770,10 +810,12 @@ def run_export_command(args: argparse.Namespace) -> int:
             kinds=tuple(args.kind),
             min_confidence=args.min_confidence,
         )
-        if any(_inside(Path(args.out), d) for d in (DATA_DIR, Path(args.data))):
+        data_dir = Path(args.data or DATA_DIR)
+        if any(_inside(Path(args.out), d) for d in (DATA_DIR, data_dir)):
             raise ExportError(f"refusing to write an export into the data directory: {args.out}")
-        export = build_export(dataset, apply_filters(dataset.layers, spec), spec, args.format, file_name=args.out.name)
-        paths = write_export(export, args.out, data_dir=Path(args.data))
+        layers = apply_filters(dataset.layers, spec)
+        export = build_export(dataset, layers, spec, args.format, exported_at=exported_at, file_name=args.out.name)
+        paths = write_export(export, args.out, data_dir=data_dir)
     except ExportError as error:
         print(f"export: {error}", file=sys.stderr)
         return 2

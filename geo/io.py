@@ -132,9 +132,10 @@ class Dataset:
     rejected: pd.DataFrame
     version: str
     manifest: Manifest
-    # Read from the store (geo.store): the dataset revision, and each row's (revision, UTC time of that change).
+    # Read from the store (geo.store): the dataset revision, its UTC time, and each row's (revision, time).
     revision: int | None = None
     row_revisions: Mapping[str, tuple[int, str]] = field(default_factory=dict)
+    revised_at: str | None = None
 
     def total_features(self) -> int:
         return sum(len(layer) for layer in self.layers.values())
@@ -204,6 +205,7 @@ def assemble_dataset(
     version: str | None = None,
     revision: int | None = None,
     row_revisions: Mapping[str, tuple[int, str]] | None = None,
+    revised_at: str | None = None,
 ) -> Dataset:
     """Validate raw layers (as layer_frame builds them) into a Dataset: the one path for files and the store."""
     source_ids = set(sources["id"])
@@ -222,6 +224,5 @@ def assemble_dataset(
     rejected = (
         pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(columns=REJECTED_COLUMNS)
     )
-    return Dataset(
-        layers, sources, rejected, version or manifest.version, manifest, revision, dict(row_revisions or {})
-    )
+    version = version or manifest.version
+    return Dataset(layers, sources, rejected, version, manifest, revision, dict(row_revisions or {}), revised_at)

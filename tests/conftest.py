@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -146,6 +147,19 @@ def _write_sources(path: Path, rows: Iterable[Mapping[str, str]]) -> None:
         writer.writeheader()
         for row in rows:
             writer.writerow({column: row.get(column, "") for column in SOURCE_COLUMNS})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_embedded_store(tmp_path_factory: pytest.TempPathFactory):
+    """The app and the commands read the store: give the test session its own embedded file (created
+    and seeded from data/ on first use), never the developer's .crossings/store.sqlite."""
+    previous = os.environ.get("CROSSINGS_DATABASE_URL")
+    os.environ["CROSSINGS_DATABASE_URL"] = str(tmp_path_factory.mktemp("store") / "store.sqlite")
+    yield
+    if previous is None:
+        os.environ.pop("CROSSINGS_DATABASE_URL", None)
+    else:
+        os.environ["CROSSINGS_DATABASE_URL"] = previous
 
 
 @pytest.fixture(scope="session")

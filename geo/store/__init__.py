@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from geo.io import DATA_DIR
+from geo.io import DATA_DIR, Dataset
 from geo.manifest import read_manifest
 from geo.store.records import Record
 from geo.store.store import HistoryEntry, RevisionRefused, StaleRevision, Store, StoreError
@@ -38,6 +38,7 @@ __all__ = [
     "engine_url",
     "open_current_store",
     "open_store",
+    "read_current_dataset",
 ]
 
 URL_VARIABLE = "CROSSINGS_DATABASE_URL"
@@ -100,10 +101,10 @@ def open_store(url: str | None = None, data_dir: Path = DATA_DIR) -> Store:
 
 
 def open_current_store(url: str | None = None, data_dir: Path = DATA_DIR) -> Store:
-    """The store the app and `python -m geo export` read. An embedded store that does not exist yet
-    is created and seeded from the data directory (atomically: a second process waits or uses the
-    first one's file). The embedded default also imports a newer data/ release (after a git pull) as
-    a new revision; a PostGIS store or a named file changes only through `python -m geo db`."""
+    """The store the app and every command read. An embedded file that does not exist yet is created
+    and seeded from the data directory (atomically: concurrent first runs end with one file). The
+    embedded default also imports a newer data/ release (after a git pull) as a new revision; a
+    PostGIS store or a named file changes only through `python -m geo db`."""
     resolved = engine_url(url, data_dir)
     if resolved.get_backend_name() != "sqlite":
         store = open_store(url, data_dir)
@@ -147,3 +148,12 @@ def _create_embedded(path: Path, data_dir: Path) -> None:
     finally:
         for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
             leftover.unlink(missing_ok=True)
+
+
+def read_current_dataset(url: str | None = None, at: int | None = None, data_dir: Path = DATA_DIR) -> Dataset:
+    """The dataset as the store holds it now (or at revision `at`): what the app and the exports read."""
+    store = open_current_store(url, data_dir)
+    try:
+        return store.read_dataset(at)
+    finally:
+        store.close()

@@ -180,3 +180,29 @@ def sources_csv_text(rows: list[Mapping[str, object]]) -> str:
     for row in rows:
         writer.writerow({c: row.get(c, "") for c in columns})
     return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# History in words (the details panel's History)
+
+
+def value_text(value: object) -> str:
+    """A field value as a reader sees it: empty stays "empty" (never 0), lists are joined, a point
+    is "lat° N, lon° E", another geometry is named by its type."""
+    if value is None or value == "" or value == []:
+        return "empty"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    if isinstance(value, Mapping) and "type" in value and "coordinates" in value:
+        coordinates = value["coordinates"]
+        if value["type"] == "Point" and isinstance(coordinates, list) and len(coordinates) == 2:
+            return f"{coordinates[1]}° N, {coordinates[0]}° E"
+        return f"a {value['type']}"
+    return str(value)
+
+
+def change_rows(changes: Mapping[str, Mapping[str, object]]) -> list[tuple[str, str, str]]:
+    """(field, before, after) for each changed field, in the order recorded."""
+    return [(field, value_text(change.get("old")), value_text(change.get("new"))) for field, change in changes.items()]

@@ -12,7 +12,7 @@ import json
 import shutil
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -256,6 +256,9 @@ class Store:
             revision = current if at is None else at
             state = self._records(conn, None if revision == current else revision)
             release, release_revision, release_files = self._release_at(conn, revision)
+            revised_at = conn.execute(
+                sa.select(revisions.c.created_at).where(revisions.c.revision == revision)
+            ).scalar_one()
             changed_layers = set(
                 conn.execute(
                     sa.select(record_history.c.layer)
@@ -263,7 +266,8 @@ class Store:
                     .distinct()
                 ).scalars()
             )
-        return self._dataset(state, revision, release, release_revision, release_files, changed_layers)
+        dataset = self._dataset(state, revision, release, release_revision, release_files, changed_layers)
+        return replace(dataset, revised_at=revised_at)
 
     def _dataset(
         self,

@@ -11,6 +11,7 @@ so a rerun that does not change the data does no data work at all.
 
 from __future__ import annotations
 
+import os
 from dataclasses import astuple
 from datetime import date
 
@@ -30,12 +31,47 @@ from geo.mapview import (
     encode_points,
     serialise_map,
 )
+from geo.store import Store, open_current_store
 from geo.text import escape_markdown_inline
 
+# How often an open session asks the store for a newer revision (seconds): a revision written by
+# another session or by `python -m geo db revise` shows within about twice this.
+REVISION_POLL_SECONDS = 3
 
-@st.cache_resource(show_spinner="Loading the dataset…")
+
+@st.cache_resource(show_spinner="Opening the data store…")
+def get_store() -> Store | None:
+    """The store the app reads (CROSSINGS_DATABASE_URL, else the embedded default). None when
+    CROSSINGS_DATA_DIR names a data directory: its files are then shown exactly as they are."""
+    if os.environ.get("CROSSINGS_DATA_DIR"):
+        return None
+    return open_current_store()
+
+
+@st.cache_data(ttl=REVISION_POLL_SECONDS, show_spinner=False)
+def current_revision() -> int | None:
+    """The store's revision counter: one tiny query, at most once per REVISION_POLL_SECONDS."""
+    store = get_store()
+    return None if store is None else store.revision()
+
+
 def get_dataset() -> Dataset:
-    return load_dataset(DATA_DIR)
+    """The dataset at the store's current revision: every cache below keys on its version, which
+    changes with the revision, so a new revision is new data everywhere without a restart."""
+    return _dataset_at(current_revision())
+
+
+@st.cache_resource(show_spinner="Loading the dataset…", max_entries=2)
+def _dataset_at(revision: int | None) -> Dataset:
+    store = get_store()
+    return load_dataset(DATA_DIR) if store is None else store.read_dataset(revision)
+
+
+@st.fragment(run_every=REVISION_POLL_SECONDS)
+def follow_revisions(shown: int | None) -> None:
+    """Rerun the page when the store has moved past the revision this page shows."""
+    if shown is not None and current_revision() != shown:
+        st.rerun()
 
 
 def get_data_span(dataset: Dataset) -> tuple[date, date]:

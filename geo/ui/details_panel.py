@@ -9,6 +9,7 @@ from geo.io import Dataset
 from geo.text import escape_markdown as md
 from geo.text import format_source_date
 from geo.ui import state
+from geo.ui.history_panel import render_history
 from geo.ui.uploaded import uploaded_details
 
 
@@ -65,6 +66,7 @@ def render_details_panel(dataset: Dataset) -> None:
         st.button("Clear selection", on_click=state.select_feature, args=(None,))
         return
     render_details(details)
+    render_history(dataset, details.id)
     if details.layer == "crossings" and details.id in set(dataset.layers["crossings"]["id"]):
         st.page_link(
             "views/crossing.py",

@@ -1,0 +1,51 @@
+"""A claim's revision line and History in the details panel (the store's record of every change)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.io import Dataset
+from geo.store.records import change_rows
+from geo.text import escape_markdown as md
+from geo.ui.data import get_store
+
+ACTIONS = {"create": "first recorded", "change": "changed", "retract": "retracted", "move": "moved in its file"}
+
+
+def _when(stamp: str) -> str:
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else stamp
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _history(revision: int, fid: str) -> list[dict]:
+    """One claim's history, once per dataset revision (a new revision is a new key)."""
+    store = get_store()
+    return [] if store is None else [entry.as_json() for entry in store.history(fid)]
+
+
+def render_history(dataset: Dataset, fid: str) -> None:
+    """ "Changed on … (revision N)" and the History expander; nothing when the data is not from the store."""
+    entry = dataset.row_revisions.get(fid)
+    if entry is None or dataset.revision is None:
+        return
+    revision, changed_at = entry
+    st.caption(f"Changed on {md(_when(changed_at))} (revision {revision})")
+    outlets = dict(zip(dataset.sources["id"], dataset.sources["outlet"], strict=True))
+    with st.expander("History", icon=":material/history:"):
+        for item in reversed(_history(dataset.revision, fid)):
+            action = ACTIONS.get(str(item["action"]), str(item["action"]))
+            when, author = md(_when(str(item["time"]))), md(item["author"])
+            st.markdown(f"**Revision {item['revision']}** · {when} · {author} · {md(action)}")
+            lines = [f"- **Reason:** {md(item['reason'])}"]
+            if item["source_ids"]:
+                cited = ", ".join(
+                    f"{md(sid)} ({md(outlets[sid])})" if sid in outlets else md(sid) for sid in item["source_ids"]
+                )
+                lines.append(f"- **Sources:** {cited}")
+            if item["action"] == "create":
+                lines.append(f"- {len(item['changes'])} fields recorded")
+            else:
+                lines.extend(
+                    f"- {md(field)}: {md(old)} → {md(new)}" for field, old, new in change_rows(item["changes"])
+                )
+            st.markdown("\n".join(lines))

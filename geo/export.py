@@ -502,6 +502,17 @@ def gpkg_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
     `export_citation` attribute tables so the file carries its citations."""
     import pyogrio
 
+    # GDAL stamps each table with the time of writing; the export's own time makes the file reproducible.
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": str(citation["exported_at"])})
+    try:
+        return _write_gpkg(table, citation)
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": None})
+
+
+def _write_gpkg(table: ExportTable, citation: Mapping[str, object]) -> bytes:
+    import pyogrio
+
     with tempfile.TemporaryDirectory(prefix="crossings-export-") as tmp:
         path = Path(tmp) / "export.gpkg"
         for name, spec in LAYERS.items():

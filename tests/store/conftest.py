@@ -8,14 +8,8 @@ binaries the fixture fails and says how to install them.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import os
-import pwd
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -23,63 +17,21 @@ import pytest
 import sqlalchemy as sa
 
 from geo.store import Store, open_store
-
-PG_BIN = Path(os.environ.get("CROSSINGS_PG_BIN", "/usr/lib/postgresql/15/bin"))
-POSTGIS_CONTROL = Path(os.environ.get("CROSSINGS_PG_SHARE", "/usr/share/postgresql/15")) / "extension/postgis.control"
-INSTALL_HINT = (
-    "The store tests start their own PostgreSQL with PostGIS and need Debian's packages: "
-    "`sudo apt-get install postgresql-15 postgresql-15-postgis-3` (`bash scripts/test` does it when run as root), "
-    "or set CROSSINGS_PG_BIN / CROSSINGS_PG_SHARE to another PostgreSQL 15 installation."
-)
-ROLE = "crossings"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _as_cluster_user(command: list[str]) -> list[str]:
-    """initdb refuses to run as root: as root, run the cluster as Debian's `postgres` user."""
-    if os.geteuid() != 0:
-        return command
-    return ["runuser", "-u", "postgres", "--", *command]
-
-
-def _run(command: list[str]) -> None:
-    result = subprocess.run(_as_cluster_user(command), capture_output=True, text=True, timeout=120, check=False)
-    if result.returncode != 0:
-        pytest.fail(f"{' '.join(command)} failed ({result.returncode}): {result.stdout}{result.stderr}")
+from geo.store.cluster import ClusterError, as_store_url, create_database, drop_database, throwaway_cluster
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[sa.URL]:
-    """A running throwaway cluster; yields the URL of its `postgres` database (socket connection)."""
-    missing = [str(p) for p in (PG_BIN / "initdb", PG_BIN / "pg_ctl", POSTGIS_CONTROL) if not p.exists()]
-    if missing:
-        pytest.fail(f"missing {', '.join(missing)}. {INSTALL_HINT}")
-    base = Path(tempfile.mkdtemp(prefix="crossings-pg-"))
-    if os.geteuid() == 0:
-        try:
-            owner = pwd.getpwnam("postgres")
-        except KeyError:
-            shutil.rmtree(base)
-            pytest.fail(f"running as root and there is no `postgres` user to run the cluster. {INSTALL_HINT}")
-        os.chown(base, owner.pw_uid, owner.pw_gid)
-    data, log, port = base / "cluster", base / "server.log", _free_port()
+    """A running throwaway cluster for the session; yields the URL of its `postgres` database."""
     try:
-        _run([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", ROLE, "-E", "UTF8", "--no-sync"])
-        options = f"-p {port} -k {base} -c listen_addresses='' -c fsync=off -c full_page_writes=off"
-        _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w", "start"])
-        yield sa.URL.create(
-            "postgresql+psycopg", username=ROLE, database="postgres", query={"host": str(base), "port": str(port)}
-        )
+        cluster = throwaway_cluster()
+        server = cluster.__enter__()
+    except ClusterError as error:
+        pytest.fail(str(error), pytrace=False)
+    try:
+        yield server
     finally:
-        if (data / "postmaster.pid").exists():
-            with contextlib.suppress(BaseException):
-                _run([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"])
-        shutil.rmtree(base, ignore_errors=True)
+        cluster.__exit__(None, None, None)
 
 
 _database_numbers = itertools.count(1)
@@ -89,14 +41,9 @@ _database_numbers = itertools.count(1)
 def postgres_url(postgres_server: sa.URL) -> Iterator[str]:
     """A fresh, empty database in the session's cluster, dropped after the test."""
     name = f"store_test_{os.getpid()}_{next(_database_numbers)}"
-    admin = sa.create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = postgres_server.set(database=name)
-    yield url.render_as_string(hide_password=False).replace("postgresql+psycopg://", "postgresql://", 1)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
-    admin.dispose()
+    url = create_database(postgres_server, name)
+    yield as_store_url(url)
+    drop_database(postgres_server, name)
 
 
 @pytest.fixture(params=["sqlite", "postgis"])

@@ -797,12 +797,16 @@ def _export_dataset(args: argparse.Namespace) -> tuple[Dataset, datetime | None]
         if args.revision is not None:
             raise ExportError("--revision reads the store; it cannot be combined with a data directory")
         return load_dataset(args.data), None
+    from sqlalchemy.exc import SQLAlchemyError
+
     from geo.store import StoreError, read_current_dataset
 
     try:
         dataset = read_current_dataset(args.url, args.revision)
     except StoreError as error:
         raise ExportError(str(error)) from error
+    except SQLAlchemyError as error:  # unreachable server, wrong password, missing database …
+        raise ExportError(f"cannot read the store: {getattr(error, 'orig', None) or error}") from error
     stamp = datetime.fromisoformat(dataset.revised_at.replace("Z", "+00:00")) if dataset.revised_at else None
     return dataset, stamp
 

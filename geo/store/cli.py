@@ -12,6 +12,8 @@ import json
 import sys
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from geo.io import DATA_DIR
 from geo.store import RevisionRefused, StoreError, open_current_store, open_store
 from geo.store.records import parse_cli_value
@@ -84,6 +86,9 @@ def run_db_command(args: argparse.Namespace) -> int:
         return REFUSED
     except StoreError as error:
         print(f"db: {error}", file=sys.stderr)
+        return UNUSABLE
+    except sa.exc.SQLAlchemyError as error:  # unreachable server, wrong password, missing database …
+        print(f"db: cannot use the store: {getattr(error, 'orig', None) or error}", file=sys.stderr)
         return UNUSABLE
 
 

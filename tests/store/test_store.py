@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -18,7 +20,7 @@ from geo.__main__ import validation_report
 from geo.io import load_dataset
 from geo.manifest import write_manifest
 from geo.schema import LAYERS
-from geo.store import RevisionRefused, StaleRevision, Store
+from geo.store import RevisionRefused, StaleRevision, Store, open_store
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = ROOT / "data"
@@ -240,3 +242,34 @@ def test_postgis_keeps_geometries_in_4326_with_a_gist_index(postgres_url):
     assert srids == {4326}
     assert index is not None and "USING gist" in index
     assert column_type == "geometry(Geometry,4326)"
+
+
+KILLED_MID_WRITE = """
+import os, sys
+from geo.store import open_store
+from geo.store.store import Store
+
+def die(self):
+    os._exit(9)  # as if killed: no rollback, no cleanup, between two statements of the write
+
+Store._record_update = die
+open_store(sys.argv[1]).revise(sys.argv[2], {"notes": "half-written"}, author="A", reason="killed")
+"""
+
+
+def test_a_process_killed_mid_write_loses_nothing_committed_and_leaves_no_lock(store: Store, store_url, published):
+    fid = published.layers["events"]["id"].iloc[0]
+    committed = store.revise(fid, {"notes": "committed before"}, author="A", reason="r")
+    store.close()
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_WRITE, store_url, fid], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert killed.returncode == 9, killed.stderr
+    reopened = open_store(store_url)
+    try:
+        assert reopened.revision() == committed
+        assert [h.revision for h in reopened.history(fid)] == [1, committed]
+        assert reopened.record(fid).properties["notes"] == "committed before"
+        assert reopened.revise(fid, {"notes": "after"}, author="A", reason="r") == committed + 1
+    finally:
+        reopened.close()

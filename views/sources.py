@@ -86,7 +86,11 @@ else:
     st.success("Every row of the bundled data passed validation; none was rejected.")
 
 st.markdown("### Dataset version and licences")
-st.markdown(f"Dataset version **`{dataset.version}`**: the first 12 hex digits of the SHA-256 of `data/manifest.json`.")
+st.markdown(
+    f"Dataset version **`{dataset.version}`**: the first 12 hex digits of the SHA-256 of the release's "
+    "`data/manifest.json`"
+    + ("." if dataset.revision is None else f", then `-r` and the store revision once edited (now {dataset.revision}).")
+)
 st.dataframe(
     pd.DataFrame(
         [

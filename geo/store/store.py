@@ -32,7 +32,7 @@ from geo.io import (
     read_geojson,
     read_sources,
 )
-from geo.manifest import Manifest, read_manifest, write_manifest
+from geo.manifest import Manifest, ManifestError, read_manifest, write_manifest
 from geo.schema import LAYERS
 from geo.store.records import (
     IMMUTABLE_FIELDS,
@@ -289,11 +289,18 @@ class Store:
             for name in LAYERS
         }
         sources = read_sources(io.StringIO(sources_csv_text([r.properties for r in by_layer[SOURCES_LAYER]])))
-        files = {}
+        held = {f"{name}.geojson": name for name in LAYERS} | {SOURCES_FILE: SOURCES_LAYER}
+        # Files the store does not hold (basemap, aliases, scenes) are read from the data directory:
+        # their entries come from its manifest; the store's own files from the release it imported.
+        try:
+            local = read_manifest(self.data_dir).files
+        except ManifestError:
+            local = release_files
+        files = {relative: dict(entry) for relative, entry in local.items() if relative not in held}
         for relative, entry in release_files.items():
-            layer = SOURCES_LAYER if relative == SOURCES_FILE else relative.removesuffix(".geojson")
-            # A file changed since the release has no published hash yet: `db publish` gives it one.
-            files[relative] = {**entry, "sha256": ""} if layer in changed_layers else dict(entry)
+            if relative in held:
+                # A file changed since the release has no published hash yet: `db publish` gives it one.
+                files[relative] = {**entry, "sha256": ""} if held[relative] in changed_layers else dict(entry)
         version = release if revision == release_revision else f"{release}-r{revision}"
         row_revisions = {r.id: (r.revision, r.changed_at) for r in state if r.layer != SOURCES_LAYER}
         return assemble_dataset(raw_layers, sources, Manifest(files, version), version, revision, row_revisions)
@@ -437,11 +444,7 @@ class Store:
         if len(set(ids)) != len(ids):
             duplicates = sorted({i for i in ids if ids.count(i) > 1})
             raise RevisionRefused(str(data_dir), [f"ids used twice across layers and sources: {duplicates}"])
-        release_files = {
-            relative: {k: v for k, v in entry.items()}
-            for relative, entry in manifest.files.items()
-            if relative == SOURCES_FILE or relative.removesuffix(".geojson") in LAYERS
-        }
+        release_files = manifest.files  # every file of the release (basemap, aliases …): licences, hashes
         with self._write() as (conn, current):
             latest = conn.execute(
                 sa.select(revisions.c.release)

@@ -86,7 +86,8 @@ def render_footer(dataset: Dataset) -> None:
     st.caption(
         "**Data:** curated from public reporting; every feature cites its sources "
         "(see *Sources*). "
-        f"**Dataset version** `{dataset.version}` (manifest hash). "
+        f"**Dataset version** `{dataset.version}` (manifest hash of the data release"
+        f"{'' if dataset.revision is None else f'; store revision {dataset.revision}'}). "
         "**Basemap:** Natural Earth (public domain), GSHHG/WDBII (LGPL-3.0), GeoNames (CC BY 4.0). "
         f"**Licences:** {'; '.join(licences)}."
     )

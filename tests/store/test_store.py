@@ -50,6 +50,7 @@ def test_a_seeded_store_reads_exactly_what_data_holds(store: Store, published):
     assert_same_dataset(dataset, published)
     assert dataset.revision == 1
     assert dataset.version == published.version  # an unedited store is the release itself
+    assert dataset.manifest == published.manifest  # licences and hashes of every file, basemap included
     assert len(dataset.rejected) == 0
     fid = published.layers["events"]["id"].iloc[0]
     revision, changed_at = dataset.row_revisions[fid]

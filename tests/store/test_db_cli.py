@@ -205,3 +205,21 @@ def test_the_real_command_refuses_a_stale_write_with_a_non_zero_exit(tmp_path: P
     )
     assert stale.returncode == 1
     assert "changed after revision 1" in stale.stderr and "revision 2" in stale.stderr
+
+
+def test_set_reads_each_value_with_its_fields_type(geo, seeded: str):
+    fid, _ = a_count(seeded)
+    ok(
+        geo(
+            "db", "revise", fid, "--set", "geometry=POINT (129.8 42.9)", "--set", "count_low=null",
+            "--set", "notes=2023", "--source", "S5", "--reason", "r", "--author", "A", url=seeded,
+        )
+    )  # fmt: skip
+    changes = json.loads(ok(geo("db", "history", fid, "--json", url=seeded)))[-1]["changes"]
+    assert changes["geometry"]["new"] == {"type": "Point", "coordinates": [129.8, 42.9]}
+    assert changes["count_low"]["new"] is None
+    assert changes["notes"]["new"] == "2023"  # text stays text, even when it looks like a number
+    unreadable = geo(
+        "db", "revise", fid, "--set", "geometry=POINT (", "--source", "S5", "--reason", "r", "--author", "A", url=seeded
+    )
+    assert unreadable.returncode == 1 and "geometry: cannot read" in unreadable.stderr

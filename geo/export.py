@@ -13,7 +13,6 @@ target inside the data directory.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
 import math
@@ -32,6 +31,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import write_bytes_atomic
+from geo.csvfile import FORMULA_PREFIXES, csv_text, neutralise_formula  # noqa: F401  (re-exported)
 from geo.filters import FilterSpec, count_features, describe
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
 from geo.mapview import KIND_LABELS
@@ -87,7 +87,6 @@ LEAD_COLUMNS = (
 )
 DERIVED_COLUMNS = ("span_start", "span_end")  # added by the loader for filtering, not data
 CSV_GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CAVEAT_NOTE = (
     "The 'caveat' field says in words how far each row can be trusted: an inferred route is a deduction that "
     "no source states, every route is a schematic straight line (not the road taken), and a town- or city-level "
@@ -421,23 +420,6 @@ def geojson_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
 
 
-def neutralise_formula(text: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (CSV only)."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _csv_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return neutralise_formula(";".join(value))
-    if isinstance(value, int | float):
-        return repr(value)
-    return neutralise_formula(str(value))
-
-
 def wkt(geometry: BaseGeometry | None) -> str:
     """WKT with every digit of every coordinate (shapely rounds to 6 decimals by default)."""
     if geometry is None:
@@ -449,15 +431,14 @@ def wkt(geometry: BaseGeometry | None) -> str:
 def csv_bytes(table: ExportTable) -> bytes:
     """UTF-8 with a byte-order mark (so spreadsheets read Korean and Chinese), one row per feature,
     points as lon/lat, every geometry as WKT, lists joined with ';'."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*table.columns, *CSV_GEOMETRY_COLUMNS])
+    rows = []
     for row, geometry in zip(table.rows, table.geometries, strict=True):
-        lon = lat = ""
+        lon: float | str = ""
+        lat: float | str = ""
         if geometry is not None and geometry.geom_type == "Point":
-            lon, lat = repr(float(geometry.x)), repr(float(geometry.y))
-        writer.writerow([*(_csv_cell(row.get(c)) for c in table.columns), lon, lat, wkt(geometry)])
-    return buffer.getvalue().encode("utf-8-sig")
+            lon, lat = float(geometry.x), float(geometry.y)  # numbers: written with every digit, never neutralised
+        rows.append([*(row.get(c) for c in table.columns), lon, lat, wkt(geometry)])
+    return csv_text([*table.columns, *CSV_GEOMETRY_COLUMNS], rows).encode("utf-8-sig")
 
 
 def _flat(value: object) -> object:

@@ -182,6 +182,18 @@ def as_id_list(value: object) -> list[str]:
     return [str(value)]
 
 
+# The contract's bounds for numbers: a count is below 10^9 (more than every person alive in the region),
+# an uncertainty radius is positive and at most 1,000 km (the mapped region is about 1,000 km across).
+COUNT_LIMIT = 10**9  # exclusive
+MAX_UNCERTAINTY_M = 1_000_000
+
+
+def _digits(number: int) -> int:
+    """Decimal digits without converting (str() refuses more than 4,300 digits)."""
+    digits = int(abs(number).bit_length() * math.log10(2)) + 1
+    return digits - (abs(number) < 10 ** (digits - 1))
+
+
 def _count_problem(value: object, name: str) -> str | None:
     if is_blank(value):
         return None
@@ -189,6 +201,21 @@ def _count_problem(value: object, name: str) -> str | None:
         return f"{name} must be a whole number or empty, got {value!r}"
     if value < 0:
         return f"{name} must not be negative, got {value}"
+    if value >= COUNT_LIMIT:
+        return f"{name} must be below {COUNT_LIMIT:,}, got a number of {_digits(value):,} digits"
+    return None
+
+
+def uncertainty_problem(radius: object) -> str | None:
+    """Why a radius in metres is not accepted: not a number, not positive, not finite, over 1,000 km."""
+    if isinstance(radius, bool) or not isinstance(radius, int | float) or not radius > 0:
+        return f"uncertainty radius must be a positive number, got {radius!r}"
+    if radius > MAX_UNCERTAINTY_M:  # inf included; a huge int is compared exactly, never converted
+        if isinstance(radius, float):
+            shown = f"{radius:.3g} m"
+        else:
+            shown = f"{radius:,} m" if radius < 10**15 else f"a number of {_digits(radius):,} digits"
+        return f"uncertainty radius must be at most {MAX_UNCERTAINTY_M:,} m (1,000 km), got {shown}"
     return None
 
 
@@ -272,9 +299,9 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
         precision = row.get("location_precision")
         if precision not in LOCATION_PRECISIONS:
             problems.append(("location_precision", f"unknown location precision {precision!r}"))
-        radius = row.get("uncertainty_m")
-        if isinstance(radius, bool) or not isinstance(radius, int | float) or not radius > 0:
-            problems.append(("uncertainty_m", f"uncertainty radius must be a positive number, got {radius!r}"))
+        radius_problem = uncertainty_problem(row.get("uncertainty_m"))
+        if radius_problem:
+            problems.append(("uncertainty_m", radius_problem))
     return problems
 
 

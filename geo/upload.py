@@ -37,7 +37,7 @@ import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -49,11 +49,13 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from geo.csvfile import csv_text
 from geo.details import FeatureDetails, source_entries
 from geo.filters import FilterSpec, allowed_confidence, date_mask
 from geo.io import add_date_spans
 from geo.schema import (
     CONFIDENCE_LEVELS,
+    COUNT_LIMIT,
     CRS,
     DATE_PRECISIONS,
     DEFAULT_UNCERTAINTY_M,
@@ -78,6 +80,10 @@ MAX_VERTICES = 100_000  # all features together
 MAX_VERTICES_PER_FEATURE = 10_000
 MAX_COLUMNS = 200
 MAX_TEXT_CHARS = 5_000  # one value
+# Bytes as stored, for every column read (mapped or not): one value, and all values of a file together.
+# A text value within MAX_TEXT_CHARS is at most 4 bytes a character in UTF-8.
+MAX_VALUE_BYTES = 4 * MAX_TEXT_CHARS
+MAX_FILE_VALUE_BYTES = MAX_UPLOAD_BYTES
 ZIP_MAX_MEMBERS = 20
 ZIP_MAX_RATIO = 100  # uncompressed / compressed, per member and overall
 SUPPORTED_EXTENSIONS = ("geojson", "json", "csv", "gpkg", "zip")
@@ -239,6 +245,7 @@ class RawTable:
     layers: tuple[str, ...] = ()
     layer: str | None = None
     notes: tuple[str, ...] = ()
+    kept: frozenset[str] | None = None  # the columns whose values rows still hold (None: all of them)
 
     def __post_init__(self) -> None:
         if not self.row_problems:
@@ -347,6 +354,36 @@ def _refuse_virtual_datasets(text: str) -> None:
             "The file contains a GDAL virtual file system path (/vsi…/), which could make a server read other "
             "files or URLs. It was refused without being read further. Remove such paths and upload it again."
         )
+
+
+def _value_bytes(value: object) -> int:
+    """The size of one value as the file holds it (UTF-8 text; nested JSON as JSON)."""
+    if isinstance(value, str):
+        return len(value) if len(value) <= MAX_VALUE_BYTES // 4 else len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, dict | list):
+        return len(json.dumps(value, ensure_ascii=False, default=repr))
+    return 0
+
+
+def _refuse_large_value(column: object, value: object) -> None:
+    """The per-value cap, for every column read, mapped or not: the parsed file stays as small as the file."""
+    size = _value_bytes(value)
+    if size > MAX_VALUE_BYTES:
+        raise UploadError(
+            f"The column {_show(column)} holds a value of {size:,} bytes; the limit is {MAX_VALUE_BYTES:,} bytes "
+            f"a value ({MAX_TEXT_CHARS:,} characters of text)."
+        )
+
+
+def keep_columns(raw: RawTable, columns: Iterable[str]) -> RawTable:
+    """The table holding only these columns' values: what a session keeps between reruns once the mapping
+    is chosen (the column names stay whole for the mapping widgets)."""
+    wanted = set(columns)
+    kept = frozenset(c for c in raw.columns if c in wanted)
+    rows = [{c: row[c] for c in kept if c in row} for row in raw.rows]
+    return replace(raw, rows=rows, kept=kept)
 
 
 # --- zip -------------------------------------------------------------------------------------------
@@ -541,6 +578,8 @@ def _read_geojson(text: str) -> RawTable:
             record = dict(properties)
             if "id" not in record and feature.get("id") is not None:
                 record["id"] = feature.get("id")
+            for key, value in record.items():
+                _refuse_large_value(key, value)
             repeated = getattr(properties, "duplicates", ())
             if counts[index] > MAX_VERTICES_PER_FEATURE:
                 geometry_problem = (
@@ -649,6 +688,8 @@ def _position_problem(position: list) -> str | None:
             return f"a coordinate is {value.text}: NaN and Infinity are not coordinates (and not valid JSON)"
         if value is None:
             return "a coordinate is null"
+        if abs(value) >= 10**_MAX_DECIMAL_DIGITS:  # a 401-digit integer would overflow shapely's float
+            return "a coordinate is too large to be a longitude or latitude (or a projected coordinate)"
     if len(position) < 2:
         return f"too few coordinates: a position needs longitude and latitude, got {position}"
     if len(position) > 2:
@@ -729,6 +770,8 @@ def _read_csv(text: str, delimiter: str | None = None) -> RawTable:
                 continue  # a blank line is not a row
             if len(rows) >= MAX_FEATURES:
                 raise UploadError(f"The file has more than {MAX_FEATURES:,} rows; the limit is {MAX_FEATURES:,}.")
+            for position, cell in enumerate(cells):
+                _refuse_large_value(header[position] if position < len(header) else f"#{position + 1}", cell)
             found: list[tuple[str, str]] = []
             if len(cells) != len(header):
                 found.append(("row", f"has {len(cells)} cells but the header has {len(header)} columns"))
@@ -743,37 +786,109 @@ def _read_csv(text: str, delimiter: str | None = None) -> RawTable:
 # --- GeoPackage ------------------------------------------------------------------------------------
 
 _RTREE_VTABLE = re.compile(r"^\s*CREATE\s+VIRTUAL\s+TABLE\s+\S+\s+USING\s+rtree\s*\(", re.I)
+_SQL_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]")
+_GENERATED_SQL = re.compile(r"\bGENERATED\s+ALWAYS\b|\bAS\s*\(", re.I)
+_COLLATION_SQL = re.compile(r"\bCOLLATE\s+(\w+)", re.I)
+_BUILTIN_COLLATIONS = {"BINARY", "NOCASE", "RTRIM"}
+_GENERATED_HIDDEN = (2, 3)  # PRAGMA table_xinfo: 2 = generated VIRTUAL, 3 = generated STORED
+
+
+def _open_sqlite_read_only(path: Path) -> sqlite3.Connection:
+    """Our own connection to the upload: read-only, immutable, and no function the schema names may run."""
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+        connection.execute("PRAGMA trusted_schema = OFF")
+    except sqlite3.Error as error:
+        raise UploadError("The GeoPackage cannot be opened as an SQLite database.") from error
+    return connection
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _check_gpkg_schema(path: Path) -> set[str]:
-    """The tables of a GeoPackage, read with sqlite3 (read-only, immutable), refusing what GDAL could follow.
+    """The tables of a GeoPackage, read with sqlite3 (read-only, immutable), refusing everything SQLite
+    would evaluate while GDAL reads the file.
 
-    Views and virtual tables other than the spatial index (R-tree) are refused: they are the places where
-    an SQLite file can name other files or call functions.
+    Refused: views (a query run on read; a "feature table" may be one), virtual tables other than the
+    spatial index (module code run on read), generated columns, VIRTUAL or STORED (an expression run on
+    read: 72 KB with `printf('%.*c', 300000000, 'x')` took 2 GB), and collations other than SQLite's
+    built-in ones (code a reader would have to supply). Triggers, CHECK constraints, defaults and index
+    expressions are evaluated only when a row is written, and GDAL opens the upload read-only.
     """
-    uri = f"{path.as_uri()}?mode=ro&immutable=1"
+    connection = _open_sqlite_read_only(path)
     try:
-        connection = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error as error:
-        raise UploadError("The GeoPackage cannot be opened as an SQLite database.") from error
-    try:
-        connection.execute("PRAGMA trusted_schema = OFF")
         entries = connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+        tables = set()
+        for kind, name, sql in entries:
+            sql_text = _SQL_QUOTED.sub("''", sql) if isinstance(sql, str) else ""
+            for collation in _COLLATION_SQL.findall(sql_text):
+                if collation.upper() not in _BUILTIN_COLLATIONS:
+                    raise UploadError(
+                        "The GeoPackage declares a custom collation (an SQLite sort order that needs code "
+                        "to read); only BINARY, NOCASE and RTRIM are accepted."
+                    )
+            if kind == "view":
+                raise UploadError("The GeoPackage contains an SQL view; only plain tables are accepted.")
+            if kind != "table":
+                continue
+            if sql_text.lstrip().upper().startswith("CREATE VIRTUAL"):
+                if not _RTREE_VTABLE.match(sql_text):
+                    raise UploadError("The GeoPackage contains a virtual table other than a spatial index; refused.")
+                continue
+            hidden = [row[6] for row in connection.execute(f"PRAGMA table_xinfo({_quote_identifier(str(name))})")]
+            if any(flag in _GENERATED_HIDDEN for flag in hidden) or _GENERATED_SQL.search(sql_text):
+                raise UploadError(
+                    "The GeoPackage has a generated column (a value SQLite computes each time it is read); "
+                    "only stored values are accepted. Export the layer with plain columns and upload it again."
+                )
+            tables.add(str(name))
     except sqlite3.Error as error:
         raise UploadError("The GeoPackage is damaged: its SQLite schema cannot be read.") from error
     finally:
         connection.close()
-    tables = set()
-    for kind, name, sql in entries:
-        if kind == "view":
-            raise UploadError("The GeoPackage contains an SQL view; only plain tables are accepted.")
-        if kind == "table" and isinstance(sql, str) and sql.lstrip().upper().startswith("CREATE VIRTUAL"):
-            if not _RTREE_VTABLE.match(sql):
-                raise UploadError("The GeoPackage contains a virtual table other than a spatial index; refused.")
-            continue
-        if kind == "table":
-            tables.add(str(name))
     return tables
+
+
+def _check_gpkg_values(path: Path, table: str) -> None:
+    """The number of columns and the bytes of every value of a feature table, mapped or not, measured
+    with sqlite3 before GDAL reads a row. Only stored values remain (see _check_gpkg_schema), so this
+    reads at most the file itself."""
+    connection = _open_sqlite_read_only(path)
+    try:
+        geometry_rows = connection.execute(
+            "SELECT column_name FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)", (table,)
+        ).fetchall()
+        geometry_columns = {str(row[0]).lower() for row in geometry_rows}
+        info = connection.execute(f"PRAGMA table_xinfo({_quote_identifier(table)})").fetchall()
+        attributes = [str(row[1]) for row in info if str(row[1]).lower() not in geometry_columns and not row[5]]
+        if len(attributes) > MAX_COLUMNS:
+            raise UploadError(f"The layer has {len(attributes):,} columns; the limit is {MAX_COLUMNS}.")
+        columns = [str(row[1]) for row in info]
+        measures = ", ".join(
+            f"max(length(CAST({_quote_identifier(c)} AS BLOB))), total(length(CAST({_quote_identifier(c)} AS BLOB)))"
+            for c in columns
+        )
+        query = f"SELECT {measures} FROM {_quote_identifier(table)}"  # noqa: S608  (identifiers quoted)
+        sizes = connection.execute(query).fetchone() or ()
+    except sqlite3.Error as error:
+        raise UploadError("The GeoPackage is damaged: its feature table cannot be read.") from error
+    finally:
+        connection.close()
+    total = 0
+    for position, column in enumerate(columns):
+        largest, column_total = sizes[2 * position] or 0, sizes[2 * position + 1] or 0
+        total += int(column_total)
+        if column.lower() not in geometry_columns and largest > MAX_VALUE_BYTES:
+            raise UploadError(
+                f"The column {_show(column)} holds a value of {int(largest):,} bytes; the limit is "
+                f"{MAX_VALUE_BYTES:,} bytes a value ({MAX_TEXT_CHARS:,} characters of text)."
+            )
+    if total > MAX_FILE_VALUE_BYTES:
+        raise UploadError(
+            f"The layer's values add up to {total / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB."
+        )
 
 
 def _read_gpkg(data: bytes, layer: str | None) -> RawTable:
@@ -797,6 +912,7 @@ def _read_gpkg(data: bytes, layer: str | None) -> RawTable:
         if not names:
             raise UploadError("The GeoPackage has no table of features (points or lines).")
         chosen = layer if layer in names else names[0]
+        _check_gpkg_values(path, chosen)
         try:
             info = pyogrio.read_info(source, layer=chosen)
             if info.get("features", 0) > MAX_FEATURES:
@@ -976,14 +1092,20 @@ def count_value(name: str, value: object, from_text: bool) -> tuple[int | None, 
             )
         if len(stripped) > 1 and stripped.startswith("0"):
             return None, f"{name} {_show(value)} has a leading zero; write the number without it"
+        if len(stripped) > len(str(COUNT_LIMIT)):  # never int() thousands of digits
+            return None, f"{name} must be below {COUNT_LIMIT:,}, got a number of {len(stripped):,} digits"
         return int(stripped), None
     if isinstance(value, float):
         if not math.isfinite(value):
             return None, f"{name} is {value}, not a number"
         if not value.is_integer():
             return None, f"{name} must be a whole number, got {value}"
+        if abs(value) >= COUNT_LIMIT:
+            return None, f"{name} must be below {COUNT_LIMIT:,}, got {value:.3g}"
         return int(value), None
     if isinstance(value, int):
+        if abs(value) >= COUNT_LIMIT:
+            return None, f"{name} must be below {COUNT_LIMIT:,}, got a number of {len(str(abs(value))):,} digits"
         return value, None
     return None, f"{name} has an unsupported type {type(value).__name__}"
 
@@ -1008,14 +1130,29 @@ def decimal_value(name: str, value: object, from_text: bool) -> tuple[int | floa
         if not _DECIMAL.match(stripped):
             hint = " (use a point as the decimal separator)" if re.match(r"^[+-]?[0-9]+,[0-9]+$", stripped) else ""
             return None, f"{name} {_show(value)} is not a decimal number{hint}"
+        if len(stripped.lstrip("+-").split(".")[0].lstrip("0")) > _MAX_DECIMAL_DIGITS:
+            return None, _too_large(name)
         return (int(stripped) if re.match(r"^[+-]?[0-9]+$", stripped) else float(stripped)), None
     if isinstance(value, int):
+        if abs(value) >= 10**_MAX_DECIMAL_DIGITS:
+            return None, _too_large(name)
         return value, None  # an integer stays an integer
     if isinstance(value, float):
         if not math.isfinite(value):
             return None, f"{name} is {value}, not a finite number"
+        if abs(value) >= 10**_MAX_DECIMAL_DIGITS:
+            return None, _too_large(name)
         return value, None
     return None, f"{name} has an unsupported type {type(value).__name__}"
+
+
+# No number the contract holds (a coordinate, a radius in metres, a count) has more than 15 digits before the
+# point: larger ones are refused here, before anything converts them (a 401-digit integer overflows a float).
+_MAX_DECIMAL_DIGITS = 15
+
+
+def _too_large(name: str) -> str:
+    return f"{name} is too large (more than {_MAX_DECIMAL_DIGITS} digits before the decimal point)"
 
 
 _ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -1454,10 +1591,7 @@ EXAMPLE_COORDINATES = {"my-1": (42.8870, 129.5076), "my-2": (42.9668, 129.8447),
 
 
 def example_csv() -> str:
-    """The example with latitude and longitude columns added."""
-    lines = EXAMPLE_CSV.strip("\n").split("\n")
-    out = [lines[0] + ",latitude,longitude"]
-    for line in lines[1:]:
-        lat, lon = EXAMPLE_COORDINATES[line.split(",", 1)[0]]
-        out.append(f"{line},{lat},{lon}")
-    return "\n".join(out) + "\n"
+    """The example with latitude and longitude columns added, written by the one CSV writer."""
+    header, *rows = csv.reader(io.StringIO(EXAMPLE_CSV))
+    with_points = [[*row, *EXAMPLE_COORDINATES[row[0]]] for row in rows]
+    return csv_text([*header, "latitude", "longitude"], with_points)

@@ -221,6 +221,14 @@ _VSI_PATH = re.compile(r"/vsi[a-z0-9_]*/", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# What the Import page says when reading or checking a file fails in a way no rule foresaw (a bug): a
+# refusal with a reason, never an error box; the details go to the server log only.
+UNEXPECTED_REFUSAL = (
+    "It could not be read or checked (an unexpected error, logged on the server). Nothing "
+    "from it was kept. Check that it is a valid GeoJSON, CSV or GeoPackage within the limits."
+)
+
+
 class UploadError(ValueError):
     """The whole file is refused. The message says why and what to do, and quotes nothing from a
     file that might not be the user's own (a virtual dataset pointing at server files)."""

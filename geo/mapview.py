@@ -29,7 +29,15 @@ from geo.atomic import write_text_atomic
 from geo.basemap import load_basemap
 from geo.io import DATA_DIR, PROJECT_ROOT
 from geo.schema import DEFAULT_UNCERTAINTY_M, EVENT_KINDS, REGION_BBOX, is_blank
-from geo.text import MONTHS, confidence_label, format_count, format_dates, location_label
+from geo.text import (
+    MONTHS,
+    SHORT_TEXT_CHARS,
+    confidence_label,
+    display_text,
+    format_count,
+    format_dates,
+    location_label,
+)
 
 STATIC = "/app/static"
 MAP_JS = [
@@ -53,7 +61,7 @@ KIND_LABELS: dict[str, str] = {
     "detention_centre": "Detention centre in China",
     "crossing": "Border crossing",
     "receiving_facility": "Receiving facility in North Korea",
-    "route_leg": "Transport leg, 9 Oct 2023",
+    "route_leg": "Transport leg",  # not "…, 9 Oct 2023": a bundled leg says so itself, an uploaded one has its own date
     "repatriation": "Forced repatriation",
     "arrest": "Arrest",
     "statement": "Statement",
@@ -111,9 +119,10 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
     radius = row.get("uncertainty_m")
     props: dict[str, object] = {
         "id": _text(row.get("id")),
-        "name_en": _text(row.get("name_en")),
-        "name_ko": _text(row.get("name_ko")),
-        "name_zh": _text(row.get("name_zh")),
+        # Tooltips and labels: bidi controls shown, long names cut (the details panel has them whole).
+        "name_en": display_text(row.get("name_en"), SHORT_TEXT_CHARS),
+        "name_ko": display_text(row.get("name_ko"), SHORT_TEXT_CHARS),
+        "name_zh": display_text(row.get("name_zh"), SHORT_TEXT_CHARS),
         "kind_label": KIND_LABELS.get(_text(row.get("kind")), _text(row.get("kind"))),
         "date_label": format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
         "confidence": _text(row.get("confidence")),
@@ -130,7 +139,7 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
     if layer == "crossings":
         used = row.get("used_2023_10_09") is True
         props["used"] = used
-        props["label"] = re.sub(r"\s*\([^)]*\)", "", _text(row.get("name_en")))
+        props["label"] = display_text(re.sub(r"\s*\([^)]*\)", "", _text(row.get("name_en"))), SHORT_TEXT_CHARS)
         props["label_side"] = label_side or "right"
         if used:
             props["count_label"] = f"9 Oct: {props['count_label']}"

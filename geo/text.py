@@ -25,12 +25,31 @@ def escape_html(value: object) -> str:
     return "".join(_JS_UNSAFE.get(c, c) for c in escaped)
 
 
+# Bidirectional controls (embeddings, overrides, isolates, marks) can make a name read as something else
+# ("U+202E" turns "gpj.exe" around). In display they are shown as what they are, never applied.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Text in a map tooltip or label: longer text is cut here, and the details panel shows it whole.
+SHORT_TEXT_CHARS = 160  # the longest bundled name is 114
+
+
+def neutralise_bidi(text: str) -> str:
+    return _BIDI_CONTROLS.sub(lambda match: f"[U+{ord(match.group()):04X}]", text)
+
+
+def display_text(value: object, limit: int | None = None) -> str:
+    """Data text for display: bidi controls shown, not applied; cut to `limit` characters with "…"."""
+    text = neutralise_bidi("" if is_blank(value) else str(value))
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
 
 
 def escape_markdown(value: object) -> str:
     """Text for st.markdown: no link, image, HTML, LaTeX or emphasis can come from data."""
-    text = "" if is_blank(value) else str(value)
+    text = display_text(value)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
@@ -41,7 +60,7 @@ def escape_markdown_inline(value: object) -> str:
     """Data inside one line of st.markdown (a sentence, a bold run): no link, image, HTML, LaTeX,
     emphasis, directive or autolink can come from it, and an ordinary name (letters, digits, spaces,
     parentheses, dashes) is left exactly as it is."""
-    text = "" if is_blank(value) else str(value)
+    text = display_text(value)
     return re.sub(r"\s*\n\s*", " ", _MARKDOWN_INLINE.sub(r"\\\1", text))
 
 

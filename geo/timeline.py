@@ -28,7 +28,7 @@ import pandas as pd
 from geo.io import Dataset
 from geo.mapview import KIND_LABELS, STATIC, ScriptCall, build_base_map, layer_collection, to_script_json
 from geo.schema import EVENT_KINDS, as_id_list, is_blank
-from geo.text import MONTHS, format_count, format_dates, is_missing, location_label
+from geo.text import MONTHS, SHORT_TEXT_CHARS, display_text, format_count, format_dates, is_missing, location_label
 
 SHORT_SPAN = timedelta(days=21)
 TIMELINE_START = date(2020, 1, 1)
@@ -220,7 +220,7 @@ def event_spans(
         rows.append(
             {
                 "id": _text(record.get("id")),
-                "name": _text(record.get("name_en")),
+                "name": display_text(record.get("name_en"), SHORT_TEXT_CHARS),  # a tooltip: cut, bidi shown
                 "kind": kind,
                 "kind_label": KIND_LABELS.get(kind, kind),
                 "start": first.isoformat(),

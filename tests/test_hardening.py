@@ -341,3 +341,54 @@ def test_the_data_validation_applies_the_same_bounds(sources):
     for count in (10**9, 10**400):
         found = row_problems({**base, "count_low": count, "count_source_ids": ["S1"]}, spec, known)
         assert [f for f, _ in found] == ["count_low"] and "below 1,000,000,000" in found[0][1], found
+
+
+# --- what a name can do on the map -------------------------------------------------------------------
+
+DISGUISED = "Yanji \u202egpj.exe\u202c \u2066x\u2069 \u200e\u200f\u061c"
+
+
+def test_bidi_controls_are_shown_not_applied_and_long_names_are_cut_in_tooltips():
+    from geo.mapview import feature_properties
+    from geo.text import SHORT_TEXT_CHARS, escape_markdown, escape_markdown_inline
+
+    props = feature_properties("uploaded", {"id": "u1", "name_en": DISGUISED, "name_ko": "가" * 5000})
+    assert props["name_en"].startswith("Yanji [U+202E]gpj.exe[U+202C] [U+2066]x[U+2069]")
+    for text in (props["name_en"], escape_markdown(DISGUISED), escape_markdown_inline(DISGUISED)):
+        assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+    assert len(props["name_ko"]) == SHORT_TEXT_CHARS and props["name_ko"].endswith("…")
+    crossing = feature_properties("crossings", {"id": "x", "name_en": "n" * 5000, "used_2023_10_09": True})
+    assert len(crossing["label"]) == SHORT_TEXT_CHARS
+    # The details panel (Markdown) keeps the whole text.
+    assert escape_markdown("가" * 5000) == "가" * 5000
+
+
+def test_the_bundled_names_are_not_cut():
+    from geo.mapview import feature_properties
+
+    dataset = load_dataset()
+    for layer, gdf in dataset.layers.items():
+        for row in gdf.to_dict("records"):
+            assert feature_properties(layer, row)["name_en"] == row["name_en"], (layer, row["id"])
+
+
+def test_an_uploaded_route_leg_is_labelled_by_its_own_date(sources):
+    from geo.mapview import KIND_LABELS, feature_properties
+
+    leg = {
+        "type": "Feature",
+        "properties": {**VALID, "kind": "route_leg", "date_start": "2019-05-01", "location_precision": "town"},
+        "geometry": {"type": "LineString", "coordinates": [[129.5, 42.9], [129.8, 42.96]]},
+    }
+    result = import_upload(
+        "legs.geojson", json.dumps({"type": "FeatureCollection", "features": [leg]}).encode(), sources
+    )
+    assert len(result.layer) == 1, result.rejected.to_dict("records")
+    row = result.layer.iloc[0].to_dict()
+    props = feature_properties(upload.UPLOAD_LAYER, row)
+    assert "9 Oct" not in props["kind_label"] and props["date_label"] == "1 May 2019"
+    details = upload.uploaded_feature_details(result.layer, sources, "my-1", KIND_LABELS)
+    assert details is not None and "9 Oct" not in details.kind and details.dates == "1 May 2019"
+    # A bundled leg still says which day it belongs to.
+    bundled = load_dataset().layers["routes"].iloc[0].to_dict()
+    assert "9 Oct 2023" in feature_properties("routes", bundled)["kind_label"]

@@ -94,7 +94,9 @@ LIMITS_TEXT = (
     f"{MAX_VERTICES:,} vertices in all and {MAX_VERTICES_PER_FEATURE:,} per feature; a zip at most "
     f"{ZIP_MAX_MEMBERS} files, {MAX_UPLOAD_MB} MB unpacked and a compression ratio of {ZIP_MAX_RATIO}:1. "
     "Coordinates in WGS 84 longitude/latitude (EPSG:4326) inside the mapped region; dates as ISO 8601 "
-    "(2023, 2023-10 or 2023-10-09); text in UTF-8."
+    "(2023, 2023-10 or 2023-10-09); text in UTF-8. Nothing is trimmed: a number, date, id or category with "
+    "spaces around it is rejected (names and notes are kept exactly as written). The file's name must match "
+    "its content."
 )
 
 # --- the contract an upload is mapped onto ---------------------------------------------------------
@@ -320,11 +322,17 @@ def read_upload(name: str, data: bytes, layer: str | None = None) -> RawTable:
 
 def _read_member(ext: str, data: bytes, layer: str | None) -> RawTable:
     if data.startswith(SQLITE_MAGIC):
+        # Neither the name nor the content alone decides: an SQLite file must be named .gpkg.
+        if ext != "gpkg":
+            named = f"named .{ext}" if ext else "named without an extension"
+            raise UploadError(f"The file is {named} but is an SQLite database (a GeoPackage?); name it .gpkg.")
         return _read_gpkg(data, layer)
     if ext == "gpkg":
         raise UploadError("The file is named .gpkg but is not a GeoPackage (it has no SQLite header).")
     if ext not in ("geojson", "json", "csv", "txt", "tsv", ""):
         raise UploadError(f"Files of type .{ext} are not accepted. {LIMITS_TEXT}")
+    if ext == "csv" and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        raise UploadError("The file is named .csv but holds JSON; name it .geojson if it is GeoJSON.")
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UploadError("The file is binary, not text: upload GeoJSON, CSV or a GeoPackage.")
     text = _decode_utf8(data)
@@ -1027,6 +1035,15 @@ def _show(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…'"
 
 
+def spaces_problem(name: str, value: object) -> str | None:
+    """The one trimming rule, for every field whose value is checked (numbers, dates, enumerations, ids):
+    nothing is trimmed. A value with spaces, tabs or non-breaking spaces around it is rejected; a value of
+    only spaces is empty. Free text (names, notes, a source) is kept exactly as written."""
+    if isinstance(value, str) and value.strip() != "" and value != value.strip():
+        return f"{name} {_show(value)} has spaces around it: nothing is trimmed, remove them"
+    return None
+
+
 def _json_type(value: object) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -1091,6 +1108,8 @@ def count_value(name: str, value: object, from_text: bool) -> tuple[int | None, 
         stripped = value.strip()
         if stripped == "":
             return None, None
+        if spaces_problem(name, value):
+            return None, spaces_problem(name, value)
         if stripped.lower() in _NAN_WORDS:
             return None, f"{name} is {_show(value)}, not a number; leave the cell empty when the count is unknown"
         if not _WHOLE.match(stripped):
@@ -1133,6 +1152,8 @@ def decimal_value(name: str, value: object, from_text: bool) -> tuple[int | floa
         stripped = value.strip()
         if stripped == "":
             return None, None
+        if spaces_problem(name, value):
+            return None, spaces_problem(name, value)
         if stripped.lower() in _NAN_WORDS:
             return None, f"{name} is {_show(value)}: NaN and Infinity are not numbers"
         if not _DECIMAL.match(stripped):
@@ -1189,8 +1210,8 @@ def date_value(name: str, value: object) -> tuple[str | None, str | None, str | 
     text = value.strip()
     if text == "":
         return value, None, None  # blank stays as given: no date
-    if text != value:
-        return None, None, f"{name} {_show(value)} has spaces around it"
+    if spaces_problem(name, value):
+        return None, None, spaces_problem(name, value)
     match = _ISO_PARTIAL.match(text)
     if match:
         precision = "year" if match.group(2) is None else "month" if match.group(3) is None else "day"
@@ -1378,6 +1399,8 @@ def _map_row(
         text, problem = text_value(name, value)
         if problem:
             problems.append((name, problem))
+        elif name == "id" and spaces_problem(name, text):
+            problems.append((name, spaces_problem(name, text)))
         record[name] = text if name == "id" or given else ""
 
     for name, allowed in ENUM_FIELDS.items():
@@ -1388,6 +1411,8 @@ def _map_row(
         text, problem = text_value(name, value)
         if problem:
             problems.append((name, problem))
+        elif spaces_problem(name, text):
+            problems.append((name, spaces_problem(name, text)))
         elif text is not None and text != "" and text not in allowed:
             problems.append((name, f"{name} {_show(text)} is not one of: {', '.join(allowed)}"))
         record[name] = text

@@ -392,3 +392,51 @@ def test_an_uploaded_route_leg_is_labelled_by_its_own_date(sources):
     # A bundled leg still says which day it belongs to.
     bundled = load_dataset().layers["routes"].iloc[0].to_dict()
     assert "9 Oct 2023" in feature_properties("routes", bundled)["kind_label"]
+
+
+# --- one rule for spaces, and a name that matches the content --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("count_low", " 12 "),
+        ("count_low", "12\u00a0"),
+        ("count_low", "\t12"),
+        ("uncertainty_m", " 500"),
+        ("latitude", "42.887 "),
+        ("date_start", " 2023-10-09"),
+        ("location_precision", "city "),
+        ("kind", " arrest"),
+        ("id", "my-1 "),
+    ],
+)
+def test_nothing_is_trimmed_in_any_checked_field(sources, field, value):
+    raw = read_upload("m.csv", csv_row(**{field: value}))
+    result = upload.build_layer(raw, mapped(raw.columns), sources)
+    assert len(result.layer) == 0
+    found = result.rejected[result.rejected["field"] == field]["reason"].tolist()
+    assert any("has spaces around it: nothing is trimmed" in r for r in found), result.rejected.to_dict("records")
+
+
+def test_blank_cells_stay_empty_and_free_text_is_kept_exactly(sources):
+    raw = read_upload("m.csv", csv_row(count_low="  ", name_en=" Yanji "))
+    result = upload.build_layer(raw, mapped(raw.columns), sources)
+    assert len(result.layer) == 1, result.rejected.to_dict("records")
+    assert result.layer.iloc[0]["name_en"] == " Yanji " and pd.isna(result.layer.iloc[0]["count_low"])
+
+
+def test_the_trimming_rule_is_stated_on_the_import_page():
+    assert "Nothing is trimmed" in upload.LIMITS_TEXT
+
+
+@pytest.mark.parametrize("name", ["points.csv", "points.geojson", "points.json", "points"])
+def test_a_geopackage_under_another_name_is_refused(tmp_path, name):
+    with pytest.raises(UploadError, match="is an SQLite database .* name it .gpkg"):
+        read_upload(name, gpkg_file(tmp_path).read_bytes())
+
+
+def test_json_named_csv_is_refused():
+    document = {"type": "FeatureCollection", "features": []}
+    with pytest.raises(UploadError, match="named .csv but holds JSON"):
+        read_upload("points.csv", json.dumps(document).encode())

@@ -25,6 +25,8 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from geo.atomic import write_bytes_atomic
+
 CRS = "EPSG:4326"
 BBOX: tuple[float, float, float, float] = (119.5, 38.0, 131.5, 44.5)  # lon_min, lat_min, lon_max, lat_max
 DECIMALS = 4  # about 10 m: finer than any of the sources' real accuracy
@@ -421,7 +423,7 @@ def feature_collection_text(features: Iterable[dict]) -> str:
 
 def write_text(path: Path, text: str) -> int:
     data = text.encode("utf-8")
-    path.write_bytes(data)
+    write_bytes_atomic(path, data)  # a build killed half-way leaves each layer file whole, old or new
     return len(data)
 
 

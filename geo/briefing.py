@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from geo.assets import STATIC_DIR
+from geo.atomic import refuse_data_dir, write_output
 from geo.io import DATA_DIR, Dataset
 from geo.mapview import (
     BASEMAP_ATTRIBUTION,
@@ -141,6 +142,7 @@ def run_briefing_command(args: argparse.Namespace) -> int:
     from geo.io import load_dataset
     from geo.scenes import load_scenes
 
+    refuse_data_dir(args.out, DATA_DIR, args.data)  # before any work: OutputRefused is reported by main
     dataset = load_dataset(args.data)
     scenes = load_scenes(dataset, args.data)
     for reason in scenes.rejected:
@@ -152,7 +154,6 @@ def run_briefing_command(args: argparse.Namespace) -> int:
         print(f"unknown scene {args.scene!r}; scenes: {', '.join(scenes.ids())}")
         return 2
     text = build_briefing_html(dataset, scenes.scenes, basemap_json(args.data), initial=args.scene)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    write_output(args.out, text.encode("utf-8"), DATA_DIR, args.data)
     print(f"wrote {args.out} ({len(text.encode('utf-8')) // 1024} KiB, {len(scenes.scenes)} scenes)")
     return 0

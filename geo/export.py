@@ -30,7 +30,7 @@ import pandas as pd
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from geo.atomic import write_bytes_atomic
+from geo.atomic import is_inside, write_bytes_atomic
 from geo.csvfile import FORMULA_PREFIXES, csv_text, neutralise_formula  # noqa: F401  (re-exported)
 from geo.filters import FilterSpec, count_features, describe
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
@@ -664,11 +664,7 @@ def citation_json(citation: Mapping[str, object]) -> bytes:
 
 
 def _inside(path: Path, directory: Path) -> bool:
-    try:
-        path.resolve().relative_to(directory.resolve())
-    except ValueError:
-        return False
-    return True
+    return is_inside(path, directory)
 
 
 def citation_paths(out: Path) -> tuple[Path, Path]:
@@ -761,6 +757,9 @@ def run_export_command(args: argparse.Namespace) -> int:
     except ValueError as error:  # a filter that cannot exist, e.g. --to before --from
         print(f"export: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # disk full, no permission…: one line, not a traceback
+        print(f"export: could not write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
     print(export.citation["filter"])
     for path in paths:
         print(f"wrote {path}")

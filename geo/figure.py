@@ -38,6 +38,7 @@ from pyproj import CRS as ProjCRS
 from pyproj import Transformer
 from shapely.geometry import box
 
+from geo.atomic import refuse_data_dir, write_output
 from geo.filters import FilterSpec, apply_filters, format_range
 from geo.io import DATA_DIR, Dataset
 from geo.mapview import DATA_GROUPS, crossing_label_side, split_groups, view_for
@@ -806,6 +807,7 @@ def run_figure_command(args: argparse.Namespace) -> int:
     if fmt not in FIGURE_FORMATS:
         print(f"{args.out}: the extension must be one of .{', .'.join(FIGURE_FORMATS)}")
         return 2
+    refuse_data_dir(args.out, DATA_DIR, args.data)  # before any work: OutputRefused is reported by main
     dataset = load_dataset(args.data)
     scenes = load_scenes(dataset, args.data)
     scene = scenes.get(args.scene)
@@ -813,7 +815,6 @@ def run_figure_command(args: argparse.Namespace) -> int:
         print(f"unknown scene {args.scene!r}; scenes: {', '.join(scenes.ids())}")
         return 2
     data = figure_bytes_for_scene(dataset, scene, fmt, args.data / "basemap")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
+    write_output(args.out, data, DATA_DIR, args.data)
     print(f"wrote {args.out} ({len(data) // 1024} KiB)")
     return 0

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.atomic import write_text_atomic
+
 MANIFEST_NAME = "manifest.json"
 
 CURATED_PROVENANCE = {
@@ -57,10 +59,7 @@ def build_manifest(data_dir: Path) -> dict:
 def write_manifest(data_dir: Path) -> Path:
     target = data_dir / MANIFEST_NAME
     text = json.dumps(build_manifest(data_dir), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return write_text_atomic(target, text)  # the data directory's own index: the one file written there
 
 
 @dataclass(frozen=True)

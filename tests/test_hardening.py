@@ -432,11 +432,81 @@ def test_the_trimming_rule_is_stated_on_the_import_page():
 
 @pytest.mark.parametrize("name", ["points.csv", "points.geojson", "points.json", "points"])
 def test_a_geopackage_under_another_name_is_refused(tmp_path, name):
-    with pytest.raises(UploadError, match="is an SQLite database .* name it .gpkg"):
+    with pytest.raises(UploadError, match=r"is an SQLite database .* name it \.gpkg"):
         read_upload(name, gpkg_file(tmp_path).read_bytes())
 
 
 def test_json_named_csv_is_refused():
     document = {"type": "FeatureCollection", "features": []}
-    with pytest.raises(UploadError, match="named .csv but holds JSON"):
+    with pytest.raises(UploadError, match=r"named \.csv but holds JSON"):
         read_upload("points.csv", json.dumps(document).encode())
+
+
+# --- every file the project writes: never into data/, always atomically, one line on failure ---------
+
+
+def no_space(*args, **kwargs):
+    raise OSError(28, "No space left on device")
+
+
+def hidden_leftovers(directory: Path) -> list[Path]:
+    return [p for p in directory.iterdir() if p.name.startswith(".")]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["briefing", "--out", "{data}/briefing.html"],
+        ["briefing", "--out", "{data}/../data/basemap/briefing.html"],
+        ["figure", "--scene", "held", "--out", "{data}/held.png"],
+    ],
+)
+def test_briefing_and_figure_refuse_to_write_into_data(capsys, command):
+    from geo.__main__ import main
+    from geo.io import DATA_DIR
+
+    before = sorted(p.name for p in DATA_DIR.rglob("*"))
+    args = [part.replace("{data}", str(DATA_DIR)) for part in command]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "refusing to write into the data directory" in err
+    assert sorted(p.name for p in DATA_DIR.rglob("*")) == before
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["briefing", "--out", "{out}"],
+        ["figure", "--scene", "held", "--out", "{out}"],
+        ["export", "--format", "csv", "--out", "{out}"],
+    ],
+    ids=["briefing", "figure", "export"],
+)
+def test_a_failed_write_leaves_the_old_file_and_says_so_in_one_line(tmp_path, capsys, monkeypatch, command):
+    from geo.__main__ import main
+
+    suffix = {"briefing": ".html", "figure": ".png", "export": ".csv"}[command[0]]
+    out = tmp_path / f"out{suffix}"
+    out.write_bytes(b"the previous version")
+    monkeypatch.setattr("os.fsync", no_space)  # the disk fills up while the new file is written
+    assert main([part.replace("{out}", str(out)) for part in command]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No space left on device" in err and "Traceback" not in err
+    assert out.read_bytes() == b"the previous version"
+    assert hidden_leftovers(tmp_path) == []
+
+
+def test_the_manifest_and_the_basemap_build_write_atomically(tmp_path, monkeypatch):
+    from geo.basemap import write_text
+    from geo.manifest import MANIFEST_NAME, write_manifest
+
+    (tmp_path / MANIFEST_NAME).write_text("old manifest")
+    (tmp_path / "towns.geojson").write_text("old layer")
+    monkeypatch.setattr("os.fsync", no_space)
+    with pytest.raises(OSError, match="No space"):
+        write_manifest(tmp_path)
+    with pytest.raises(OSError, match="No space"):
+        write_text(tmp_path / "towns.geojson", "new layer")
+    assert (tmp_path / MANIFEST_NAME).read_text() == "old manifest"
+    assert (tmp_path / "towns.geojson").read_text() == "old layer"
+    assert hidden_leftovers(tmp_path) == []

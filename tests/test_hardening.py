@@ -69,9 +69,10 @@ def vm_bytes():
 limit = vm_bytes() + 300 * 1024 * 1024
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 data = open(sys.argv[1], "rb").read()
+name = sys.argv[2] if len(sys.argv) > 2 else "mine.gpkg"
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 try:
-    read_upload("mine.gpkg", data)
+    read_upload(name, data)
 except UploadError as error:
     print("refused:", error)
 except MemoryError:
@@ -99,6 +100,26 @@ def test_a_generated_column_is_refused_within_a_memory_limit(tmp_path, expressio
     assert done.stdout.startswith("refused: The GeoPackage has a generated column"), done.stdout + done.stderr[-500:]
     growth = int(done.stdout.rsplit("peak growth MB:", 1)[1])
     assert growth < 50, done.stdout  # the expression never ran: not one 300 MB value was built
+
+
+def test_the_worst_geojson_is_refused_within_the_stated_peak(tmp_path):
+    """SECURITY.md: a GeoJSON is parsed whole; 10 MB of nested empty arrays (the most Python objects a
+    byte) peaks under 300 MB while it is read, then is refused by the per-value cap."""
+    body = "[" + ",".join(["[]"] * ((upload.MAX_UPLOAD_BYTES - 200) // 3)) + "]"
+    document = '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"x":' + body + "}}]}"
+    path = tmp_path / "lists.geojson"
+    path.write_text(document)
+    assert path.stat().st_size <= upload.MAX_UPLOAD_BYTES
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), "lists.geojson"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("refused: The column 'x' holds a value of"), done.stdout
 
 
 def test_the_memory_limit_of_the_child_is_real(tmp_path):
@@ -510,3 +531,21 @@ def test_the_manifest_and_the_basemap_build_write_atomically(tmp_path, monkeypat
     assert (tmp_path / MANIFEST_NAME).read_text() == "old manifest"
     assert (tmp_path / "towns.geojson").read_text() == "old layer"
     assert hidden_leftovers(tmp_path) == []
+
+
+# --- configuration -------------------------------------------------------------------------------------
+
+
+def test_the_server_listens_on_loopback_unless_told_otherwise():
+    import tomllib
+
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["address"] == "127.0.0.1"
+    readme = (ROOT / "README.md").read_text()
+    assert "--server.address 0.0.0.0" in readme
+
+
+def test_security_md_says_how_to_block_the_metrics_and_check_hosts():
+    text = (ROOT / "SECURITY.md").read_text()
+    assert "location ^~ /_stcore/metrics { return 404; }" in text
+    assert 'allowedHosts = ["crossings.example.org"]' in text

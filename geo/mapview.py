@@ -57,6 +57,8 @@ COORD_DECIMALS = 5  # about 1 m
 
 BASEMAP_ATTRIBUTION = "Natural Earth · GSHHG/WDBII (LGPL-3.0) · GeoNames (CC BY 4.0)"
 
+LABEL_CHARS = 40  # a permanent label on the map (one line); the longest bundled crossing label is 16
+
 KIND_LABELS: dict[str, str] = {
     "detention_centre": "Detention centre in China",
     "crossing": "Border crossing",
@@ -139,7 +141,7 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
     if layer == "crossings":
         used = row.get("used_2023_10_09") is True
         props["used"] = used
-        props["label"] = display_text(re.sub(r"\s*\([^)]*\)", "", _text(row.get("name_en"))), SHORT_TEXT_CHARS)
+        props["label"] = display_text(re.sub(r"\s*\([^)]*\)", "", _text(row.get("name_en"))), LABEL_CHARS)
         props["label_side"] = label_side or "right"
         if used:
             props["count_label"] = f"9 Oct: {props['count_label']}"

@@ -370,7 +370,7 @@ DISGUISED = "Yanji \u202egpj.exe\u202c \u2066x\u2069 \u200e\u200f\u061c"
 
 
 def test_bidi_controls_are_shown_not_applied_and_long_names_are_cut_in_tooltips():
-    from geo.mapview import feature_properties
+    from geo.mapview import LABEL_CHARS, feature_properties
     from geo.text import SHORT_TEXT_CHARS, escape_markdown, escape_markdown_inline
 
     props = feature_properties("uploaded", {"id": "u1", "name_en": DISGUISED, "name_ko": "가" * 5000})
@@ -379,7 +379,7 @@ def test_bidi_controls_are_shown_not_applied_and_long_names_are_cut_in_tooltips(
         assert not any(c in text for c in "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
     assert len(props["name_ko"]) == SHORT_TEXT_CHARS and props["name_ko"].endswith("…")
     crossing = feature_properties("crossings", {"id": "x", "name_en": "n" * 5000, "used_2023_10_09": True})
-    assert len(crossing["label"]) == SHORT_TEXT_CHARS
+    assert len(crossing["label"]) == LABEL_CHARS and crossing["label"].endswith("…")
     # The details panel (Markdown) keeps the whole text.
     assert escape_markdown("가" * 5000) == "가" * 5000
 

@@ -218,3 +218,14 @@ def test_the_session_keeps_only_the_mapped_columns_and_forgets_a_removed_file():
     assert {"id", "name", "kind"} <= set(raw.rows[0])
     at.file_uploader(key="import-file").set_value(None).run()
     assert RAW_KEY not in at.session_state
+
+
+def test_bidi_controls_are_shown_not_applied_in_the_import_tables():
+    document = json.loads(json.dumps(GOOD))
+    document["features"][0]["properties"]["name"] = "Yanji \u202egpj.exe"
+    document["features"][1]["properties"]["id"] = "bad\u202eid"
+    document["features"][1]["properties"]["kind"] = "nope"
+    at = upload_file(run_import(), "mine.geojson", json.dumps(document).encode())
+    texts = [str(v) for d in at.dataframe for column in d.value.columns for v in d.value[column]]
+    assert "Yanji [U+202E]gpj.exe" in texts and "bad[U+202E]id" in texts
+    assert not any("\u202e" in t for t in texts)

@@ -549,3 +549,34 @@ def test_security_md_says_how_to_block_the_metrics_and_check_hosts():
     text = (ROOT / "SECURITY.md").read_text()
     assert "location ^~ /_stcore/metrics { return 404; }" in text
     assert 'allowedHosts = ["crossings.example.org"]' in text
+
+
+PLACED = {"geometry": {"type": "Point", "coordinates": [129.5076, 42.887]}, "location_precision": "city"}
+
+
+def test_geo_validate_applies_the_same_bounds(make_feature, make_data_dir):
+    data_dir = make_data_dir(
+        {
+            "events": [
+                make_feature("events"),
+                make_feature("events", id="ev-wide", uncertainty_m=1e29, **PLACED),
+                make_feature("events", id="ev-wider", uncertainty_m=1e308, **PLACED),
+                make_feature("events", id="ev-many", count_low=10**9, count_high=10**9, count_source_ids=["S1"]),
+            ]
+        }
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "geo", "validate", "--data", str(data_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert (
+        "(ev-wide): uncertainty_m: uncertainty radius must be at most 1,000,000 m (1,000 km), got 1e+29 m"
+        in done.stdout
+    )
+    assert "(ev-wider): uncertainty_m: uncertainty radius must be at most 1,000,000 m" in done.stdout
+    assert "(ev-many): count_low: count_low must be below 1,000,000,000" in done.stdout

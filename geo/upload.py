@@ -5,11 +5,13 @@ Pure (no streamlit). The rules:
 - **Never let GDAL guess.** GeoJSON is parsed as JSON with the json module and CSV with the csv module
   (every cell stays text: "NA", "None" and "007" are not turned into missing values or numbers).
   Only a GeoPackage reaches GDAL, and only after its SQLite header, its GeoPackage application id and
-  its schema (no views, no virtual tables other than R-trees) have been checked; it is written to a
+  its schema (nothing SQLite evaluates on read: no views, no virtual tables other than R-trees, no
+  generated columns, no custom collations) and the size of every value have been checked; it is written to a
   private temporary directory, opened through the GPKG driver explicitly ("GPKG:" prefix) and deleted.
   XML (a GDAL virtual dataset, ``<OGRVRTDataSource>``) and ``/vsi…`` paths are refused outright, with a
   message that quotes nothing from the file. No user string is ever used as a path.
-- **Limits first.** The byte limit is checked before anything is decoded; the feature and vertex limits
+- **Limits first.** The byte limit is checked before anything is decoded; the bytes of every value, mapped
+  or not, as each is read (a GeoPackage's before GDAL reads a row); the feature and vertex limits
   before any geometry is built or any row validated; a zip's member names, sizes and compression ratios
   before anything is extracted (and extraction is to memory, never to disk).
 - **Reject, don't fix.** Every rejected row is reported with where it is (CSV line, GeoJSON feature,

@@ -216,6 +216,13 @@ def test_the_session_keeps_only_the_mapped_columns_and_forgets_a_removed_file():
     raw = at.session_state[RAW_KEY][2]
     assert "unmapped" in raw.columns and all("unmapped" not in row for row in raw.rows)
     assert {"id", "name", "kind"} <= set(raw.rows[0])
+    # Mapping the unmapped column reads the file again: its values reach the layer whole.
+    token = at.session_state[RAW_KEY][0]
+    at.selectbox(key=f"imp-{token}-col-notes").set_value("unmapped").run()
+    assert not at.exception, [e.value for e in at.exception]
+    preview = next(d.value for d in at.dataframe if "notes" in d.value.columns)
+    assert list(preview["notes"]) == ["x" * 4000] * 3
+    assert all(len(row) == len(at.session_state[RAW_KEY][2].kept) for row in at.session_state[RAW_KEY][2].rows)
     at.file_uploader(key="import-file").set_value(None).run()
     assert RAW_KEY not in at.session_state
 

@@ -71,7 +71,15 @@ from geo.schema import (
     parse_partial_date,
     row_problems,
 )
-from geo.text import confidence_label, format_count, format_dates, location_label, precision_phrase, safe_url
+from geo.text import (
+    confidence_label,
+    display_text,
+    format_count,
+    format_dates,
+    location_label,
+    precision_phrase,
+    safe_url,
+)
 
 # --- limits (shown in the UI) ----------------------------------------------------------------------
 
@@ -1592,6 +1600,15 @@ def uploaded_feature_details(
         count_sources=source_entries(sources, row.get("count_source_ids")),
         coord_sources=(),
     )
+
+
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A table for the page: bidi controls in text shown as [U+202E], not applied (the CSV keeps the data)."""
+    table = table.copy()
+    for column in table.columns:
+        if pd.api.types.is_object_dtype(table[column]) or pd.api.types.is_string_dtype(table[column]):
+            table[column] = [display_text(v) if isinstance(v, str) else v for v in table[column]]
+    return table
 
 
 def combined_sources(bundled: pd.DataFrame, generated: pd.DataFrame) -> pd.DataFrame:

@@ -13,7 +13,6 @@ import streamlit as st
 
 from geo import upload
 from geo.csvfile import csv_bytes_of
-from geo.text import display_text
 from geo.text import escape_markdown as md
 from geo.ui import uploaded
 from geo.ui.data import get_dataset
@@ -141,15 +140,6 @@ def _constant_widget(field_name: str, label: str, default: object, token: str) -
     )
 
 
-def shown(table: pd.DataFrame) -> pd.DataFrame:
-    """A table for display: bidi controls in text shown as [U+202E], not applied (the CSV keeps the data)."""
-    table = table.copy()
-    for column in table.columns:
-        if pd.api.types.is_object_dtype(table[column]) or pd.api.types.is_string_dtype(table[column]):
-            table[column] = [display_text(v) if isinstance(v, str) else v for v in table[column]]
-    return table
-
-
 def validation_report(result: upload.ImportResult) -> None:
     metrics = st.columns(3)
     metrics[0].metric("Rows read", f"{result.total:,}")
@@ -167,7 +157,7 @@ def validation_report(result: upload.ImportResult) -> None:
     report = result.rejected.rename(
         columns={"row": "Row", "where": "Where", "id": "Id", "field": "Field", "reason": "Reason"}
     )
-    st.dataframe(shown(report), hide_index=True, width="stretch")
+    st.dataframe(upload.display_table(report), hide_index=True, width="stretch")
     st.download_button(
         "Download the rejection report (CSV)",
         data=csv_bytes_of(report),  # the one CSV writer: no cell runs as a formula, none splits a row
@@ -182,7 +172,7 @@ def accepted_rows(result: upload.ImportResult, name: str, replacing: bool) -> No
     preview = pd.DataFrame(result.layer.drop(columns=["geometry", "span_start", "span_end"]))
     for column in ("source_ids", "count_source_ids"):
         preview[column] = [", ".join(ids) for ids in preview[column]]
-    st.dataframe(shown(preview.head(500)), hide_index=True, width="stretch")
+    st.dataframe(upload.display_table(preview.head(500)), hide_index=True, width="stretch")
     if len(result.sources):
         st.caption(f"{len(result.sources)} sources from your source column (ids U1, U2, …), this session only:")
         st.dataframe(result.sources[["id", "outlet", "url"]], hide_index=True, width="stretch")

@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--data", type=Path, default=DATA_DIR)
     manifest = commands.add_parser("manifest", help="rewrite data/manifest.json after editing data files")
     manifest.add_argument("--data", type=Path, default=DATA_DIR)
-    basemap = commands.add_parser("build-basemap", help="derive data/basemap from ../shared/geodata")
-    basemap.add_argument("--geodata", type=Path, default=PROJECT_ROOT.parent / "shared" / "geodata")
+    basemap = commands.add_parser("build-basemap", help="derive data/basemap from geodata/")
+    basemap.add_argument("--geodata", type=Path, default=PROJECT_ROOT / "geodata")
     basemap.add_argument("--out", type=Path, default=DATA_DIR / "basemap")
     commands.add_parser("static-basemap", help="write static/crossings/basemap.json, the basemap the app serves")
     from geo.export import add_export_parser, run_export_command

@@ -18,7 +18,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 CRS = "EPSG:4326"
-# The region the basemap covers (lon_min, lat_min, lon_max, lat_max): ../shared/geodata/SOURCES.md.
+# The region the basemap covers (lon_min, lat_min, lon_max, lat_max): geodata/SOURCES.md.
 REGION_BBOX: tuple[float, float, float, float] = (119.5, 38.0, 131.5, 44.5)
 
 CONFIDENCE_LEVELS: tuple[str, ...] = ("confirmed", "single-source", "inferred", "unknown")

@@ -23,7 +23,9 @@ def validation_report(data_dir: Path) -> dict:
         return {"layers": {}, "ok": False, "problems": [*problems, str(error)], "rejected": []}
     counts = dataset.raw_counts()
     from geo.scenes import scene_problems
+    from geo.schema import sources_table_problems
 
+    problems = [*problems, *sources_table_problems(dataset.sources)]  # publisher / primary / mirror_of
     problems = [*problems, *scene_problems(dataset, data_dir)]  # data/scenes.json (presenter scenes)
     rejected = dataset.rejected.to_dict("records")
     ok = not problems and not rejected

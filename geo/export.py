@@ -36,6 +36,7 @@ from geo.filters import FilterSpec, count_features, describe
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
 from geo.mapview import KIND_LABELS
 from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, is_blank
+from geo.text import count_confidence_phrase, publisher_names
 
 
 @dataclass(frozen=True)
@@ -170,8 +171,11 @@ def _km(metres: object) -> str:
     return f"{float(metres) / 1000:g}"  # type: ignore[arg-type]
 
 
-def caveat(layer: str, row: Mapping[str, object], geometry: BaseGeometry | None) -> str:
-    """In words, what a reader of the exported row must not over-read."""
+def caveat(
+    layer: str, row: Mapping[str, object], geometry: BaseGeometry | None, names: Mapping[str, str] | None = None
+) -> str:
+    """In words, what a reader of the exported row must not over-read, the count's own confidence included
+    ("number about 300: single source (The Economist)")."""
     parts: list[str] = []
     confidence = row.get("confidence")
     if layer == "routes":
@@ -194,6 +198,11 @@ def caveat(layer: str, row: Mapping[str, object], geometry: BaseGeometry | None)
             parts.append("inferred: a deduction, not stated by any source")
     if confidence == "unknown":
         parts.append("confidence unknown")
+    if layer == "crossings" and row.get("used_2023_10_09") is False:
+        parts.append("not linked to 9 Oct 2023 by any source")
+    number = count_confidence_phrase(row, dict(names or {}))
+    if number:
+        parts.append(f"number {number}")
     return "; ".join(parts)
 
 
@@ -201,6 +210,7 @@ def export_table(dataset: Dataset, layers: Mapping[str, gpd.GeoDataFrame]) -> Ex
     """The filtered layers as plain rows. The columns come from the full dataset, not from the
     filtered rows, so an export has the same columns whatever the filter."""
     per_layer = {name: layer_columns(name, dataset.layers[name]) for name in LAYERS}
+    names = publisher_names(dataset.sources)
     union: list[str] = []
     for columns in per_layer.values():
         union.extend(c for c in columns if c not in union)
@@ -223,7 +233,7 @@ def export_table(dataset: Dataset, layers: Mapping[str, gpd.GeoDataFrame]) -> Ex
                     row[column] = None
                 else:
                     row[column] = _plain(column, source.get(column))
-            row["caveat"] = caveat(name, row, geometry)
+            row["caveat"] = caveat(name, row, geometry, names)
             rows.append(row)
             geometries.append(geometry)
     return ExportTable(tuple(union), per_layer, tuple(rows), tuple(geometries))

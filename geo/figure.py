@@ -21,7 +21,7 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from geo.io import DATA_DIR, Dataset
 from geo.mapview import DATA_GROUPS, crossing_label_side, split_groups, view_for
 from geo.scenes import GROUP_IDS, Scene, scene_groups
 from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, is_blank
-from geo.text import format_count
+from geo.text import format_count, publisher_names
 
 # ---------------------------------------------------------------- formats and sizes
 
@@ -134,6 +134,7 @@ class FigureView:
     center: tuple[float, float]  # lat, lon
     zoom: float
     source_ids: tuple[str, ...]
+    source_names: Mapping[str, str] = field(default_factory=dict)  # id -> outlet, for the source line
 
 
 def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
@@ -145,6 +146,7 @@ def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
         center=scene.center,
         zoom=scene.zoom,
         source_ids=scene.source_ids,
+        source_names=publisher_names(dataset.sources),
     )
 
 
@@ -166,6 +168,7 @@ def view_for_spec(dataset: Dataset, spec: FilterSpec, title: str, groups: Sequen
         center=center,
         zoom=zoom,
         source_ids=tuple(sorted(cited, key=_source_sort_key)),
+        source_names=publisher_names(dataset.sources),
     )
 
 
@@ -181,7 +184,9 @@ def dates_line(view: FigureView) -> str:
 
 def source_line(view: FigureView, version: str) -> str:
     ids = list(view.source_ids)
-    listed = ", ".join(ids[:MAX_LISTED_SOURCES])
+    listed = ", ".join(
+        f"{sid} {view.source_names[sid]}" if view.source_names.get(sid) else sid for sid in ids[:MAX_LISTED_SOURCES]
+    )
     if len(ids) > MAX_LISTED_SOURCES:
         listed += f" and {len(ids) - MAX_LISTED_SOURCES} more"
     return f"Sources: {listed} (data/sources.csv) · Crossings dataset version {version} · {BASEMAP_CREDIT}"

@@ -52,6 +52,7 @@ COUNT_NOUNS: dict[str, str] = {
     "returned": "people returned",
     "returned_claim": "people returned (a statement of the total)",
     "returned_total_since_2020": "people returned since 2020 (a cumulative total)",
+    "returned_total_since_2024": "people returned since 2024 (a cumulative total)",
     "held": "people held in China",
     "arrested": "people arrested",
     "deaths": "deaths",
@@ -372,6 +373,15 @@ def cumulative_returned(events: gpd.GeoDataFrame) -> CumulativeSeries:
         count_ids = tuple(as_id_list(record.get("count_source_ids")))
         last = _day(record.get("span_end"))
         has_count = low is not None or high is not None
+        if count_of.startswith("returned_total_since_") and count_of != "returned_total_since_2020":
+            if has_count:
+                base = count_of.removeprefix("returned_total_since_")
+                excluded.append(
+                    Exclusion(
+                        fid, name, f"a stated total since {base}: another base than this chart's (2020), not drawn"
+                    )
+                )
+            continue
         if count_of == "returned_total_since_2020":
             if not has_count:
                 continue

@@ -296,6 +296,8 @@ def cited_sources(dataset: Dataset, table: ExportTable) -> list[dict[str, object
                 "published": _text(record.get("published")),
                 "date_note": _text(record.get("date_note")),
                 "is_mirror": _text(record.get("is_mirror")) == "true",
+                "mirror_urls": _text(record.get("mirror_urls")),
+                "primary": _text(record.get("primary")) == "true",
                 "cited_by": cited_by[sid],
             }
         )
@@ -390,9 +392,12 @@ def citation_text(manifest: Mapping[str, object]) -> str:
         title = f" “{entry['title']}”" if entry["title"] else ""
         when = entry["published"] or entry["date_note"] or "date unknown"
         mirror = " [mirror or repost]" if entry["is_mirror"] else ""
-        lines.append(f"[{entry['id']}] {entry['outlet']}{title}, {when}{mirror}")
+        primary = " [primary document]" if entry.get("primary") else ""
+        lines.append(f"[{entry['id']}] {entry['outlet']}{title}, {when}{mirror}{primary}")
         if entry["url"]:
             lines.append(f"    {entry['url']}")
+        if entry.get("mirror_urls"):
+            lines.append(f"    repost kept as mirror: {entry['mirror_urls']}")
         lines.append(f"    cited by: {', '.join(entry['cited_by'])}")
     return _strip_control("\n".join(lines) + "\n", keep="\n")
 

@@ -42,7 +42,7 @@ from geo.filters import FilterSpec, apply_filters, format_range
 from geo.io import DATA_DIR, Dataset
 from geo.mapview import DATA_GROUPS, crossing_label_side, split_groups, view_for
 from geo.scenes import GROUP_IDS, Scene, scene_groups
-from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, is_blank
+from geo.schema import CONFIDENCE_LABELS, DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, is_blank
 from geo.text import format_count, publisher_names
 
 # ---------------------------------------------------------------- formats and sizes
@@ -555,7 +555,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
         labels.append("Leg inferred: no source states it")
     if points:
         for confidence, text in (
-            ("confirmed", "Confirmed (2+ independent sources)"),
+            ("confirmed", CONFIDENCE_LABELS["confirmed"]),
             ("single-source", "Single source (light fill)"),
             ("inferred", "Inferred or unknown (hollow)"),
         ):

@@ -13,8 +13,9 @@ st.markdown("## Sources")
 st.markdown(
     "Every feature on the map cites at least one of these sources, named by its outlet. Where a link was a "
     "repost and the original was found, the original is the link and the repost is kept as a mirror; where the "
-    "original was not found, the repost is the link and is marked. Numbers are never averaged: conflicting estimates are shown as a range "
-    "with both sources, and a number nobody reported is *unknown*, never 0."
+    "original was not found, the repost is the link and is marked. Numbers are never averaged: conflicting "
+    "estimates are shown as a range with every estimate's outlet, and a number nobody reported is *unknown*, "
+    "never 0."
 )
 
 cited_by: dict[str, list[str]] = {}

@@ -28,6 +28,7 @@ DATA_DIR = ROOT / "data"
 SOURCE_COLUMNS = [
     "id",
     "outlet",
+    "publisher",
     "title",
     "url",
     "alt_urls",
@@ -35,6 +36,9 @@ SOURCE_COLUMNS = [
     "date_precision",
     "date_note",
     "is_mirror",
+    "mirror_urls",
+    "mirror_of",
+    "primary",
     "notes",
 ]
 SOURCE_ROWS = [

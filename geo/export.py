@@ -193,7 +193,9 @@ def caveat(
             radius = row.get("uncertainty_m")
             radius = radius if not _is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
             thing = _PLACE_THING.get(layer, "the exact place")
-            parts.append(f"{precision}-level location, not {thing} (uncertain by about {_km(radius)} km)")
+            place = str(row.get("place_en") or "").strip()
+            where = f" ({place})" if place and layer != "crossings" else ""  # names an assumed place as such
+            parts.append(f"{precision}-level location{where}, not {thing} (uncertain by about {_km(radius)} km)")
         if confidence == "inferred":
             parts.append("inferred: a deduction, not stated by any source")
     if confidence == "unknown":

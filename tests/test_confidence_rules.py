@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from geo.__main__ import validation_report
+from geo.details import feature_details
 from geo.export import export_table
 from geo.io import PROJECT_ROOT, load_dataset
 from geo.scenes import caption_number_problems, caption_numbers, load_scenes
@@ -220,6 +221,10 @@ def test_a_count_carries_its_own_confidence_everywhere(dataset):
     assert count_confidence_phrase(dandong, names) == (
         "60–200: estimates conflict: 60 (Asia Economy); 200 (Korea JoongAng Daily)"
     )
+    details = feature_details(dataset, "x-tumen-namyang")
+    assert details.confidence.startswith("Confirmed") and details.count == "about 300"
+    assert details.count_confidence == "about 300: single source (The Economist)"
+    assert feature_details(dataset, "x-changbai-hyesan").count_confidence == ""  # unknown has no confidence
     table = feature_table(dataset.layers, dataset.sources).set_index("id")
     assert table.loc["x-tumen-namyang", "Number's confidence"] == "about 300: single source (The Economist)"
     rows = {row["id"]: row for row in export_table(dataset, dataset.layers).rows}

@@ -24,7 +24,9 @@ def validation_report(data_dir: Path) -> dict:
         return {"layers": {}, "ok": False, "problems": [*problems, str(error)], "rejected": []}
     counts = dataset.raw_counts()
     from geo.scenes import scene_problems
+    from geo.schema import sources_table_problems
 
+    problems = [*problems, *sources_table_problems(dataset.sources)]  # publisher / primary / mirror_of
     problems = [*problems, *scene_problems(dataset, data_dir)]  # data/scenes.json (presenter scenes)
     rejected = dataset.rejected.to_dict("records")
     ok = not problems and not rejected
@@ -51,8 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--data", type=Path, default=DATA_DIR)
     manifest = commands.add_parser("manifest", help="rewrite data/manifest.json after editing data files")
     manifest.add_argument("--data", type=Path, default=DATA_DIR)
-    basemap = commands.add_parser("build-basemap", help="derive data/basemap from ../shared/geodata")
-    basemap.add_argument("--geodata", type=Path, default=PROJECT_ROOT.parent / "shared" / "geodata")
+    basemap = commands.add_parser("build-basemap", help="derive data/basemap from geodata/")
+    basemap.add_argument("--geodata", type=Path, default=PROJECT_ROOT / "geodata")
     basemap.add_argument("--out", type=Path, default=DATA_DIR / "basemap")
     commands.add_parser("static-basemap", help="write static/crossings/basemap.json, the basemap the app serves")
     from geo.export import add_export_parser

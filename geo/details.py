@@ -12,10 +12,12 @@ from geo.mapview import KIND_LABELS
 from geo.schema import LAYERS, as_id_list, is_blank
 from geo.text import (
     confidence_label,
+    count_confidence_phrase,
     format_count,
     format_dates,
     location_label,
     precision_phrase,
+    publisher_names,
     safe_url,
 )
 
@@ -51,6 +53,7 @@ class FeatureDetails:
     sources: tuple[SourceEntry, ...]
     count_sources: tuple[SourceEntry, ...]
     coord_sources: tuple[SourceEntry, ...]
+    count_confidence: str = ""  # the number's own confidence: "about 300: single source (The Economist)"
 
 
 def _text(value: object) -> str:
@@ -143,6 +146,7 @@ def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
         date_precision=precision_phrase(row.get("date_precision")) if _text(row.get("date_start")) else "",
         count=format_count(row.get("count_low"), row.get("count_high")) if has_count else None,
         count_note=_text(row.get("count_note")),
+        count_confidence=count_confidence_phrase(row, publisher_names(dataset.sources)) if has_count else "",
         confidence=confidence_label(row.get("confidence")),
         location=location,
         facts=tuple((k, v) for k, v in facts if v),

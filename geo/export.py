@@ -36,6 +36,7 @@ from geo.filters import FilterSpec, count_features, describe
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
 from geo.mapview import KIND_LABELS
 from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, is_blank
+from geo.text import count_confidence_phrase, publisher_names
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,11 @@ def _km(metres: object) -> str:
     return f"{float(metres) / 1000:g}"  # type: ignore[arg-type]
 
 
-def caveat(layer: str, row: Mapping[str, object], geometry: BaseGeometry | None) -> str:
-    """In words, what a reader of the exported row must not over-read."""
+def caveat(
+    layer: str, row: Mapping[str, object], geometry: BaseGeometry | None, names: Mapping[str, str] | None = None
+) -> str:
+    """In words, what a reader of the exported row must not over-read, the count's own confidence included
+    ("number about 300: single source (The Economist)")."""
     parts: list[str] = []
     confidence = row.get("confidence")
     if layer == "routes":
@@ -188,11 +192,18 @@ def caveat(layer: str, row: Mapping[str, object], geometry: BaseGeometry | None)
             radius = row.get("uncertainty_m")
             radius = radius if not _is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
             thing = _PLACE_THING.get(layer, "the exact place")
-            parts.append(f"{precision}-level location, not {thing} (uncertain by about {_km(radius)} km)")
+            place = str(row.get("place_en") or "").strip()
+            where = f" ({place})" if place and layer != "crossings" else ""  # names an assumed place as such
+            parts.append(f"{precision}-level location{where}, not {thing} (uncertain by about {_km(radius)} km)")
         if confidence == "inferred":
             parts.append("inferred: a deduction, not stated by any source")
     if confidence == "unknown":
         parts.append("confidence unknown")
+    if layer == "crossings" and row.get("used_2023_10_09") is False:
+        parts.append("not linked to 9 Oct 2023 by any source")
+    number = count_confidence_phrase(row, dict(names or {}))
+    if number:
+        parts.append(f"number {number}")
     return "; ".join(parts)
 
 
@@ -200,6 +211,7 @@ def export_table(dataset: Dataset, layers: Mapping[str, gpd.GeoDataFrame]) -> Ex
     """The filtered layers as plain rows. The columns come from the full dataset, not from the
     filtered rows, so an export has the same columns whatever the filter."""
     per_layer = {name: layer_columns(name, dataset.layers[name]) for name in LAYERS}
+    names = publisher_names(dataset.sources)
     union: list[str] = []
     for columns in per_layer.values():
         union.extend(c for c in columns if c not in union)
@@ -222,7 +234,7 @@ def export_table(dataset: Dataset, layers: Mapping[str, gpd.GeoDataFrame]) -> Ex
                     row[column] = None
                 else:
                     row[column] = _plain(column, source.get(column))
-            row["caveat"] = caveat(name, row, geometry)
+            row["caveat"] = caveat(name, row, geometry, names)
             rows.append(row)
             geometries.append(geometry)
     return ExportTable(tuple(union), per_layer, tuple(rows), tuple(geometries))
@@ -285,6 +297,8 @@ def cited_sources(dataset: Dataset, table: ExportTable) -> list[dict[str, object
                 "published": _text(record.get("published")),
                 "date_note": _text(record.get("date_note")),
                 "is_mirror": _text(record.get("is_mirror")) == "true",
+                "mirror_urls": _text(record.get("mirror_urls")),
+                "primary": _text(record.get("primary")) == "true",
                 "cited_by": cited_by[sid],
             }
         )
@@ -379,9 +393,12 @@ def citation_text(manifest: Mapping[str, object]) -> str:
         title = f" “{entry['title']}”" if entry["title"] else ""
         when = entry["published"] or entry["date_note"] or "date unknown"
         mirror = " [mirror or repost]" if entry["is_mirror"] else ""
-        lines.append(f"[{entry['id']}] {entry['outlet']}{title}, {when}{mirror}")
+        primary = " [primary document]" if entry.get("primary") else ""
+        lines.append(f"[{entry['id']}] {entry['outlet']}{title}, {when}{mirror}{primary}")
         if entry["url"]:
             lines.append(f"    {entry['url']}")
+        if entry.get("mirror_urls"):
+            lines.append(f"    repost kept as mirror: {entry['mirror_urls']}")
         lines.append(f"    cited by: {', '.join(entry['cited_by'])}")
     return _strip_control("\n".join(lines) + "\n", keep="\n")
 

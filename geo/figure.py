@@ -21,7 +21,7 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -43,8 +43,8 @@ from geo.filters import FilterSpec, apply_filters, format_range
 from geo.io import DATA_DIR, Dataset
 from geo.mapview import DATA_GROUPS, crossing_label_side, split_groups, view_for
 from geo.scenes import GROUP_IDS, Scene, scene_groups
-from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, is_blank
-from geo.text import format_count
+from geo.schema import CONFIDENCE_LABELS, DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, is_blank
+from geo.text import format_count, publisher_names
 
 # ---------------------------------------------------------------- formats and sizes
 
@@ -135,6 +135,7 @@ class FigureView:
     center: tuple[float, float]  # lat, lon
     zoom: float
     source_ids: tuple[str, ...]
+    source_names: Mapping[str, str] = field(default_factory=dict)  # id -> outlet, for the source line
 
 
 def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
@@ -146,6 +147,7 @@ def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
         center=scene.center,
         zoom=scene.zoom,
         source_ids=scene.source_ids,
+        source_names=publisher_names(dataset.sources),
     )
 
 
@@ -167,6 +169,7 @@ def view_for_spec(dataset: Dataset, spec: FilterSpec, title: str, groups: Sequen
         center=center,
         zoom=zoom,
         source_ids=tuple(sorted(cited, key=_source_sort_key)),
+        source_names=publisher_names(dataset.sources),
     )
 
 
@@ -182,7 +185,9 @@ def dates_line(view: FigureView) -> str:
 
 def source_line(view: FigureView, version: str) -> str:
     ids = list(view.source_ids)
-    listed = ", ".join(ids[:MAX_LISTED_SOURCES])
+    listed = ", ".join(
+        f"{sid} {view.source_names[sid]}" if view.source_names.get(sid) else sid for sid in ids[:MAX_LISTED_SOURCES]
+    )
     if len(ids) > MAX_LISTED_SOURCES:
         listed += f" and {len(ids) - MAX_LISTED_SOURCES} more"
     return f"Sources: {listed} (data/sources.csv) · Crossings dataset version {version} · {BASEMAP_CREDIT}"
@@ -551,7 +556,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
         labels.append("Leg inferred: no source states it")
     if points:
         for confidence, text in (
-            ("confirmed", "Confirmed (2+ independent sources)"),
+            ("confirmed", CONFIDENCE_LABELS["confirmed"]),
             ("single-source", "Single source (light fill)"),
             ("inferred", "Inferred or unknown (hollow)"),
         ):

@@ -16,6 +16,8 @@ from geo.schema import (
     CRS,
     LAYERS,
     REJECTED_COLUMNS,
+    SourceIndex,
+    confidence_rule_problems,
     is_blank,
     parse_partial_date,
     route_endpoint_problems,
@@ -155,6 +157,8 @@ EXPECTED_COLUMNS = (
     "crossing_id",
     "crossing_ids",
     "used_2023_10_09",
+    "count_confidence",
+    "count_estimates",
 )
 
 
@@ -195,6 +199,12 @@ def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
         bad_ids = set(endpoint_rejections["id"])
         layers["routes"] = layers["routes"][~layers["routes"]["id"].isin(bad_ids)]
         rejected_parts.append(endpoint_rejections)
+    index = SourceIndex.of(sources)
+    for name in LAYERS:  # the one definition of confirmed, and each count's own confidence
+        rule_rejections = confidence_rule_problems(layers[name], name, index)
+        if len(rule_rejections):
+            layers[name] = layers[name][~layers[name]["id"].isin(set(rule_rejections["id"]))]
+            rejected_parts.append(rule_rejections)
     rejected = (
         pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(columns=REJECTED_COLUMNS)
     )

@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo.mapview import KIND_LABELS
 from geo.schema import LAYERS, LOCATION_PRECISION_LABELS, as_id_list, is_blank
-from geo.text import format_count, format_dates, precision_phrase
+from geo.text import count_confidence_phrase, format_count, format_dates, precision_phrase, publisher_names
 
 TABLE_COLUMNS = (
     "id",
@@ -24,6 +24,7 @@ TABLE_COLUMNS = (
     "Start",
     "People",
     "Confidence",
+    "Number's confidence",
     "Location precision",
     "Sources",
 )
@@ -42,10 +43,12 @@ def _location(layer: str, row: Mapping[str, object]) -> str:
     return LOCATION_PRECISION_LABELS.get(_text(row.get("location_precision")), "unknown")
 
 
-def feature_table(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """Kind, names, dates and their precision, people (a range or "unknown", never 0), confidence,
-    location precision and sources of every feature, in layer order. `Start` is the first day the
-    dates cover, so the table sorts by time; undated features have none."""
+def feature_table(layers: Mapping[str, gpd.GeoDataFrame], sources: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Kind, names, dates and their precision, people (a range or "unknown", never 0), confidence, the
+    number's own confidence with its outlets (from `sources`), location precision and sources of every
+    feature, in layer order. `Start` is the first day the dates cover, so the table sorts by time;
+    undated features have none."""
+    names = publisher_names(sources) if sources is not None else {}
     records = []
     for layer in LAYERS:
         gdf = layers.get(layer)
@@ -75,6 +78,7 @@ def feature_table(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
                     "Start": None if start is None or pd.isna(start) else pd.Timestamp(start).date(),
                     "People": "—" if layer == "routes" else format_count(row.get("count_low"), row.get("count_high")),
                     "Confidence": _text(row.get("confidence")),
+                    "Number's confidence": count_confidence_phrase(row, names) if layer != "routes" else "",
                     "Location precision": _location(layer, row),
                     "Sources": ", ".join(sources),
                 }

@@ -11,7 +11,15 @@ import math
 import re
 from urllib.parse import quote, urlsplit
 
-from geo.schema import CONFIDENCE_LABELS, LOCATION_PRECISION_LABELS, is_blank, parse_partial_date
+from geo.schema import (
+    CONFIDENCE_LABELS,
+    COUNT_CONFIDENCE_LABELS,
+    LOCATION_PRECISION_LABELS,
+    as_id_list,
+    is_blank,
+    parse_count_estimates,
+    parse_partial_date,
+)
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -149,3 +157,45 @@ def format_source_date(value: str) -> str:
         except (ValueError, IndexError):
             continue
     return value
+
+
+def publisher_names(sources: object) -> dict[str, str]:
+    """Source id -> the outlet's short name (the `publisher` column, else `outlet`), for count phrases."""
+    names: dict[str, str] = {}
+    for record in sources.to_dict("records"):  # type: ignore[attr-defined]
+        name = record.get("publisher") or record.get("outlet") or record.get("id")
+        names[str(record.get("id"))] = str(name)
+    return names
+
+
+def _outlets(ids: object, names: dict[str, str]) -> str:
+    seen: list[str] = []
+    for sid in as_id_list(ids):
+        name = names.get(sid, sid)
+        if name not in seen:
+            seen.append(name)
+    return ", ".join(seen)
+
+
+def count_confidence_phrase(row: object, names: dict[str, str]) -> str:
+    """The count's own confidence and who gives it: "about 300: single source (The Economist)";
+    a conflicting count lists each estimate with its outlet. Empty when the row has no count."""
+    get = row.get  # type: ignore[attr-defined]
+    count = format_count(get("count_low"), get("count_high"))
+    level = get("count_confidence")
+    if count == "unknown" or is_blank(level):
+        return ""
+    label = COUNT_CONFIDENCE_LABELS.get(str(level), str(level))
+    if level == "conflicting":
+        try:
+            estimates = parse_count_estimates(get("count_estimates"))
+        except ValueError:
+            estimates = []
+        listed = "; ".join(
+            f"{e.low:,}{'' if e.high == e.low else (f'–{e.high:,}' if e.high is not None else '+')} "
+            f"({_outlets(e.source_ids, names)})"
+            for e in estimates
+        )
+        return f"{count}: {label}" + (f": {listed}" if listed else "")
+    outlets = _outlets(get("count_source_ids"), names)
+    return f"{count}: {label}" + (f" ({outlets})" if outlets else "")

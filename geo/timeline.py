@@ -28,7 +28,17 @@ import pandas as pd
 from geo.io import Dataset
 from geo.mapview import KIND_LABELS, STATIC, ScriptCall, build_base_map, layer_collection, to_script_json
 from geo.schema import EVENT_KINDS, as_id_list, is_blank
-from geo.text import MONTHS, SHORT_TEXT_CHARS, display_text, format_count, format_dates, is_missing, location_label
+from geo.text import (
+    MONTHS,
+    SHORT_TEXT_CHARS,
+    count_confidence_phrase,
+    display_text,
+    format_count,
+    format_dates,
+    is_missing,
+    location_label,
+    publisher_names,
+)
 
 SHORT_SPAN = timedelta(days=21)
 TIMELINE_START = date(2020, 1, 1)
@@ -52,6 +62,7 @@ COUNT_NOUNS: dict[str, str] = {
     "returned": "people returned",
     "returned_claim": "people returned (a statement of the total)",
     "returned_total_since_2020": "people returned since 2020 (a cumulative total)",
+    "returned_total_since_2024": "people returned since 2024 (a cumulative total)",
     "held": "people held in China",
     "arrested": "people arrested",
     "deaths": "deaths",
@@ -372,6 +383,15 @@ def cumulative_returned(events: gpd.GeoDataFrame) -> CumulativeSeries:
         count_ids = tuple(as_id_list(record.get("count_source_ids")))
         last = _day(record.get("span_end"))
         has_count = low is not None or high is not None
+        if count_of.startswith("returned_total_since_") and count_of != "returned_total_since_2020":
+            if has_count:
+                base = count_of.removeprefix("returned_total_since_")
+                excluded.append(
+                    Exclusion(
+                        fid, name, f"a stated total since {base}: another base than this chart's (2020), not drawn"
+                    )
+                )
+            continue
         if count_of == "returned_total_since_2020":
             if not has_count:
                 continue
@@ -875,6 +895,7 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
     centres = _records(layers["detention_centres"])
     crossings = _records(layers["crossings"])
     facilities = _records(layers["receiving_facilities"])
+    names = publisher_names(dataset.sources)
     event = _repatriation_day_event(layers["events"], day)
     time = format_dates(day, None, "day")
     if event is not None:
@@ -939,9 +960,15 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
         current.append(fid)
         number = format_count(crossing.get("count_low"), crossing.get("count_high"))
         note = first_sentence(_text(crossing.get("count_note")))
+        # The crossing's confidence and its number's own: "crossing used: confirmed · about 300: single source (…)".
+        used = f"crossing used: {_text(crossing.get('confidence'))}"
+        phrase = count_confidence_phrase(crossing, names)
+        said = (
+            f"{used} · {phrase}." + (f" {note}" if note else "") if phrase else f"{used} · {_number_text(number, note)}"
+        )
         lines.append(
             _line(
-                f"{_text(crossing['name_en'])}: {_number_text(number, note)}",
+                f"{_text(crossing['name_en'])}: {said}",
                 "reported",
                 _union(as_id_list(crossing.get("source_ids")), as_id_list(crossing.get("count_source_ids"))),
             )

@@ -204,6 +204,7 @@ REJECTED_COLUMNS = ["row", "where", "id", "field", "reason"]
 SOURCE_COLUMNS = [
     "id",
     "outlet",
+    "publisher",
     "title",
     "url",
     "alt_urls",
@@ -211,6 +212,9 @@ SOURCE_COLUMNS = [
     "date_precision",
     "date_note",
     "is_mirror",
+    "mirror_urls",
+    "mirror_of",
+    "primary",
     "notes",
 ]
 WGS84_NAMES = {
@@ -1325,6 +1329,10 @@ def _generated_sources(values: Iterable[object], bundled: pd.DataFrame) -> tuple
                 "date_precision": "",
                 "date_note": "",
                 "is_mirror": "false",
+                "publisher": outlet,
+                "mirror_urls": "",
+                "mirror_of": "",
+                "primary": "false",
                 "notes": "Cited in your upload (this session only); not checked by the Crossings project.",
             }
         )

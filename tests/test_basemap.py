@@ -1,4 +1,4 @@
-"""The offline basemap derived from ../shared/geodata: reproducible, in the region, licence-clean."""
+"""The offline basemap derived from geodata/ (kept in the project): reproducible, in the region, licence-clean."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from geo.basemap import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-GEODATA = PROJECT_ROOT.parent / "shared" / "geodata"
+GEODATA = PROJECT_ROOT / "geodata"
 COMMITTED = PROJECT_ROOT / "data" / "basemap"
 LGPL_FILES = {"border_cn_kp.geojson", "rivers.geojson"}
 
@@ -33,8 +33,8 @@ LGPL_FILES = {"border_cn_kp.geojson", "rivers.geojson"}
 def geodata() -> Path:
     if not (GEODATA / "SOURCES.md").is_file():
         pytest.fail(
-            f"{GEODATA} is missing: the basemap tests need the shared geodata next to the project "
-            "(../shared/geodata, see its SOURCES.md for how to rebuild it)"
+            f"{GEODATA} is missing: the basemap's source layers belong in the project "
+            "(geodata/, see its SOURCES.md and README.md)"
         )
     return GEODATA
 

@@ -114,10 +114,14 @@ def test_scene_features_are_the_filtered_layers_of_its_groups(dataset, scenes):
             assert ids == [fid for fid, geom in zip(expected["id"], expected.geometry, strict=True) if geom is not None]
 
 
-def test_held_scene_shows_every_detention_centre_and_nothing_else(dataset, scenes):
-    drawn = scene_feature_ids(dataset, scenes.get("held"))
+def test_held_scene_shows_every_detention_centre_reported_by_its_end_and_nothing_else(dataset, scenes):
+    held = scenes.get("held")
+    drawn = scene_feature_ids(dataset, held)
     assert set(drawn) == {"detention_centres"}
-    assert set(drawn["detention_centres"]) == set(dataset.layers["detention_centres"]["id"])
+    centres = dataset.layers["detention_centres"]
+    reported_by_then = centres[centres["span_start"].isna() | (centres["span_start"].dt.date <= held.date_to)]
+    assert set(drawn["detention_centres"]) == set(reported_by_then["id"])
+    assert "dc-changbai" not in drawn["detention_centres"]  # its only report is of April 2024
 
 
 def test_convoys_scene_draws_every_leg_with_both_ends(dataset, scenes):

@@ -392,8 +392,14 @@ def test_replay_captions_say_what_is_reported_and_what_is_inferred(dataset):
     assert all("Schematic:" not in text and ": Inferred:" not in text for text in inferred)
     crossings = "\n".join(line["text"] for line in stages["crossings"]["lines"])
     assert "In total: 500–600 people, through 5 crossings." in crossings
-    assert "Dandong–Sinuiju: 60–200." in crossings
-    assert "Changbai–Hyesan: unknown — no source gives a number" in crossings
+    assert (
+        "Dandong–Sinuiju: crossing used: confirmed · 60–200: estimates conflict: 60 (Asia Economy); "
+        "200 (Korea JoongAng Daily)." in crossings
+    )
+    assert "Tumen–Namyang (Onsong County): crossing used: confirmed · about 300: single source (The Economist)." in (
+        crossings
+    )
+    assert "Changbai–Hyesan: crossing used: confirmed · unknown — no source gives a number" in crossings
     gaps = [line for line in stages["handover"]["lines"] if line["evidence"] == "not reported"]
     assert {line["text"].split(":")[0] for line in gaps} == {"Nanping (Helong)–Musan", "Hunchun–Kyongwon"}
 

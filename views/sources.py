@@ -11,9 +11,11 @@ dataset = get_dataset()
 
 st.markdown("## Sources")
 st.markdown(
-    "Every feature on the map cites at least one of these sources. Many links are mirrors or reposts of the "
-    "original outlet; they are marked. Numbers are never averaged: conflicting estimates are shown as a range "
-    "with both sources, and a number nobody reported is *unknown*, never 0."
+    "Every feature on the map cites at least one of these sources, named by its outlet. Where a link was a "
+    "repost and the original was found, the original is the link and the repost is kept as a mirror; where the "
+    "original was not found, the repost is the link and is marked. Numbers are never averaged: conflicting "
+    "estimates are shown as a range with every estimate's outlet, and a number nobody reported is *unknown*, "
+    "never 0."
 )
 
 cited_by: dict[str, list[str]] = {}
@@ -41,7 +43,13 @@ table = pd.DataFrame(
             for p, n in zip(sources["published"], sources["date_note"], strict=True)
         ],
         "Mirror or repost": sources["is_mirror"] == "true",
+        "Primary document": sources.get("primary", pd.Series("", index=sources.index)) == "true",
         "Link": [safe_url(u) for u in sources["url"]],
+        "Repost kept as mirror": [
+            safe_url(str(m).split(" ; ")[0]) if m else None
+            for m in sources.get("mirror_urls", pd.Series("", index=sources.index))
+        ],
+        "Notes": sources.get("notes", pd.Series("", index=sources.index)),
         "Cited by features": [", ".join(sorted(cited_by.get(sid, []))) or "—" for sid in sources["id"]],
         "Cited by events": [", ".join(sorted(cited_by_events.get(sid, []))) or "—" for sid in sources["id"]],
     }
@@ -60,13 +68,19 @@ st.dataframe(
         "Outlet",
         "Published",
         "Mirror or repost",
+        "Primary document",
         "Link",
+        "Repost kept as mirror",
         "Cited by features",
         "Cited by events",
         "Title",
+        "Notes",
     ],
     column_config={
         "Link": st.column_config.LinkColumn("Link", display_text="open"),
+        "Repost kept as mirror": st.column_config.LinkColumn(
+            "Repost kept as mirror", display_text="mirror", help="A copy on another site: the Link is the original"
+        ),
         "Outlet": st.column_config.TextColumn("Outlet", width=280),
         "Cited by features": st.column_config.TextColumn("Cited by features", width=220),
         "Cited by events": st.column_config.TextColumn("Cited by events", width=220),

@@ -17,18 +17,10 @@ from pathlib import Path
 
 from geo.assets import STATIC_DIR
 from geo.io import DATA_DIR, Dataset
-from geo.mapview import (
-    BASEMAP_ATTRIBUTION,
-    MAP_CENTER,
-    MAP_MAX_BOUNDS,
-    MAP_ZOOM,
-    MAX_ZOOM,
-    MIN_ZOOM,
-    basemap_json,
-    to_script_json,
-)
+from geo.mapview import BASEMAP_ATTRIBUTION, basemap_json, to_script_json
 from geo.presenter import presenter_payload
 from geo.scenes import Scene
+from geo.vocab import MAP_CENTER, MAP_MAX_BOUNDS, MAP_ZOOM, MAX_ZOOM, MIN_ZOOM
 
 LEAFLET_DIR = STATIC_DIR / "vendor" / "leaflet"
 SCRIPTS = (LEAFLET_DIR / "leaflet.js", STATIC_DIR / "crossings" / "map.js", STATIC_DIR / "crossings" / "presenter.js")

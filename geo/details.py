@@ -8,7 +8,6 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS
 from geo.schema import LAYERS, as_id_list, is_blank
 from geo.text import (
     confidence_label,
@@ -18,6 +17,7 @@ from geo.text import (
     precision_phrase,
     safe_url,
 )
+from geo.vocab import KIND_LABELS
 
 
 @dataclass(frozen=True)

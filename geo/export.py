@@ -34,8 +34,8 @@ from shapely.geometry.base import BaseGeometry
 from geo.atomic import write_bytes_atomic
 from geo.filters import FilterSpec, count_features, describe
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
-from geo.mapview import KIND_LABELS
 from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, is_blank
+from geo.vocab import KIND_LABELS
 
 
 @dataclass(frozen=True)

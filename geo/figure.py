@@ -40,10 +40,11 @@ from shapely.geometry import box
 
 from geo.filters import FilterSpec, apply_filters, format_range
 from geo.io import DATA_DIR, Dataset
-from geo.mapview import DATA_GROUPS, crossing_label_side, split_groups, view_for
-from geo.scenes import GROUP_IDS, Scene, scene_groups
+from geo.mapview import crossing_label_side, view_for
+from geo.scenes import Scene, scene_groups
 from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, is_blank
 from geo.text import format_count
+from geo.vocab import GROUP_IDS, split_groups
 
 # ---------------------------------------------------------------- formats and sizes
 
@@ -714,7 +715,7 @@ def build_figure(
     town_names = _draw_place_names(ax, basemap, crs, view.zoom, family)
     if "routes" in view.groups:
         _draw_routes(ax, view.groups["routes"], crs)
-    for group_id, _, _ in DATA_GROUPS:
+    for group_id in GROUP_IDS:
         if group_id != "routes" and group_id in view.groups:
             _draw_points(ax, group_id, view.groups[group_id], crs)
     ax.set_xlim(x0, x1)

@@ -7,7 +7,6 @@ document per layer, drawn by static/crossings/map.js.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
@@ -22,14 +21,25 @@ import numpy as np
 import pandas as pd
 import shapely
 import xyzservices
-from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo.atomic import write_text_atomic
 from geo.basemap import load_basemap
 from geo.io import DATA_DIR, PROJECT_ROOT
-from geo.schema import DEFAULT_UNCERTAINTY_M, EVENT_KINDS, REGION_BBOX, is_blank
+from geo.render_once import RenderOnce
+from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, is_blank
 from geo.text import MONTHS, confidence_label, format_count, format_dates, location_label
+from geo.vocab import (
+    DATA_GROUPS,
+    GROUP_LAYER,
+    KIND_LABELS,
+    MAP_CENTER,
+    MAP_MAX_BOUNDS,
+    MAP_ZOOM,
+    MAX_ZOOM,
+    MIN_ZOOM,
+    split_groups,
+)
 
 STATIC = "/app/static"
 MAP_JS = [
@@ -41,37 +51,9 @@ MAP_CSS = [
     ("crossings_map_css", f"{STATIC}/crossings/map.css"),
 ]
 
-MAP_CENTER = (41.7, 127.2)
-MAP_ZOOM = 6
-MIN_ZOOM, MAX_ZOOM = 6, 13
-MAP_MAX_BOUNDS = ((37.0, 118.0), (45.5, 133.0))
 COORD_DECIMALS = 5  # about 1 m
 
 BASEMAP_ATTRIBUTION = "Natural Earth · GSHHG/WDBII (LGPL-3.0) · GeoNames (CC BY 4.0)"
-
-KIND_LABELS: dict[str, str] = {
-    "detention_centre": "Detention centre in China",
-    "crossing": "Border crossing",
-    "receiving_facility": "Receiving facility in North Korea",
-    "route_leg": "Transport leg, 9 Oct 2023",
-    "repatriation": "Forced repatriation",
-    "arrest": "Arrest",
-    "statement": "Statement",
-    "report": "Report",
-    "policy": "Border policy",
-    "context": "Context",
-}
-assert set(EVENT_KINDS) <= set(KIND_LABELS)
-
-# (group id, layer name, title in the layer control); later groups draw on top.
-DATA_GROUPS: tuple[tuple[str, str, str], ...] = (
-    ("routes", "routes", "9 Oct 2023 legs (schematic)"),
-    ("events", "events", "Events with a place"),
-    ("receiving_facilities", "receiving_facilities", "Receiving facilities, North Korea"),
-    ("other_crossings", "crossings", "Other crossings (not linked to 9 Oct)"),
-    ("detention_centres", "detention_centres", "Detention centres, China"),
-    ("crossings", "crossings", "Crossings used on 9 Oct 2023"),
-)
 
 
 def _round(value: float) -> float:
@@ -178,19 +160,6 @@ def to_script_json(document: object) -> str:
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return _JINJA_OPENER.sub(r"\\u007b", text)
-
-
-def split_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
-    crossings = layers["crossings"]
-    used = crossings["used_2023_10_09"].map(lambda v: v is True) if len(crossings) else crossings["id"].astype(bool)
-    return {
-        "routes": layers["routes"],
-        "events": layers["events"][layers["events"].geometry.notna()],
-        "receiving_facilities": layers["receiving_facilities"],
-        "other_crossings": crossings[~used],
-        "detention_centres": layers["detention_centres"],
-        "crossings": crossings[used],
-    }
 
 
 # ---------------------------------------------------------------- large layers
@@ -597,53 +566,25 @@ def decode_basemap(document: Mapping) -> dict:
     return out
 
 
-# ---------------------------------------------------------------- rendering each macro once
-class RenderedText(Element):
-    """Text a macro has already rendered, handed on as it is."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
-
-    def render(self, **kwargs) -> str:
-        return self._text
+# ---------------------------------------------------------------- folium elements, each rendered once
+# The folium classes the app draws with, with RenderOnce before MacroElement (geo/render_once.py).
+class Map(folium.Map, RenderOnce):
+    pass
 
 
-def _render_macros_once(self: MacroElement, **kwargs) -> None:
-    """branca's MacroElement.render, without compiling each rendered macro as a new jinja template.
-
-    branca wraps the text of every header/html/script macro in `Element(text)`, which compiles it as
-    a template and renders it a second time when the figure is rendered: some 45 compiles on every
-    rerun of the map page (about 60 ms of a 190 ms rerun, holding the GIL), and a second pass that
-    would run any template syntax that reached the text from data. The output is the same text.
-    """
-    figure = self.get_root()
-    assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
-    macros = self._template.module.__dict__
-    for part in ("header", "html", "script"):
-        macro = macros.get(part)
-        if macro is not None:
-            getattr(figure, part).add_child(RenderedText(macro(self, kwargs)), name=self.get_name())
-    for element in self._children.values():
-        element.render(**kwargs)
+class TileLayer(folium.TileLayer, RenderOnce):
+    pass
 
 
-BRANCA_MACRO_RENDER = MacroElement.render
-MacroElement.render = _render_macros_once  # every folium map the app draws goes through this module
+class FeatureGroup(folium.FeatureGroup, RenderOnce):
+    pass
 
 
-@contextlib.contextmanager
-def branca_own_render() -> Iterator[None]:
-    """Render with branca's MacroElement.render inside the block (the benchmark's reference, tests)."""
-    patched = MacroElement.render
-    MacroElement.render = BRANCA_MACRO_RENDER
-    try:
-        yield
-    finally:
-        MacroElement.render = patched
+class LayerControl(folium.LayerControl, RenderOnce):
+    pass
 
 
-class ScriptCall(MacroElement):
+class ScriptCall(RenderOnce):
     """`function(<the parent layer or map>, argument, ...)` in the map's script: how Python hands its data
     to static/crossings/*.js. Each argument is JSON text already made safe for a script (to_script_json)."""
 
@@ -674,11 +615,11 @@ def SelectionRing(geometry: dict) -> ScriptCall:
 SELECTION_GROUP_TITLE = "Selected feature (ring)"
 
 
-def selection_groups(geometry: dict | None) -> list[folium.FeatureGroup]:
+def selection_groups(geometry: dict | None) -> list[FeatureGroup]:
     """A layer with the selection ring, or none: added after the data so it lies on top."""
     if not geometry:
         return []
-    group = folium.FeatureGroup(name=SELECTION_GROUP_TITLE, show=True)
+    group = FeatureGroup(name=SELECTION_GROUP_TITLE, show=True)
     SelectionRing(geometry).add_to(group)
     return [group]
 
@@ -694,7 +635,7 @@ def selected_geometry(layers: Mapping[str, gpd.GeoDataFrame], fid: str | None) -
     return None
 
 
-class OfflineBasemap(folium.map.Layer):
+class OfflineBasemap(folium.map.Layer, RenderOnce):
     """The project's own vector basemap, as the default base layer."""
 
     _template = Template(
@@ -710,7 +651,7 @@ class OfflineBasemap(folium.map.Layer):
         self.attribution_json = json.dumps(BASEMAP_ATTRIBUTION)
 
 
-class Legend(MacroElement):
+class Legend(RenderOnce):
     _template = Template(
         "{% macro script(this, kwargs) %}CrossingsMap.legend({{ this._parent.get_name() }});{% endmacro %}"
     )
@@ -744,9 +685,9 @@ ONLINE_TILES: tuple[dict[str, str], ...] = (
 )
 
 
-def build_base_map(basemap_json: str) -> folium.Map:
+def build_base_map(basemap_json: str) -> Map:
     """The map that never changes: basemap, online tile options (off by default), legend, scale."""
-    fmap = folium.Map(
+    fmap = Map(
         location=MAP_CENTER,
         zoom_start=MAP_ZOOM,
         tiles=None,
@@ -771,21 +712,21 @@ def build_base_map(basemap_json: str) -> folium.Map:
         # A TileProvider, not the URL string: given a string, folium first searches every
         # xyzservices provider by name (about 10 ms a layer, on every rerun).
         provider = xyzservices.TileProvider(name=tile["name"], url=tile["tiles"], attribution=tile["attr"])
-        folium.TileLayer(
-            tiles=provider, attr=tile["attr"], name=tile["name"], overlay=False, control=True, show=False
-        ).add_to(fmap)
+        TileLayer(tiles=provider, attr=tile["attr"], name=tile["name"], overlay=False, control=True, show=False).add_to(
+            fmap
+        )
     Legend().add_to(fmap)
     return fmap
 
 
 def build_feature_groups(
     groups: Mapping[str, str], counts: Mapping[str, int], modes: Mapping[str, str] | None = None
-) -> list[folium.FeatureGroup]:
+) -> list[FeatureGroup]:
     """One FeatureGroup per data group, each carrying its JSON; titles show the counts."""
     feature_groups = []
     for group_id, layer, title in DATA_GROUPS:
         note = ", counts per cell" if (modes or {}).get(group_id) == "grid" else ""
-        group = folium.FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=True)
+        group = FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=True)
         JsonLayer(layer, groups[group_id]).add_to(group)
         feature_groups.append(group)
     return feature_groups
@@ -859,7 +800,7 @@ def serialise_map(layers: Mapping[str, gpd.GeoDataFrame], encoded: Encoded | Non
     """Every data group's payload. `encoded` may give each layer's encodings, cached per dataset version."""
     payloads, counts, modes = {}, {}, {}
     for group_id, frame in split_groups(layers).items():
-        layer = next(layer for gid, layer, _ in DATA_GROUPS if gid == group_id)
+        layer = GROUP_LAYER[group_id]
         payloads[group_id], counts[group_id], modes[group_id] = serialise_group(group_id, layer, frame, encoded)
     return MapLayers(payloads, counts, modes, view_for(layers))
 

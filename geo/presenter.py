@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-import folium
-
 from geo.filters import format_range
 from geo.io import Dataset
-from geo.mapview import STATIC, ScriptCall, build_base_map, layer_collection, to_script_json
-from geo.scenes import GROUP_LAYER, Scene, scene_feature_ids
+from geo.mapview import STATIC, Map, ScriptCall, build_base_map, layer_collection, to_script_json
+from geo.scenes import Scene, scene_feature_ids
+from geo.vocab import GROUP_LAYER
 
 PRESENTER_JS = ("crossings_presenter", f"{STATIC}/crossings/presenter.js")
 PRESENTER_CSS = ("crossings_presenter_css", f"{STATIC}/crossings/presenter.css")
@@ -87,7 +86,7 @@ def presenter_payload(
     }
 
 
-def build_presenter_map(basemap_json: str, payload: dict) -> folium.Map:
+def build_presenter_map(basemap_json: str, payload: dict) -> Map:
     """The constant base map (basemap, legend, scale) plus the scenes, stepped in the browser."""
     fmap = build_base_map(basemap_json)
     fmap.default_js = [*fmap.default_js, PRESENTER_JS]

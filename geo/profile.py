@@ -11,9 +11,9 @@ import geopandas as gpd
 
 from geo.details import SourceEntry, source_entries
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS
 from geo.schema import LAYERS, as_id_list, is_blank
 from geo.text import confidence_label, format_count, format_dates, location_label
+from geo.vocab import KIND_LABELS
 
 
 @dataclass(frozen=True)

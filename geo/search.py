@@ -21,8 +21,8 @@ import pandas as pd
 from geo.basemap import read_layer
 from geo.io import DATA_DIR, Dataset
 from geo.manifest import Manifest, verify_file
-from geo.mapview import KIND_LABELS
 from geo.schema import is_blank
+from geo.vocab import KIND_LABELS
 
 ALIASES_FILE = "aliases.csv"
 TOWNS_FILE = "basemap/towns.geojson"

@@ -8,9 +8,9 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
-from geo.mapview import KIND_LABELS
 from geo.schema import LAYERS, LOCATION_PRECISION_LABELS, as_id_list, is_blank
 from geo.text import format_count, format_dates, precision_phrase
+from geo.vocab import KIND_LABELS
 
 TABLE_COLUMNS = (
     "id",

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import altair as alt
-import folium
 import geopandas as gpd
 import pandas as pd
 
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS, STATIC, ScriptCall, build_base_map, layer_collection, to_script_json
+from geo.mapview import STATIC, Map, ScriptCall, build_base_map, layer_collection, to_script_json
 from geo.schema import EVENT_KINDS, as_id_list, is_blank
 from geo.text import MONTHS, format_count, format_dates, is_missing, location_label
+from geo.vocab import KIND_LABELS
 
 SHORT_SPAN = timedelta(days=21)
 TIMELINE_START = date(2020, 1, 1)
@@ -1113,7 +1113,7 @@ def replay_payload(dataset: Dataset, set_id: str) -> dict:
     }
 
 
-def build_replay_map(basemap_json: str, payload: Mapping) -> folium.Map:
+def build_replay_map(basemap_json: str, payload: Mapping) -> Map:
     """The constant base map plus the replay control; the stages step in the browser."""
     fmap = build_base_map(basemap_json)
     # Leaflet fades a closed tooltip out for 200 ms; stepping faster than that would stack the

@@ -14,7 +14,6 @@ from geo.__main__ import main
 from geo.filters import FilterSpec, apply_filters
 from geo.io import load_dataset
 from geo.manifest import ManifestError, write_manifest
-from geo.mapview import split_groups
 from geo.presenter import dates_label, presenter_payload, short_label
 from geo.scenes import (
     GROUP_IDS,
@@ -26,6 +25,7 @@ from geo.scenes import (
     scene_problems,
     scene_spec,
 )
+from geo.vocab import split_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER = "x-sanhe-hoeryong"

@@ -21,7 +21,6 @@ from geo.filters import FilterSpec, apply_filters, count_features, data_span, de
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.mapview import (
     ICON_LIMIT,
-    KIND_LABELS,
     MapLayers,
     PointCodes,
     basemap_json,
@@ -31,6 +30,7 @@ from geo.mapview import (
     serialise_map,
 )
 from geo.text import escape_markdown_inline
+from geo.vocab import KIND_LABELS
 
 
 @st.cache_resource(show_spinner="Loading the dataset…")

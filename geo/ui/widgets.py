@@ -8,12 +8,12 @@ import streamlit as st
 
 from geo.filters import date_presets
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS
 from geo.schema import EVENT_KINDS
 from geo.text import escape_markdown_inline
 from geo.ui import state
 from geo.ui.data import crossing_names
 from geo.ui.search_box import render_place_search
+from geo.vocab import KIND_LABELS
 
 CONFIDENCE_CHOICES = {
     "unknown": "Everything, inferred included",

@@ -15,8 +15,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo.assets import STATIC_DIR
-from geo.io import DATA_DIR, Dataset
+from geo.io import DATA_DIR, STATIC_DIR, Dataset
 from geo.mapview import BASEMAP_ATTRIBUTION, basemap_json, to_script_json
 from geo.presenter import presenter_payload
 from geo.scenes import Scene

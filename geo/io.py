@@ -23,6 +23,7 @@ from geo.schema import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = PROJECT_ROOT / "static"  # served by Streamlit at /app/static (server.enableStaticServing)
 # CROSSINGS_DATA_DIR points the app at another data directory (tests: a hostile copy); default data/.
 DATA_DIR = Path(os.environ.get("CROSSINGS_DATA_DIR") or PROJECT_ROOT / "data")
 SOURCES_FILE = "sources.csv"

@@ -160,7 +160,7 @@ def snap(geometry: BaseGeometry) -> BaseGeometry:
 def round_coordinates(coordinates: object) -> object:
     if isinstance(coordinates, (list, tuple)) and coordinates and isinstance(coordinates[0], (int, float)):
         return [round(float(value), DECIMALS) for value in coordinates]
-    return [round_coordinates(part) for part in coordinates]  # type: ignore[union-attr]
+    return [round_coordinates(part) for part in coordinates]
 
 
 def geometry_json(geometry: BaseGeometry) -> dict:

@@ -167,7 +167,7 @@ def _plain(column: str, value: object) -> object:
 
 
 def _km(metres: object) -> str:
-    return f"{float(metres) / 1000:g}"  # type: ignore[arg-type]
+    return f"{float(metres) / 1000:g}"
 
 
 def caveat(layer: str, row: Mapping[str, object], geometry: BaseGeometry | None) -> str:
@@ -369,7 +369,7 @@ def citation_text(manifest: Mapping[str, object]) -> str:
     lines.append(f"Rows:            {manifest['rows']}" + (f" ({breakdown})" if breakdown else ""))
     lines += ["", "How to read it", "--------------", str(manifest["caveats"]), "", "Licences", "--------"]
     grouped: dict[tuple[str, str], list[str]] = {}
-    for entry in manifest["licences"]:  # type: ignore[union-attr]
+    for entry in manifest["licences"]:
         grouped.setdefault((entry["licence"], entry["source"]), []).append(entry["file"])
     for (licence, source), files in grouped.items():
         lines.append(f"- {', '.join(files)}: {licence}. Source: {source}.")
@@ -493,13 +493,13 @@ def gpkg_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
                 gdf, path, layer=name, driver="GPKG", geometry_type=spec.geometry_types[0], promote_to_multi=False
             )
         sources = pd.DataFrame(
-            [{**entry, "cited_by": ";".join(entry["cited_by"])} for entry in citation["sources"]],  # type: ignore[union-attr]
+            [{**entry, "cited_by": ";".join(entry["cited_by"])} for entry in citation["sources"]],
             columns=["id", "outlet", "title", "url", "alt_urls", "published", "date_note", "is_mirror", "cited_by"],
         )
         sources["is_mirror"] = sources["is_mirror"].astype("boolean")
         pyogrio.write_dataframe(sources, path, layer="export_sources", driver="GPKG")
         info = {k: v for k, v in citation.items() if k not in ("sources", "licences", "rows_per_layer", "filter_spec")}
-        info["licences"] = "; ".join(f"{e['file']}: {e['licence']}" for e in citation["licences"])  # type: ignore[union-attr]
+        info["licences"] = "; ".join(f"{e['file']}: {e['licence']}" for e in citation["licences"])
         info["filter_spec"] = json.dumps(citation["filter_spec"], ensure_ascii=False)
         meta = pd.DataFrame({"key": list(info), "value": [str(v) for v in info.values()]})
         pyogrio.write_dataframe(meta, path, layer="export_citation", driver="GPKG")

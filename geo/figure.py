@@ -360,7 +360,7 @@ def _draw_points(ax: Axes, group_id: str, gdf: gpd.GeoDataFrame, crs: ProjCRS) -
             area.plot(ax=ax, color=color, alpha=0.07, linewidth=0, zorder=7)
             area.boundary.plot(ax=ax, color=color, linewidth=0.7, linestyle=(0, (3, 3)), alpha=0.9, zorder=7)
         face, alpha, edge_style = _face(color, row.get("confidence"))
-        size = float(style["size"])  # type: ignore[arg-type]
+        size = float(style["size"])
         ax.scatter(
             [geom.x],
             [geom.y],
@@ -375,7 +375,7 @@ def _draw_points(ax: Axes, group_id: str, gdf: gpd.GeoDataFrame, crs: ProjCRS) -
 
 
 def _rgba(color: object, alpha: float) -> tuple[float, float, float, float]:
-    return to_rgba(color, alpha)  # type: ignore[arg-type]
+    return to_rgba(color, alpha)
 
 
 def _label_text(name: object) -> str:
@@ -518,7 +518,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
             [],
             linestyle="none",
             marker=str(style["marker"]),
-            markersize=float(style["size"]) * 0.8,  # type: ignore[arg-type]
+            markersize=float(style["size"]) * 0.8,
             markerfacecolor=_rgba(face, alpha),
             markeredgecolor=str(style["color"]),
             markeredgewidth=1.2,

@@ -107,7 +107,7 @@ def format_range(date_from: date | None, date_to: date | None) -> str:
     if date_from is None and date_to is None:
         return "all dates"
     if date_from is None:
-        return f"until {format_day(date_to)}"  # type: ignore[arg-type]
+        return f"until {format_day(date_to)}"
     if date_to is None:
         return f"from {format_day(date_from)}"
     if date_from == date_to:

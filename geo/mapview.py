@@ -466,11 +466,11 @@ _DEPTH = {"Point": 0, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "Mult
 def _quantise(coordinates: object, depth: int, scale: int) -> list:
     """Coordinates as integers (x scale): a point as [x, y], a line or ring as differences [x0, y0, dx1, dy1, ...]."""
     if depth == 0:
-        return [round(coordinates[0] * scale), round(coordinates[1] * scale)]  # type: ignore[index]
+        return [round(coordinates[0] * scale), round(coordinates[1] * scale)]
     if depth == 1:
         ints = np.rint(np.asarray(coordinates, dtype=float) * scale).astype(np.int64)
         return np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).reshape(-1).tolist()
-    return [_quantise(part, depth - 1, scale) for part in coordinates]  # type: ignore[union-attr]
+    return [_quantise(part, depth - 1, scale) for part in coordinates]
 
 
 def _exact_scale(values: np.ndarray) -> int | None:
@@ -790,10 +790,10 @@ def serialise_group(
     mode = draw_mode(layer, points)
     if mode == "features":
         texts = encoded(layer, "features") if encoded is not None else None
-        return (*features_payload(layer, frame, texts), mode)  # type: ignore[arg-type]
+        return (*features_payload(layer, frame, texts), mode)
     codes = encoded(layer, "points") if encoded is not None else None
     payload = columns_payload if mode == "columns" else grid_payload
-    return payload(layer, points, style=group_id, codes=codes), len(points), mode  # type: ignore[arg-type]
+    return payload(layer, points, style=group_id, codes=codes), len(points), mode
 
 
 def serialise_map(layers: Mapping[str, gpd.GeoDataFrame], encoded: Encoded | None = None) -> MapLayers:

@@ -116,7 +116,7 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
     lat = lon = None
     location = "no location"
     if geom is not None and not getattr(geom, "is_empty", True):
-        lat, lon = float(geom.y), float(geom.x)  # type: ignore[attr-defined]
+        lat, lon = float(geom.y), float(geom.x)
         location = (
             f"{lat:.4f}° N, {lon:.4f}° E — {location_label(row.get('location_precision'), row.get('uncertainty_m'))}"
         )

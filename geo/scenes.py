@@ -166,8 +166,8 @@ def parse_scene(raw: object, known: KnownIds) -> tuple[Scene | None, list[str]]:
         date_to=date_to,
         crossings=crossings,
         layers=tuple(g for g in GROUP_IDS if g in layers),  # draw order is the map's, not the file's
-        center=(float(lat), float(lon)),  # type: ignore[arg-type]
-        zoom=float(zoom),  # type: ignore[arg-type]
+        center=(float(lat), float(lon)),
+        zoom=float(zoom),
         source_ids=source_ids,
     )
     return scene, []

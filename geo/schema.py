@@ -230,6 +230,9 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
     confidence = row.get("confidence")
     if not is_blank(confidence) and confidence not in CONFIDENCE_LEVELS:
         problems.append(("confidence", f"unknown confidence {confidence!r}"))
+    count_of = row.get("count_of")  # optional: what a count counts, when there is one
+    if not is_blank(count_of) and count_of not in COUNT_OF:
+        problems.append(("count_of", f"unknown count_of {count_of!r} (expected one of {', '.join(COUNT_OF)})"))
     for name, allowed in spec.enums.items():
         value = row.get(name)
         if is_blank(value) or value not in allowed:

@@ -152,7 +152,7 @@ def _names(row: Mapping[str, object], fields: Iterable[str], weight: float) -> l
 def _point(geometry: object) -> tuple[float | None, float | None]:
     if geometry is None or getattr(geometry, "is_empty", True):
         return None, None
-    centroid = geometry.centroid  # type: ignore[attr-defined]
+    centroid = geometry.centroid
     return float(centroid.y), float(centroid.x)
 
 

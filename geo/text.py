@@ -6,7 +6,6 @@ the same everywhere.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from urllib.parse import quote, urlsplit
@@ -14,16 +13,6 @@ from urllib.parse import quote, urlsplit
 from geo.schema import CONFIDENCE_LABELS, LOCATION_PRECISION_LABELS, is_blank, parse_partial_date
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-_JS_UNSAFE = {"`": "&#96;", "$": "&#36;", "\\": "&#92;"}
-
-
-def escape_html(value: object) -> str:
-    """Text for HTML that may itself sit inside a JavaScript string or template literal."""
-    text = "" if is_blank(value) else str(value)
-    escaped = html.escape(text, quote=True)
-    return "".join(_JS_UNSAFE.get(c, c) for c in escaped)
-
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
 
@@ -75,12 +64,12 @@ def format_count(low: object, high: object) -> str:
     if low_missing and high_missing:
         return "unknown"
     if high_missing:
-        return f"at least {format_number(low)}"  # type: ignore[arg-type]
+        return f"at least {format_number(low)}"
     if low_missing:
-        return f"up to {format_number(high)}"  # type: ignore[arg-type]
-    if int(low) == int(high):  # type: ignore[arg-type]
-        return f"about {format_number(low)}"  # type: ignore[arg-type]
-    return f"{format_number(low)}–{format_number(high)}"  # type: ignore[arg-type]
+        return f"up to {format_number(high)}"
+    if int(low) == int(high):
+        return f"about {format_number(low)}"
+    return f"{format_number(low)}–{format_number(high)}"
 
 
 def _format_partial(text: str, precision: str) -> str:
@@ -118,7 +107,7 @@ def confidence_label(value: object) -> str:
 def location_label(precision: object, radius_m: object) -> str:
     label = LOCATION_PRECISION_LABELS.get(str(precision), "unknown")
     if not is_missing(radius_m) and str(precision) in ("town", "city", "region"):
-        return f"{label}, within about {float(radius_m) / 1000:g} km"  # type: ignore[arg-type]
+        return f"{label}, within about {float(radius_m) / 1000:g} km"
     return label
 
 

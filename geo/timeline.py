@@ -75,13 +75,13 @@ def _text(value: object) -> str:
 
 
 def _int_or_none(value: object) -> int | None:
-    return None if is_missing(value) else int(value)  # type: ignore[call-overload]
+    return None if is_missing(value) else int(value)
 
 
 def _day(value: object) -> date | None:
     if value is None or is_missing(value):
         return None
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+    return pd.Timestamp(value).date()
 
 
 # ---------------------------------------------------------------- months

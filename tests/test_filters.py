@@ -324,7 +324,7 @@ def test_filter_spec_refuses_a_reversed_range_or_unknown_confidence(kwargs, mess
 def test_filter_spec_is_frozen_and_with_dates_returns_a_new_spec():
     spec = FilterSpec(crossings=("x-a",), min_confidence="confirmed")
     with pytest.raises(AttributeError):
-        spec.min_confidence = "unknown"  # type: ignore[misc]
+        spec.min_confidence = "unknown"
     moved = spec.with_dates(*DAY_9)
     assert (moved.date_from, moved.date_to, moved.crossings, moved.min_confidence) == (*DAY_9, ("x-a",), "confirmed")
     assert spec.date_from is None

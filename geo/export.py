@@ -16,7 +16,6 @@ import argparse
 import csv
 import io
 import json
-import math
 import re
 import tempfile
 import zipfile
@@ -34,7 +33,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.atomic import write_bytes_atomic
 from geo.filters import FilterSpec, count_features, describe
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
-from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, is_blank
+from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, as_text, is_blank, is_missing
 from geo.vocab import KIND_LABELS
 
 
@@ -145,17 +144,11 @@ def layer_columns(layer: str, full: gpd.GeoDataFrame) -> tuple[str, ...]:
     return (*LEAD_COLUMNS, *own)
 
 
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def _plain(column: str, value: object) -> object:
     """A value as a plain Python object, with its type kept: integers stay integers."""
     if column in LIST_COLUMNS:
         return as_id_list(value)
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
         value = value.item()
@@ -187,7 +180,7 @@ def caveat(layer: str, row: Mapping[str, object], geometry: BaseGeometry | None)
             parts.append("no location: not drawn on the map")
         elif precision in ("town", "city", "region"):
             radius = row.get("uncertainty_m")
-            radius = radius if not _is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
+            radius = radius if not is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
             thing = _PLACE_THING.get(layer, "the exact place")
             parts.append(f"{precision}-level location, not {thing} (uncertain by about {_km(radius)} km)")
         if confidence == "inferred":
@@ -261,10 +254,6 @@ def _spec_json(spec: FilterSpec) -> dict[str, object]:
     return values
 
 
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
-
-
 def cited_sources(dataset: Dataset, table: ExportTable) -> list[dict[str, object]]:
     """Exactly the sources cited by the exported rows, in the order of the sources table."""
     cited_by: dict[str, list[str]] = {}
@@ -279,13 +268,13 @@ def cited_sources(dataset: Dataset, table: ExportTable) -> list[dict[str, object
         entries.append(
             {
                 "id": sid,
-                "outlet": _text(record.get("outlet")),
-                "title": _text(record.get("title")),
-                "url": _text(record.get("url")),
-                "alt_urls": _text(record.get("alt_urls")),
-                "published": _text(record.get("published")),
-                "date_note": _text(record.get("date_note")),
-                "is_mirror": _text(record.get("is_mirror")) == "true",
+                "outlet": as_text(record.get("outlet")),
+                "title": as_text(record.get("title")),
+                "url": as_text(record.get("url")),
+                "alt_urls": as_text(record.get("alt_urls")),
+                "published": as_text(record.get("published")),
+                "date_note": as_text(record.get("date_note")),
+                "is_mirror": as_text(record.get("is_mirror")) == "true",
                 "cited_by": cited_by[sid],
             }
         )

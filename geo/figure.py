@@ -42,7 +42,7 @@ from geo.filters import FilterSpec, apply_filters, format_range
 from geo.io import DATA_DIR, Dataset
 from geo.mapview import crossing_label_side, view_for
 from geo.scenes import Scene, scene_groups
-from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, is_blank
+from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, as_text, is_blank
 from geo.text import format_count
 from geo.vocab import GROUP_IDS, split_groups
 
@@ -314,7 +314,7 @@ def _face(color: str, confidence: object) -> tuple[object, float, str]:
 
 
 def _radius_m(row: Mapping[str, object]) -> float:
-    precision = "" if is_blank(row.get("location_precision")) else str(row.get("location_precision"))
+    precision = as_text(row.get("location_precision"))
     if precision not in ("town", "city", "region"):
         return 0.0
     radius = row.get("uncertainty_m")

@@ -27,7 +27,7 @@ from geo.atomic import write_text_atomic
 from geo.basemap import load_basemap
 from geo.io import DATA_DIR, PROJECT_ROOT
 from geo.render_once import RenderOnce
-from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, is_blank
+from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_text, is_blank
 from geo.text import MONTHS, confidence_label, format_count, format_dates, location_label
 from geo.vocab import (
     DATA_GROUPS,
@@ -70,10 +70,6 @@ def geometry_json(geom: object) -> dict | None:
     raise ValueError(f"cannot draw geometry type {geom.geom_type}")
 
 
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
-
-
 def crossing_label_side(gdf: gpd.GeoDataFrame) -> dict[str, str]:
     """Label sides: left when another labelled crossing sits just east, above when one sits just west."""
     used = gdf[gdf["used_2023_10_09"] == True]  # noqa: E712 (object column of booleans)
@@ -89,16 +85,16 @@ def crossing_label_side(gdf: gpd.GeoDataFrame) -> dict[str, str]:
 
 def feature_properties(layer: str, row: Mapping[str, object], label_side: str | None = None) -> dict:
     """Only what the map draws and its tooltip says: display strings are formatted here."""
-    precision = _text(row.get("location_precision"))
+    precision = as_text(row.get("location_precision"))
     radius = row.get("uncertainty_m")
     props: dict[str, object] = {
-        "id": _text(row.get("id")),
-        "name_en": _text(row.get("name_en")),
-        "name_ko": _text(row.get("name_ko")),
-        "name_zh": _text(row.get("name_zh")),
-        "kind_label": KIND_LABELS.get(_text(row.get("kind")), _text(row.get("kind"))),
+        "id": as_text(row.get("id")),
+        "name_en": as_text(row.get("name_en")),
+        "name_ko": as_text(row.get("name_ko")),
+        "name_zh": as_text(row.get("name_zh")),
+        "kind_label": KIND_LABELS.get(as_text(row.get("kind")), as_text(row.get("kind"))),
         "date_label": format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
-        "confidence": _text(row.get("confidence")),
+        "confidence": as_text(row.get("confidence")),
         "confidence_label": confidence_label(row.get("confidence")),
     }
     if layer != "routes":
@@ -112,12 +108,12 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
     if layer == "crossings":
         used = row.get("used_2023_10_09") is True
         props["used"] = used
-        props["label"] = re.sub(r"\s*\([^)]*\)", "", _text(row.get("name_en")))
+        props["label"] = re.sub(r"\s*\([^)]*\)", "", as_text(row.get("name_en")))
         props["label_side"] = label_side or "right"
         if used:
             props["count_label"] = f"9 Oct: {props['count_label']}"
     if layer == "routes":
-        props["evidence"] = _text(row.get("evidence"))
+        props["evidence"] = as_text(row.get("evidence"))
         props["kind_label"] = (
             "Reported leg, 9 Oct 2023 (schematic)"
             if props["evidence"] == "reported"
@@ -137,7 +133,7 @@ def _features(layer: str, gdf: gpd.GeoDataFrame, side_slot: str | None = None) -
             yield None
             continue
         row = dict(zip(columns, values, strict=True))
-        properties = feature_properties(layer, row, side_slot or sides.get(_text(row.get("id"))))
+        properties = feature_properties(layer, row, side_slot or sides.get(as_text(row.get("id"))))
         yield {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
@@ -315,15 +311,15 @@ def encode_points(layer: str, gdf: gpd.GeoDataFrame) -> PointCodes:
     counts = [feature_properties(layer, row).get("count_label", "") for row in count_rows]
     start_codes, start_values = pd.factorize(gdf["date_start"].astype(object), use_na_sentinel=False)
     end_codes, end_values = pd.factorize(gdf["date_end"].astype(object), use_na_sentinel=False)
-    start_texts = [_text(v) for v in start_values]
-    end_texts = [_text(v) for v in end_values]
+    start_texts = [as_text(v) for v in start_values]
+    end_texts = [as_text(v) for v in end_values]
     texts = sorted(set(start_texts + end_texts) - {""}, key=date_code)
     position = {text: index + 1 for index, text in enumerate(texts)}
     start = np.array([position.get(t, 0) for t in start_texts], dtype=np.int64)[start_codes]
     end = np.array([position.get(t, 0) for t in end_texts], dtype=np.int64)[end_codes]
     end = np.where((end == 0) | (start == 0), start, end)
     approximate = (gdf["date_precision"].to_numpy(dtype=object) == "approximate") & (start > 0)
-    ids = _id_block([v if type(v) is str and v.strip() else _text(v) for v in gdf["id"].tolist()])
+    ids = _id_block([v if type(v) is str and v.strip() else as_text(v) for v in gdf["id"].tolist()])
     rests = ids["ids"].split(ids["sep"]) if ids["sep"] is not None and len(gdf) else ids["ids"]
     return PointCodes(
         layer=layer,
@@ -776,7 +772,7 @@ def features_payload(layer: str, frame: gpd.GeoDataFrame, texts: pd.Series | Non
         sides = crossing_label_side(frame) if len(frame) else {}
         ids = [fid for fid, text in zip(frame["id"].tolist(), texts.loc[frame.index].tolist(), strict=True) if text]
         parts = [
-            text.replace(_SIDE_SLOT, f'"label_side":"{sides.get(_text(fid)) or "right"}"', 1)
+            text.replace(_SIDE_SLOT, f'"label_side":"{sides.get(as_text(fid)) or "right"}"', 1)
             for fid, text in zip(ids, parts, strict=True)
         ]
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", len(parts)

@@ -6,11 +6,10 @@ the same everywhere.
 
 from __future__ import annotations
 
-import math
 import re
 from urllib.parse import quote, urlsplit
 
-from geo.schema import CONFIDENCE_LABELS, LOCATION_PRECISION_LABELS, is_blank, parse_partial_date
+from geo.schema import CONFIDENCE_LABELS, LOCATION_PRECISION_LABELS, as_text, is_blank, is_missing, parse_partial_date
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -19,7 +18,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
 
 def escape_markdown(value: object) -> str:
     """Text for st.markdown: no link, image, HTML, LaTeX or emphasis can come from data."""
-    text = "" if is_blank(value) else str(value)
+    text = as_text(value)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
@@ -30,7 +29,7 @@ def escape_markdown_inline(value: object) -> str:
     """Data inside one line of st.markdown (a sentence, a bold run): no link, image, HTML, LaTeX,
     emphasis, directive or autolink can come from it, and an ordinary name (letters, digits, spaces,
     parentheses, dashes) is left exactly as it is."""
-    text = "" if is_blank(value) else str(value)
+    text = as_text(value)
     return re.sub(r"\s*\n\s*", " ", _MARKDOWN_INLINE.sub(r"\\\1", text))
 
 
@@ -43,15 +42,6 @@ def safe_url(value: object) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return quote(text, safe=":/?#@!&'*+,;=%~-._")
-
-
-def is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value) or (isinstance(value, float) and math.isnan(value))  # NaN / pd.NA
-    except TypeError:
-        return True
 
 
 def format_number(value: int) -> str:

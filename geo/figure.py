@@ -19,7 +19,6 @@ import argparse
 import functools
 import io
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -43,7 +42,7 @@ from geo.io import DATA_DIR, Dataset
 from geo.mapview import crossing_label_side, view_for
 from geo.scenes import Scene, scene_groups
 from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, as_text, is_blank
-from geo.text import format_count
+from geo.text import format_count, short_name
 from geo.vocab import GROUP_IDS, split_groups
 
 # ---------------------------------------------------------------- formats and sizes
@@ -378,10 +377,6 @@ def _rgba(color: object, alpha: float) -> tuple[float, float, float, float]:
     return to_rgba(color, alpha)
 
 
-def _label_text(name: object) -> str:
-    return re.sub(r"\s+\([^)]*\)", "", "" if is_blank(name) else str(name)).strip()
-
-
 def _count_text(row: Mapping[str, object]) -> str:
     return f"9 Oct: {format_count(row.get('count_low'), row.get('count_high'))}"
 
@@ -428,7 +423,7 @@ def _draw_labels(
         if group_id == "events":
             continue  # events are explained by the caption, not named on the figure
         boxed = group_id == "crossings"
-        text = _label_text(row.get("name_en"))
+        text = short_name(row.get("name_en"))
         if boxed:
             text = f"{text}\n{_count_text(row)}"
         preferred = sides.get(str(row.get("id")), "right") if boxed else "right"

@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.schema import CONFIDENCE_LEVELS, as_id_list
+from geo.text import MONTHS
 
 POINT_LAYERS = ("detention_centres", "crossings", "receiving_facilities")
 
@@ -94,9 +95,6 @@ def apply_filters(layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> d
 
 def count_features(layers: Mapping[str, gpd.GeoDataFrame]) -> int:
     return sum(len(gdf) for gdf in layers.values())
-
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def format_day(day: date) -> str:

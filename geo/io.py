@@ -93,6 +93,11 @@ def read_geojson(path: Path) -> gpd.GeoDataFrame:
     return parse_geojson_text(text, path.name)
 
 
+def source_outlets(sources: pd.DataFrame) -> dict[str, str]:
+    """Source id -> outlet, for citing a source as "S1 (NBC News)"."""
+    return dict(zip(sources["id"], sources["outlet"], strict=True))
+
+
 def read_sources(path: Path) -> pd.DataFrame:
     # Text stays text: no "NA"/"None" to missing, no "007" to 7.
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")

@@ -28,7 +28,7 @@ from geo.basemap import load_basemap
 from geo.io import DATA_DIR, PROJECT_ROOT
 from geo.render_once import RenderOnce
 from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_text, is_blank
-from geo.text import MONTHS, confidence_label, format_count, format_dates, location_label
+from geo.text import MONTHS, confidence_label, format_count, format_dates, location_label, short_name
 from geo.vocab import (
     DATA_GROUPS,
     GROUP_LAYER,
@@ -108,7 +108,7 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
     if layer == "crossings":
         used = row.get("used_2023_10_09") is True
         props["used"] = used
-        props["label"] = re.sub(r"\s*\([^)]*\)", "", as_text(row.get("name_en")))
+        props["label"] = short_name(row.get("name_en"))
         props["label_side"] = label_side or "right"
         if used:
             props["count_label"] = f"9 Oct: {props['count_label']}"

@@ -44,6 +44,12 @@ def safe_url(value: object) -> str | None:
     return quote(text, safe=":/?#@!&'*+,;=%~-._")
 
 
+def short_name(name: object) -> str:
+    """A name without its parenthetical remarks: "Hyesan (Ryanggang) security organs" -> "Hyesan security
+    organs". A bracket glued to a word stays: "centre(s)"."""
+    return re.sub(r"\s+\([^)]*\)", "", as_text(name)).strip()
+
+
 def format_number(value: int) -> str:
     return f"{int(value):,}"
 

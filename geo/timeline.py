@@ -24,7 +24,7 @@ import altair as alt
 import geopandas as gpd
 import pandas as pd
 
-from geo.io import Dataset
+from geo.io import Dataset, source_outlets
 from geo.mapview import STATIC, Map, ScriptCall, build_base_map, layer_collection, to_script_json
 from geo.schema import EVENT_KINDS, as_id_list, as_text
 from geo.text import MONTHS, format_count, format_dates, is_missing, location_label
@@ -139,10 +139,6 @@ def timeline_domain(events: gpd.GeoDataFrame) -> tuple[date, date]:
 
 
 # ---------------------------------------------------------------- sources
-
-
-def source_outlets(sources: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(sources["id"], sources["outlet"], strict=True))
 
 
 def cite(ids: Iterable[str], outlets: Mapping[str, str]) -> str:

@@ -31,10 +31,9 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import write_bytes_atomic
-from geo.filters import FilterSpec, count_features, describe
+from geo.filters import FilterSpec, count_features, crossing_names, describe_view
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
 from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, as_text, is_blank, is_missing
-from geo.vocab import KIND_LABELS
 
 
 @dataclass(frozen=True)
@@ -232,16 +231,6 @@ def utc_now() -> datetime:
 
 def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-def crossing_names(dataset: Dataset) -> dict[str, str]:
-    crossings = dataset.layers["crossings"]
-    return dict(zip(crossings["id"], crossings["name_en"], strict=True))
-
-
-def filter_sentence(dataset: Dataset, spec: FilterSpec, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
-    """The same sentence the app shows above the map for this filter."""
-    return describe(spec, count_features(layers), dataset.total_features(), crossing_names(dataset), KIND_LABELS)
 
 
 def _spec_json(spec: FilterSpec) -> dict[str, object]:
@@ -642,7 +631,7 @@ def build_export(
     moment = exported_at or utc_now()
     name = file_name or f"{base_name(dataset)}.{FORMATS[fmt].extension}"
     table = export_table(dataset, layers)
-    sentence = filter_sentence(dataset, spec, layers)
+    sentence = describe_view(spec, count_features(layers), dataset.layers)  # as the app shows it
     citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name)
     if fmt == "geojson":
         data = geojson_bytes(table, citation)
@@ -663,7 +652,7 @@ def build_citation(
 ) -> dict[str, object]:
     """The citation manifest of a filter on its own, without a data file."""
     table = export_table(dataset, layers)
-    sentence = filter_sentence(dataset, spec, layers)
+    sentence = describe_view(spec, count_features(layers), dataset.layers)  # as the app shows it
     return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None)
 
 
@@ -733,7 +722,7 @@ def add_export_parser(commands: argparse._SubParsersAction) -> None:
 
 def resolve_crossings(dataset: Dataset, wanted: list[str]) -> tuple[str, ...]:
     """Crossing ids from ids or English names (case-insensitive); an unknown one is an error."""
-    by_name = {name.casefold(): fid for fid, name in crossing_names(dataset).items()}
+    by_name = {name.casefold(): fid for fid, name in crossing_names(dataset.layers["crossings"]).items()}
     ids = set(dataset.layers["crossings"]["id"])
     resolved = []
     for item in wanted:

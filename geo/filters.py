@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -11,6 +11,7 @@ import pandas as pd
 
 from geo.schema import CONFIDENCE_LEVELS, as_id_list
 from geo.text import MONTHS
+from geo.vocab import KIND_LABELS
 
 POINT_LAYERS = ("detention_centres", "crossings", "receiving_facilities")
 
@@ -138,6 +139,21 @@ def describe(
         parts.append(f"confidence at least {spec.min_confidence}")
     noun = "feature" if total == 1 else "features"
     return f"Showing {shown} of {total} {noun}: {', '.join(parts)}"
+
+
+def crossing_names(crossings: gpd.GeoDataFrame) -> dict[str, str]:
+    """Crossing id -> English name."""
+    return dict(zip(crossings["id"], crossings["name_en"], strict=True))
+
+
+def describe_view(
+    spec: FilterSpec, shown: int, layers: Mapping[str, gpd.GeoDataFrame], escape: Callable[[str], str] = str
+) -> str:
+    """The sentence above the map, in the exports' citation and on the pages: `shown` features of all
+    those in `layers` (unfiltered), under `spec`. `escape` is applied to the crossing names from data
+    (the pages show the sentence with st.markdown; a file keeps them as they are)."""
+    names = {fid: escape(name) for fid, name in crossing_names(layers["crossings"]).items()}
+    return describe(spec, shown, count_features(layers), names, KIND_LABELS)
 
 
 def _join(items: list[str]) -> str:

@@ -15,6 +15,7 @@ from geo.filters import (
     data_span,
     date_presets,
     describe,
+    describe_view,
     format_range,
 )
 from geo.io import add_date_spans
@@ -394,6 +395,17 @@ NAMES = {
 )
 def test_describe_gives_one_exact_sentence(spec, shown, total, sentence):
     assert describe(spec, shown, total, crossing_names=NAMES) == sentence
+
+
+def test_describe_view_names_crossings_and_kinds_and_counts_every_feature(layers):
+    spec = FilterSpec(crossings=("x-b",), kinds=("repatriation",))
+    shown = count_features(apply_filters(layers, spec))
+    assert describe_view(spec, shown, layers) == (
+        f"Showing {shown} of 21 features: all dates, crossing Bravo–Baker, kinds Forced repatriation"
+    )
+    assert describe_view(spec, shown, layers, escape=lambda name: f"<{name}>").endswith(
+        "crossing <Bravo–Baker>, kinds Forced repatriation"
+    )
 
 
 def test_describe_uses_kind_labels_when_given():

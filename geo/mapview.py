@@ -647,14 +647,9 @@ class OfflineBasemap(folium.map.Layer, RenderOnce):
         self.attribution_json = json.dumps(BASEMAP_ATTRIBUTION)
 
 
-class Legend(RenderOnce):
-    _template = Template(
-        "{% macro script(this, kwargs) %}CrossingsMap.legend({{ this._parent.get_name() }});{% endmacro %}"
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "Legend"
+def Legend() -> ScriptCall:
+    """The map's legend (static/crossings/map.js draws it)."""
+    return ScriptCall("Legend", "CrossingsMap.legend")
 
 
 ONLINE_TILES: tuple[dict[str, str], ...] = (

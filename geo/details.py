@@ -17,7 +17,7 @@ from geo.text import (
     precision_phrase,
     safe_url,
 )
-from geo.vocab import KIND_LABELS
+from geo.vocab import kind_label
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
         id=fid,
         layer=layer,
         layer_title=LAYERS[layer].title,
-        kind=KIND_LABELS.get(as_text(row.get("kind")), as_text(row.get("kind"))),
+        kind=kind_label(row.get("kind")),
         name_en=as_text(row.get("name_en")),
         name_ko=as_text(row.get("name_ko")),
         name_zh=as_text(row.get("name_zh")),

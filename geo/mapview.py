@@ -32,12 +32,12 @@ from geo.text import MONTHS, confidence_label, format_count, format_dates, locat
 from geo.vocab import (
     DATA_GROUPS,
     GROUP_LAYER,
-    KIND_LABELS,
     MAP_CENTER,
     MAP_MAX_BOUNDS,
     MAP_ZOOM,
     MAX_ZOOM,
     MIN_ZOOM,
+    kind_label,
     split_groups,
 )
 
@@ -92,7 +92,7 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
         "name_en": as_text(row.get("name_en")),
         "name_ko": as_text(row.get("name_ko")),
         "name_zh": as_text(row.get("name_zh")),
-        "kind_label": KIND_LABELS.get(as_text(row.get("kind")), as_text(row.get("kind"))),
+        "kind_label": kind_label(row.get("kind")),
         "date_label": format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
         "confidence": as_text(row.get("confidence")),
         "confidence_label": confidence_label(row.get("confidence")),

@@ -13,7 +13,7 @@ from geo.details import SourceEntry, source_entries
 from geo.io import Dataset
 from geo.schema import LAYERS, as_id_list, as_text
 from geo.text import confidence_label, format_count, format_dates, location_label
-from geo.vocab import KIND_LABELS
+from geo.vocab import kind_label
 
 
 @dataclass(frozen=True)
@@ -136,7 +136,7 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
             id=as_text(e["id"]),
             dates=format_dates(e.get("date_start"), e.get("date_end"), e.get("date_precision")),
             name=as_text(e.get("name_en")),
-            kind=KIND_LABELS.get(as_text(e.get("kind")), as_text(e.get("kind"))),
+            kind=kind_label(e.get("kind")),
             people=format_count(e.get("count_low"), e.get("count_high")),
             confidence=as_text(e.get("confidence")),
             source_ids=tuple(dict.fromkeys(as_id_list(e.get("source_ids")) + as_id_list(e.get("count_source_ids")))),

@@ -22,7 +22,7 @@ from geo.basemap import read_layer
 from geo.io import DATA_DIR, Dataset
 from geo.manifest import Manifest, verify_file
 from geo.schema import as_text, is_blank
-from geo.vocab import KIND_LABELS
+from geo.vocab import kind_label
 
 ALIASES_FILE = "aliases.csv"
 TOWNS_FILE = "basemap/towns.geojson"
@@ -163,7 +163,7 @@ def feature_places(dataset: Dataset) -> list[Place]:
             names = _names(row, NAME_FIELDS, NAME_WEIGHT * factor) + _names(row, PLACE_FIELDS, PLACE_WEIGHT * factor)
             lat, lon = _point(row.get("geometry"))
             local = " · ".join(n for n in (as_text(row.get("name_ko")), as_text(row.get("name_zh"))) if n)
-            kind = KIND_LABELS.get(as_text(row.get("kind")), as_text(row.get("kind")))
+            kind = kind_label(row.get("kind"))
             where = as_text(row.get("place_en")) if layer == "events" else ""
             detail = " · ".join(p for p in (kind, local, where) if p)
             places.append(

@@ -10,7 +10,7 @@ import pandas as pd
 
 from geo.schema import LAYERS, LOCATION_PRECISION_LABELS, as_id_list, as_text
 from geo.text import format_count, format_dates, precision_phrase
-from geo.vocab import KIND_LABELS
+from geo.vocab import kind_label
 
 TABLE_COLUMNS = (
     "id",
@@ -60,7 +60,7 @@ def feature_table(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
                 {
                     "id": as_text(row.get("id")),
                     "Layer": LAYERS[layer].title,
-                    "Kind": KIND_LABELS.get(as_text(row.get("kind")), as_text(row.get("kind"))),
+                    "Kind": kind_label(row.get("kind")),
                     "Name": as_text(row.get("name_en")),
                     "Korean": as_text(row.get("name_ko")),
                     "Chinese": as_text(row.get("name_zh")),

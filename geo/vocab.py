@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import geopandas as gpd
 
-from geo.schema import EVENT_KINDS
+from geo.schema import EVENT_KINDS, as_text
 
 MAP_CENTER = (41.7, 127.2)
 MAP_ZOOM = 6
@@ -35,7 +35,7 @@ assert set(EVENT_KINDS) <= set(KIND_LABELS)
 
 def kind_label(kind: object) -> str:
     """A kind in plain English (an unknown kind as it is, a blank one as "")."""
-    text = "" if kind is None or kind != kind else str(kind)  # None / NaN
+    text = as_text(kind)
     return KIND_LABELS.get(text, text)
 
 

@@ -10,7 +10,6 @@ never merged with Natural Earth (public domain) or GeoNames (CC BY 4.0) features
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import unicodedata
@@ -26,9 +25,9 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import write_bytes_atomic
+from geo.manifest import sha256_file
+from geo.schema import CRS, REGION_BBOX
 
-CRS = "EPSG:4326"
-BBOX: tuple[float, float, float, float] = (119.5, 38.0, 131.5, 44.5)  # lon_min, lat_min, lon_max, lat_max
 DECIMALS = 4  # about 10 m: finer than any of the sources' real accuracy
 GRID = 10.0**-DECIMALS
 PROVINCE_SIMPLIFY_DEG = 0.002
@@ -137,10 +136,6 @@ class BasemapError(RuntimeError):
 # ---------------------------------------------------------------- reading
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def read_input(geodata_dir: Path, name: str) -> list[dict]:
     path = geodata_dir / name
     if not path.is_file():
@@ -162,7 +157,7 @@ def snap(geometry: BaseGeometry) -> BaseGeometry:
 def round_coordinates(coordinates: object) -> object:
     if isinstance(coordinates, (list, tuple)) and coordinates and isinstance(coordinates[0], (int, float)):
         return [round(float(value), DECIMALS) for value in coordinates]
-    return [round_coordinates(part) for part in coordinates]  # type: ignore[union-attr]
+    return [round_coordinates(part) for part in coordinates]
 
 
 def geometry_json(geometry: BaseGeometry) -> dict:
@@ -558,7 +553,8 @@ def sources_markdown(specs: Mapping[str, LayerSpec], provenance: Mapping[str, di
         "hand: `tests/test_basemap.py` checks that these files equal a fresh build. The inputs, their versions and",
         "caveats are described in `geodata/SOURCES.md`; `provenance.json` has the same facts as data.",
         "",
-        f"Everything is EPSG:4326, clipped to lon {BBOX[0]}–{BBOX[2]}, lat {BBOX[1]}–{BBOX[3]}. Boundaries are",
+        f"Everything is EPSG:4326, clipped to lon {REGION_BBOX[0]}–{REGION_BBOX[2]}, "
+        f"lat {REGION_BBOX[1]}–{REGION_BBOX[3]}. Boundaries are",
         "de facto and approximate: never use them to decide which country a point is in.",
         "",
         "## Attribution (for the About page)",

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import math
 import re
 import tempfile
 import zipfile
@@ -32,10 +31,9 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import is_inside, write_bytes_atomic
 from geo.csvfile import FORMULA_PREFIXES, csv_text, neutralise_formula  # noqa: F401  (re-exported)
-from geo.filters import FilterSpec, count_features, describe
+from geo.filters import FilterSpec, count_features, crossing_names, describe_view
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
-from geo.mapview import KIND_LABELS
-from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, is_blank
+from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, as_text, is_blank, is_missing
 from geo.text import count_confidence_phrase, publisher_names
 
 
@@ -145,17 +143,11 @@ def layer_columns(layer: str, full: gpd.GeoDataFrame) -> tuple[str, ...]:
     return (*LEAD_COLUMNS, *own)
 
 
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def _plain(column: str, value: object) -> object:
     """A value as a plain Python object, with its type kept: integers stay integers."""
     if column in LIST_COLUMNS:
         return as_id_list(value)
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
         value = value.item()
@@ -167,7 +159,7 @@ def _plain(column: str, value: object) -> object:
 
 
 def _km(metres: object) -> str:
-    return f"{float(metres) / 1000:g}"  # type: ignore[arg-type]
+    return f"{float(metres) / 1000:g}"
 
 
 def caveat(
@@ -190,7 +182,7 @@ def caveat(
             parts.append("no location: not drawn on the map")
         elif precision in ("town", "city", "region"):
             radius = row.get("uncertainty_m")
-            radius = radius if not _is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
+            radius = radius if not is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
             thing = _PLACE_THING.get(layer, "the exact place")
             place = str(row.get("place_en") or "").strip()
             where = f" ({place})" if place and layer != "crossings" else ""  # names an assumed place as such
@@ -252,16 +244,6 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def crossing_names(dataset: Dataset) -> dict[str, str]:
-    crossings = dataset.layers["crossings"]
-    return dict(zip(crossings["id"], crossings["name_en"], strict=True))
-
-
-def filter_sentence(dataset: Dataset, spec: FilterSpec, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
-    """The same sentence the app shows above the map for this filter."""
-    return describe(spec, count_features(layers), dataset.total_features(), crossing_names(dataset), KIND_LABELS)
-
-
 def _spec_json(spec: FilterSpec) -> dict[str, object]:
     values = asdict(spec)
     for key in ("date_from", "date_to"):
@@ -270,10 +252,6 @@ def _spec_json(spec: FilterSpec) -> dict[str, object]:
     values["crossings"] = list(spec.crossings)
     values["kinds"] = list(spec.kinds)
     return values
-
-
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
 
 
 def cited_sources(dataset: Dataset, table: ExportTable) -> list[dict[str, object]]:
@@ -290,15 +268,15 @@ def cited_sources(dataset: Dataset, table: ExportTable) -> list[dict[str, object
         entries.append(
             {
                 "id": sid,
-                "outlet": _text(record.get("outlet")),
-                "title": _text(record.get("title")),
-                "url": _text(record.get("url")),
-                "alt_urls": _text(record.get("alt_urls")),
-                "published": _text(record.get("published")),
-                "date_note": _text(record.get("date_note")),
-                "is_mirror": _text(record.get("is_mirror")) == "true",
-                "mirror_urls": _text(record.get("mirror_urls")),
-                "primary": _text(record.get("primary")) == "true",
+                "outlet": as_text(record.get("outlet")),
+                "title": as_text(record.get("title")),
+                "url": as_text(record.get("url")),
+                "alt_urls": as_text(record.get("alt_urls")),
+                "published": as_text(record.get("published")),
+                "date_note": as_text(record.get("date_note")),
+                "is_mirror": as_text(record.get("is_mirror")) == "true",
+                "mirror_urls": as_text(record.get("mirror_urls")),
+                "primary": as_text(record.get("primary")) == "true",
                 "cited_by": cited_by[sid],
             }
         )
@@ -382,7 +360,7 @@ def citation_text(manifest: Mapping[str, object]) -> str:
     lines.append(f"Rows:            {manifest['rows']}" + (f" ({breakdown})" if breakdown else ""))
     lines += ["", "How to read it", "--------------", str(manifest["caveats"]), "", "Licences", "--------"]
     grouped: dict[tuple[str, str], list[str]] = {}
-    for entry in manifest["licences"]:  # type: ignore[union-attr]
+    for entry in manifest["licences"]:
         grouped.setdefault((entry["licence"], entry["source"]), []).append(entry["file"])
     for (licence, source), files in grouped.items():
         lines.append(f"- {', '.join(files)}: {licence}. Source: {source}.")
@@ -491,13 +469,13 @@ def gpkg_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
                 gdf, path, layer=name, driver="GPKG", geometry_type=spec.geometry_types[0], promote_to_multi=False
             )
         sources = pd.DataFrame(
-            [{**entry, "cited_by": ";".join(entry["cited_by"])} for entry in citation["sources"]],  # type: ignore[union-attr]
+            [{**entry, "cited_by": ";".join(entry["cited_by"])} for entry in citation["sources"]],
             columns=["id", "outlet", "title", "url", "alt_urls", "published", "date_note", "is_mirror", "cited_by"],
         )
         sources["is_mirror"] = sources["is_mirror"].astype("boolean")
         pyogrio.write_dataframe(sources, path, layer="export_sources", driver="GPKG")
         info = {k: v for k, v in citation.items() if k not in ("sources", "licences", "rows_per_layer", "filter_spec")}
-        info["licences"] = "; ".join(f"{e['file']}: {e['licence']}" for e in citation["licences"])  # type: ignore[union-attr]
+        info["licences"] = "; ".join(f"{e['file']}: {e['licence']}" for e in citation["licences"])
         info["filter_spec"] = json.dumps(citation["filter_spec"], ensure_ascii=False)
         meta = pd.DataFrame({"key": list(info), "value": [str(v) for v in info.values()]})
         pyogrio.write_dataframe(meta, path, layer="export_citation", driver="GPKG")
@@ -651,7 +629,7 @@ def build_export(
     moment = exported_at or utc_now()
     name = file_name or f"{base_name(dataset)}.{FORMATS[fmt].extension}"
     table = export_table(dataset, layers)
-    sentence = filter_sentence(dataset, spec, layers)
+    sentence = describe_view(spec, count_features(layers), dataset.layers)  # as the app shows it
     citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name)
     if fmt == "geojson":
         data = geojson_bytes(table, citation)
@@ -672,7 +650,7 @@ def build_citation(
 ) -> dict[str, object]:
     """The citation manifest of a filter on its own, without a data file."""
     table = export_table(dataset, layers)
-    sentence = filter_sentence(dataset, spec, layers)
+    sentence = describe_view(spec, count_features(layers), dataset.layers)  # as the app shows it
     return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None)
 
 
@@ -738,7 +716,7 @@ def add_export_parser(commands: argparse._SubParsersAction) -> None:
 
 def resolve_crossings(dataset: Dataset, wanted: list[str]) -> tuple[str, ...]:
     """Crossing ids from ids or English names (case-insensitive); an unknown one is an error."""
-    by_name = {name.casefold(): fid for fid, name in crossing_names(dataset).items()}
+    by_name = {name.casefold(): fid for fid, name in crossing_names(dataset.layers["crossings"]).items()}
     ids = set(dataset.layers["crossings"]["id"])
     resolved = []
     for item in wanted:

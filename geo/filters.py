@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -10,6 +10,8 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.schema import CONFIDENCE_LEVELS, as_id_list
+from geo.text import MONTHS
+from geo.vocab import KIND_LABELS
 
 POINT_LAYERS = ("detention_centres", "crossings", "receiving_facilities")
 
@@ -96,9 +98,6 @@ def count_features(layers: Mapping[str, gpd.GeoDataFrame]) -> int:
     return sum(len(gdf) for gdf in layers.values())
 
 
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
 def format_day(day: date) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
@@ -107,7 +106,7 @@ def format_range(date_from: date | None, date_to: date | None) -> str:
     if date_from is None and date_to is None:
         return "all dates"
     if date_from is None:
-        return f"until {format_day(date_to)}"  # type: ignore[arg-type]
+        return f"until {format_day(date_to)}"
     if date_to is None:
         return f"from {format_day(date_from)}"
     if date_from == date_to:
@@ -140,6 +139,21 @@ def describe(
         parts.append(f"confidence at least {spec.min_confidence}")
     noun = "feature" if total == 1 else "features"
     return f"Showing {shown} of {total} {noun}: {', '.join(parts)}"
+
+
+def crossing_names(crossings: gpd.GeoDataFrame) -> dict[str, str]:
+    """Crossing id -> English name."""
+    return dict(zip(crossings["id"], crossings["name_en"], strict=True))
+
+
+def describe_view(
+    spec: FilterSpec, shown: int, layers: Mapping[str, gpd.GeoDataFrame], escape: Callable[[str], str] = str
+) -> str:
+    """The sentence above the map, in the exports' citation and on the pages: `shown` features of all
+    those in `layers` (unfiltered), under `spec`. `escape` is applied to the crossing names from data
+    (the pages show the sentence with st.markdown; a file keeps them as they are)."""
+    names = {fid: escape(name) for fid, name in crossing_names(layers["crossings"]).items()}
+    return describe(spec, shown, count_features(layers), names, KIND_LABELS)
 
 
 def _join(items: list[str]) -> str:

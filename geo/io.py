@@ -25,6 +25,7 @@ from geo.schema import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = PROJECT_ROOT / "static"  # served by Streamlit at /app/static (server.enableStaticServing)
 # CROSSINGS_DATA_DIR points the app at another data directory (tests: a hostile copy); default data/.
 DATA_DIR = Path(os.environ.get("CROSSINGS_DATA_DIR") or PROJECT_ROOT / "data")
 SOURCES_FILE = "sources.csv"
@@ -92,6 +93,11 @@ def read_geojson(path: Path) -> gpd.GeoDataFrame:
     except UnicodeDecodeError as error:
         raise DataFileError(f"{path.name}: not UTF-8 text (byte {error.start})") from error
     return parse_geojson_text(text, path.name)
+
+
+def source_outlets(sources: pd.DataFrame) -> dict[str, str]:
+    """Source id -> outlet, for citing a source as "S1 (NBC News)"."""
+    return dict(zip(sources["id"], sources["outlet"], strict=True))
 
 
 def read_sources(path: Path) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Presenter scenes: an ordered list in data/scenes.json, validated against the dataset.
 
-A scene sets the date range, the crossings, the map groups drawn (ids of geo.mapview.DATA_GROUPS),
+A scene sets the date range, the crossings, the map groups drawn (ids of geo.vocab.DATA_GROUPS),
 the view and the caption with its sources. Presenters reorder or add scenes by editing the file
 (then `python -m geo manifest`); nothing here needs to change.
 
@@ -23,12 +23,10 @@ import geopandas as gpd
 from geo.filters import FilterSpec, apply_filters
 from geo.io import DATA_DIR, Dataset
 from geo.manifest import read_manifest, verify_file
-from geo.mapview import DATA_GROUPS, MAP_MAX_BOUNDS, MAX_ZOOM, MIN_ZOOM, split_groups
 from geo.schema import parse_count_estimates
+from geo.vocab import GROUP_IDS, MAP_MAX_BOUNDS, MAX_ZOOM, MIN_ZOOM, split_groups
 
 SCENES_FILE = "scenes.json"
-GROUP_IDS: tuple[str, ...] = tuple(group_id for group_id, _, _ in DATA_GROUPS)
-GROUP_LAYER: dict[str, str] = {group_id: layer for group_id, layer, _ in DATA_GROUPS}
 FIELDS = ("id", "title", "caption", "date_from", "date_to", "crossings", "layers", "center", "zoom", "source_ids")
 _SCENE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -169,8 +167,8 @@ def parse_scene(raw: object, known: KnownIds) -> tuple[Scene | None, list[str]]:
         date_to=date_to,
         crossings=crossings,
         layers=tuple(g for g in GROUP_IDS if g in layers),  # draw order is the map's, not the file's
-        center=(float(lat), float(lon)),  # type: ignore[arg-type]
-        zoom=float(zoom),  # type: ignore[arg-type]
+        center=(float(lat), float(lon)),
+        zoom=float(zoom),
         source_ids=source_ids,
     )
     return scene, []

@@ -179,12 +179,24 @@ def parse_partial_date(text: str, precision: str) -> tuple[date, date]:
     return date(year, month, day), date(year, month, day)
 
 
-def is_blank(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """No value at all: None, NaN, pd.NA or NaT. An empty string is a value here (see is_blank)."""
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
+    try:
+        return bool(value != value)  # NaN and NaT differ from themselves
+    except TypeError:  # pd.NA has no truth value
         return True
-    return isinstance(value, str) and value.strip() == ""
+
+
+def is_blank(value: object) -> bool:
+    """No value, or a string of nothing but whitespace: what a required text field must not be."""
+    return is_missing(value) or (isinstance(value, str) and value.strip() == "")
+
+
+def as_text(value: object) -> str:
+    """A cell as display text: "" for a blank one."""
+    return "" if is_blank(value) else str(value)
 
 
 def as_id_list(value: object) -> list[str]:
@@ -273,6 +285,9 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
     confidence = row.get("confidence")
     if not is_blank(confidence) and confidence not in CONFIDENCE_LEVELS:
         problems.append(("confidence", f"unknown confidence {confidence!r}"))
+    count_of = row.get("count_of")  # optional: what a count counts, when there is one
+    if not is_blank(count_of) and count_of not in COUNT_OF:
+        problems.append(("count_of", f"unknown count_of {count_of!r} (expected one of {', '.join(COUNT_OF)})"))
     for name, allowed in spec.enums.items():
         value = row.get(name)
         if is_blank(value) or value not in allowed:

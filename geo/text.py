@@ -6,8 +6,6 @@ the same everywhere.
 
 from __future__ import annotations
 
-import html
-import math
 import re
 from urllib.parse import quote, urlsplit
 
@@ -16,22 +14,14 @@ from geo.schema import (
     COUNT_CONFIDENCE_LABELS,
     LOCATION_PRECISION_LABELS,
     as_id_list,
+    as_text,
     is_blank,
+    is_missing,
     parse_count_estimates,
     parse_partial_date,
 )
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-_JS_UNSAFE = {"`": "&#96;", "$": "&#36;", "\\": "&#92;"}
-
-
-def escape_html(value: object) -> str:
-    """Text for HTML that may itself sit inside a JavaScript string or template literal."""
-    text = "" if is_blank(value) else str(value)
-    escaped = html.escape(text, quote=True)
-    return "".join(_JS_UNSAFE.get(c, c) for c in escaped)
-
 
 # Bidirectional controls (embeddings, overrides, isolates, marks) can make a name read as something else
 # ("U+202E" turns "gpj.exe" around). In display they are shown as what they are, never applied.
@@ -83,13 +73,10 @@ def safe_url(value: object) -> str | None:
     return quote(text, safe=":/?#@!&'*+,;=%~-._")
 
 
-def is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value) or (isinstance(value, float) and math.isnan(value))  # NaN / pd.NA
-    except TypeError:
-        return True
+def short_name(name: object) -> str:
+    """A name without its parenthetical remarks: "Hyesan (Ryanggang) security organs" -> "Hyesan security
+    organs". A bracket glued to a word stays: "centre(s)"."""
+    return re.sub(r"\s+\([^)]*\)", "", as_text(name)).strip()
 
 
 def format_number(value: int) -> str:
@@ -102,12 +89,12 @@ def format_count(low: object, high: object) -> str:
     if low_missing and high_missing:
         return "unknown"
     if high_missing:
-        return f"at least {format_number(low)}"  # type: ignore[arg-type]
+        return f"at least {format_number(low)}"
     if low_missing:
-        return f"up to {format_number(high)}"  # type: ignore[arg-type]
-    if int(low) == int(high):  # type: ignore[arg-type]
-        return f"about {format_number(low)}"  # type: ignore[arg-type]
-    return f"{format_number(low)}–{format_number(high)}"  # type: ignore[arg-type]
+        return f"up to {format_number(high)}"
+    if int(low) == int(high):
+        return f"about {format_number(low)}"
+    return f"{format_number(low)}–{format_number(high)}"
 
 
 def _format_partial(text: str, precision: str) -> str:
@@ -145,7 +132,7 @@ def confidence_label(value: object) -> str:
 def location_label(precision: object, radius_m: object) -> str:
     label = LOCATION_PRECISION_LABELS.get(str(precision), "unknown")
     if not is_missing(radius_m) and str(precision) in ("town", "city", "region"):
-        return f"{label}, within about {float(radius_m) / 1000:g} km"  # type: ignore[arg-type]
+        return f"{label}, within about {float(radius_m) / 1000:g} km"
     return label
 
 

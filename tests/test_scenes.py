@@ -14,8 +14,7 @@ from geo.__main__ import main
 from geo.filters import FilterSpec, apply_filters
 from geo.io import load_dataset
 from geo.manifest import ManifestError, write_manifest
-from geo.mapview import split_groups
-from geo.presenter import dates_label, presenter_payload, short_label
+from geo.presenter import dates_label, presenter_payload
 from geo.scenes import (
     GROUP_IDS,
     KnownIds,
@@ -26,6 +25,8 @@ from geo.scenes import (
     scene_problems,
     scene_spec,
 )
+from geo.text import short_name
+from geo.vocab import split_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER = "x-sanhe-hoeryong"
@@ -311,8 +312,10 @@ def test_payload_needs_scenes(dataset):
         ("Hyesan (Ryanggang) security organs", "Hyesan security organs"),
         ("Tumen detention centre(s)", "Tumen detention centre(s)"),
         ("Changbai County detention (facility name not reported)", "Changbai County detention"),
+        ("Nanping (Helong)–Musan", "Nanping–Musan"),
         (None, ""),
+        (float("nan"), ""),
     ],
 )
-def test_short_label(name, label):
-    assert short_label(name) == label
+def test_short_name(name, label):
+    assert short_name(name) == label

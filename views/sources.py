@@ -3,8 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from geo.schema import as_id_list
-from geo.text import format_source_date, safe_url
+from geo.sources import search_sources, sources_table
 from geo.ui.data import get_dataset
 
 dataset = get_dataset()
@@ -18,46 +17,10 @@ st.markdown(
     "never 0."
 )
 
-cited_by: dict[str, list[str]] = {}
-cited_by_events: dict[str, list[str]] = {}
-for layer_name, gdf in dataset.layers.items():
-    target = cited_by_events if layer_name == "events" else cited_by
-    for fid, ids, count_ids, coord_ids in zip(
-        gdf["id"],
-        gdf["source_ids"],
-        gdf.get("count_source_ids", [None] * len(gdf)),
-        gdf.get("coord_source_ids", [None] * len(gdf)),
-        strict=True,
-    ):
-        for sid in {*as_id_list(ids), *as_id_list(count_ids), *as_id_list(coord_ids)}:
-            target.setdefault(sid, []).append(fid)
-
 sources = dataset.sources
-table = pd.DataFrame(
-    {
-        "Id": sources["id"],
-        "Outlet": sources["outlet"],
-        "Title": sources["title"].where(sources["title"] != "", "unknown"),
-        "Published": [
-            format_source_date(p or n or "unknown")
-            for p, n in zip(sources["published"], sources["date_note"], strict=True)
-        ],
-        "Mirror or repost": sources["is_mirror"] == "true",
-        "Primary document": sources.get("primary", pd.Series("", index=sources.index)) == "true",
-        "Link": [safe_url(u) for u in sources["url"]],
-        "Repost kept as mirror": [
-            safe_url(str(m).split(" ; ")[0]) if m else None
-            for m in sources.get("mirror_urls", pd.Series("", index=sources.index))
-        ],
-        "Notes": sources.get("notes", pd.Series("", index=sources.index)),
-        "Cited by features": [", ".join(sorted(cited_by.get(sid, []))) or "—" for sid in sources["id"]],
-        "Cited by events": [", ".join(sorted(cited_by_events.get(sid, []))) or "—" for sid in sources["id"]],
-    }
-)
+table = sources_table(dataset)
 query = st.text_input("Search sources", placeholder="outlet, id or feature, e.g. Daily NK, S16, x-tumen-namyang")
-if query:
-    needle = query.strip().lower()
-    table = table[table.apply(lambda row: needle in " ".join(map(str, row.values)).lower(), axis=1)]
+table = search_sources(table, query or "")
 st.caption(f"{len(table)} of {len(sources)} sources")
 st.dataframe(
     table,

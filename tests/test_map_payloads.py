@@ -35,7 +35,6 @@ from geo.filters import FilterSpec, apply_filters
 from geo.io import add_date_spans, load_dataset
 from geo.mapview import (
     COLUMN_PROPERTIES,
-    DATA_GROUPS,
     ICON_LIMIT,
     basemap_document,
     build_base_map,
@@ -49,12 +48,12 @@ from geo.mapview import (
     layer_collection,
     serialise_group,
     serialise_map,
-    split_groups,
     to_script_json,
 )
 from geo.schema import REGION_BBOX, validate
 from geo.text import format_dates
 from geo.ui.mapwidget import MAP_KEY
+from geo.vocab import DATA_GROUPS, GROUP_LAYER, split_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 120
@@ -137,7 +136,7 @@ def test_columns_payload_is_safe_in_a_script_element_and_survives_st_folium():
     events = edge_case_events()
     payload = columns_payload("events", events)
     assert "<" not in payload and ">" not in payload and "&" not in payload.replace("\\u0026", "")
-    groups = {g: to_script_json({"type": "FeatureCollection", "features": []}) for g, _, _ in DATA_GROUPS}
+    groups = {group.id: to_script_json({"type": "FeatureCollection", "features": []}) for group in DATA_GROUPS}
     groups["events"] = payload
     fmap = build_base_map("{}")
     fmap.get_root().render()
@@ -173,7 +172,7 @@ def test_bundled_layers_are_serialised_exactly_as_the_slow_path(bundled, spec):
         result = serialise_map(layers, encoded)
         assert set(result.modes.values()) == {"features"}
         for group_id, frame in split_groups(layers).items():
-            layer = next(layer for gid, layer, _ in DATA_GROUPS if gid == group_id)
+            layer = GROUP_LAYER[group_id]
             assert result.payloads[group_id] == to_script_json(layer_collection(layer, frame))
 
 
@@ -340,7 +339,7 @@ def test_a_rerun_without_a_data_change_does_not_rebuild_or_change_the_map(monkey
 
 
 def test_feature_group_titles_say_when_a_layer_is_counted_per_cell():
-    payloads = {g: "{}" for g, _, _ in DATA_GROUPS}
+    payloads = {group.id: "{}" for group in DATA_GROUPS}
     groups = build_feature_groups(payloads, {"events": 250_000}, {"events": "grid"})
     titles = [g.layer_name for g in groups]
     assert "Events with a place (250000, counts per cell)" in titles

@@ -394,7 +394,8 @@ def test_the_bundled_names_are_not_cut():
 
 
 def test_an_uploaded_route_leg_is_labelled_by_its_own_date(sources):
-    from geo.mapview import KIND_LABELS, feature_properties
+    from geo.mapview import feature_properties
+    from geo.vocab import KIND_LABELS
 
     leg = {
         "type": "Feature",

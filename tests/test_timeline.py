@@ -29,9 +29,11 @@ from geo.timeline import (
     monthly_stages,
     replay_payload,
     replay_stages,
+    strip_band,
     strip_chart,
     strip_marks,
     timeline_domain,
+    vega_lite_spec,
     weekly_counts,
 )
 
@@ -313,6 +315,25 @@ def test_the_strip_keeps_a_tick_per_event_up_to_the_limit_and_counts_weeks_above
     assert spec["layer"][0]["data"]["values"] == [{"start": "2023-10-01", "end": "2023-11-01"}]
     assert spec["layer"][1]["mark"]["type"] == "bar"
     assert spec["layer"][1]["encoding"]["y"]["aggregate"] == "sum"
+
+
+@pytest.mark.parametrize("weekly", [False, True])
+def test_moving_the_strip_band_gives_the_document_of_the_strip_built_for_that_range(dataset, weekly):
+    spans = event_spans(dataset.layers["events"], dataset.sources)
+    marks = strip_marks(spans, limit=len(spans) - 1 if weekly else len(spans))
+    base = vega_lite_spec(strip_chart(marks, DOMAIN, (None, None)))
+    kept = json.dumps(base)
+    ranges = [
+        (date(2023, 10, 9), date(2023, 10, 9)),
+        (date(2021, 3, 1), None),
+        (None, date(2022, 6, 30)),
+        (date(1986, 1, 1), date(2030, 1, 1)),
+        (date(2027, 1, 1), date(2028, 1, 1)),  # beyond the axis: no band
+        (None, None),
+    ]
+    for current in ranges:
+        assert strip_band(base, current, DOMAIN) == vega_lite_spec(strip_chart(marks, DOMAIN, current)), current
+    assert json.dumps(base) == kept  # the per-version document is shared: never modified
 
 
 def test_weekly_counts_of_no_events_is_an_empty_table():

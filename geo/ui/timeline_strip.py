@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
+from streamlit import dataframe_util
 
 from geo.filters import FilterSpec, date_mask, format_range
 from geo.io import Dataset
@@ -14,6 +15,7 @@ from geo.timeline import (
     StripMarks,
     dates_from_brush,
     event_spans,
+    strip_band,
     strip_chart,
     strip_marks,
     timeline_domain,
@@ -54,11 +56,25 @@ def _strip_marks(version: str, _dataset: Dataset) -> StripMarks:
     return strip_marks(on_axis)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _strip_spec(version: str, current: tuple[date | None, date | None], _dataset: Dataset) -> dict:
-    """The strip's Vega-Lite document for one date range (a copy per rerun: Streamlit edits it)."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _strip_document(version: str, _dataset: Dataset) -> dict:
+    """The strip's Vega-Lite document for one dataset version, its marks already Arrow.
+
+    Shared, never modified: `_strip_spec` moves the band (all that a date range changes) in a copy.
+    Streamlit would convert the marks' rows to Arrow on every rerun; given bytes, it sends them as they are.
+    """
     domain = timeline_domain(_dataset.layers["events"])
-    return vega_lite_spec(strip_chart(_strip_marks(version, _dataset), domain, current))
+    document = vega_lite_spec(strip_chart(_strip_marks(version, _dataset), domain, (None, None)))
+    if "datasets" in document:
+        document["datasets"] = {
+            name: dataframe_util.convert_anything_to_arrow_bytes(rows) for name, rows in document["datasets"].items()
+        }
+    return document
+
+
+def _strip_spec(version: str, current: tuple[date | None, date | None], _dataset: Dataset) -> dict:
+    """The strip's document for one date range: the per-version document with its band moved."""
+    return strip_band(_strip_document(version, _dataset), current, timeline_domain(_dataset.layers["events"]))
 
 
 def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:

@@ -606,11 +606,12 @@ def vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
-def strip_band(document: dict, current: tuple[date | None, date | None], domain: tuple[date, date]) -> dict:
-    """A strip document (vega_lite_spec of strip_chart) with its band on `current`: equal to the document
-    of strip_chart(marks, domain, current), without building and validating the chart again.
+def with_band(document: dict, current: tuple[date | None, date | None], domain: tuple[date, date]) -> dict:
+    """A chart document (vega_lite_spec of strip_chart or events_chart) with its band on `current`: the
+    document that chart builds for `current`, without building and validating the chart again.
 
-    Only the band (the first layer's inline rows) depends on the date range. A new top-level dict,
+    Only the band (the first layer's inline rows) depends on the date range (events_chart's view name
+    is a hash that Streamlit replaces with a counter). A new top-level dict,
     layer list and band layer; everything else is shared with `document`, which is not modified.
     """
     layers = list(document["layer"])

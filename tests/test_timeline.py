@@ -29,12 +29,12 @@ from geo.timeline import (
     monthly_stages,
     replay_payload,
     replay_stages,
-    strip_band,
     strip_chart,
     strip_marks,
     timeline_domain,
     vega_lite_spec,
     weekly_counts,
+    with_band,
 )
 
 DOMAIN = (date(2020, 1, 1), date(2025, 12, 31))
@@ -318,7 +318,7 @@ def test_the_strip_keeps_a_tick_per_event_up_to_the_limit_and_counts_weeks_above
 
 
 @pytest.mark.parametrize("weekly", [False, True])
-def test_moving_the_strip_band_gives_the_document_of_the_strip_built_for_that_range(dataset, weekly):
+def test_moving_the_with_band_gives_the_document_of_the_strip_built_for_that_range(dataset, weekly):
     spans = event_spans(dataset.layers["events"], dataset.sources)
     marks = strip_marks(spans, limit=len(spans) - 1 if weekly else len(spans))
     base = vega_lite_spec(strip_chart(marks, DOMAIN, (None, None)))
@@ -332,8 +332,21 @@ def test_moving_the_strip_band_gives_the_document_of_the_strip_built_for_that_ra
         (None, None),
     ]
     for current in ranges:
-        assert strip_band(base, current, DOMAIN) == vega_lite_spec(strip_chart(marks, DOMAIN, current)), current
+        assert with_band(base, current, DOMAIN) == vega_lite_spec(strip_chart(marks, DOMAIN, current)), current
     assert json.dumps(base) == kept  # the per-version document is shared: never modified
+
+
+def _named_views(document: dict) -> str:
+    """The document as JSON with events_chart's hashed view name as Streamlit sends it (a counter)."""
+    return re.sub(r'"view_[0-9a-f]+(?:_[0-9]+)?"', '"view_1"', json.dumps(document))
+
+
+def test_moving_the_events_chart_band_gives_the_chart_built_for_that_range(dataset):
+    spans = event_spans(dataset.layers["events"], dataset.sources)
+    base = vega_lite_spec(events_chart(spans, DOMAIN, (None, None)))
+    for current in [(date(2023, 10, 1), date(2023, 10, 31)), (None, date(2021, 1, 1)), (date(2027, 1, 1), None)]:
+        moved = with_band(base, current, DOMAIN)
+        assert _named_views(moved) == _named_views(vega_lite_spec(events_chart(spans, DOMAIN, current))), current
 
 
 def test_weekly_counts_of_no_events_is_an_empty_table():

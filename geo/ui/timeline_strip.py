@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import streamlit as st
-from streamlit import dataframe_util
 
 from geo.filters import FilterSpec, date_mask, format_range
 from geo.io import Dataset
@@ -15,14 +14,14 @@ from geo.timeline import (
     StripMarks,
     dates_from_brush,
     event_spans,
-    strip_band,
     strip_chart,
     strip_marks,
     timeline_domain,
-    vega_lite_spec,
+    with_band,
 )
 from geo.ui import state
 from geo.ui.data import get_data_span, get_dataset
+from geo.ui.timeline_data import vega_document
 
 CHART_KEY = "timeline-chart"
 # The date widget's own limits (geo/ui/widgets.py): a brushed range is clamped to them.
@@ -64,17 +63,12 @@ def _strip_document(version: str, _dataset: Dataset) -> dict:
     Streamlit would convert the marks' rows to Arrow on every rerun; given bytes, it sends them as they are.
     """
     domain = timeline_domain(_dataset.layers["events"])
-    document = vega_lite_spec(strip_chart(_strip_marks(version, _dataset), domain, (None, None)))
-    if "datasets" in document:
-        document["datasets"] = {
-            name: dataframe_util.convert_anything_to_arrow_bytes(rows) for name, rows in document["datasets"].items()
-        }
-    return document
+    return vega_document(strip_chart(_strip_marks(version, _dataset), domain, (None, None)))
 
 
 def _strip_spec(version: str, current: tuple[date | None, date | None], _dataset: Dataset) -> dict:
     """The strip's document for one date range: the per-version document with its band moved."""
-    return strip_band(_strip_document(version, _dataset), current, timeline_domain(_dataset.layers["events"]))
+    return with_band(_strip_document(version, _dataset), current, timeline_domain(_dataset.layers["events"]))
 
 
 def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:

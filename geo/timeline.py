@@ -618,6 +618,19 @@ def vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
+def with_band(document: dict, current: tuple[date | None, date | None], domain: tuple[date, date]) -> dict:
+    """A chart document (vega_lite_spec of strip_chart or events_chart) with its band on `current`: the
+    document that chart builds for `current`, without building and validating the chart again.
+
+    Only the band (the first layer's inline rows) depends on the date range (events_chart's view name
+    is a hash that Streamlit replaces with a counter). A new top-level dict,
+    layer list and band layer; everything else is shared with `document`, which is not modified.
+    """
+    layers = list(document["layer"])
+    layers[0] = {**layers[0], "data": {"values": _range_rows(*current, domain)}}
+    return {**document, "layer": layers}
+
+
 def _weekly_strip_chart(counts: pd.DataFrame, domain: tuple[date, date], current: tuple[date | None, date | None]):
     """The strip for many events: bars of events per week, stacked by kind."""
     band = (

@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from geo.filters import FilterSpec, apply_filters, count_features, data_span, describe_view
+from geo.filters import FilterSpec, LayerIndex, apply_filters, count_features, data_span, describe_view, index_layers
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.mapview import (
     ICON_LIMIT,
@@ -68,7 +68,13 @@ def filtered_layers(dataset: Dataset, spec: FilterSpec):
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _filtered(version: str, spec_values: tuple, _dataset: Dataset):
-    return apply_filters(_dataset.layers, FilterSpec(*spec_values))
+    return apply_filters(_dataset.layers, FilterSpec(*spec_values), _filter_index(version, _dataset))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _filter_index(version: str, _dataset: Dataset) -> dict[str, LayerIndex]:
+    """The columns the filters read, once per dataset version (a filter state nobody has opened is then cheap)."""
+    return index_layers(_dataset.layers)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -15,7 +15,8 @@ st.set_page_config(
 st.html("<style>.block-container{padding-top:3rem;padding-bottom:1rem}</style>")
 
 dataset = get_dataset()
-follow_revisions(dataset.revision)  # a new revision in the store reaches this open page within seconds
+if dataset.revision is not None:  # read from the store: a new revision reaches this open page within seconds
+    follow_revisions(dataset.revision)
 span = get_data_span(dataset)
 today = date.today()
 

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from geo.io import load_dataset
 from geo.schema import REGION_BBOX
 from tests.browser.conftest import MAP_FRAME, close_context, open_page, screenshot, wait_for_map
 
@@ -32,7 +33,8 @@ def test_default_view_shows_layers_legend_and_labels(page: Page, app_url: str, r
     assert frame.locator(".cx-icon").count() >= 20
     expect(frame.locator(".cx-legend")).to_be_visible()
     expect(frame.locator(".leaflet-control-layers")).to_be_attached()
-    expect(page.get_by_text("Showing 67 of 67 features")).to_be_visible()
+    total = sum(len(gdf) for gdf in load_dataset().layers.values())
+    expect(page.get_by_text(f"Showing {total} of {total} features")).to_be_visible()
     screenshot(page, "map-default-1440x900")
     assert requests_log.blocked == [], f"requests left localhost: {requests_log.blocked}"
     assert any("/app/static/vendor/leaflet/leaflet.js" in url for url in requests_log.urls)

@@ -89,7 +89,8 @@ CSV_GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
 CAVEAT_NOTE = (
     "The 'caveat' field says in words how far each row can be trusted: an inferred route is a deduction that "
     "no source states, every route is a schematic straight line (not the road taken), and a town- or city-level "
-    "location marks the town or city, not the facility. Empty counts are unknown, never zero; a range gives "
+    "location marks the town or city, not the facility. A regular route (NKDB) is a usual route over the years, "
+    "not dated and not a movement of 9 October 2023. Empty counts are unknown, never zero; a range gives "
     "conflicting estimates, never an average."
 )
 _PLACE_THING = {

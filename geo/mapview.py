@@ -733,8 +733,11 @@ def build_feature_groups(
     feature_groups = []
     for group_id, layer, title in DATA_GROUPS:
         note = ", counts per cell" if (modes or {}).get(group_id) == "grid" else ""
-        group = FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=group_id not in HIDDEN_BY_DEFAULT)
+        shown = group_id not in HIDDEN_BY_DEFAULT
+        group = FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=shown)
         JsonLayer(layer, groups[group_id]).add_to(group)
+        if not group.show:
+            ScriptCall("HiddenByDefault", "CrossingsMap.hideUntilAsked").add_to(group)
         feature_groups.append(group)
     return feature_groups
 

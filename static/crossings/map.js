@@ -618,8 +618,18 @@
     return group;
   }
 
+  // A group off by default (folium's show=False): streamlit-folium adds every group to the map, so the
+  // group takes itself off once, after the layer control exists; the control then shows it unticked.
+  function hideUntilAsked(group) {
+    group.once("add", function () {
+      var map = group._map;
+      setTimeout(function () { if (map) map.removeLayer(group); }, 0);
+    });
+    return group;
+  }
+
   window.CrossingsMap = {
-    highlight: highlight,
+    highlight: highlight, hideUntilAsked: hideUntilAsked,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap
   };
 })();

@@ -566,7 +566,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
     regular = groups.get("regular_routes")
     if regular is not None and len(regular):
         handles.append(Line2D([], [], **REGULAR_ROUTE))
-        labels.append(f"{REGULAR_ROUTES_TITLE} (not dated, schematic)")
+        labels.append(REGULAR_ROUTES_TITLE)  # the note under the map says they are not dated
     if points:
         for confidence, text in (
             ("confirmed", CONFIDENCE_LABELS["confirmed"]),

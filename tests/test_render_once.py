@@ -97,7 +97,7 @@ def test_branca_is_left_as_it_ships():
     code = (
         "import branca.element, folium\n"
         "own = branca.element.MacroElement.render\n"
-        "import geo.mapview, geo.presenter, geo.timeline, geo.briefing, geo.figure, geo.ui.mapwidget\n"
+        "import geo.mapview, geo.presenter, geo.timeline, geo.replay, geo.briefing, geo.figure, geo.ui.mapwidget\n"
         "import geo.ui.locator, geo.ui.presenter, geo.ui.uploaded\n"
         "assert branca.element.MacroElement.render is own\n"
         "assert 'render' not in vars(folium.Map) and folium.Map.render is folium.elements.JSCSSMixin.render\n"

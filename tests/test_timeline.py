@@ -10,32 +10,22 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import pytest
 
-from geo.io import add_date_spans, load_dataset
-from geo.timeline import (
+from geo.charts import (
     BRUSH,
-    MonthBin,
     StripMarks,
-    bin_events,
-    build_replay_map,
-    count_phrase,
     cumulative_chart,
-    cumulative_returned,
-    cumulative_table,
     dates_from_brush,
-    event_spans,
     events_chart,
-    events_table,
-    month_bins,
-    monthly_stages,
-    replay_payload,
-    replay_stages,
     strip_chart,
     strip_marks,
-    timeline_domain,
     vega_lite_spec,
     weekly_counts,
     with_band,
 )
+from geo.io import add_date_spans, load_dataset
+from geo.replay import build_replay_map, monthly_stages, replay_payload, replay_stages
+from geo.returns import cumulative_returned, cumulative_table
+from geo.timeline import MonthBin, bin_events, count_phrase, event_spans, events_table, month_bins, timeline_domain
 
 DOMAIN = (date(2020, 1, 1), date(2025, 12, 31))
 

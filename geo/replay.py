@@ -14,7 +14,8 @@ from datetime import date
 import geopandas as gpd
 
 from geo.io import Dataset, source_outlets
-from geo.mapview import STATIC, Map, ScriptCall, build_base_map, layer_collection, to_script_json
+from geo.mapview import Map, ScriptCall, build_base_map
+from geo.payload import STATIC, layer_collection, to_script_json
 from geo.schema import as_id_list, as_text
 from geo.text import count_confidence_phrase, format_count, format_dates, is_missing, location_label, publisher_names
 from geo.timeline import TIMELINE_END, TIMELINE_START, _day, _union, bin_events, count_phrase, month_bins

@@ -9,7 +9,8 @@ import tomllib
 from pathlib import Path
 
 from geo.io import STATIC_DIR
-from geo.mapview import STATIC, LayerControl, build_base_map
+from geo.mapview import LayerControl, build_base_map
+from geo.payload import STATIC
 from geo.presenter import PRESENTER_CSS, PRESENTER_JS
 from geo.replay import REPLAY_JS
 

@@ -370,7 +370,7 @@ DISGUISED = "Yanji \u202egpj.exe\u202c \u2066x\u2069 \u200e\u200f\u061c"
 
 
 def test_bidi_controls_are_shown_not_applied_and_long_names_are_cut_in_tooltips():
-    from geo.mapview import LABEL_CHARS, feature_properties
+    from geo.payload import LABEL_CHARS, feature_properties
     from geo.text import SHORT_TEXT_CHARS, escape_markdown, escape_markdown_inline
 
     props = feature_properties("uploaded", {"id": "u1", "name_en": DISGUISED, "name_ko": "가" * 5000})
@@ -385,7 +385,7 @@ def test_bidi_controls_are_shown_not_applied_and_long_names_are_cut_in_tooltips(
 
 
 def test_the_bundled_names_are_not_cut():
-    from geo.mapview import feature_properties
+    from geo.payload import feature_properties
 
     dataset = load_dataset()
     for layer, gdf in dataset.layers.items():
@@ -394,7 +394,7 @@ def test_the_bundled_names_are_not_cut():
 
 
 def test_an_uploaded_route_leg_is_labelled_by_its_own_date(sources):
-    from geo.mapview import feature_properties
+    from geo.payload import feature_properties
     from geo.vocab import KIND_LABELS
 
     leg = {
@@ -519,7 +519,7 @@ def test_a_failed_write_leaves_the_old_file_and_says_so_in_one_line(tmp_path, ca
 
 
 def test_the_manifest_and_the_basemap_build_write_atomically(tmp_path, monkeypatch):
-    from geo.basemap import write_text
+    from geo.basemap_build import write_text
     from geo.manifest import MANIFEST_NAME, write_manifest
 
     (tmp_path / MANIFEST_NAME).write_text("old manifest")

@@ -13,15 +13,8 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo.io import load_dataset
-from geo.mapview import (
-    LayerControl,
-    Map,
-    build_base_map,
-    build_feature_groups,
-    selected_geometry,
-    selection_groups,
-    serialise_map,
-)
+from geo.mapview import LayerControl, Map, build_base_map, build_feature_groups, selection_groups
+from geo.payload import selected_geometry, serialise_map
 from geo.render_once import BRANCA_MACRO_RENDER, RenderOnce, branca_own_render
 from geo.ui.data import get_basemap_json
 

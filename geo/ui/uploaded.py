@@ -23,7 +23,8 @@ import streamlit as st
 from geo.details import FeatureDetails
 from geo.filters import FilterSpec
 from geo.io import Dataset
-from geo.mapview import FeatureGroup, JsonLayer, serialise_group
+from geo.mapview import FeatureGroup, JsonLayer
+from geo.payload import serialise_group
 from geo.upload import UPLOAD_LAYER, ImportResult, combined_sources, filter_uploaded, uploaded_feature_details
 from geo.vocab import KIND_LABELS
 

@@ -24,7 +24,7 @@ from playwright.sync_api import Browser, Frame, Page, expect
 
 from geo.io import load_dataset
 from geo.manifest import write_manifest
-from geo.mapview import LABEL_CHARS
+from geo.payload import LABEL_CHARS
 from geo.text import display_text
 from tests.browser.conftest import (
     CHROMIUM,

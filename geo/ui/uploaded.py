@@ -25,7 +25,8 @@ from geo.filters import FilterSpec
 from geo.io import Dataset
 from geo.mapview import FeatureGroup, JsonLayer
 from geo.payload import serialise_group
-from geo.upload import UPLOAD_LAYER, ImportResult, combined_sources, filter_uploaded, uploaded_feature_details
+from geo.upload import ImportResult, combined_sources, filter_uploaded, uploaded_feature_details
+from geo.upload_read import UPLOAD_LAYER
 from geo.vocab import KIND_LABELS
 
 LAYER = "uploaded_layer"

@@ -364,7 +364,7 @@
     }
   });
 
-  // geo.mapview.basemap_document sends coordinates as integers (x data.scale), each line or ring as
+  // geo.basemap.basemap_document sends coordinates as integers (x data.scale), each line or ring as
   // differences from the point before; plain GeoJSON (no scale) passes through unchanged.
   var DEPTH = { Point: 0, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 };
   function dequantise(q, depth, scale) {

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from geo.atomic import OutputRefused
+from geo.basemap import write_static_basemap
 from geo.io import DATA_DIR, PROJECT_ROOT, DataFileError, load_dataset
 from geo.manifest import ManifestError, manifest_problems, write_manifest
-from geo.mapview import write_static_basemap
 
 
 def validation_report(data_dir: Path) -> dict:
@@ -89,7 +89,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"wrote {write_manifest(args.data)}")
         return 0
     if args.command == "build-basemap":
-        from geo.basemap import build_basemap
+        from geo.basemap_build import build_basemap
 
         print(json.dumps(build_basemap(args.geodata, args.out), indent=1))
         write_manifest(args.out.parent)

@@ -224,7 +224,6 @@
     CrossingsMap.legend(map);
     DATA.groups.forEach(function (g) {
       groups[g] = L.featureGroup().addTo(map);
-      groups[g].on("click", function (e) { onFeatureClick(e); });
     });
     ring = L.layerGroup().addTo(map);
     map.on("moveend", writeHash);
@@ -242,9 +241,14 @@
     return box.value;
   }
 
-  function onFeatureClick(e) {
-    var fid = clickedId(e.propagatedFrom || e.layer);
-    if (fid !== null && byId[fid]) selectFeature(fid);
+  // Each clickable layer listens itself: map.js fires a crossing label's click on its marker without
+  // propagating it to the group.
+  function listenForClicks(group) {
+    group.eachLayer(function (layer) {
+      var fid = clickedId(layer);
+      if (fid === null || !byId[fid]) return;
+      layer.on("click", function () { selectFeature(fid); });
+    });
   }
 
   // geo.mapview.crossing_label_side, for the crossings in view: left when another labelled crossing sits
@@ -279,6 +283,7 @@
     DATA.groups.forEach(function (g) {
       groups[g].clearLayers();
       CrossingsMap.draw(groups[g], DATA.group_layers[g], collections[g]);
+      listenForClicks(groups[g]);
     });
     drawRing();
   }

@@ -327,7 +327,9 @@
     });
     if (bounds.isValid() && (always || !map.getBounds().contains(bounds))) {
       // Crossing labels sit to the east of their symbols: more room on that side (as geo.mapview.view_for).
-      map.fitBounds(bounds, { paddingTopLeft: [40, 40], paddingBottomRight: [140, 40], maxZoom: 9, animate: false });
+      // and the open legend covers the bottom right of a wide map.
+      var wide = map.getSize().x >= 760;
+      map.fitBounds(bounds, { paddingTopLeft: [40, 40], paddingBottomRight: [wide ? 300 : 120, 40], maxZoom: 9, animate: false });
     }
   }
 
@@ -466,13 +468,15 @@
     if (!box) return;
     box.textContent = "";
     var d = state.feature && DATA.details[state.feature];
+    box.classList.toggle("cx-empty", !d);
     if (!d) {
       if (box.classList.contains("cx-embed-details")) { box.hidden = true; return; }
-      box.appendChild(el("h3", { text: "Details" }));
-      box.appendChild(el("p", { className: "cx-hint", text: "Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is reported there, the numbers and every source." }));
+      box.appendChild(el("p", { className: "cx-hint", text: "Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is reported there, the numbers and every source here." }));
       return;
     }
     box.hidden = false;
+    var panel = box.closest(".cx-panel");
+    if (panel) panel.scrollTop = 0;
     var rows = [["Dates", d.dates + (d.date_precision ? " (precise " + d.date_precision + ")" : "")]];
     if (d.count !== null) rows.push(["People", d.count]);
     if (d.count_confidence) rows.push(["Number's confidence", d.count_confidence]);

@@ -619,6 +619,9 @@
     if (stripNode) mountStrip(stripNode);
     restore();
     window.addEventListener("hashchange", restore);
+    document.addEventListener("keydown", function (e) {
+      if (e.key === "Escape" && state.feature) selectFeature(null);
+    });
     document.documentElement.classList.add("cx-ready");
   }
 

@@ -231,6 +231,9 @@ def test_every_filter_control_works(site_page, site_url: str, dataset) -> None:
     expect(page.locator("#cx-details h3")).to_have_text("Tumen–Namyang (Onsong County)")
     assert page.locator("#cx-details .cx-d-sources li").count() >= 2
     assert "feature=x-tumen-namyang" in page.evaluate("location.hash")
+    page.keyboard.press("Escape")
+    expect(page.locator("#cx-details h3")).to_have_count(0)
+    assert "feature=" not in page.evaluate("location.hash")
 
 
 def test_fragment_restores_the_view(site_page, site_url: str, dataset) -> None:

@@ -39,6 +39,9 @@ class BasemapError(RuntimeError):
 # ---------------------------------------------------------------- loading
 
 
+BASEMAP_ATTRIBUTION = "Natural Earth · GSHHG/WDBII (LGPL-3.0) · GeoNames (CC BY 4.0)"
+
+
 def property_frame(rows: list[dict]) -> pd.DataFrame:
     """Properties as columns; JSON integers stay integers (nullable Int64) even beside a null."""
     keys = list(dict.fromkeys(key for row in rows for key in row))

@@ -18,6 +18,7 @@ import folium
 import xyzservices
 from jinja2 import Template
 
+from geo.basemap import BASEMAP_ATTRIBUTION
 from geo.payload import STATIC, to_script_json
 from geo.render_once import RenderOnce
 from geo.vocab import DATA_GROUPS, HIDDEN_BY_DEFAULT, MAP_CENTER, MAP_MAX_BOUNDS, MAP_ZOOM, MAX_ZOOM, MIN_ZOOM
@@ -30,8 +31,6 @@ MAP_CSS = [
     ("leaflet_css", f"{STATIC}/vendor/leaflet/leaflet.css"),
     ("crossings_map_css", f"{STATIC}/crossings/map.css"),
 ]
-
-BASEMAP_ATTRIBUTION = "Natural Earth · GSHHG/WDBII (LGPL-3.0) · GeoNames (CC BY 4.0)"
 
 
 # ---------------------------------------------------------------- folium elements, each rendered once

@@ -188,7 +188,8 @@
     setTimeout(update, 0);
     setTimeout(update, 400);
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(update);
-    window.addEventListener("load", update);
+    // Once the page has loaded no load event comes: listening then would only keep the group alive.
+    if (document.readyState !== "complete") window.addEventListener("load", update, { once: true });
   }
 
   // ---------------------------------------------------------------- large layers
@@ -551,27 +552,32 @@
       var div = L.DomUtil.create("div", "cx-legend");
       div.setAttribute("role", "region");
       div.setAttribute("aria-label", "Map legend");
-      var item = function (symbol, text) { return '<div class="cx-legend-row">' + symbol + "<span>" + text + "</span></div>"; };
+      // data-group names what a row explains (a map group, or a part of the legend), so code that
+      // shows or hides rows (presenter.js) never depends on their wording.
+      var item = function (group, symbol, text, extraClass) {
+        return '<div class="cx-legend-row' + (extraClass ? " " + extraClass : "") + '" data-group="' + group + '">' + symbol + "<span>" + text + "</span></div>";
+      };
+      var head = function (group, text) { return '<div class="cx-legend-head" data-group="' + group + '">' + text + "</div>"; };
       var line = function (color, dash, width) {
         return '<svg width="34" height="12" aria-hidden="true"><line x1="1" y1="6" x2="33" y2="6" stroke="' + color + '" stroke-width="' + width + '"' + (dash ? ' stroke-dasharray="' + dash + '"' : "") + "/></svg>";
       };
       var circle = '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="8" fill="#D55E00" fill-opacity="0.08" stroke="#D55E00" stroke-dasharray="3 3"/></svg>';
       var html = '<button type="button" class="cx-legend-toggle" aria-expanded="true">Legend</button><div class="cx-legend-body">';
-      html += '<div class="cx-legend-head">Places</div>';
+      html += head("places", "Places");
       ["crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"].forEach(function (k) {
-        html += item('<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", STYLE[k].label);
+        html += item(k, '<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", STYLE[k].label);
       });
-      html += item(circle, "Known only to the town or city: drawn as an area");
-      html += '<div class="cx-legend-head">9 Oct 2023 legs (schematic)</div>';
-      html += item(line("#1d1d1d", null, 4), "Reported by a source");
-      html += item(line("#555555", "8 6", 3), "Inferred: no source states it");
-      html += '<div class="cx-legend-head">Confidence (fill)</div>';
-      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (2+ independent sources)");
-      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
-      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
-      html += item(line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
-      html += item('<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel").replace('class="cx-legend-row"', 'class="cx-legend-row cx-legend-ring"');
-      html += '<div class="cx-legend-note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
+      html += item("areas", circle, "Known only to the town or city: drawn as an area");
+      html += head("routes", "9 Oct 2023 legs (schematic)");
+      html += item("routes", line("#1d1d1d", null, 4), "Reported by a source");
+      html += item("routes", line("#555555", "8 6", 3), "Inferred: no source states it");
+      html += head("confidence", "Confidence (fill)");
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (2+ independent sources)");
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
+      html += item("border", line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
+      html += item("selection", '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel", "cx-legend-ring");
+      html += '<div class="cx-legend-note" data-group="note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
       html += "</div>";
       div.innerHTML = html;
       L.DomEvent.disableClickPropagation(div);

@@ -13,14 +13,8 @@
   "use strict";
 
   var NEXT = { ArrowRight: 1, PageDown: 1, Right: 1 };
-  // Legend rows of map.js (by the start of their text) and the map group each explains.
-  var LEGEND_GROUPS = [
-    ["Crossing used", "crossings"],
-    ["Other crossing", "other_crossings"],
-    ["Detention centre", "detention_centres"],
-    ["Receiving facility", "receiving_facilities"],
-    ["Dated event", "events"]
-  ];
+  // Legend rows (and headings) of map.js carry data-group: a map group, or a part of the legend.
+  var POINT_GROUPS = ["crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"];
   var PREV = { ArrowLeft: 1, PageUp: 1, Left: 1 };
   var LABEL_GAP = 6;
 
@@ -219,7 +213,7 @@
     }
 
     // ------------------------------------------------------------ legend: only what the scene draws
-    // Rows are matched by their text; a row this code does not know stays visible.
+    // Rows are matched by their data-group; a row without one stays visible.
     function tailorLegend(scene) {
       var body = container.querySelector(".cx-legend-body");
       if (!body) return;
@@ -230,20 +224,14 @@
         drawn[group[0]] = true;
         if (group[0] !== "routes") points = true;
       });
-      var section = "";
+      var rules = {
+        places: points, areas: points, confidence: points, routes: !!drawn.routes,
+        note: !!drawn.crossings, border: true, selection: true
+      };
+      POINT_GROUPS.forEach(function (name) { rules[name] = !!drawn[name]; });
       Array.prototype.forEach.call(body.children, function (node) {
-        var text = (node.textContent || "").trim();
-        var lower = text.toLowerCase();
-        var visible = true;
-        if (node.classList.contains("cx-legend-head")) section = lower;
-        if (node.classList.contains("cx-legend-note")) visible = !!drawn.crossings;
-        else if (lower.indexOf("border") >= 0) visible = true;
-        else if (section.indexOf("legs") >= 0) visible = !!drawn.routes;
-        else if (section.indexOf("confidence") >= 0) visible = points;
-        else if (section.indexOf("places") >= 0) {
-          visible = points;
-          LEGEND_GROUPS.forEach(function (pair) { if (text.indexOf(pair[0]) === 0) visible = !!drawn[pair[1]]; });
-        }
+        var group = node.getAttribute("data-group");
+        var visible = !group || !(group in rules) || rules[group];
         node.classList.toggle("cx-pr-hidden", !visible);
       });
     }
@@ -274,8 +262,8 @@
     function writeCaption(scene, index) {
       bar.querySelector(".cx-pr-count").textContent = index + 1 + " / " + scenes.length;
       bar.querySelector(".cx-pr-dates").textContent = scene.dates;
-      bar.querySelector(".cx-pr-title").innerHTML = esc(scene.title);
-      bar.querySelector(".cx-pr-caption").innerHTML = esc(scene.caption);
+      bar.querySelector(".cx-pr-title").textContent = scene.title;
+      bar.querySelector(".cx-pr-caption").textContent = scene.caption;
       bar.querySelector(".cx-pr-sources").innerHTML = sourcesHtml(scene);
       prevButton.disabled = index === 0;
       nextButton.disabled = index === scenes.length - 1;
@@ -409,7 +397,6 @@
           }
         };
         window.addEventListener("pagehide", detach);
-        window.addEventListener("unload", detach);
       } catch (e) {
         // A parent on another origin: keys work with the focus in the map.
       }
@@ -433,7 +420,6 @@
       labels: function () { return labelLayer.getLayers().length; },
       relabel: function () { placeLabels(); return labelLayer.getLayers().length; }
     };
-    window.CrossingsPresenterInstance = api;
     return api;
   }
 

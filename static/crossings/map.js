@@ -62,6 +62,11 @@
     return rows.join("") + fid(p);
   }
 
+  // Who keeps its true place when symbols would overlap (lower first): the crossings of 9 Oct,
+  // then the other places; a dated event moves aside for the place it happened at.
+  var RANK = { crossings: 0, receiving_facilities: 1, other_crossings: 2, detention_centres: 3, events: 4, uploaded: 5 };
+  var LABEL_OFFSETS = { right: [14, 0], left: [-14, 0], top: [0, -14], bottom: [0, 14] };
+
   function styleKey(layerName, p) {
     if (layerName === "crossings" && !p.used) return "other_crossings";
     return layerName;
@@ -86,7 +91,25 @@
       iconSize: [size, size],
       iconAnchor: [size / 2, size / 2]
     });
-    var marker = L.marker(latlng, { icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true });
+    var marker = L.marker(latlng, {
+      icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true,
+      // Symbols above the basemap's town names; what layoutSymbols needs to place the symbol.
+      zIndexOffset: 1000, cxSymbol: { rank: big ? 0 : RANK[styleKey(layerName, p)] || 5, size: size, fid: p.id }
+    });
+    marker.on("add", function () {
+      var el = marker.getElement();
+      if (!el) return;
+      el.setAttribute("data-fid", p.id);
+      if (el._cxKeys) return;
+      el._cxKeys = true;
+      // Enter or Space selects the focused symbol, as a click does (Leaflet alone only opens a popup).
+      L.DomEvent.on(el, "keydown", function (ev) {
+        if (ev.key !== "Enter" && ev.key !== " " && ev.key !== "Spacebar") return;
+        L.DomEvent.preventDefault(ev);
+        marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev });
+      });
+    });
+    marker.on("add", function () { scheduleLayout(marker._map); });
     if (big) {
       // A click on the label counts as a click on the crossing (streamlit-folium listens on the marker).
       var refit = function () { fitLabel(marker.getTooltip()); };
@@ -103,9 +126,10 @@
           });
         }
       });
+      var side = p.label_side || "right";
       marker.bindTooltip(
         '<span class="cx-label-name">' + esc(p.label) + '</span><span class="cx-label-count">' + esc(p.count_label) + "</span>" + fid(p),
-        { permanent: true, direction: p.label_side || "right", offset: p.label_side === "top" ? [0, -14] : [p.label_side === "left" ? -14 : 14, 0], className: "cx-label", interactive: false }
+        { permanent: true, direction: side, offset: LABEL_OFFSETS[side], className: "cx-label", interactive: false, cxSide: side }
       );
     } else {
       marker.bindTooltip(tooltipHtml(p), { direction: "top", offset: [0, -10], className: "cx-tooltip" });
@@ -147,7 +171,10 @@
   var labelSizes = window.ResizeObserver ? new ResizeObserver(function (entries) {
     entries.forEach(function (entry) {
       var tooltip = entry.target._cxTooltip;
-      if (tooltip && tooltip._map) fitLabel(tooltip);
+      if (tooltip && tooltip._map) {
+        fitLabel(tooltip);
+        scheduleLayout(tooltip._map);
+      }
     });
   }) : null;
 
@@ -160,7 +187,7 @@
     var base = tooltip._cxOffset || (tooltip._cxOffset = L.point(tooltip.options.offset));
     tooltip.options.offset = base;
     tooltip.update();
-    if (tooltip.options.direction !== "top") return;
+    if (tooltip.options.direction !== "top" && tooltip.options.direction !== "bottom") return;
     var box = el.getBoundingClientRect();
     var frame = map.getContainer().getBoundingClientRect();
     var dx = box.right > frame.right - 4 ? frame.right - 4 - box.right : box.left < frame.left + 4 ? frame.left + 4 - box.left : 0;
@@ -190,6 +217,169 @@
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(update);
     // Once the page has loaded no load event comes: listening then would only keep the group alive.
     if (document.readyState !== "complete") window.addEventListener("load", update, { once: true });
+  }
+
+  // ---------------------------------------------------------------- symbol layout
+  // No symbol hides another and no crossing label hides a symbol. Whenever the view changes, the
+  // crossings of 9 Oct keep their true places and their labels take the side that covers nothing;
+  // every other symbol keeps its true place when it is free there, or moves to the nearest free
+  // spot around it, with a thin leader line back to where it is. (Several events and facilities
+  // share the coordinates of a crossing or a town: without this they are drawn under it.)
+  function box(x, y, w, h) { return { x: x, y: y, w: w, h: h }; }
+
+  function overlapArea(a, b) {
+    var w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+    var h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+    return w > 0 && h > 0 ? w * h : 0;
+  }
+
+  function elementBox(el, origin) {
+    var r = el.getBoundingClientRect();
+    return box(r.left - origin.left, r.top - origin.top, r.width, r.height);
+  }
+
+  function setLabelSide(tooltip, side) {
+    tooltip.options.direction = side;
+    tooltip._cxOffset = L.point(LABEL_OFFSETS[side]);
+    fitLabel(tooltip);
+  }
+
+  var layoutPending = [];
+  function scheduleLayout(map) {
+    if (!map || layoutPending.indexOf(map) >= 0) return;
+    layoutPending.push(map);
+    setTimeout(function () {
+      layoutPending.splice(layoutPending.indexOf(map), 1);
+      layoutSymbols(map);
+    }, 0);
+  }
+
+  function watchLayout(map) {
+    if (map._cxLayout) return;
+    map._cxLayout = true;
+    map.on("zoomend moveend resize", function () { scheduleLayout(map); });
+  }
+
+  function layoutSymbols(map) {
+    if (!map || !map._loaded) return;
+    watchLayout(map);
+    var markers = [];
+    map.eachLayer(function (layer) {
+      if (layer.options && layer.options.cxSymbol && layer.getElement && layer.getElement()) markers.push(layer);
+    });
+    markers.sort(function (a, b) {
+      var ra = a.options.cxSymbol, rb = b.options.cxSymbol;
+      return ra.rank - rb.rank || (String(ra.fid) < String(rb.fid) ? -1 : String(ra.fid) > String(rb.fid) ? 1 : 0);
+    });
+    var container = map.getContainer();
+    var origin = container.getBoundingClientRect();
+    var size = map.getSize();
+    var GAP = 2;
+    var at = markers.map(function (m) { return map.latLngToContainerPoint(m.getLatLng()); });
+    var trueBox = function (i, dx, dy) {
+      var s = markers[i].options.cxSymbol.size + 2 * GAP;
+      return box(at[i].x + (dx || 0) - s / 2, at[i].y + (dy || 0) - s / 2, s, s);
+    };
+    var placed = [];
+    var labels = [];
+    // 1. The crossings of 9 Oct at their places.
+    markers.forEach(function (m, i) { if (m.options.cxSymbol.rank === 0) placed.push(trueBox(i)); });
+    // 2. Their labels, on the side that covers the fewest symbols and other labels.
+    markers.forEach(function (m, i) {
+      var tooltip = m.getTooltip && m.getTooltip();
+      if (!tooltip || !tooltip.options.permanent || !m.isTooltipOpen() || !tooltip.getElement()) return;
+      var preferred = tooltip.options.cxSide || "right";
+      var sides = [preferred, "right", "left", "top", "bottom"].filter(function (s, k, all) { return all.indexOf(s) === k; });
+      var best = null;
+      sides.forEach(function (side) {
+        if (best && best.cost === 0) return;
+        setLabelSide(tooltip, side);
+        var b = elementBox(tooltip.getElement(), origin);
+        var cost = 0;
+        markers.forEach(function (other, j) { if (j !== i) cost += 4 * overlapArea(b, trueBox(j)); });
+        labels.forEach(function (l) { cost += 4 * overlapArea(b, l); });
+        var inside = overlapArea(b, box(0, 0, size.x, size.y));
+        cost += 3 * (b.w * b.h - inside);
+        if (!best || cost < best.cost) best = { side: side, cost: cost, box: b };
+      });
+      if (best) {
+        if (tooltip.options.direction !== best.side) setLabelSide(tooltip, best.side);
+        labels.push(best.box);
+      }
+    });
+    var obstacles = function (b) {
+      var cost = 0;
+      placed.forEach(function (p) { cost += overlapArea(b, p); });
+      labels.forEach(function (l) { cost += overlapArea(b, l); });
+      return cost;
+    };
+    // 3. Every other symbol at its place if free, else at the nearest free spot around it.
+    markers.forEach(function (m, i) {
+      var symbol = m.options.cxSymbol;
+      var offset = [0, 0];
+      if (symbol.rank !== 0) {
+        var best = null;
+        var candidates = [[0, 0]];
+        [1, 1.6, 2.3, 3.1].forEach(function (ring, k) {
+          var r = ring * (symbol.size / 2 + 14);
+          var steps = 8 + 4 * k;
+          for (var a = 0; a < steps; a++) {
+            // Start below-left: labels sit to the right of and above their crossings.
+            var angle = Math.PI * 0.75 + (2 * Math.PI * a) / steps;
+            candidates.push([Math.round(r * Math.cos(angle)), Math.round(r * Math.sin(angle))]);
+          }
+        });
+        for (var c = 0; c < candidates.length; c++) {
+          var b = trueBox(i, candidates[c][0], candidates[c][1]);
+          var outside = b.x < 0 || b.y < 0 || b.x + b.w > size.x || b.y + b.h > size.y;
+          var cost = obstacles(b) + (outside && c > 0 ? 1e6 : 0);
+          if (!best || cost < best.cost) best = { cost: cost, offset: candidates[c] };
+          if (cost === 0) break;
+        }
+        offset = best.offset;
+      }
+      placed.push(trueBox(i, offset[0], offset[1]));
+      moveSymbol(m, offset);
+    });
+    keyboardOrder(map, markers);
+  }
+
+  // The icon element moves (so what is seen is what is clicked); a leader line points back.
+  function moveSymbol(marker, offset) {
+    var el = marker.getElement();
+    var s = marker.options.cxSymbol.size;
+    var dx = offset[0], dy = offset[1];
+    el.style.marginLeft = -s / 2 + dx + "px";
+    el.style.marginTop = -s / 2 + dy + "px";
+    var leader = el.querySelector(".cx-leader");
+    if (!dx && !dy) {
+      if (leader) leader.parentNode.removeChild(leader);
+      el.classList.remove("cx-moved");
+    } else {
+      if (!leader) {
+        leader = document.createElement("span");
+        leader.className = "cx-leader";
+        leader.setAttribute("aria-hidden", "true");
+        el.insertBefore(leader, el.firstChild);
+      }
+      var length = Math.sqrt(dx * dx + dy * dy);
+      leader.style.width = length + "px";
+      leader.style.transform = "rotate(" + ((Math.atan2(-dy, -dx) * 180) / Math.PI).toFixed(1) + "deg)";
+      el.classList.add("cx-moved");
+    }
+    var tooltip = marker.getTooltip && marker.getTooltip();
+    if (tooltip && !tooltip.options.permanent) tooltip.options.offset = L.point(dx, dy - 10);
+  }
+
+  // Tab reaches the symbols before the legs, and the crossings of 9 Oct first.
+  function keyboardOrder(map, markers) {
+    var pane = map.getPane("markerPane");
+    var mapPane = map.getPane("mapPane");
+    if (pane && mapPane && mapPane.firstChild !== pane) mapPane.insertBefore(pane, mapPane.firstChild);
+    var first = markers.filter(function (m) { return m.options.cxSymbol.rank === 0; }).map(function (m) { return m.getElement(); });
+    var inOrder = first.every(function (el, k) { return pane.children[k] === el; });
+    if (inOrder) return;
+    for (var k = first.length - 1; k >= 0; k--) pane.insertBefore(first[k], pane.firstChild);
   }
 
   // ---------------------------------------------------------------- large layers
@@ -406,13 +596,17 @@
     var fit = function () {
       var size = map.getSize();
       if (!size.x || !size.y) return;
-      var min = Math.max(floor, map.getBoundsZoom(mapped, true));
+      // The presenter fits each scene to its features and may need to zoom out further.
+      var min = map._cxFitsScenes ? Math.min(floor, 4) : Math.max(floor, map.getBoundsZoom(mapped, true));
       // Moved into place at once (setMinZoom and setMaxBounds would animate the first view).
       map.options.minZoom = min;
-      map.options.maxBounds = mapped;
+      // (The presenter puts a scene in the part of the map its caption bar and legend leave free,
+      // which can take the centre past the region's edge.)
+      var limit = map._cxFitsScenes ? mapped.pad(1) : mapped;
+      map.options.maxBounds = limit;
       map.options.maxBoundsViscosity = 1;
       map.setView(map.getCenter(), Math.max(map.getZoom(), min), { animate: false });
-      map.setMaxBounds(mapped);
+      map.setMaxBounds(limit);
       map.fire("zoomlevelschange");
     };
     fit();
@@ -619,7 +813,7 @@
   }
 
   window.CrossingsMap = {
-    highlight: highlight,
+    highlight: highlight, layout: layoutSymbols,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap
   };
 })();

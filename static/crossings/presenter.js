@@ -6,7 +6,8 @@
  * of the main map and are drawn by CrossingsMap.draw (static/crossings/map.js), so symbols match.
  * Every string from data goes through CrossingsMap.esc() before it reaches HTML.
  *
- * Keys: → / PageDown next scene, ← / PageUp previous, Home / End first / last. They work with the
+ * Keys: → / PageDown next scene, ← / PageUp previous, Home / End first / last, R fits the scene again
+ * (after a resize or a pan). They work with the
  * focus in the map and, on the Presenter page, in the page around it (the map frame is same-origin).
  * Leaflet's own arrow-key panning and wheel zoom are switched off on this map. */
 (function () {
@@ -60,7 +61,8 @@
     // The north-west of every scene is China and its name; the north-east is sea and unmapped land.
     if (map.zoomControl) map.zoomControl.setPosition("topright");
     // Room to put a scene in the middle of the part the bar and legend leave free, even at the edges.
-    if (map.options.maxBounds) map.setMaxBounds(L.latLngBounds(map.options.maxBounds).pad(0.25));
+    map._cxFitsScenes = true;  // map.js: the scene decides the zoom, not the mapped region
+    if (map.options.maxBounds) map.setMaxBounds(L.latLngBounds(map.options.maxBounds).pad(1));
     map.invalidateSize();
 
     var dataLayer = L.layerGroup().addTo(map);
@@ -99,18 +101,52 @@
       container.style.setProperty("--cx-pr-bar", bar.offsetHeight + "px");
     }
 
-    // The part of the map not covered by the bar or the legend: a scene's centre goes to its middle.
-    function freeOffset() {
+    // The part of the map not covered by the bar, the legend or the zoom buttons, with room for the
+    // crossing labels (right of or above their symbols): a scene is fitted inside it.
+    function padding() {
       var legend = container.querySelector(".cx-legend");
-      var legendWidth = legend && !legend.classList.contains("cx-collapsed") ? legend.offsetWidth + 10 : 0;
+      var legendWidth = legend && !legend.classList.contains("cx-collapsed") ? legend.offsetWidth + 16 : 0;
       if (legendWidth > map.getSize().x / 2) legendWidth = 0;
-      return L.point(legendWidth / 2, bar.offsetHeight / 2);
+      var zoom = container.querySelector(".leaflet-control-zoom");
+      var top = Math.max(36, zoom ? zoom.offsetTop + zoom.offsetHeight + 8 : 0);
+      var label = container.querySelector(".cx-label");
+      var labelWidth = label ? label.offsetWidth + 24 : 0;
+      var scale = container.querySelector(".leaflet-control-scale");
+      var bottom = bar.offsetHeight + 16 + (scale ? scale.offsetHeight + 8 : 12);
+      return { left: 36, top: top, right: Math.max(legendWidth, labelWidth, 36), bottom: bottom };
     }
 
-    function viewCenter(scene) {
+    function sceneBounds(scene) {
+      var bounds = L.latLngBounds([]);
+      scene.groups.forEach(function (group) {
+        var layerFeatures = payload.features[group[1]] || {};
+        group[2].forEach(function (fid) {
+          var g = layerFeatures[fid] && layerFeatures[fid].geometry;
+          if (!g) return;
+          var coords = g.type === "Point" ? [g.coordinates] : g.coordinates;
+          coords.forEach(function (c) { bounds.extend(L.latLng(c[1], c[0])); });
+        });
+      });
+      return bounds;
+    }
+
+    // Every feature of the scene inside the free part of the map, as close as that allows (never
+    // closer than the scene's own zoom when it is a single place). Zooming out past the mapped
+    // region shows its "not mapped" veil at an edge: better than a named place off screen.
+    function sceneView(scene) {
+      var pad = padding();
+      var bounds = sceneBounds(scene);
       var zoom = scene.zoom;
-      var point = map.project(L.latLng(scene.center[0], scene.center[1]), zoom).add(freeOffset());
-      return map.unproject(point, zoom);
+      var center = L.latLng(scene.center[0], scene.center[1]);
+      if (bounds.isValid()) {
+        map.options.minZoom = Math.min(map.options.minZoom, 4);
+        zoom = map.getBoundsZoom(bounds, false, L.point(pad.left + pad.right, pad.top + pad.bottom));
+        if (bounds.getNorthEast().equals(bounds.getSouthWest())) zoom = Math.min(zoom, scene.zoom);
+        zoom = Math.min(zoom, 9);
+        center = bounds.getCenter();
+      }
+      var shift = L.point((pad.right - pad.left) / 2, (pad.bottom - pad.top) / 2);
+      return { center: map.unproject(map.project(center, zoom).add(shift), zoom), zoom: zoom };
     }
 
     // ------------------------------------------------------------ short labels for unlabelled symbols
@@ -133,9 +169,23 @@
       return size;
     }
 
+    // Where a feature's symbol is drawn: its place, or where map.js moved it so nothing covers it.
+    function symbolPoint(fid, c) {
+      var icons = container.querySelectorAll(".leaflet-marker-pane .cx-icon");
+      var origin = container.getBoundingClientRect();
+      for (var i = 0; i < icons.length; i++) {
+        if (icons[i].getAttribute("data-fid") !== fid) continue;
+        var svg = icons[i].querySelector("svg") || icons[i];
+        var r = svg.getBoundingClientRect();
+        return L.point(r.left - origin.left + r.width / 2, r.top - origin.top + r.height / 2);
+      }
+      return map.latLngToContainerPoint(L.latLng(c[1], c[0]));
+    }
+
     function placeLabels() {
       labelLayer.clearLayers();
       if (current < 0) return;
+      window.CrossingsMap.layout(map);
       var scene = scenes[current];
       var size = map.getSize();
       var taken = obstacles();
@@ -145,7 +195,7 @@
           var feature = (payload.features[group[1]] || {})[fid];
           if (!feature || feature.geometry.type !== "Point" || !feature.properties.pr_label) return;
           var c = feature.geometry.coordinates;
-          var at = map.latLngToContainerPoint(L.latLng(c[1], c[0]));
+          var at = symbolPoint(fid, c);
           var html = esc(feature.properties.pr_label);
           var box = measure(html);
           var half = 11 + LABEL_GAP;
@@ -318,9 +368,9 @@
       if (pendingMove) map.off("moveend", pendingMove);
       pendingMove = function () { if (current === index) settled(scene); };
       map.once("moveend", pendingMove);
-      var target = viewCenter(scene);
-      if (animate && !reducedMotion()) map.flyTo(target, scene.zoom, { duration: 0.9 });
-      else map.setView(target, scene.zoom, { animate: false });
+      var target = sceneView(scene);
+      if (animate && !reducedMotion()) map.flyTo(target.center, target.zoom, { duration: 0.9 });
+      else map.setView(target.center, target.zoom, { animate: false });
     }
 
     function show(index, animate) {
@@ -378,6 +428,7 @@
       else if (PREV[key]) step(-1);
       else if (key === "Home") jump(0);
       else if (key === "End") jump(scenes.length - 1);
+      else if (key === "r" || key === "R") frame(current, false);
       else return;
       event.preventDefault();
     }
@@ -404,7 +455,18 @@
 
     map.on("zoomend", function () { if (!pendingMove) placeLabels(); });
     map.on("dragstart", function () { moved = true; });
-    map.on("resize", function () { layoutControls(); if (!pendingMove) placeLabels(); });
+    // A new window size (the projector came on, full screen, the page set the frame's height): the
+    // scene is fitted again unless the viewer has moved the view themselves; R fits it again anyway.
+    var resizeTimer = null;
+    map.on("resize", function () {
+      layoutControls();
+      if (resizeTimer) window.clearTimeout(resizeTimer);
+      resizeTimer = window.setTimeout(function () {
+        resizeTimer = null;
+        if (!moved && current >= 0) frame(current, false);
+        else if (!pendingMove) placeLabels();
+      }, 120);
+    });
     var legendToggle = container.querySelector(".cx-legend-toggle");
     if (legendToggle) legendToggle.addEventListener("click", function () { setTimeout(placeLabels, 0); });
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { if (styled) relayout(); });

@@ -142,6 +142,20 @@ def describe(
     return f"Showing {shown} of {total} {noun}: {', '.join(parts)}"
 
 
+def describe_on_map(shown: int, drawn: int) -> str:
+    """What of the features shown the map draws (every one of them can be seen and clicked there)."""
+    if shown == 0:
+        return ""
+    if drawn >= shown:
+        return "All of them are on the map."
+    missing = shown - drawn
+    verb = "has" if missing == 1 else "have"
+    return (
+        f"{drawn} of them on the map; the other {missing} {verb} no place to draw "
+        "(events known by date only: see the Timeline and the Data page)."
+    )
+
+
 def _join(items: list[str]) -> str:
     if len(items) <= 2:
         return " and ".join(items)

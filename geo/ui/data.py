@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from geo.filters import FilterSpec, apply_filters, count_features, data_span, describe
+from geo.filters import FilterSpec, apply_filters, count_features, data_span, describe, describe_on_map
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.mapview import (
     ICON_LIMIT,
@@ -87,6 +87,12 @@ def filter_sentence(dataset: Dataset, spec: FilterSpec) -> str:
     # The sentence is shown with st.markdown: names from data are escaped (ordinary names are unchanged).
     names = {fid: escape_markdown_inline(name) for fid, name in crossing_names(dataset).items()}
     return describe(spec, shown, dataset.total_features(), names, KIND_LABELS)
+
+
+def on_map_sentence(dataset: Dataset, spec: FilterSpec) -> str:
+    """How many of the features in the filter sentence the map draws, and what the others are."""
+    shown = _shown_count(dataset.version, astuple(spec), dataset)
+    return describe_on_map(shown, sum(map_layers(dataset, spec).counts.values()))
 
 
 def map_layers(dataset: Dataset, spec: FilterSpec) -> MapLayers:

@@ -24,6 +24,10 @@ from geo.ui.uploaded import uploaded_map_groups
 
 MAP_KEY = "crossings-map"
 MAP_HEIGHT = 600
+# Constant CSS: what is above the map on the map page takes about 250 px of the window.
+MAP_FRAME_CSS = (
+    f'<style>iframe[title="streamlit_folium.st_folium"]{{height:clamp(420px,calc(100vh - 250px),{MAP_HEIGHT}px)}}</style>'
+)
 
 
 def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> None:
@@ -39,6 +43,8 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
         center, zoom = (point[0], point[1]), point[2]
     # Built fresh every rerun (st_folium mutates the map it is given) from constants only.
     base = build_base_map(get_map_basemap(dataset.version))
+    # On a short screen (1280×720) the frame, and the map in it (map.js fillFrame), end above the fold.
+    st.html(MAP_FRAME_CSS)
     result = st_folium(
         base,
         key=MAP_KEY,

@@ -66,6 +66,8 @@
   // then the other places; a dated event moves aside for the place it happened at.
   var RANK = { crossings: 0, receiving_facilities: 1, other_crossings: 2, detention_centres: 3, events: 4, uploaded: 5 };
   var LABEL_OFFSETS = { right: [14, 0], left: [-14, 0], top: [0, -14], bottom: [0, 14] };
+  // A leg shorter than this on screen (pixels) is shown by a chip beside it as well (drawLine).
+  var LEG_CHIP_BELOW = 40;
 
   function styleKey(layerName, p) {
     if (layerName === "crossings" && !p.used) return "other_crossings";
@@ -156,13 +158,41 @@
     line.addTo(group);
     hit.addTo(group);
     var a = coords[0], b = coords[coords.length - 1];
-    // A leg of a kilometre or two would put its arrow on top of its own end symbols.
+    // A leg only a few pixels long at this zoom lies under its end symbols: layoutSymbols then shows
+    // this chip (an arrow in the leg's direction) beside it, to see and click the leg by.
+    var chipSize = 16;
+    var chip = L.marker(latlngs[Math.floor(latlngs.length / 2)], {
+      keyboard: true, title: p.name_en, alt: p.name_en, zIndexOffset: 900,
+      cxSymbol: { rank: 6, size: chipSize, fid: p.id, leg: latlngs },
+      icon: L.divIcon({
+        className: "cx-icon cx-leg-chip" + (inferred ? " cx-leg-chip-inferred" : ""),
+        html: '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">' +
+          '<rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="' + (inferred ? "#555555" : STYLE.routes.color) + '" stroke-width="1.5"' +
+          (inferred ? ' stroke-dasharray="3 2"' : "") + "/>" +
+          '<g transform="rotate(' + (bearing(a, b) - 90).toFixed(1) + ' 8 8)"><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></g></svg>',
+        iconSize: [chipSize, chipSize],
+        iconAnchor: [chipSize / 2, chipSize / 2]
+      })
+    });
+    chip.bindTooltip(tooltipHtml(p), { direction: "top", offset: [0, -10], className: "cx-tooltip" });
+    chip.on("add", function () {
+      var el = chip.getElement();
+      el.setAttribute("data-fid", p.id);
+      L.DomEvent.on(el, "keydown", function (ev) {
+        if (ev.key !== "Enter" && ev.key !== " " && ev.key !== "Spacebar") return;
+        L.DomEvent.preventDefault(ev);
+        chip.fire("click", { latlng: chip.getLatLng(), sourceTarget: chip, originalEvent: ev });
+      });
+      scheduleLayout(chip._map);
+    });
+    chip.addTo(group);
+    // A leg of a kilometre or two would put its arrow on top of its own end symbols (its chip says it).
     if (Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) < 0.2) return;
     var mid = [(a[1] + b[1]) / 2, (a[0] + b[0]) / 2];
     var angle = bearing(a, b);
     var html = '<div class="cx-arrow" style="transform: rotate(' + angle.toFixed(1) + 'deg)">&#9650;</div>' +
       (inferred ? '<div class="cx-leg-tag">inferred</div>' : "");
-    L.marker(mid, { icon: L.divIcon({ className: "cx-mid", html: html, iconSize: [60, 30], iconAnchor: [30, 8] }), interactive: false, keyboard: false }).addTo(group);
+    chip.options.cxSymbol.tag = L.marker(mid, { icon: L.divIcon({ className: "cx-mid", html: html, iconSize: [60, 30], iconAnchor: [30, 8] }), interactive: false, keyboard: false }).addTo(group);
   }
 
   // Permanent labels are laid out when they open; if the stylesheet or fonts arrive later their
@@ -265,7 +295,19 @@
     watchLayout(map);
     var markers = [];
     map.eachLayer(function (layer) {
-      if (layer.options && layer.options.cxSymbol && layer.getElement && layer.getElement()) markers.push(layer);
+      var symbol = layer.options && layer.options.cxSymbol;
+      if (!symbol || !layer.getElement || !layer.getElement()) return;
+      if (symbol.leg) {
+        var ends = [symbol.leg[0], symbol.leg[symbol.leg.length - 1]].map(function (ll) { return map.latLngToContainerPoint(ll); });
+        var shown = ends[0].distanceTo(ends[1]) < LEG_CHIP_BELOW;
+        layer.getElement().style.display = shown ? "" : "none";
+        // The chip says "inferred" by its dashed border; the leg's own arrow and tag would sit
+        // among the end symbols.
+        var tag = symbol.tag && symbol.tag.getElement();
+        if (tag) tag.style.display = shown ? "none" : "";
+        if (!shown) return;
+      }
+      markers.push(layer);
     });
     markers.sort(function (a, b) {
       var ra = a.options.cxSymbol, rb = b.options.cxSymbol;
@@ -282,6 +324,10 @@
     };
     var placed = [];
     var labels = [];
+    // The map's own controls (zoom, layers, legend, scale) are in the way too.
+    var controls = Array.prototype.map.call(container.querySelectorAll(".leaflet-control"), function (el) {
+      return elementBox(el, origin);
+    }).filter(function (b) { return b.w && b.h; });
     // 1. The crossings of 9 Oct at their places.
     markers.forEach(function (m, i) { if (m.options.cxSymbol.rank === 0) placed.push(trueBox(i)); });
     // 2. Their labels, on the side that covers the fewest symbols and other labels.
@@ -296,8 +342,9 @@
         setLabelSide(tooltip, side);
         var b = elementBox(tooltip.getElement(), origin);
         var cost = 0;
-        markers.forEach(function (other, j) { if (j !== i) cost += 4 * overlapArea(b, trueBox(j)); });
+        markers.forEach(function (other, j) { cost += 4 * overlapArea(b, trueBox(j)); });
         labels.forEach(function (l) { cost += 4 * overlapArea(b, l); });
+        controls.forEach(function (c) { cost += 2 * overlapArea(b, c); });
         var inside = overlapArea(b, box(0, 0, size.x, size.y));
         cost += 3 * (b.w * b.h - inside);
         if (!best || cost < best.cost) best = { side: side, cost: cost, box: b };
@@ -311,6 +358,7 @@
       var cost = 0;
       placed.forEach(function (p) { cost += overlapArea(b, p); });
       labels.forEach(function (l) { cost += overlapArea(b, l); });
+      controls.forEach(function (c) { cost += overlapArea(b, c); });
       return cost;
     };
     // 3. Every other symbol at its place if free, else at the nearest free spot around it.
@@ -587,6 +635,24 @@
     return data;
   }
 
+  // In a frame the page made shorter than the map (the map page fits a 720-pixel screen), the map
+  // takes the frame's height rather than running out of it.
+  function fillFrame(map) {
+    if (map._cxFrame || window.parent === window) return;
+    map._cxFrame = true;
+    var el = map.getContainer();
+    var natural = el.offsetHeight;
+    var fit = function () {
+      var height = Math.min(natural, window.innerHeight);
+      if (height > 0 && el.offsetHeight !== height) {
+        el.style.height = height + "px";
+        map.invalidateSize({ animate: false });  // about the same centre
+      }
+    };
+    fit();
+    window.addEventListener("resize", fit);
+  }
+
   // The view never leaves the mapped region: at least the zoom at which the region fills the map,
   // and panning held inside it (the "not mapped" veil stays at the edges, out of the default view).
   function keepOnRegion(map, mapped) {
@@ -623,6 +689,7 @@
     group.on("add", function () {
       var map = group._map;
       if (!map) return;
+      fillFrame(map);
       keepOnRegion(map, mapped);
       if (drawTowns) drawTowns(map);
       if (!group._cxOnZoom) {
@@ -765,6 +832,8 @@
       html += head("routes", "9 Oct 2023 legs (schematic)");
       html += item("routes", line("#1d1d1d", null, 4), "Reported by a source");
       html += item("routes", line("#555555", "8 6", 3), "Inferred: no source states it");
+      html += item("routes", '<span class="cx-legend-sym"><svg width="16" height="16" aria-hidden="true"><rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="#1d1d1d" stroke-width="1.5"/><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></svg></span>', "A leg too short to see at this zoom (arrow: its direction)");
+      html += item("moved", '<svg width="34" height="18" aria-hidden="true"><line x1="4" y1="14" x2="24" y2="5" stroke="#333" stroke-width="1.5"/><circle cx="4" cy="14" r="2.5" fill="#333"/><rect x="22" y="1" width="9" height="9" fill="#D55E00"/></svg>', "Moved aside so nothing hides it: the line leads to its place");
       html += head("confidence", "Confidence (fill)");
       html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (2+ independent sources)");
       html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");

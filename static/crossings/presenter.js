@@ -275,7 +275,7 @@
         if (group[0] !== "routes") points = true;
       });
       var rules = {
-        places: points, areas: points, confidence: points, routes: !!drawn.routes,
+        places: points, areas: points, moved: points, confidence: points, routes: !!drawn.routes,
         note: !!drawn.crossings, border: true, selection: true
       };
       POINT_GROUPS.forEach(function (name) { rules[name] = !!drawn[name]; });

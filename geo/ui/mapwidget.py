@@ -26,7 +26,8 @@ MAP_KEY = "crossings-map"
 MAP_HEIGHT = 600
 # Constant CSS: what is above the map on the map page takes about 250 px of the window.
 MAP_FRAME_CSS = (
-    f'<style>iframe[title="streamlit_folium.st_folium"]{{height:clamp(420px,calc(100vh - 250px),{MAP_HEIGHT}px)}}</style>'
+    '<style>iframe[title="streamlit_folium.st_folium"]'
+    f"{{height:clamp(420px,calc(100vh - 250px),{MAP_HEIGHT}px)}}</style>"
 )
 
 

@@ -4,8 +4,9 @@ from datetime import date
 
 import streamlit as st
 
+from geo.ui import state
 from geo.ui.data import get_data_span, get_dataset
-from geo.ui.widgets import render_filters, render_footer
+from geo.ui.widgets import render_filters, render_footer, render_url_notices
 
 st.set_page_config(
     page_title="Crossings — forced repatriation of North Koreans from China", page_icon="🗺️", layout="wide"
@@ -30,6 +31,8 @@ pages = st.navigation(
         st.Page("views/about.py", title="About", icon=":material/info:", url_path="about"),
     ]
 )
+st.session_state[state.PAGE] = pages.url_path
 render_filters(dataset, span, today)
+render_url_notices()
 pages.run()
 render_footer(dataset)

@@ -32,7 +32,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import write_bytes_atomic
-from geo.filters import FilterSpec, count_features, describe
+from geo.filters import FilterSpec, count_features, describe, view_query
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
 from geo.mapview import KIND_LABELS
 from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, is_blank
@@ -323,9 +323,11 @@ def citation_manifest(
     exported_at: datetime,
     fmt: str | None,
     file_name: str | None,
+    app_url: str = "",
 ) -> dict[str, object]:
     """What to cite for these rows. Without a format it is the citation of the filter itself,
-    valid for its export in any format."""
+    valid for its export in any format. `view_url` opens the same view in the app at `app_url`
+    (without it, the address is relative to wherever the app runs)."""
     return {
         "title": TITLE,
         "cite_as": (
@@ -338,6 +340,7 @@ def citation_manifest(
         "file": file_name,
         "filter": sentence,
         "filter_spec": _spec_json(spec),
+        "view_url": f"{app_url.rstrip('/')}/?{view_query(spec)}",
         "rows": len(table.rows),
         "rows_per_layer": table.counts(),
         "caveats": CAVEAT_NOTE,
@@ -362,6 +365,7 @@ def citation_text(manifest: Mapping[str, object]) -> str:
             else "File:            any export of this filter (GeoJSON, GeoPackage, KML or CSV)"
         ),
         f"Filter:          {manifest['filter']}",
+        f"View in the app: {manifest['view_url']}",
     ]
     per_layer = manifest["rows_per_layer"]
     assert isinstance(per_layer, Mapping)
@@ -646,6 +650,7 @@ def build_export(
     fmt: str,
     exported_at: datetime | None = None,
     file_name: str | None = None,
+    app_url: str = "",
 ) -> Export:
     """The filtered layers in one format, with the citation manifest of exactly those rows."""
     if fmt not in FORMATS:
@@ -654,7 +659,7 @@ def build_export(
     name = file_name or f"{base_name(dataset)}.{FORMATS[fmt].extension}"
     table = export_table(dataset, layers)
     sentence = filter_sentence(dataset, spec, layers)
-    citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name)
+    citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name, app_url)
     if fmt == "geojson":
         data = geojson_bytes(table, citation)
     elif fmt == "gpkg":
@@ -671,11 +676,12 @@ def build_citation(
     layers: Mapping[str, gpd.GeoDataFrame],
     spec: FilterSpec,
     exported_at: datetime | None = None,
+    app_url: str = "",
 ) -> dict[str, object]:
     """The citation manifest of a filter on its own, without a data file."""
     table = export_table(dataset, layers)
     sentence = filter_sentence(dataset, spec, layers)
-    return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None)
+    return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None, app_url)
 
 
 def citation_json(citation: Mapping[str, object]) -> bytes:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from urllib.parse import urlencode
 
 import geopandas as gpd
 import pandas as pd
@@ -140,6 +141,36 @@ def describe(
         parts.append(f"confidence at least {spec.min_confidence}")
     noun = "feature" if total == 1 else "features"
     return f"Showing {shown} of {total} {noun}: {', '.join(parts)}"
+
+
+def _fold(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
+def resolve_choices(values: Iterable[str], names: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """The ids that URL values name, and the values that name nothing. A value is an id or, as in links
+    made before ids were used, a name (`names` maps id -> name); case and spacing do not matter."""
+    lookup = {_fold(fid): fid for fid in names} | {_fold(name): fid for fid, name in names.items()}
+    ids: list[str] = []
+    unknown: list[str] = []
+    for value in values:
+        fid = lookup.get(_fold(value))
+        if fid is None:
+            unknown.append(value)
+        elif fid not in ids:
+            ids.append(fid)
+    return ids, unknown
+
+
+def view_query(spec: FilterSpec) -> str:
+    """The spec as the query string of the app's address (ids, ISO dates): opening it gives the same view."""
+    params: list[tuple[str, str]] = []
+    params += [("dates", day.isoformat()) for day in (spec.date_from, spec.date_to) if day is not None]
+    params += [("crossing", fid) for fid in spec.crossings]
+    params += [("kind", kind) for kind in spec.kinds]
+    if spec.min_confidence != "unknown":
+        params.append(("confidence", spec.min_confidence))
+    return urlencode(params)
 
 
 def describe_on_map(shown: int, drawn: int) -> str:

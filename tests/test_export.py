@@ -29,6 +29,7 @@ from geo.export import (
     FORMATS,
     KML_NS,
     ExportError,
+    build_citation,
     build_export,
     citation_text,
     neutralise_formula,
@@ -558,3 +559,14 @@ def test_points_and_lines_keep_full_precision(make_data_dir, make_feature):
             geometries = {r["id"]: shapely.from_wkt(r["wkt"]) for r in rows if r["wkt"]}
         assert geometries["x-test"].coords[0] == (x, y), fmt
         assert list(geometries["leg-test"].coords) == list(line.coords), fmt
+
+
+def test_the_citation_records_the_view_url(dataset) -> None:
+    spec = FilterSpec(date(2023, 10, 9), date(2023, 10, 9), crossings=("x-tumen-namyang",))
+    layers = apply_filters(dataset.layers, spec)
+    citation = build_citation(dataset, layers, spec, app_url="https://crossings.example/")
+    assert (
+        citation["view_url"] == "https://crossings.example/?dates=2023-10-09&dates=2023-10-09&crossing=x-tumen-namyang"
+    )
+    assert "View in the app: https://crossings.example/?dates=2023-10-09" in citation_text(citation)
+    assert build_citation(dataset, layers, spec)["view_url"].startswith("/?dates=2023-10-09")

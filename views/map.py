@@ -18,7 +18,8 @@ st.caption(
     "On 9 October 2023 China handed 500–600 detained North Koreans, most of them women, to North Korea at five "
     "border crossings. Where they were held, where they crossed, and who says so."
 )
-st.markdown(f"**{filter_sentence(dataset, spec)}** {on_map_sentence(dataset, spec)}")
+st.markdown(f"**{filter_sentence(dataset, spec)}**")
+st.caption(on_map_sentence(dataset, spec))
 map_column, details_column = st.columns([0.72, 0.28], gap="medium")
 with map_column:
     render_map(dataset, spec)

@@ -8,6 +8,7 @@ rebuilt after CACHE_SECONDS so that time stays close to the download.
 from __future__ import annotations
 
 from dataclasses import astuple
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -20,28 +21,35 @@ CACHE_SECONDS = 600
 
 
 @st.cache_data(show_spinner="Preparing the export…", max_entries=64, ttl=CACHE_SECONDS)
-def export_zip(version: str, spec_values: tuple, fmt: str) -> bytes:
+def export_zip(version: str, spec_values: tuple, fmt: str, app_url: str = "") -> bytes:
     dataset = get_dataset()
     spec = FilterSpec(*spec_values)
-    return build_export(dataset, filtered_layers(dataset, spec), spec, fmt).zip_bytes()
+    return build_export(dataset, filtered_layers(dataset, spec), spec, fmt, app_url=app_url).zip_bytes()
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_SECONDS)
-def citation_files(version: str, spec_values: tuple) -> tuple[bytes, bytes]:
+def citation_files(version: str, spec_values: tuple, app_url: str = "") -> tuple[bytes, bytes]:
     dataset = get_dataset()
     spec = FilterSpec(*spec_values)
-    citation = build_citation(dataset, filtered_layers(dataset, spec), spec)
+    citation = build_citation(dataset, filtered_layers(dataset, spec), spec, app_url=app_url)
     return citation_json(citation), citation_text(citation).encode("utf-8")
+
+
+def app_address() -> str:
+    """The app's address in the viewer's browser (scheme and host), for the view's URL in a citation."""
+    parts = urlsplit(st.context.url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def render_downloads(dataset: Dataset, spec: FilterSpec) -> None:
     values = astuple(spec)
+    app_url = app_address()
     name = base_name(dataset)
     columns = st.columns(len(FORMATS) + 1)
     for column, fmt in zip(columns, FORMATS.values(), strict=False):
         column.download_button(
             fmt.label,
-            data=export_zip(dataset.version, values, fmt.key),
+            data=export_zip(dataset.version, values, fmt.key, app_url),
             file_name=f"{name}-{fmt.key}.zip",
             mime="application/zip",
             key=f"download-{fmt.key}",
@@ -51,7 +59,7 @@ def render_downloads(dataset: Dataset, spec: FilterSpec) -> None:
             help=f"A zip with {name}.{fmt.extension} and its citation manifest "
             f"({name}.{fmt.extension}.citation.json and .txt).",
         )
-    manifest_json, manifest_txt = citation_files(dataset.version, values)
+    manifest_json, manifest_txt = citation_files(dataset.version, values, app_url)
     with columns[-1].popover("Citation only", icon=":material/format_quote:", width="stretch"):
         st.download_button(
             "Citation manifest (text)",

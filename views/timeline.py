@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.chart_text import cumulative_chart_text, events_chart_text, with_text_alternative
 from geo.filters import FilterSpec, apply_filters
 from geo.text import escape_markdown as md
 from geo.timeline import (
@@ -44,8 +45,12 @@ without_dates = FilterSpec(None, None, spec.crossings, spec.kinds, spec.min_conf
 events = apply_filters(dataset.layers, without_dates)["events"]
 spans = event_spans(events, dataset.sources)
 on_axis = spans[(spans["last_day"] >= domain[0]) & (spans["start_day"] <= domain[1])] if len(spans) else spans
+events_text = events_chart_text(
+    len(on_axis), sorted(set(on_axis["kind_label"])) if len(on_axis) else [], domain, (spec.date_from, spec.date_to)
+)
 st.altair_chart(
-    events_chart(on_axis, domain, (spec.date_from, spec.date_to)),
+    with_text_alternative(events_chart(on_axis, domain, (spec.date_from, spec.date_to)), events_text),
+    alt=events_text,
     key=CHART_KEY,
     on_select=apply_brush,
     selection_mode=BRUSH,
@@ -85,7 +90,13 @@ st.dataframe(
 
 st.markdown("### People reported returned over time")
 series = cumulative_returned(dataset.layers["events"])
-st.altair_chart(cumulative_chart(series, dataset.sources, domain), width="stretch")
+totals = [(step.dates, step.total_low, step.total_high) for step in series.steps]
+cumulative_text = cumulative_chart_text(totals, len(series.checkpoints))
+st.altair_chart(
+    with_text_alternative(cumulative_chart(series, dataset.sources, domain), cumulative_text),
+    alt=cumulative_text,
+    width="stretch",
+)
 unknown_from = series.high_unknown_from
 st.caption(
     "The running total adds up the **sourced** counts of forced repatriations in this dataset, low and high bounds "

@@ -11,6 +11,19 @@
     });
   }
 
+  // folium's page forbids pinch zoom (user-scalable=no, maximum-scale=1): a reader who needs larger
+  // text must be able to zoom the page (WCAG 1.4.4).
+  // (Called again when a map is drawn: streamlit-folium writes folium's page after loading this file.)
+  function allowZoom() {
+    Array.prototype.forEach.call(document.querySelectorAll('meta[name="viewport"]'), function (viewport) {
+      viewport.setAttribute("content", "width=device-width, initial-scale=1.0");
+    });
+  }
+  allowZoom();
+
+  // The smallest box a pointer or a finger has to hit (WCAG 2.5.8): a smaller symbol sits centred in it.
+  var TARGET = 24;
+
   // Okabe–Ito colour-blind-safe palette; every layer also has its own shape.
   var STYLE = {
     detention_centres: { color: "#D55E00", shape: "square", label: "Detention centre (China)" },
@@ -87,16 +100,17 @@
     }
     var big = layerName === "crossings" && p.used;
     var size = big ? 24 : layerName === "events" ? 14 : 18;
+    var target = Math.max(size, TARGET);
     var icon = L.divIcon({
       className: "cx-icon",
       html: shapeSvg(st.shape, st.color, p.confidence, size),
-      iconSize: [size, size],
-      iconAnchor: [size / 2, size / 2]
+      iconSize: [target, target],
+      iconAnchor: [target / 2, target / 2]
     });
     var marker = L.marker(latlng, {
       icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true,
       // Symbols above the basemap's town names; what layoutSymbols needs to place the symbol.
-      zIndexOffset: 1000, cxSymbol: { rank: big ? 0 : RANK[styleKey(layerName, p)] || 5, size: size, fid: p.id }
+      zIndexOffset: 1000, cxSymbol: { rank: big ? 0 : RANK[styleKey(layerName, p)] || 5, size: target, fid: p.id }
     });
     marker.on("add", function () {
       var el = marker.getElement();
@@ -160,7 +174,7 @@
     var a = coords[0], b = coords[coords.length - 1];
     // A leg only a few pixels long at this zoom lies under its end symbols: layoutSymbols then shows
     // this chip (an arrow in the leg's direction) beside it, to see and click the leg by.
-    var chipSize = 16;
+    var chipSize = TARGET;
     var chip = L.marker(latlngs[Math.floor(latlngs.length / 2)], {
       keyboard: true, title: p.name_en, alt: p.name_en, zIndexOffset: 900,
       cxSymbol: { rank: 6, size: chipSize, fid: p.id, leg: latlngs },
@@ -689,6 +703,7 @@
     group.on("add", function () {
       var map = group._map;
       if (!map) return;
+      allowZoom();
       fillFrame(map);
       keepOnRegion(map, mapped);
       if (drawTowns) drawTowns(map);

@@ -115,7 +115,7 @@
         '<input type="range" class="cx-rp-range" min="0" step="1" aria-label="Stage">' +
         '<div class="cx-rp-caption" aria-live="polite">' +
         '<div class="cx-rp-title"></div><div class="cx-rp-time"></div>' +
-        '<div class="cx-rp-body"><ul class="cx-rp-lines"></ul><div class="cx-rp-sources"></div></div></div>' +
+        '<div class="cx-rp-body" tabindex="0" role="region" aria-label="What this stage shows, and its sources"><ul class="cx-rp-lines"></ul><div class="cx-rp-sources"></div></div></div>' +
         '<div class="cx-rp-keys">Space play/pause · ← → step · click the map first</div>';
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);

@@ -179,7 +179,7 @@
       keyboard: true, title: p.name_en, alt: p.name_en, zIndexOffset: 900,
       cxSymbol: { rank: 6, size: chipSize, fid: p.id, leg: latlngs },
       icon: L.divIcon({
-        className: "cx-icon cx-leg-chip" + (inferred ? " cx-leg-chip-inferred" : ""),
+        className: "cx-leg-chip" + (inferred ? " cx-leg-chip-inferred" : ""),
         html: '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">' +
           '<rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="' + (inferred ? "#555555" : STYLE.routes.color) + '" stroke-width="1.5"' +
           (inferred ? ' stroke-dasharray="3 2"' : "") + "/>" +

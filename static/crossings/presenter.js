@@ -153,7 +153,7 @@
     function obstacles() {
       var origin = container.getBoundingClientRect();
       var boxes = [];
-      var selectors = ".cx-label, .cx-icon, .cx-country, .cx-legend, .cx-pr-bar, .leaflet-control-zoom, .leaflet-control-scale";
+      var selectors = ".cx-label, .cx-icon, .cx-leg-chip, .cx-country, .cx-legend, .cx-pr-bar, .leaflet-control-zoom, .leaflet-control-scale";
       Array.prototype.forEach.call(container.querySelectorAll(selectors), function (node) {
         var r = node.getBoundingClientRect();
         if (r.width && r.height) boxes.push({ x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height, node: node });

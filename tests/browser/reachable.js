@@ -13,9 +13,9 @@
     const x = r.left + r.width / 2, y = r.top + r.height / 2;
     if (!inside(x, y)) return 'outside the map';
     const el = document.elementFromPoint(x, y);
-    return el && el.closest('.cx-icon') === icon ? null : describe(el);
+    return el && el.closest('.cx-icon, .cx-leg-chip') === icon ? null : describe(el);
   };
-  document.querySelectorAll('.leaflet-marker-pane .cx-icon:not(.cx-leg-chip)').forEach((icon) => {
+  document.querySelectorAll('.leaflet-marker-pane .cx-icon').forEach((icon) => {
     const problem = hitsIcon(icon);
     features[icon.dataset.fid] = {name: icon.title, reachable: !problem, by: problem || 'symbol'};
   });

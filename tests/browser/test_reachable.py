@@ -98,7 +98,11 @@ def test_every_feature_of_every_scene_is_on_screen_and_reachable(
     try:
         for scene_id, expected in scene_features.items():
             page.goto(f"{app_url}/presenter?scene={scene_id}")
-            page.frame_locator(MAP_FRAME).locator(f'html[data-cx-scene="{scene_id}"]').wait_for(state="attached")
+            scene = page.frame_locator(MAP_FRAME).locator(f'html[data-cx-scene="{scene_id}"]')
+            scene.wait_for(state="attached")
+            # The frame gets its final height a moment later, and the scene is fitted again.
+            page.wait_for_timeout(700)
+            scene.wait_for(state="attached")
             frame = map_frame(page)
             result = frame.evaluate(REACHABLE)
             screenshot(page, f"presenter-{scene_id}-{size[0]}x{size[1]}")

@@ -110,7 +110,8 @@
       var zoom = container.querySelector(".leaflet-control-zoom");
       var top = Math.max(36, zoom ? zoom.offsetTop + zoom.offsetHeight + 8 : 0);
       var label = container.querySelector(".cx-label");
-      var labelWidth = label ? label.offsetWidth + 24 : 0;
+      // (A label laid out before the stylesheet applies spans the whole map: never more than a third.)
+      var labelWidth = label ? Math.min(label.offsetWidth, map.getSize().x / 3) + 24 : 0;
       var scale = container.querySelector(".leaflet-control-scale");
       var bottom = bar.offsetHeight + 16 + (scale ? scale.offsetHeight + 8 : 12);
       return { left: 36, top: top, right: Math.max(legendWidth, labelWidth, 36), bottom: bottom };
@@ -146,7 +147,67 @@
         center = bounds.getCenter();
       }
       var shift = L.point((pad.right - pad.left) / 2, (pad.bottom - pad.top) / 2);
-      return { center: map.unproject(map.project(center, zoom).add(shift), zoom), zoom: zoom };
+      var view = { center: map.unproject(map.project(center, zoom).add(shift), zoom), zoom: zoom };
+      return bounds.isValid() ? withoutVeil(scene, view) || view : view;
+    }
+
+    // The same scene without the "not mapped" veil when it can be had: at the zoom where the mapped
+    // region fills the map (if that is not much closer) and with the view held inside the region,
+    // as long as every feature still lies clear of the caption bar, the legend and the buttons.
+    function withoutVeil(scene, view) {
+      var region = map._cxRegion;
+      if (!region) return null;
+      var snap = map.options.zoomSnap || 1;
+      var fill = Math.ceil(map.getBoundsZoom(region, true) / snap) * snap;
+      var zoom = Math.max(view.zoom, fill);
+      if (zoom - view.zoom > 1) return null;
+      var size = map.getSize();
+      var half = size.divideBy(2);
+      var nw = map.project(region.getNorthWest(), zoom), se = map.project(region.getSouthEast(), zoom);
+      var c = map.project(view.center, zoom);
+      var clamp = function (v, lo, hi) { return lo > hi ? (lo + hi) / 2 : Math.min(Math.max(v, lo), hi); };
+      var centre = L.point(clamp(c.x, nw.x + half.x, se.x - half.x), clamp(c.y, nw.y + half.y, se.y - half.y));
+      var origin = container.getBoundingClientRect();
+      var blocked = Array.prototype.map.call(
+        container.querySelectorAll(".cx-legend:not(.cx-collapsed), .cx-pr-bar, .leaflet-control-zoom, .leaflet-control-scale"),
+        function (node) {
+          var r = node.getBoundingClientRect();
+          return { x: r.left - origin.left - 14, y: r.top - origin.top - 14, w: r.width + 28, h: r.height + 28 };
+        }
+      );
+      var margin = 30;
+      var top = padding().top;
+      var label = container.querySelector(".cx-label");
+      var labelSize = label ? L.point(Math.min(label.offsetWidth, size.x / 3), label.offsetHeight) : L.point(0, 0);
+      var points = [];
+      scene.groups.forEach(function (group) {
+        var layerFeatures = payload.features[group[1]] || {};
+        group[2].forEach(function (fid) {
+          var g = layerFeatures[fid] && layerFeatures[fid].geometry;
+          if (!g) return;
+          (g.type === "Point" ? [g.coordinates] : g.coordinates).forEach(function (xy) {
+            var at = map.project(L.latLng(xy[1], xy[0]), zoom).subtract(centre).add(half);
+            points.push({ at: at, crossing: group[0] === "crossings" && g.type === "Point" });
+          });
+        });
+      });
+      var symbolBox = function (q) { return { x: q.x - 14, y: q.y - 14, w: 28, h: 28 }; };
+      var free = function (r, own) {
+        return r.x >= 4 && r.y >= top && r.x + r.w <= size.x - 4 && r.y + r.h <= size.y - 4 &&
+          !blocked.some(function (b) { return overlaps(r, b); }) &&
+          !points.some(function (q) { return q.at !== own && overlaps(r, symbolBox(q.at)); });
+      };
+      var clear = points.every(function (q) {
+        var p = q.at;
+        if (p.x < margin || p.y < top || p.x > size.x - margin || p.y > size.y - margin) return false;
+        if (blocked.some(function (b) { return overlaps(symbolBox(p), b); })) return false;
+        if (!q.crossing || !labelSize.x) return true;
+        // A crossing's label needs room beside it, on one side or the other, covering nothing.
+        var y = p.y - labelSize.y / 2;
+        return free({ x: p.x + 16, y: y, w: labelSize.x, h: labelSize.y }, p) ||
+          free({ x: p.x - 16 - labelSize.x, y: y, w: labelSize.x, h: labelSize.y }, p);
+      });
+      return clear ? { center: map.unproject(centre, zoom), zoom: zoom } : null;
     }
 
     // ------------------------------------------------------------ short labels for unlabelled symbols
@@ -275,7 +336,7 @@
         if (group[0] !== "routes") points = true;
       });
       var rules = {
-        places: points, areas: points, moved: points, confidence: points, routes: !!drawn.routes,
+        places: points, areas: points, confidence: points, routes: !!drawn.routes,
         note: !!drawn.crossings, border: true, selection: true
       };
       POINT_GROUPS.forEach(function (name) { rules[name] = !!drawn[name]; });
@@ -347,6 +408,7 @@
     // map.js lays its permanent crossing labels out again shortly after drawing them (refreshLabels):
     // the short labels are placed now and once more after that, then the scene is marked settled.
     var settleTimer = null;
+    var refits = 0;
     function settled(scene) {
       pendingMove = null;
       placeLabels();
@@ -354,6 +416,17 @@
       settleTimer = window.setTimeout(function () {
         settleTimer = null;
         if (pendingMove || scenes[current] !== scene) return;
+        // Framed while the page was still settling (frame height, fonts, labels): fit it again, a few
+        // times at most, until the view is the one the scene asks for now.
+        if (styled && refits < 3) {
+          var target = sceneView(scene);
+          var off = map.latLngToContainerPoint(target.center).distanceTo(map.getSize().divideBy(2));
+          if (Math.abs(target.zoom - map.getZoom()) > 0.01 || off > 2) {
+            refits++;
+            frame(current, false);
+            return;
+          }
+        }
         placeLabels();
         if (!styled) return;
         container.setAttribute("data-cx-scene", scene.id);
@@ -376,6 +449,7 @@
     function show(index, animate) {
       if (index < 0 || index >= scenes.length) return;
       current = index;
+      refits = 0;
       writeCaption(scenes[index], index);
       tailorLegend(scenes[index]);
       drawScene(scenes[index]);

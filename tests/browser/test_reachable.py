@@ -98,11 +98,14 @@ def test_every_feature_of_every_scene_is_on_screen_and_reachable(
     try:
         for scene_id, expected in scene_features.items():
             page.goto(f"{app_url}/presenter?scene={scene_id}")
-            scene = page.frame_locator(MAP_FRAME).locator(f'html[data-cx-scene="{scene_id}"]')
-            scene.wait_for(state="attached")
-            # The frame gets its final height a moment later, and the scene is fitted again.
-            page.wait_for_timeout(700)
-            scene.wait_for(state="attached")
+            # The frame reaches the window's height after the first draw, and the scene is fitted again
+            # (presenter.js waits 120 ms for the resizing to end, then marks the scene once it settles).
+            page.wait_for_function(
+                f"""() => {{ const f = document.querySelector('{MAP_FRAME}');
+                  return f && f.contentWindow.map && f.contentWindow.map.getSize().y === window.innerHeight; }}"""
+            )
+            page.wait_for_timeout(300)
+            page.frame_locator(MAP_FRAME).locator(f'html[data-cx-scene="{scene_id}"]').wait_for(state="attached")
             frame = map_frame(page)
             result = frame.evaluate(REACHABLE)
             screenshot(page, f"presenter-{scene_id}-{size[0]}x{size[1]}")

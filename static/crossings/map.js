@@ -308,9 +308,11 @@
     if (!map || !map._loaded) return;
     watchLayout(map);
     var markers = [];
+    var tags = [];
     map.eachLayer(function (layer) {
       var symbol = layer.options && layer.options.cxSymbol;
       if (!symbol || !layer.getElement || !layer.getElement()) return;
+      if (symbol.tag) tags.push(symbol.tag);
       if (symbol.leg) {
         var ends = [symbol.leg[0], symbol.leg[symbol.leg.length - 1]].map(function (ll) { return map.latLngToContainerPoint(ll); });
         var shown = ends[0].distanceTo(ends[1]) < LEG_CHIP_BELOW;
@@ -402,6 +404,15 @@
       }
       placed.push(trueBox(i, offset[0], offset[1]));
       moveSymbol(m, offset);
+    });
+    // A leg's "inferred" tag that would sit on a symbol or a label is left out (its dashes say it).
+    tags.forEach(function (marker) {
+      var tag = marker.getElement();
+      var text = tag && tag.querySelector(".cx-leg-tag");
+      if (!text || tag.style.display === "none") return;
+      text.style.visibility = "";
+      var b = elementBox(text, origin);
+      if (b.w && obstacles(b) > 0) text.style.visibility = "hidden";
     });
     keyboardOrder(map, markers);
     // The legend explains leader lines and leg chips only while the map shows one.

@@ -58,8 +58,8 @@
     // No accidental zooming by a trackpad or wheel mid-talk (the + / − buttons zoom); the wheel
     // scrolls the page instead, down to the presenter's tools on the Presenter page.
     if (map.scrollWheelZoom) map.scrollWheelZoom.disable();
-    // The north-west of every scene is China and its name; the north-east is sea and unmapped land.
-    if (map.zoomControl) map.zoomControl.setPosition("topright");
+    // Top left: the right-hand side is the legend's, which can run the whole height of the map.
+    if (map.zoomControl) map.zoomControl.setPosition("topleft");
     // Room to put a scene in the middle of the part the bar and legend leave free, even at the edges.
     map._cxFitsScenes = true;  // map.js: the scene decides the zoom, not the mapped region
     if (map.options.maxBounds) map.setMaxBounds(L.latLngBounds(map.options.maxBounds).pad(1));

@@ -496,8 +496,11 @@
     function onKey(event) {
       if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
       var target = event.target;
-      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName || ""))) return;
       var key = event.key;
+      // A clicker sends Page Down / Page Up and never means to type: those step even with the focus
+      // left in a field (the scene picker after a pick); other keys are the field's.
+      var clicker = key === "PageDown" || key === "PageUp";
+      if (!clicker && target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName || ""))) return;
       if (NEXT[key]) step(1);
       else if (PREV[key]) step(-1);
       else if (key === "Home") jump(0);
@@ -546,6 +549,17 @@
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { if (styled) relayout(); });
     window.addEventListener("load", function () { if (styled) relayout(); });
 
+    // Drawn again after a pick in the scene picker below the map: the map comes back into view and
+    // the picker lets go of the focus, so the clicker's arrow keys step again.
+    try {
+      var active = window.parent.document.activeElement;
+      if (window.parent !== window && active && active.closest && active.closest(".st-key-presenter-controls")) {
+        active.blur();
+        window.parent.scrollTo(0, 0);
+      }
+    } catch (e) {
+      // A parent on another origin: nothing to do.
+    }
     show(initialIndex(payload), false);
     waitForStyle(600);
     var api = {

@@ -21,11 +21,12 @@ import io
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
+import matplotlib
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -87,9 +88,9 @@ STYLE: dict[str, dict[str, object]] = {
 ROUTE_REPORTED = {"color": "#1d1d1d", "linewidth": 1.7, "linestyle": "-"}
 ROUTE_INFERRED = {"color": "#555555", "linewidth": 1.4, "linestyle": (0, (5, 4))}
 BASE = {
-    "sea": "#dfe9f2",
-    "landCN": "#f7f3ea",
-    "landKP": "#efece3",
+    "sea": "#b7d2ea",
+    "landCN": "#faf7f0",
+    "landKP": "#e2dac5",
     "country_edge": "#a79f8f",
     "province": "#b9b3a6",
     "border": "#7a2e2e",
@@ -107,6 +108,8 @@ BASEMAP_CREDIT = "Basemap: Natural Earth (public domain); GSHHG/WDBII (LGPL-3.0)
 LATIN_FONT = "DejaVu Sans"
 CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC")
 MAX_LISTED_SOURCES = 14
+# The smallest text in a figure, in points at its print size (a usual newspaper minimum).
+MIN_PRINT_PT = 7.0
 DIAGONALS = ("below-right", "above-right", "below-left", "above-left")
 
 
@@ -134,6 +137,7 @@ class FigureView:
     center: tuple[float, float]  # lat, lon
     zoom: float
     source_ids: tuple[str, ...]
+    outlets: Mapping[str, str] = field(default_factory=dict)  # source id -> outlet, for the source line
 
 
 def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
@@ -145,7 +149,12 @@ def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
         center=scene.center,
         zoom=scene.zoom,
         source_ids=scene.source_ids,
+        outlets=_outlets(dataset),
     )
+
+
+def _outlets(dataset: Dataset) -> dict[str, str]:
+    return {str(sid): str(outlet) for sid, outlet in zip(dataset.sources["id"], dataset.sources["outlet"], strict=True)}
 
 
 def view_for_spec(dataset: Dataset, spec: FilterSpec, title: str, groups: Sequence[str] = GROUP_IDS) -> FigureView:
@@ -166,6 +175,7 @@ def view_for_spec(dataset: Dataset, spec: FilterSpec, title: str, groups: Sequen
         center=center,
         zoom=zoom,
         source_ids=tuple(sorted(cited, key=_source_sort_key)),
+        outlets=_outlets(dataset),
     )
 
 
@@ -180,11 +190,15 @@ def dates_line(view: FigureView) -> str:
 
 
 def source_line(view: FigureView, version: str) -> str:
-    ids = list(view.source_ids)
-    listed = ", ".join(ids[:MAX_LISTED_SOURCES])
-    if len(ids) > MAX_LISTED_SOURCES:
-        listed += f" and {len(ids) - MAX_LISTED_SOURCES} more"
-    return f"Sources: {listed} (data/sources.csv) · Crossings dataset version {version} · {BASEMAP_CREDIT}"
+    """The sources by outlet, as a reader can look them up, each with its id in the dataset."""
+    by_outlet: dict[str, list[str]] = {}
+    for sid in view.source_ids:
+        by_outlet.setdefault(view.outlets.get(sid) or sid, []).append(sid)
+    parts = [f"{outlet} ({', '.join(ids)})" if outlet not in ids else outlet for outlet, ids in by_outlet.items()]
+    listed = "; ".join(parts[:MAX_LISTED_SOURCES])
+    if len(parts) > MAX_LISTED_SOURCES:
+        listed += f" and {len(parts) - MAX_LISTED_SOURCES} more"
+    return f"Sources: {listed}. Crossings dataset version {version} · {BASEMAP_CREDIT}"
 
 
 # ---------------------------------------------------------------- projection and extent
@@ -257,7 +271,7 @@ def _draw_basemap(ax: Axes, basemap: Mapping[str, gpd.GeoDataFrame], crs: ProjCR
     if (~main).any():
         border[~main].plot(ax=ax, color=BASE["border"], linewidth=0.9, linestyle=(0, (4, 3)), zorder=4)
     # Outside the region the basemap covers: a flat veil, not a fake coastline.
-    region = gpd.GeoSeries([box(*REGION_BBOX).segmentize(0.1)], crs="EPSG:4326").to_crs(crs).iloc[0]
+    region = _region(crs)
     frame = box(extent.x0, extent.y0, extent.x1, extent.y1).buffer(max(extent.width, extent.height))
     veil = frame.difference(region)
     if not veil.is_empty:
@@ -452,7 +466,7 @@ def _draw_labels(
                 textcoords="offset points",
                 ha=ha,
                 va=va,
-                fontsize=6.4 if boxed else 5.8,
+                fontsize=MIN_PRINT_PT + 0.6 if boxed else MIN_PRINT_PT,
                 fontweight="bold",
                 family=family,
                 color="#111111",
@@ -488,7 +502,7 @@ def _draw_labels(
                 textcoords="offset points",
                 ha=ha,
                 va="center",
-                fontsize=5.6,
+                fontsize=MIN_PRINT_PT,
                 color="#3a352d",
                 family=family,
                 zorder=6,
@@ -577,7 +591,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
         loc="upper left",
         bbox_to_anchor=(box_.x1 + 0.008, box_.y1),
         frameon=False,
-        prop={"family": family, "size": 6.4},
+        prop={"family": family, "size": MIN_PRINT_PT},
         title="Legend",
         title_fontproperties={"family": family, "size": 7.5, "weight": "bold"},
         alignment="left",
@@ -626,7 +640,7 @@ def _scale_bar(ax: Axes, family: list[str]) -> float:
             format_km(value) if value else "0",
             ha="center",
             va="bottom",
-            fontsize=5.6,
+            fontsize=MIN_PRINT_PT,
             family=family,
             zorder=14,
         )
@@ -636,7 +650,7 @@ def _scale_bar(ax: Axes, family: list[str]) -> float:
         "km",
         ha="left",
         va="center",
-        fontsize=5.6,
+        fontsize=MIN_PRINT_PT,
         family=family,
         zorder=14,
     )
@@ -681,6 +695,31 @@ def _north_arrow(ax: Axes, angle: float, family: list[str]) -> None:
 # ---------------------------------------------------------------- the figure
 
 
+def _region(crs: ProjCRS):
+    return gpd.GeoSeries([box(*REGION_BBOX).segmentize(0.1)], crs="EPSG:4326").to_crs(crs).iloc[0]
+
+
+def inside_region(crs: ProjCRS, extent: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The extent moved, and if need be narrowed, until nothing unmapped is inside the frame: a figure
+    shows no "not mapped" veil (the basemap covers REGION_BBOX only)."""
+    region = _region(crs)
+    x0, y0, x1, y1 = extent
+    cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+    for _ in range(200):
+        frame = box(cx - hw, cy - hh, cx + hw, cy + hh)
+        outside = frame.difference(region)
+        if outside.area <= frame.area * 1e-5:
+            break
+        away = outside.centroid
+        moved = (cx + 0.08 * (cx - away.x), cy + 0.08 * (cy - away.y))
+        trial = box(moved[0] - hw, moved[1] - hh, moved[0] + hw, moved[1] + hh)
+        if trial.difference(region).area < outside.area * 0.97:
+            cx, cy = moved
+        else:
+            hw, hh = hw * 0.97, hh * 0.97
+    return cx - hw, cy - hh, cx + hw, cy + hh
+
+
 def build_figure(
     view: FigureView,
     basemap: Mapping[str, gpd.GeoDataFrame],
@@ -692,7 +731,7 @@ def build_figure(
     family = font_family()
     fig = Figure(figsize=(size_px[0] / dpi, size_px[1] / dpi), dpi=dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.012, 0.075, 0.735, 0.80))
+    ax = fig.add_axes((0.012, 0.10, 0.735, 0.775))
     crs = projection_for(view.center)
     to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     cx, cy = to_map.transform(view.center[1], view.center[0])
@@ -705,7 +744,7 @@ def build_figure(
         half_w = half_h * aspect
     else:
         half_h = half_w / aspect
-    x0, x1, y0, y1 = cx - half_w, cx + half_w, cy - half_h, cy + half_h
+    x0, y0, x1, y1 = inside_region(crs, (cx - half_w, cy - half_h, cx + half_w, cy + half_h))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")
@@ -755,11 +794,11 @@ def build_figure(
     )
     fig.text(
         0.012,
-        0.035,
+        0.03,
         source_line(view, version),
         ha="left",
-        va="center",
-        fontsize=5.2,
+        va="bottom",
+        fontsize=MIN_PRINT_PT,
         family=family,
         color="#333333",
         gid="figure-source",
@@ -769,7 +808,15 @@ def build_figure(
     if "routes" in view.groups and len(view.groups["routes"]):
         note = "Legs are schematic straight lines, not the roads taken. " + note
     fig.text(
-        0.012, 0.012, note, ha="left", va="center", fontsize=5.0, family=family, color="#555555", gid="figure-note"
+        0.012,
+        0.012,
+        note,
+        ha="left",
+        va="center",
+        fontsize=MIN_PRINT_PT,
+        family=family,
+        color="#555555",
+        gid="figure-note",
     )
     return fig
 
@@ -779,7 +826,9 @@ def render_figure(fig: Figure, fmt: str) -> bytes:
         raise ValueError(f"unknown figure format {fmt!r}; one of {', '.join(FIGURE_FORMATS)}")
     buffer = io.BytesIO()
     metadata = {"png": {"Software": "Crossings"}, "svg": {"Creator": "Crossings"}, "pdf": {"Creator": "Crossings"}}
-    fig.savefig(buffer, format=fmt, dpi=fig.dpi, facecolor="white", metadata=metadata[fmt])
+    # Text a graphics desk can edit: TrueType fonts embedded in the PDF, text left as text in the SVG.
+    with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, dpi=fig.dpi, facecolor="white", metadata=metadata[fmt])
     return buffer.getvalue()
 
 

@@ -617,7 +617,8 @@
 
   // ---------------------------------------------------------------- offline basemap
   var BASE = {
-    sea: "#dfe9f2", land: "#f6f4ee", landCN: "#f7f3ea", landKP: "#efece3", province: "#b9b3a6",
+    // Sea, China and North Korea far enough apart to tell on a washed-out projector (1.46:1 and 1.3:1).
+    sea: "#b7d2ea", land: "#f6f4ee", landCN: "#faf7f0", landKP: "#e2dac5", province: "#b9b3a6",
     border: "#7a2e2e", river: "#5b8fc7", lake: "#b9d3ec"
   };
 

@@ -24,10 +24,10 @@ from geo.ui.uploaded import uploaded_map_groups
 
 MAP_KEY = "crossings-map"
 MAP_HEIGHT = 600
-# Constant CSS: what is above the map on the map page takes about 250 px of the window.
+# Constant CSS: what is above the map on the map page takes about 260 px of the window.
 MAP_FRAME_CSS = (
     '<style>iframe[title="streamlit_folium.st_folium"]'
-    f"{{height:clamp(420px,calc(100vh - 250px),{MAP_HEIGHT}px)}}</style>"
+    f"{{height:clamp(420px,calc(100vh - 270px),{MAP_HEIGHT}px)}}</style>"
 )
 
 

@@ -836,8 +836,47 @@
     };
   }
 
+  // ---------------------------------------------------------------- layers the viewer hid
+  // A rerun (a click on a symbol, a filter) replaces the data groups, which come back shown: a group
+  // the viewer unticked in the layer control stays hidden until they tick it again. Only the
+  // viewer's own clicks count (streamlit-folium's swaps fire the same layer events).
+  function layerKey(name) {
+    return String(name).replace(/\s*\([^()]*\)\s*$/, "").trim();
+  }
+
+  function keepHiddenLayers(map) {
+    var hidden = {};
+    var watched = null;
+    var pending = false;
+    var check = function () {
+      pending = false;
+      var control = window.layer_control;
+      if (!control) return;
+      if (control !== watched && control.getContainer && control.getContainer()) {
+        watched = control;
+        control.getContainer().addEventListener("change", function (event) {
+          var input = event.target;
+          var label = input && input.closest && input.closest("label");
+          if (!label || input.type !== "checkbox") return;
+          if (input.checked) delete hidden[layerKey(label.textContent)];
+          else hidden[layerKey(label.textContent)] = true;
+        });
+      }
+      (control._layers || []).forEach(function (entry) {
+        if (entry.overlay && hidden[layerKey(entry.name)] && map.hasLayer(entry.layer)) map.removeLayer(entry.layer);
+      });
+    };
+    map.on("layeradd", function () {
+      if (pending) return;
+      pending = true;
+      setTimeout(check, 0);
+    });
+    setTimeout(check, 0);
+  }
+
   // ---------------------------------------------------------------- legend
   function legend(map) {
+    keepHiddenLayers(map);
     var control = L.control({ position: "bottomright" });
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "cx-legend");

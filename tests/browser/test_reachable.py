@@ -58,6 +58,11 @@ def test_every_feature_at_the_default_view_can_be_seen_and_clicked(
         result = map_frame(page).evaluate(REACHABLE)
         screenshot(page, f"map-default-{size[0]}x{size[1]}")
         assert unreachable(result) == {}
+        # The whole map, its legend button included, is above the fold.
+        frame_box = page.locator(MAP_FRAME).bounding_box()
+        assert frame_box is not None and frame_box["y"] + frame_box["height"] <= size[1]
+        legend_button = frame.locator(".cx-legend-toggle").bounding_box()
+        assert legend_button is not None and legend_button["y"] + legend_button["height"] <= size[1]
         # Every feature the layer control counts is drawn and reachable: 26 places and 8 legs.
         assert len(result["features"]) == result["listed"] == 34
         expect(page.get_by_text("34 of them on the map", exact=False)).to_be_visible()
@@ -155,3 +160,20 @@ def test_tab_and_enter_open_a_crossing_with_a_visible_focus_ring(page: Page, app
     assert first in USED_CROSSINGS
     page.keyboard.press(" ")
     expect(page.get_by_role("heading", name=first)).to_be_visible()
+
+
+def test_a_hidden_layer_stays_hidden_after_the_next_click(page: Page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_map(page)
+    frame = page.frame_locator(MAP_FRAME)
+    events = frame.locator(".cx-icon[data-fid^='ev-']")
+    expect(events).to_have_count(6)
+    frame.locator(".leaflet-control-layers").hover()
+    frame.locator(".leaflet-control-layers-overlays label", has_text="Events with a place").click()
+    expect(events).to_have_count(0)
+    page.mouse.move(10, 10)
+    frame.locator('.cx-icon[title="Changbai–Hyesan"]').click()
+    expect(page.get_by_role("heading", name="Changbai–Hyesan")).to_be_visible()
+    page.wait_for_timeout(500)  # the rerun's new data groups have arrived
+    expect(events).to_have_count(0)
+    expect(frame.locator(".cx-icon[data-fid^='dc-']").first).to_be_visible()

@@ -20,7 +20,7 @@ import math
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -32,7 +32,7 @@ from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import write_bytes_atomic
-from geo.filters import FilterSpec, count_features, describe, view_query
+from geo.filters import FilterSpec, count_features, describe, endpoint_only, view_query
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
 from geo.mapview import KIND_LABELS
 from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, is_blank
@@ -324,6 +324,7 @@ def citation_manifest(
     fmt: str | None,
     file_name: str | None,
     app_url: str = "",
+    endpoints: Sequence[str] = (),
 ) -> dict[str, object]:
     """What to cite for these rows. Without a format it is the citation of the filter itself,
     valid for its export in any format. `view_url` opens the same view in the app at `app_url`
@@ -341,6 +342,7 @@ def citation_manifest(
         "filter": sentence,
         "filter_spec": _spec_json(spec),
         "view_url": f"{app_url.rstrip('/')}/?{view_query(spec)}",
+        "endpoint_only": list(endpoints),
         "rows": len(table.rows),
         "rows_per_layer": table.counts(),
         "caveats": CAVEAT_NOTE,
@@ -367,6 +369,12 @@ def citation_text(manifest: Mapping[str, object]) -> str:
         f"Filter:          {manifest['filter']}",
         f"View in the app: {manifest['view_url']}",
     ]
+    ends = manifest.get("endpoint_only")
+    if isinstance(ends, list) and ends:
+        lines.append(
+            f"Leg end points:  {', '.join(str(fid) for fid in ends)} "
+            "(here only as the end of a leg in the filter; their own dates are outside it)"
+        )
     per_layer = manifest["rows_per_layer"]
     assert isinstance(per_layer, Mapping)
     breakdown = ", ".join(f"{LAYERS[k].title}: {v}" for k, v in per_layer.items() if v)
@@ -659,7 +667,8 @@ def build_export(
     name = file_name or f"{base_name(dataset)}.{FORMATS[fmt].extension}"
     table = export_table(dataset, layers)
     sentence = filter_sentence(dataset, spec, layers)
-    citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name, app_url)
+    ends = [fid for fid, _ in endpoint_only(layers, spec)]
+    citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name, app_url, ends)
     if fmt == "geojson":
         data = geojson_bytes(table, citation)
     elif fmt == "gpkg":
@@ -681,7 +690,8 @@ def build_citation(
     """The citation manifest of a filter on its own, without a data file."""
     table = export_table(dataset, layers)
     sentence = filter_sentence(dataset, spec, layers)
-    return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None, app_url)
+    ends = [fid for fid, _ in endpoint_only(layers, spec)]
+    return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None, app_url, ends)
 
 
 def citation_json(citation: Mapping[str, object]) -> bytes:

@@ -143,6 +143,30 @@ def describe(
     return f"Showing {shown} of {total} {noun}: {', '.join(parts)}"
 
 
+def endpoint_only(shown: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> list[tuple[str, str]]:
+    """(id, name) of the places shown only because a leg in view ends there: their own dates are outside
+    the range (apply_filters brings a leg's end points, so that a leg never ends in nothing)."""
+    found: list[tuple[str, str]] = []
+    for name in POINT_LAYERS:
+        gdf = shown.get(name)
+        if gdf is None or not len(gdf):
+            continue
+        outside = gdf[~date_mask(gdf, spec.date_from, spec.date_to)]
+        found += [(str(fid), str(label)) for fid, label in zip(outside["id"], outside["name_en"], strict=True)]
+    return found
+
+
+def describe_endpoint_only(found: list[tuple[str, str]]) -> str:
+    if not found:
+        return ""
+    names = _join([name for _, name in found])
+    verb = "is" if len(found) == 1 else "are"
+    return (
+        f"{names} {verb} here only as the end of a leg in the range: "
+        f"{'its' if len(found) == 1 else 'their'} own dates fall outside it."
+    )
+
+
 def _fold(value: str) -> str:
     return " ".join(value.casefold().split())
 

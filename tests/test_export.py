@@ -570,3 +570,10 @@ def test_the_citation_records_the_view_url(dataset) -> None:
     )
     assert "View in the app: https://crossings.example/?dates=2023-10-09" in citation_text(citation)
     assert build_citation(dataset, layers, spec)["view_url"].startswith("/?dates=2023-10-09")
+
+
+def test_the_citation_names_rows_there_only_as_a_legs_end_point(dataset) -> None:
+    spec = FilterSpec(date(2023, 8, 1), date(2023, 12, 31), crossings=("x-tumen-namyang",))
+    citation = build_citation(dataset, apply_filters(dataset.layers, spec), spec)
+    assert citation["endpoint_only"] == ["dc-tumen"]  # a 2003–2016 place, there for the 9 Oct 2023 leg
+    assert "Leg end points:  dc-tumen (here only as the end of a leg" in citation_text(citation)

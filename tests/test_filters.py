@@ -15,7 +15,9 @@ from geo.filters import (
     data_span,
     date_presets,
     describe,
+    describe_endpoint_only,
     describe_on_map,
+    endpoint_only,
     format_range,
     resolve_choices,
     view_query,
@@ -471,3 +473,16 @@ def test_the_on_map_sentence_says_what_has_no_place() -> None:
     assert describe_on_map(35, 34).startswith("34 of them on the map; the other 1 has no place")
     assert describe_on_map(5, 5) == "All of them are on the map."
     assert describe_on_map(0, 0) == ""
+
+
+def test_a_place_there_only_as_a_legs_end_point_is_named(layers) -> None:
+    spec = FilterSpec(date(2023, 10, 9), date(2023, 10, 9))
+    shown = apply_filters(layers, spec)
+    found = endpoint_only(shown, spec)
+    # dc-a is dated 2003–2016: it is shown only because a 9 Oct leg starts there.
+    assert "dc-a" in {fid for fid, _ in found}
+    assert all(fid not in {"x-a"} for fid, _ in found)
+    assert describe_endpoint_only([("dc-a", "Camp A")]) == (
+        "Camp A is here only as the end of a leg in the range: its own dates fall outside it."
+    )
+    assert describe_endpoint_only([]) == ""

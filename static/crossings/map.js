@@ -915,16 +915,20 @@
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       var toggle = div.querySelector(".cx-legend-toggle");
+      var chosen = false;  // the viewer opened or folded it: it stays so
+      var setOpen = function (open) {
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        div.classList.toggle("cx-collapsed", !open);
+      };
       toggle.addEventListener("click", function () {
-        var open = toggle.getAttribute("aria-expanded") === "true";
-        toggle.setAttribute("aria-expanded", open ? "false" : "true");
-        div.classList.toggle("cx-collapsed", open);
+        chosen = true;
+        setOpen(toggle.getAttribute("aria-expanded") !== "true");
       });
-      // On a narrow map the legend starts folded so it does not hide the data.
-      if (map.getSize().x < 760) {
-        toggle.setAttribute("aria-expanded", "false");
-        div.classList.add("cx-collapsed");
-      }
+      // The legend starts folded unless the map is as wide as a presentation screen: open, it would
+      // cover part of the data (the presenter leaves room for it when it frames a scene).
+      var fold = function () { if (!chosen) setOpen(map.getSize().x >= 1200); };
+      fold();
+      map.on("resize", fold);
       return div;
     };
     control.addTo(map);

@@ -43,7 +43,7 @@ def map_frame(page: Page):
     return next(f for f in page.frames if f != page.main_frame and f.evaluate("() => !!window.map"))
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1440, 900), (1920, 1080)], ids=lambda s: f"{s[0]}x{s[1]}")
 def test_every_feature_at_the_default_view_can_be_seen_and_clicked(
     browser: Browser, app_url: str, requests_log: RequestLog, size
 ) -> None:

@@ -7,25 +7,11 @@ brush). The numbers and the events themselves are in the tables next to each cha
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
-
-import altair as alt
 
 from geo.filters import format_range
 
 CANVAS = {"embedOptions": {"renderer": "canvas"}}
-
-
-def with_text_alternative(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
-    """The chart with `description` as its one text alternative and its marks hidden from screen readers
-    (Streamlit: pass the same text as `alt=`, which it applies as the description)."""
-    chart = chart.properties(description=description, usermeta=CANVAS)
-    config = chart.config if chart.config is not alt.Undefined else alt.Config()
-    config.aria = False
-    config.mark = alt.MarkConfig(aria=False)
-    chart.config = config
-    return chart
 
 
 def spec_with_text_alternative(spec: dict, description: str) -> dict:
@@ -38,14 +24,12 @@ def spec_with_text_alternative(spec: dict, description: str) -> dict:
     return {**spec, "description": description, "config": config, "usermeta": CANVAS}
 
 
-def events_chart_text(count: int, kinds: Iterable[str], domain: tuple[date, date], current: tuple) -> str:
-    kinds = list(kinds)
+def events_chart_text(in_range: int, domain: tuple[date, date], current: tuple) -> str:
     return (
-        f"Timeline chart of {count} dated event{'s' if count != 1 else ''} from {domain[0].year} to "
-        f"{domain[1].year}, one row per kind ({', '.join(kinds) if kinds else 'none'}): a dot for an event known "
-        f"to the day, a bar over the month or year when only that is known. The shaded band is the selected range, "
-        f"{format_range(*current)}; drag across the chart to choose another. The events in the range are listed in "
-        "the table below."
+        f"Timeline chart of the dated events from {domain[0].year} to {domain[1].year}, one row per kind: a dot "
+        "for an event known to the day, a bar over the month or year when only that is known. The shaded band is "
+        f"the selected range, {format_range(*current)}, with {in_range} event{'s' if in_range != 1 else ''} in it, "
+        "listed in the table below; drag across the chart to choose another range."
     )
 
 

@@ -16,6 +16,8 @@ from geo.schema import (
     CRS,
     LAYERS,
     REJECTED_COLUMNS,
+    SourceIndex,
+    confidence_rule_problems,
     is_blank,
     parse_partial_date,
     route_endpoint_problems,
@@ -23,6 +25,7 @@ from geo.schema import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = PROJECT_ROOT / "static"  # served by Streamlit at /app/static (server.enableStaticServing)
 # CROSSINGS_DATA_DIR points the app at another data directory (tests: a hostile copy); default data/.
 DATA_DIR = Path(os.environ.get("CROSSINGS_DATA_DIR") or PROJECT_ROOT / "data")
 SOURCES_FILE = "sources.csv"
@@ -92,6 +95,11 @@ def read_geojson(path: Path) -> gpd.GeoDataFrame:
     return parse_geojson_text(text, path.name)
 
 
+def source_outlets(sources: pd.DataFrame) -> dict[str, str]:
+    """Source id -> outlet, for citing a source as "S1 (NBC News)"."""
+    return dict(zip(sources["id"], sources["outlet"], strict=True))
+
+
 def read_sources(path: Path) -> pd.DataFrame:
     # Text stays text: no "NA"/"None" to missing, no "007" to 7.
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
@@ -155,6 +163,8 @@ EXPECTED_COLUMNS = (
     "crossing_id",
     "crossing_ids",
     "used_2023_10_09",
+    "count_confidence",
+    "count_estimates",
 )
 
 
@@ -195,6 +205,12 @@ def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
         bad_ids = set(endpoint_rejections["id"])
         layers["routes"] = layers["routes"][~layers["routes"]["id"].isin(bad_ids)]
         rejected_parts.append(endpoint_rejections)
+    index = SourceIndex.of(sources)
+    for name in LAYERS:  # the one definition of confirmed, and each count's own confidence
+        rule_rejections = confidence_rule_problems(layers[name], name, index)
+        if len(rule_rejections):
+            layers[name] = layers[name][~layers[name]["id"].isin(set(rule_rejections["id"]))]
+            rejected_parts.append(rule_rejections)
     rejected = (
         pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(columns=REJECTED_COLUMNS)
     )

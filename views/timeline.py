@@ -7,31 +7,19 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.chart_text import cumulative_chart_text, events_chart_text, with_text_alternative
-from geo.filters import FilterSpec, apply_filters
+from geo.chart_text import cumulative_chart_text, events_chart_text, spec_with_text_alternative
 from geo.text import escape_markdown as md
-from geo.timeline import (
-    BRUSH,
-    REPLAY_SETS,
-    build_replay_map,
-    cumulative_chart,
-    cumulative_returned,
-    cumulative_table,
-    event_spans,
-    events_chart,
-    events_table,
-    replay_payload,
-    timeline_domain,
-)
+from geo.timeline import BRUSH, REPLAY_SETS, build_replay_map
 from geo.ui.data import filter_sentence, get_data_span, get_dataset, get_map_basemap
 from geo.ui.state import read_spec
+from geo.ui.timeline_data import events_axis, events_in_range, get_replay, get_returns, get_timeline_domain
 from geo.ui.timeline_strip import CHART_KEY, apply_brush
 
 REPLAY_HEIGHT = 640
 
 dataset = get_dataset()
 spec = read_spec((get_data_span(dataset)[0], date.today()))
-domain = timeline_domain(dataset.layers["events"])
+domain = get_timeline_domain(dataset)
 
 st.markdown("## Timeline")
 st.caption(
@@ -41,23 +29,17 @@ st.caption(
 st.markdown(f"**{filter_sentence(dataset, spec)}**")
 
 # Events: the crossing, kind and confidence filters apply; the date range is what the brush picks.
-without_dates = FilterSpec(None, None, spec.crossings, spec.kinds, spec.min_confidence)
-events = apply_filters(dataset.layers, without_dates)["events"]
-spans = event_spans(events, dataset.sources)
-on_axis = spans[(spans["last_day"] >= domain[0]) & (spans["start_day"] <= domain[1])] if len(spans) else spans
-events_text = events_chart_text(
-    len(on_axis), sorted(set(on_axis["kind_label"])) if len(on_axis) else [], domain, (spec.date_from, spec.date_to)
-)
-st.altair_chart(
-    with_text_alternative(events_chart(on_axis, domain, (spec.date_from, spec.date_to)), events_text),
+chart, off_axis, undated = events_axis(dataset, spec)
+table = events_in_range(dataset, spec)
+events_text = events_chart_text(len(table), domain, (spec.date_from, spec.date_to))
+st.vega_lite_chart(
+    spec=spec_with_text_alternative(chart, events_text),
     alt=events_text,
     key=CHART_KEY,
     on_select=apply_brush,
     selection_mode=BRUSH,
     width="stretch",
 )
-off_axis = len(spans) - len(on_axis)
-undated = int(events["span_start"].isna().sum())
 st.caption(
     "**Drag across the chart to choose a period**: the map, its sentence and the link follow (the shaded band is "
     "the current range; the presets in the sidebar reset it). Dots are events known to the day; bars are dates "
@@ -68,8 +50,6 @@ st.caption(
 )
 
 st.markdown("#### Events in the current range")
-shown = apply_filters(dataset.layers, spec)["events"]
-table = events_table(shown, dataset.sources)
 st.caption(f"{len(table)} of {len(dataset.layers['events'])} events match the filters.")
 st.dataframe(
     table,
@@ -89,13 +69,12 @@ st.dataframe(
 )
 
 st.markdown("### People reported returned over time")
-series = cumulative_returned(dataset.layers["events"])
+returns = get_returns(dataset)
+series = returns.series
 totals = [(step.dates, step.total_low, step.total_high) for step in series.steps]
 cumulative_text = cumulative_chart_text(totals, len(series.checkpoints))
-st.altair_chart(
-    with_text_alternative(cumulative_chart(series, dataset.sources, domain), cumulative_text),
-    alt=cumulative_text,
-    width="stretch",
+st.vega_lite_chart(
+    spec=spec_with_text_alternative(returns.document, cumulative_text), alt=cumulative_text, width="stretch"
 )
 unknown_from = series.high_unknown_from
 st.caption(
@@ -109,7 +88,7 @@ st.caption(
     + "The diamond is a cumulative total stated by a source, shown beside the sum and never added to it. "
     "Statements of the 9 October total, named people and people held are not summed."
 )
-st.dataframe(cumulative_table(series, dataset.sources), hide_index=True, width="stretch")
+st.dataframe(returns.table, hide_index=True, width="stretch")
 if series.excluded:
     with st.expander(f"Counts not summed ({len(series.excluded)}), and why"):
         st.markdown("\n".join(f"- **{md(e.event_id)}** {md(e.name)}: {md(e.reason)}" for e in series.excluded))
@@ -124,7 +103,7 @@ choice = st.segmented_control(
     label_visibility="collapsed",
 )
 choice = choice or "oct9"
-payload = replay_payload(dataset, choice)
+payload = get_replay(dataset, choice)
 with st.container(key=f"replay-map-{choice}"):
     st_folium(
         build_replay_map(get_map_basemap(dataset.version), payload),

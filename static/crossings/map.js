@@ -904,7 +904,7 @@
       html += item("chips", '<span class="cx-legend-sym"><svg width="16" height="16" aria-hidden="true"><rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="#1d1d1d" stroke-width="1.5"/><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></svg></span>', "A leg too short to see at this zoom (arrow: its direction)");
       html += item("moved", '<svg width="34" height="18" aria-hidden="true"><line x1="4" y1="14" x2="24" y2="5" stroke="#333" stroke-width="1.5"/><circle cx="4" cy="14" r="2.5" fill="#333"/><rect x="22" y="1" width="9" height="9" fill="#D55E00"/></svg>', "Moved aside so nothing hides it: the line leads to its place");
       html += head("confidence", "Confidence (fill)");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (2+ independent sources)");
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (two or more independent outlets, or a primary document)");
       html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
       html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
       html += item("border", line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");

@@ -13,6 +13,7 @@ from shapely.geometry import shape
 
 from geo.manifest import Manifest, read_manifest, verify_file
 from geo.schema import (
+    CONTEXT_LAYERS,
     CRS,
     LAYERS,
     REJECTED_COLUMNS,
@@ -136,7 +137,8 @@ class Dataset:
     manifest: Manifest
 
     def total_features(self) -> int:
-        return sum(len(layer) for layer in self.layers.values())
+        """Features a filter can select: the undated context layers (CONTEXT_LAYERS) are not counted."""
+        return sum(len(layer) for name, layer in self.layers.items() if name not in CONTEXT_LAYERS)
 
     def raw_counts(self) -> dict[str, dict[str, int]]:
         counts = {}

@@ -39,6 +39,7 @@ from geo.mapview import (
     serialise_map,
 )
 from geo.text import escape_markdown_inline
+from geo.vocab import HIDDEN_BY_DEFAULT
 
 
 @st.cache_resource(show_spinner="Loading the dataset…")
@@ -100,7 +101,9 @@ def filter_sentence(dataset: Dataset, spec: FilterSpec) -> str:
 def on_map_sentence(dataset: Dataset, spec: FilterSpec) -> str:
     """How many of the features in the filter sentence the map draws, and what the others are."""
     shown = _shown_count(dataset.version, astuple(spec), dataset)
-    return describe_on_map(shown, sum(map_layers(dataset, spec).counts.values()))
+    counts = map_layers(dataset, spec).counts
+    # The context layers are off until asked for, and not counted among the features shown.
+    return describe_on_map(shown, sum(n for group, n in counts.items() if group not in HIDDEN_BY_DEFAULT))
 
 
 def map_layers(dataset: Dataset, spec: FilterSpec) -> MapLayers:

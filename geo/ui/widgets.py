@@ -21,7 +21,7 @@ CONFIDENCE_CHOICES = {
 }
 
 
-KIND_CHOICES = ("detention_centre", "crossing", "receiving_facility", "route_leg", *EVENT_KINDS)
+KIND_CHOICES = ("detention_centre", "crossing", "receiving_facility", "route_leg", "regular_route", *EVENT_KINDS)
 
 
 def render_url_notices() -> None:

@@ -333,10 +333,11 @@
       scene.groups.forEach(function (group) {
         if (!group[2].length) return;
         drawn[group[0]] = true;
-        if (group[0] !== "routes") points = true;
+        if (group[0] !== "routes" && group[0] !== "regular_routes") points = true;
       });
       var rules = {
         places: points, areas: points, confidence: points, routes: !!drawn.routes,
+        regular_routes: !!drawn.regular_routes,
         note: !!drawn.crossings, border: true, selection: true
       };
       POINT_GROUPS.forEach(function (name) { rules[name] = !!drawn[name]; });

@@ -40,7 +40,9 @@
     }
     features[fid] = {name: fid, reachable: reached, by: by};
   });
-  const overlays = [...document.querySelectorAll('.leaflet-control-layers-overlays label')].map((l) => l.innerText);
+  // The layers shown (a context layer starts unticked: nothing of it is drawn until it is asked for).
+  const overlays = [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+    .filter((l) => l.querySelector('input').checked).map((l) => l.innerText);
   const listed = overlays.reduce((sum, text) => sum + Number((text.match(/\((\d+)/) || [0, 0])[1]), 0);
   return {features: features, listed: listed};
 }

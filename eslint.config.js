@@ -10,7 +10,8 @@ module.exports = [
     languageOptions: {
       ecmaVersion: 5,
       sourceType: "script",
-      globals: { ...globals.browser, Uint8Array: "readonly", L: "readonly" }
+      // ES5 syntax; the ES2015 built-ins every supported browser has; Leaflet, and map.js for the other files.
+      globals: { ...globals.browser, Uint8Array: "readonly", Set: "readonly", Map: "readonly", L: "readonly", CrossingsMap: "readonly" }
     },
     rules: {
       "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],

@@ -1,7 +1,8 @@
 """Command line: `python -m geo validate [--json]`, `python -m geo manifest`, `python -m geo build-basemap`,
 `python -m geo static-basemap`,
 `python -m geo export --format geojson|gpkg|kml|csv [--from DATE] [--to DATE] [--crossing ID ...] --out PATH`,
-`python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`."""
+`python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`,
+`python -m geo site --out DIR [--lang en] [filters...]`."""
 
 from __future__ import annotations
 
@@ -11,9 +12,9 @@ import sys
 from pathlib import Path
 
 from geo.atomic import OutputRefused
+from geo.basemap import write_static_basemap
 from geo.io import DATA_DIR, PROJECT_ROOT, DataFileError, load_dataset
 from geo.manifest import ManifestError, manifest_problems, write_manifest
-from geo.mapview import write_static_basemap
 
 
 def validation_report(data_dir: Path) -> dict:
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
 
     add_briefing_parser(commands)  # python -m geo briefing --out PATH.html
     add_figure_parser(commands)  # python -m geo figure --scene ID --out PATH.png
+    from geo.site import add_site_parser
+
+    add_site_parser(commands)  # python -m geo site --out DIR [filters...]
     args = parser.parse_args(argv)
     try:
         return run_command(args)
@@ -89,7 +93,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"wrote {write_manifest(args.data)}")
         return 0
     if args.command == "build-basemap":
-        from geo.basemap import build_basemap
+        from geo.basemap_build import build_basemap
 
         print(json.dumps(build_basemap(args.geodata, args.out), indent=1))
         write_manifest(args.out.parent)
@@ -111,6 +115,10 @@ def run_command(args: argparse.Namespace) -> int:
         from geo.figure import run_figure_command
 
         return run_figure_command(args)
+    if args.command == "site":
+        from geo.site import run_site_command
+
+        return run_site_command(args)
     return 2
 
 

@@ -17,6 +17,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from geo.basemap import basemap_json, basemap_reference
 from geo.filters import (
     FilterSpec,
     LayerIndex,
@@ -28,16 +29,7 @@ from geo.filters import (
     index_layers,
 )
 from geo.io import DATA_DIR, Dataset, load_dataset
-from geo.mapview import (
-    ICON_LIMIT,
-    MapLayers,
-    PointCodes,
-    basemap_json,
-    basemap_reference,
-    encode_features,
-    encode_points,
-    serialise_map,
-)
+from geo.payload import ICON_LIMIT, MapLayers, PointCodes, encode_features, encode_points, serialise_map
 from geo.text import escape_markdown_inline
 from geo.vocab import HIDDEN_BY_DEFAULT
 

@@ -20,7 +20,7 @@ import io
 import re
 import zipfile
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -32,7 +32,7 @@ from geo.details import SourceEntry, feature_details, source_entries
 from geo.filters import FilterSpec, allowed_confidence, apply_filters, count_features, describe_view
 from geo.io import DATA_DIR, STATIC_DIR, Dataset
 from geo.payload import crossing_label_side, feature_properties, geometry_json, to_script_json
-from geo.schema import CONFIDENCE_LEVELS, LAYERS, as_id_list, as_text, is_blank
+from geo.schema import CONFIDENCE_LEVELS, CONTEXT_LAYERS, LAYERS, as_id_list, as_text, is_blank
 from geo.text import format_source_date
 from geo.vocab import (
     GROUP_IDS,
@@ -67,10 +67,14 @@ def public_dataset(dataset: Dataset) -> Dataset:
     """What readers of a published site may see: the one choke point every site output reads through.
 
     main has no per-record visibility (restricted / generalised records) and no second language yet,
-    so today this returns the dataset unchanged. When visibility arrives, it is applied here (drop
+    so no record is dropped for privacy yet. When visibility arrives, it is applied here (drop
     restricted records, generalise the generalised ones) and the site, its zip and its preview follow.
+
+    The undated context layers (CONTEXT_LAYERS: NKDB's regular routes) are left out of the site for now:
+    site.js filters every record by date, and a reader must never see a regular route as a dated movement.
     """
-    return dataset
+    layers = {name: gdf for name, gdf in dataset.layers.items() if name not in CONTEXT_LAYERS}
+    return replace(dataset, layers=layers)
 
 
 # ---------------------------------------------------------------- the payload site.js reads

@@ -16,6 +16,7 @@ from geo.__main__ import main
 from geo.basemap import basemap_json
 from geo.filters import FilterSpec
 from geo.io import DATA_DIR, load_dataset
+from geo.schema import CONTEXT_LAYERS
 from geo.site import CSP, build_site_files, fragment_of, public_dataset, site_payload, site_zip
 
 
@@ -129,7 +130,11 @@ def test_payload_has_every_feature_with_details_and_sources(files: dict[str, byt
 
 def test_every_output_reads_through_public_dataset(monkeypatch, dataset) -> None:
     """The choke point: what public_dataset leaves out is nowhere in the site."""
-    assert public_dataset(dataset) is dataset  # no visibility rules in main yet
+    # No visibility rules in main yet: every dated layer passes whole; the undated context layers stay out.
+    public = public_dataset(dataset)
+    assert set(public.layers) == set(dataset.layers) - set(CONTEXT_LAYERS)
+    assert all(public.layers[name] is gdf for name, gdf in dataset.layers.items() if name in public.layers)
+    assert all(b"rr-" not in content for content in build_site_files(dataset, FilterSpec(), basemap_json()).values())
     hidden = "dc-tumen"
     assert any(
         hidden.encode() in content for content in build_site_files(dataset, FilterSpec(), basemap_json()).values()

@@ -12,14 +12,16 @@ st.set_page_config(
     page_title="Crossings — forced repatriation of North Koreans from China", page_icon="🗺️", layout="wide"
 )
 
-# Constant CSS only (no data): tighter top margin so the map fits a 720-pixel-high screen; captions and inline
-# code dark enough for WCAG AA contrast (4.5:1); the date fields' day and month at least 24 px to click.
+# Constant CSS only (no data): tighter top margin so the map fits a 720-pixel-high screen; captions, inline
+# code and code blocks' syntax colours dark enough for WCAG AA contrast (4.5:1); the date fields' day and
+# month at least 24 px to click.
 st.html(
     "<style>.block-container{padding-top:3rem;padding-bottom:1rem}"
     '[data-testid="stCaptionContainer"]{color:#62615e;opacity:1}'
     '[data-testid="stCaptionContainer"] strong,[data-testid="stCaptionContainer"] em{color:inherit}'
     ".stMarkdown blockquote,.stMarkdown blockquote p{color:#4d4c49;opacity:1}"
     '.stMarkdown code,[data-testid="stCaptionContainer"] code{color:#1f5a4c}'
+    "pre code .token{color:inherit!important}"
     '[data-testid="stDateInput"] [role="spinbutton"]{min-width:24px;min-height:24px;display:inline-flex;'
     "align-items:center;justify-content:center}</style>"
 )

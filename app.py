@@ -4,15 +4,27 @@ from datetime import date
 
 import streamlit as st
 
+from geo.ui import state
 from geo.ui.data import follow_revisions, get_data_span, get_dataset
-from geo.ui.widgets import render_filters, render_footer
+from geo.ui.widgets import render_filters, render_footer, render_url_notices
 
 st.set_page_config(
     page_title="Crossings — forced repatriation of North Koreans from China", page_icon="🗺️", layout="wide"
 )
 
-# Constant CSS only (no data): tighter top margin so the map fits a 720-pixel-high screen.
-st.html("<style>.block-container{padding-top:3rem;padding-bottom:1rem}</style>")
+# Constant CSS only (no data): tighter top margin so the map fits a 720-pixel-high screen; captions, inline
+# code and code blocks' syntax colours dark enough for WCAG AA contrast (4.5:1); the date fields' day and
+# month at least 24 px to click.
+st.html(
+    "<style>.block-container{padding-top:3rem;padding-bottom:1rem}"
+    '[data-testid="stCaptionContainer"]{color:#62615e;opacity:1}'
+    '[data-testid="stCaptionContainer"] strong,[data-testid="stCaptionContainer"] em{color:inherit}'
+    ".stMarkdown blockquote,.stMarkdown blockquote p{color:#4d4c49;opacity:1}"
+    '.stMarkdown code,[data-testid="stCaptionContainer"] code{color:#1f5a4c}'
+    "pre code .token{color:inherit!important}"
+    '[data-testid="stDateInput"] [role="spinbutton"]{min-width:24px;min-height:24px;display:inline-flex;'
+    "align-items:center;justify-content:center}</style>"
+)
 
 dataset = get_dataset()
 if dataset.revision is not None:  # read from the store: a new revision reaches this open page within seconds
@@ -32,6 +44,8 @@ pages = st.navigation(
         st.Page("views/about.py", title="About", icon=":material/info:", url_path="about"),
     ]
 )
+st.session_state[state.PAGE] = pages.url_path
 render_filters(dataset, span, today)
+render_url_notices()
 pages.run()
 render_footer(dataset)

@@ -32,7 +32,7 @@ _CSS_URL = re.compile(r"""url\(\s*(['"]?)(?!data:)([^'")]+)\1\s*\)""")
 _IMAGE_TYPES = {".png": "image/png", ".svg": "image/svg+xml", ".gif": "image/gif", ".jpg": "image/jpeg"}
 
 PAGE_STYLE = """
-html, body { margin: 0; padding: 0; height: 100%; background: #dfe9f2; }
+html, body { margin: 0; padding: 0; height: 100%; background: #b7d2ea; }
 #map { position: absolute; inset: 0; }
 noscript p { font: 18px/1.4 "Noto Sans", "DejaVu Sans", sans-serif; padding: 2em; }
 """

@@ -18,7 +18,7 @@ import json
 import re
 import tempfile
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import is_inside, write_bytes_atomic
 from geo.csvfile import FORMULA_PREFIXES, csv_text, neutralise_formula  # noqa: F401  (re-exported)
-from geo.filters import FilterSpec, count_features, crossing_names, describe_view
+from geo.filters import FilterSpec, count_features, crossing_names, describe_view, endpoint_only, view_query
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
 from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, as_text, is_blank, is_missing
 from geo.text import count_confidence_phrase, publisher_names
@@ -324,9 +324,12 @@ def citation_manifest(
     exported_at: datetime,
     fmt: str | None,
     file_name: str | None,
+    app_url: str = "",
+    endpoints: Sequence[str] = (),
 ) -> dict[str, object]:
     """What to cite for these rows. Without a format it is the citation of the filter itself,
-    valid for its export in any format."""
+    valid for its export in any format. `view_url` opens the same view in the app at `app_url`
+    (without it, the address is relative to wherever the app runs)."""
     revision = {} if dataset.revision is None else {"dataset_revision": dataset.revision}
     version = dataset.version if dataset.revision is None else f"{dataset.version} (revision {dataset.revision})"
     return {
@@ -342,6 +345,8 @@ def citation_manifest(
         "file": file_name,
         "filter": sentence,
         "filter_spec": _spec_json(spec),
+        "view_url": f"{app_url.rstrip('/')}/?{view_query(spec)}",
+        "endpoint_only": list(endpoints),
         "rows": len(table.rows),
         "rows_per_layer": table.counts(),
         "caveats": CAVEAT_NOTE,
@@ -375,7 +380,14 @@ def citation_text(manifest: Mapping[str, object]) -> str:
             else "File:            any export of this filter (GeoJSON, GeoPackage, KML or CSV)"
         ),
         f"Filter:          {manifest['filter']}",
+        f"View in the app: {manifest['view_url']}",
     ]
+    ends = manifest.get("endpoint_only")
+    if isinstance(ends, list) and ends:
+        lines.append(
+            f"Leg end points:  {', '.join(str(fid) for fid in ends)} "
+            "(here only as the end of a leg in the filter; their own dates are outside it)"
+        )
     per_layer = manifest["rows_per_layer"]
     assert isinstance(per_layer, Mapping)
     breakdown = ", ".join(f"{LAYERS[k].title}: {v}" for k, v in per_layer.items() if v)
@@ -663,6 +675,7 @@ def build_export(
     fmt: str,
     exported_at: datetime | None = None,
     file_name: str | None = None,
+    app_url: str = "",
 ) -> Export:
     """The filtered layers in one format, with the citation manifest of exactly those rows."""
     if fmt not in FORMATS:
@@ -671,7 +684,8 @@ def build_export(
     name = file_name or f"{base_name(dataset)}.{FORMATS[fmt].extension}"
     table = export_table(dataset, layers)
     sentence = describe_view(spec, count_features(layers), dataset.layers)  # as the app shows it
-    citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name)
+    ends = [fid for fid, _ in endpoint_only(layers, spec)]
+    citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name, app_url, ends)
     if fmt == "geojson":
         data = geojson_bytes(table, citation)
     elif fmt == "gpkg":
@@ -688,11 +702,13 @@ def build_citation(
     layers: Mapping[str, gpd.GeoDataFrame],
     spec: FilterSpec,
     exported_at: datetime | None = None,
+    app_url: str = "",
 ) -> dict[str, object]:
     """The citation manifest of a filter on its own, without a data file."""
     table = export_table(dataset, layers)
     sentence = describe_view(spec, count_features(layers), dataset.layers)  # as the app shows it
-    return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None)
+    ends = [fid for fid, _ in endpoint_only(layers, spec)]
+    return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None, app_url, ends)
 
 
 def citation_json(citation: Mapping[str, object]) -> bytes:

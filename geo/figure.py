@@ -25,6 +25,7 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
+import matplotlib
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -90,9 +91,9 @@ ROUTE_INFERRED = {"color": "#555555", "linewidth": 1.4, "linestyle": (0, (5, 4))
 REGULAR_ROUTE = {"color": "#8a8a8a", "linewidth": 0.9, "linestyle": (0, (1, 3))}  # context: thin grey dots
 LINE_GROUPS = ("routes", "regular_routes")
 BASE = {
-    "sea": "#dfe9f2",
-    "landCN": "#f7f3ea",
-    "landKP": "#efece3",
+    "sea": "#b7d2ea",
+    "landCN": "#faf7f0",
+    "landKP": "#e2dac5",
     "country_edge": "#a79f8f",
     "province": "#b9b3a6",
     "border": "#7a2e2e",
@@ -110,6 +111,8 @@ BASEMAP_CREDIT = "Basemap: Natural Earth (public domain); GSHHG/WDBII (LGPL-3.0)
 LATIN_FONT = "DejaVu Sans"
 CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC")
 MAX_LISTED_SOURCES = 14
+# The smallest text in a figure, in points at its print size (a usual newspaper minimum).
+MIN_PRINT_PT = 7.0
 DIAGONALS = ("below-right", "above-right", "below-left", "above-left")
 
 
@@ -267,7 +270,7 @@ def _draw_basemap(ax: Axes, basemap: Mapping[str, gpd.GeoDataFrame], crs: ProjCR
     if (~main).any():
         border[~main].plot(ax=ax, color=BASE["border"], linewidth=0.9, linestyle=(0, (4, 3)), zorder=4)
     # Outside the region the basemap covers: a flat veil, not a fake coastline.
-    region = gpd.GeoSeries([box(*REGION_BBOX).segmentize(0.1)], crs="EPSG:4326").to_crs(crs).iloc[0]
+    region = _region(crs)
     frame = box(extent.x0, extent.y0, extent.x1, extent.y1).buffer(max(extent.width, extent.height))
     veil = frame.difference(region)
     if not veil.is_empty:
@@ -467,7 +470,7 @@ def _draw_labels(
                 textcoords="offset points",
                 ha=ha,
                 va=va,
-                fontsize=6.4 if boxed else 5.8,
+                fontsize=MIN_PRINT_PT + 0.6 if boxed else MIN_PRINT_PT,
                 fontweight="bold",
                 family=family,
                 color="#111111",
@@ -503,7 +506,7 @@ def _draw_labels(
                 textcoords="offset points",
                 ha=ha,
                 va="center",
-                fontsize=5.6,
+                fontsize=MIN_PRINT_PT,
                 color="#3a352d",
                 family=family,
                 zorder=6,
@@ -596,7 +599,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
         loc="upper left",
         bbox_to_anchor=(box_.x1 + 0.008, box_.y1),
         frameon=False,
-        prop={"family": family, "size": 6.4},
+        prop={"family": family, "size": MIN_PRINT_PT},
         title="Legend",
         title_fontproperties={"family": family, "size": 7.5, "weight": "bold"},
         alignment="left",
@@ -645,7 +648,7 @@ def _scale_bar(ax: Axes, family: list[str]) -> float:
             format_km(value) if value else "0",
             ha="center",
             va="bottom",
-            fontsize=5.6,
+            fontsize=MIN_PRINT_PT,
             family=family,
             zorder=14,
         )
@@ -655,7 +658,7 @@ def _scale_bar(ax: Axes, family: list[str]) -> float:
         "km",
         ha="left",
         va="center",
-        fontsize=5.6,
+        fontsize=MIN_PRINT_PT,
         family=family,
         zorder=14,
     )
@@ -700,6 +703,31 @@ def _north_arrow(ax: Axes, angle: float, family: list[str]) -> None:
 # ---------------------------------------------------------------- the figure
 
 
+def _region(crs: ProjCRS):
+    return gpd.GeoSeries([box(*REGION_BBOX).segmentize(0.1)], crs="EPSG:4326").to_crs(crs).iloc[0]
+
+
+def inside_region(crs: ProjCRS, extent: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+    """The extent moved, and if need be narrowed, until nothing unmapped is inside the frame: a figure
+    shows no "not mapped" veil (the basemap covers REGION_BBOX only)."""
+    region = _region(crs)
+    x0, y0, x1, y1 = extent
+    cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+    for _ in range(200):
+        frame = box(cx - hw, cy - hh, cx + hw, cy + hh)
+        outside = frame.difference(region)
+        if outside.area <= frame.area * 1e-5:
+            break
+        away = outside.centroid
+        moved = (cx + 0.08 * (cx - away.x), cy + 0.08 * (cy - away.y))
+        trial = box(moved[0] - hw, moved[1] - hh, moved[0] + hw, moved[1] + hh)
+        if trial.difference(region).area < outside.area * 0.97:
+            cx, cy = moved
+        else:
+            hw, hh = hw * 0.97, hh * 0.97
+    return cx - hw, cy - hh, cx + hw, cy + hh
+
+
 def build_figure(
     view: FigureView,
     basemap: Mapping[str, gpd.GeoDataFrame],
@@ -711,7 +739,7 @@ def build_figure(
     family = font_family()
     fig = Figure(figsize=(size_px[0] / dpi, size_px[1] / dpi), dpi=dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.012, 0.075, 0.735, 0.80))
+    ax = fig.add_axes((0.012, 0.10, 0.735, 0.775))
     crs = projection_for(view.center)
     to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     cx, cy = to_map.transform(view.center[1], view.center[0])
@@ -724,7 +752,7 @@ def build_figure(
         half_w = half_h * aspect
     else:
         half_h = half_w / aspect
-    x0, x1, y0, y1 = cx - half_w, cx + half_w, cy - half_h, cy + half_h
+    x0, y0, x1, y1 = inside_region(crs, (cx - half_w, cy - half_h, cx + half_w, cy + half_h))
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal", adjustable="box")
@@ -776,11 +804,11 @@ def build_figure(
     )
     fig.text(
         0.012,
-        0.035,
+        0.03,
         source_line(view, version),
         ha="left",
-        va="center",
-        fontsize=5.2,
+        va="bottom",
+        fontsize=MIN_PRINT_PT,
         family=family,
         color="#333333",
         gid="figure-source",
@@ -792,7 +820,15 @@ def build_figure(
     if "regular_routes" in view.groups and len(view.groups["regular_routes"]):
         note = "Grey dotted lines: NKDB's usual routes over the years, not dated and not 9 October 2023. " + note
     fig.text(
-        0.012, 0.012, note, ha="left", va="center", fontsize=5.0, family=family, color="#555555", gid="figure-note"
+        0.012,
+        0.012,
+        note,
+        ha="left",
+        va="center",
+        fontsize=MIN_PRINT_PT,
+        family=family,
+        color="#555555",
+        gid="figure-note",
     )
     return fig
 
@@ -802,7 +838,9 @@ def render_figure(fig: Figure, fmt: str) -> bytes:
         raise ValueError(f"unknown figure format {fmt!r}; one of {', '.join(FIGURE_FORMATS)}")
     buffer = io.BytesIO()
     metadata = {"png": {"Software": "Crossings"}, "svg": {"Creator": "Crossings"}, "pdf": {"Creator": "Crossings"}}
-    fig.savefig(buffer, format=fmt, dpi=fig.dpi, facecolor="white", metadata=metadata[fmt])
+    # Text a graphics desk can edit: TrueType fonts embedded in the PDF, text left as text in the SVG.
+    with matplotlib.rc_context({"pdf.fonttype": 42, "svg.fonttype": "none"}):
+        fig.savefig(buffer, format=fmt, dpi=fig.dpi, facecolor="white", metadata=metadata[fmt])
     return buffer.getvalue()
 
 

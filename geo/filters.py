@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
+from urllib.parse import urlencode
 
 import geopandas as gpd
 import numpy as np
@@ -228,6 +229,74 @@ def describe(
         parts.append(f"confidence at least {spec.min_confidence}")
     noun = "feature" if total == 1 else "features"
     return f"Showing {shown} of {total} {noun}: {', '.join(parts)}"
+
+
+def endpoint_only(shown: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> list[tuple[str, str]]:
+    """(id, name) of the places shown only because a leg in view ends there: their own dates are outside
+    the range (apply_filters brings a leg's end points, so that a leg never ends in nothing)."""
+    found: list[tuple[str, str]] = []
+    for name in POINT_LAYERS:
+        gdf = shown.get(name)
+        if gdf is None or not len(gdf):
+            continue
+        outside = gdf[~date_mask(gdf, spec.date_from, spec.date_to)]
+        found += [(str(fid), str(label)) for fid, label in zip(outside["id"], outside["name_en"], strict=True)]
+    return found
+
+
+def describe_endpoint_only(found: list[tuple[str, str]]) -> str:
+    if not found:
+        return ""
+    names = _join([name for _, name in found])
+    verb = "is" if len(found) == 1 else "are"
+    return (
+        f"{names} {verb} here only as the end of a leg in the range: "
+        f"{'its' if len(found) == 1 else 'their'} own dates fall outside it."
+    )
+
+
+def _fold(value: str) -> str:
+    return " ".join(value.casefold().split())
+
+
+def resolve_choices(values: Iterable[str], names: Mapping[str, str]) -> tuple[list[str], list[str]]:
+    """The ids that URL values name, and the values that name nothing. A value is an id or, as in links
+    made before ids were used, a name (`names` maps id -> name); case and spacing do not matter."""
+    lookup = {_fold(fid): fid for fid in names} | {_fold(name): fid for fid, name in names.items()}
+    ids: list[str] = []
+    unknown: list[str] = []
+    for value in values:
+        fid = lookup.get(_fold(value))
+        if fid is None:
+            unknown.append(value)
+        elif fid not in ids:
+            ids.append(fid)
+    return ids, unknown
+
+
+def view_query(spec: FilterSpec) -> str:
+    """The spec as the query string of the app's address (ids, ISO dates): opening it gives the same view."""
+    params: list[tuple[str, str]] = []
+    params += [("dates", day.isoformat()) for day in (spec.date_from, spec.date_to) if day is not None]
+    params += [("crossing", fid) for fid in spec.crossings]
+    params += [("kind", kind) for kind in spec.kinds]
+    if spec.min_confidence != "unknown":
+        params.append(("confidence", spec.min_confidence))
+    return urlencode(params)
+
+
+def describe_on_map(shown: int, drawn: int) -> str:
+    """What of the features shown the map draws (every one of them can be seen and clicked there)."""
+    if shown == 0:
+        return ""
+    if drawn >= shown:
+        return "All of them are on the map."
+    missing = shown - drawn
+    verb = "has" if missing == 1 else "have"
+    return (
+        f"{drawn} of them on the map; the other {missing} {verb} no place to draw "
+        "(events known by date only: see the Timeline and the Data page)."
+    )
 
 
 def crossing_names(crossings: gpd.GeoDataFrame) -> dict[str, str]:

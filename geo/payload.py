@@ -525,7 +525,7 @@ def serialise_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[dict[str, 
     return result.payloads, result.counts
 
 
-def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 680, height_px: int = 640) -> tuple:
+def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 560, height_px: int = 470) -> tuple:
     """A centre (lat, lon) and zoom that frame every drawn feature, or the default view."""
     geometries = [np.asarray(gdf.geometry.array) for gdf in layers.values() if len(gdf)]
     bounds = shapely.total_bounds(np.concatenate(geometries)) if geometries else np.full(4, np.nan)

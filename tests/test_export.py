@@ -29,6 +29,7 @@ from geo.export import (
     FORMATS,
     KML_NS,
     ExportError,
+    build_citation,
     build_export,
     citation_text,
     neutralise_formula,
@@ -559,3 +560,21 @@ def test_points_and_lines_keep_full_precision(make_data_dir, make_feature):
             geometries = {r["id"]: shapely.from_wkt(r["wkt"]) for r in rows if r["wkt"]}
         assert geometries["x-test"].coords[0] == (x, y), fmt
         assert list(geometries["leg-test"].coords) == list(line.coords), fmt
+
+
+def test_the_citation_records_the_view_url(dataset) -> None:
+    spec = FilterSpec(date(2023, 10, 9), date(2023, 10, 9), crossings=("x-tumen-namyang",))
+    layers = apply_filters(dataset.layers, spec)
+    citation = build_citation(dataset, layers, spec, app_url="https://crossings.example/")
+    assert (
+        citation["view_url"] == "https://crossings.example/?dates=2023-10-09&dates=2023-10-09&crossing=x-tumen-namyang"
+    )
+    assert "View in the app: https://crossings.example/?dates=2023-10-09" in citation_text(citation)
+    assert build_citation(dataset, layers, spec)["view_url"].startswith("/?dates=2023-10-09")
+
+
+def test_the_citation_names_rows_there_only_as_a_legs_end_point(dataset) -> None:
+    spec = FilterSpec(date(2023, 8, 1), date(2023, 12, 31), crossings=("x-tumen-namyang",))
+    citation = build_citation(dataset, apply_filters(dataset.layers, spec), spec)
+    assert citation["endpoint_only"] == ["dc-tumen"]  # a 2003–2016 place, there for the 9 Oct 2023 leg
+    assert "Leg end points:  dc-tumen (here only as the end of a leg" in citation_text(citation)

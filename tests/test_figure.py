@@ -16,6 +16,7 @@ from geo.figure import (
     FIGURE_SIZE_PX,
     build_figure,
     format_km,
+    inside_region,
     load_figure_basemap,
     metres_per_pixel,
     nice_length,
@@ -116,6 +117,18 @@ def test_vector_formats(convoys, fmt, magic):
         assert b'width="691.2pt" height="388.8pt"' in data  # 1920×1080 px at 200 dpi
 
 
+def test_text_is_printable_and_editable(convoys):
+    """A newspaper prints the PDF at its size: no text under 7 pt; fonts are embedded TrueType, and the SVG
+    keeps its text as text a graphics desk can edit."""
+    _, fig = convoys
+    sizes = {t.get_text(): t.get_fontsize() for t in fig.findobj(Text) if t.get_text() and t.get_visible()}
+    assert min(sizes.values()) >= 7, {k: v for k, v in sizes.items() if v < 7}
+    pdf = render_figure(fig, "pdf")
+    assert b"/FontFile2" in pdf and b"/Type3" not in pdf
+    svg = render_figure(fig, "svg").decode("utf-8")
+    assert svg.count("<text") >= 10 and "9 October 2023: the convoys" in svg
+
+
 def test_unknown_format_is_refused(convoys):
     with pytest.raises(ValueError, match="unknown figure format"):
         render_figure(convoys[1], "gif")
@@ -189,3 +202,23 @@ def test_cli_refuses_unknown_scene_and_extension(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "unknown scene 'nope'" in out and "the extension must be one of" in out
     assert not list(tmp_path.iterdir())
+
+
+def test_no_figure_frame_shows_unmapped_ground(dataset, scenes, basemap):
+    """The basemap covers REGION_BBOX only: every scene's frame lies inside it (no "not mapped" veil)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from geo.schema import REGION_BBOX
+
+    for scene in scenes.scenes:
+        fig = build_figure(view_for_scene(dataset, scene), basemap, dataset.version)
+        ax = fig.axes[0]
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        crs = projection_for(scene.center)
+        region = gpd.GeoSeries([box(*REGION_BBOX).segmentize(0.1)], crs="EPSG:4326").to_crs(crs).iloc[0]
+        frame = box(x0, y0, x1, y1)
+        assert frame.difference(region).area <= frame.area * 1e-4, scene.id
+    crs = projection_for((42.0, 127.0))
+    far = inside_region(crs, (-2e6, -2e6, 2e6, 2e6))  # much larger than the region: narrowed
+    assert far[2] - far[0] < 4e6

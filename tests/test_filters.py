@@ -15,8 +15,13 @@ from geo.filters import (
     data_span,
     date_presets,
     describe,
+    describe_endpoint_only,
+    describe_on_map,
     describe_view,
+    endpoint_only,
     format_range,
+    resolve_choices,
+    view_query,
 )
 from geo.io import add_date_spans
 from geo.schema import validate
@@ -457,3 +462,42 @@ def test_date_presets(layers, today, all_dates):
     }
     for date_from, date_to in presets.values():
         FilterSpec(date_from, date_to)  # every preset is a valid range
+
+
+URL_NAMES = {"x-tumen-namyang": "Tumen–Namyang (Onsong County)", "x-dandong-sinuiju": "Dandong–Sinuiju"}
+
+
+def test_url_values_resolve_to_ids_and_old_name_links_still_work() -> None:
+    values = ["x-dandong-sinuiju", "tumen–namyang  (onsong county)", "Nowhere", "x-dandong-sinuiju"]
+    assert resolve_choices(values, URL_NAMES) == (["x-dandong-sinuiju", "x-tumen-namyang"], ["Nowhere"])
+    assert resolve_choices([], URL_NAMES) == ([], [])
+
+
+def test_the_view_query_is_ids_and_iso_dates_and_omits_defaults() -> None:
+    spec = FilterSpec(date(2023, 8, 1), date(2023, 12, 31), crossings=("x-tumen-namyang",), min_confidence="confirmed")
+    assert view_query(spec) == "dates=2023-08-01&dates=2023-12-31&crossing=x-tumen-namyang&confidence=confirmed"
+    assert view_query(FilterSpec()) == ""
+    assert view_query(FilterSpec(kinds=("crossing", "route_leg"))) == "kind=crossing&kind=route_leg"
+
+
+def test_the_on_map_sentence_says_what_has_no_place() -> None:
+    assert describe_on_map(67, 34) == (
+        "34 of them on the map; the other 33 have no place to draw "
+        "(events known by date only: see the Timeline and the Data page)."
+    )
+    assert describe_on_map(35, 34).startswith("34 of them on the map; the other 1 has no place")
+    assert describe_on_map(5, 5) == "All of them are on the map."
+    assert describe_on_map(0, 0) == ""
+
+
+def test_a_place_there_only_as_a_legs_end_point_is_named(layers) -> None:
+    spec = FilterSpec(date(2023, 10, 9), date(2023, 10, 9))
+    shown = apply_filters(layers, spec)
+    found = endpoint_only(shown, spec)
+    # dc-a is dated 2003–2016: it is shown only because a 9 Oct leg starts there.
+    assert "dc-a" in {fid for fid, _ in found}
+    assert all(fid not in {"x-a"} for fid, _ in found)
+    assert describe_endpoint_only([("dc-a", "Camp A")]) == (
+        "Camp A is here only as the end of a leg in the range: its own dates fall outside it."
+    )
+    assert describe_endpoint_only([]) == ""

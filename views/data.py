@@ -5,7 +5,9 @@ from datetime import date
 import streamlit as st
 
 from geo.details import feature_details
+from geo.filters import describe_endpoint_only, endpoint_only
 from geo.table import feature_table, filter_rows, selected_id, table_key
+from geo.text import escape_markdown as md
 from geo.ui import state
 from geo.ui.data import filter_sentence, filtered_layers, get_data_span, get_dataset
 from geo.ui.details_panel import render_details
@@ -47,6 +49,9 @@ with filter_column:
     )
 shown = filter_rows(table, query or "")
 st.caption(f"{len(shown)} of {len(table)} rows" + (" match the words" if query else ""))
+ends_note = describe_endpoint_only(endpoint_only(layers, spec))
+if ends_note:
+    st.caption(md(ends_note) + " The exports and their citation list them too.")
 
 event = st.dataframe(
     shown,

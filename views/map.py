@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from geo.ui.data import filter_sentence, get_data_span, get_dataset
+from geo.ui.data import filter_sentence, get_data_span, get_dataset, on_map_sentence
 from geo.ui.details_panel import render_details_panel
 from geo.ui.mapwidget import render_map
 from geo.ui.state import read_spec
@@ -19,6 +19,7 @@ st.caption(
     "border crossings. Where they were held, where they crossed, and who says so."
 )
 st.markdown(f"**{filter_sentence(dataset, spec)}**")
+st.caption(on_map_sentence(dataset, spec))
 map_column, details_column = st.columns([0.72, 0.28], gap="medium")
 with map_column:
     render_map(dataset, spec)

@@ -7,6 +7,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.chart_text import cumulative_chart_text, events_chart_text, spec_with_text_alternative
 from geo.charts import BRUSH
 from geo.replay import REPLAY_SETS, build_replay_map
 from geo.text import escape_markdown as md
@@ -30,8 +31,11 @@ st.markdown(f"**{filter_sentence(dataset, spec)}**")
 
 # Events: the crossing, kind and confidence filters apply; the date range is what the brush picks.
 chart, off_axis, undated = events_axis(dataset, spec)
+table = events_in_range(dataset, spec)
+events_text = events_chart_text(len(table), domain, (spec.date_from, spec.date_to))
 st.vega_lite_chart(
-    spec=chart,
+    spec=spec_with_text_alternative(chart, events_text),
+    alt=events_text,
     key=CHART_KEY,
     on_select=apply_brush,
     selection_mode=BRUSH,
@@ -47,7 +51,6 @@ st.caption(
 )
 
 st.markdown("#### Events in the current range")
-table = events_in_range(dataset, spec)
 st.caption(f"{len(table)} of {len(dataset.layers['events'])} events match the filters.")
 st.dataframe(
     table,
@@ -69,7 +72,11 @@ st.dataframe(
 st.markdown("### People reported returned over time")
 returns = get_returns(dataset)
 series = returns.series
-st.vega_lite_chart(spec=returns.document, width="stretch")
+totals = [(step.dates, step.total_low, step.total_high) for step in series.steps]
+cumulative_text = cumulative_chart_text(totals, len(series.checkpoints))
+st.vega_lite_chart(
+    spec=spec_with_text_alternative(returns.document, cumulative_text), alt=cumulative_text, width="stretch"
+)
 unknown_from = series.high_unknown_from
 st.caption(
     "The running total adds up the **sourced** counts of forced repatriations in this dataset, low and high bounds "

@@ -19,11 +19,21 @@ import pandas as pd
 import streamlit as st
 
 from geo.basemap import basemap_json, basemap_reference
-from geo.filters import FilterSpec, LayerIndex, apply_filters, count_features, data_span, describe_view, index_layers
+from geo.filters import (
+    FilterSpec,
+    LayerIndex,
+    apply_filters,
+    count_features,
+    data_span,
+    describe_on_map,
+    describe_view,
+    index_layers,
+)
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.payload import ICON_LIMIT, MapLayers, PointCodes, encode_features, encode_points, serialise_map
 from geo.store import Store, open_current_store
 from geo.text import escape_markdown_inline
+from geo.vocab import HIDDEN_BY_DEFAULT
 
 # How often an open session asks the store for a newer revision (seconds): a revision written by
 # another session or by `python -m geo db revise` shows within about twice this.
@@ -114,6 +124,14 @@ def filter_sentence(dataset: Dataset, spec: FilterSpec) -> str:
     shown = _shown_count(dataset.version, astuple(spec), dataset)
     # The sentence is shown with st.markdown: names from data are escaped (ordinary names are unchanged).
     return describe_view(spec, shown, dataset.layers, escape=escape_markdown_inline)
+
+
+def on_map_sentence(dataset: Dataset, spec: FilterSpec) -> str:
+    """How many of the features in the filter sentence the map draws, and what the others are."""
+    shown = _shown_count(dataset.version, astuple(spec), dataset)
+    counts = map_layers(dataset, spec).counts
+    # The context layers are off until asked for, and not counted among the features shown.
+    return describe_on_map(shown, sum(n for group, n in counts.items() if group not in HIDDEN_BY_DEFAULT))
 
 
 def map_layers(dataset: Dataset, spec: FilterSpec) -> MapLayers:

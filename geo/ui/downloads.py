@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import astuple
 from functools import partial
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -22,28 +23,35 @@ CACHE_SECONDS = 600
 
 
 @st.cache_data(show_spinner="Preparing the export…", max_entries=64, ttl=CACHE_SECONDS)
-def export_zip(version: str, spec_values: tuple, fmt: str) -> bytes:
+def export_zip(version: str, spec_values: tuple, fmt: str, app_url: str = "") -> bytes:
     dataset = get_dataset()
     spec = FilterSpec(*spec_values)
-    return build_export(dataset, filtered_layers(dataset, spec), spec, fmt).zip_bytes()
+    return build_export(dataset, filtered_layers(dataset, spec), spec, fmt, app_url=app_url).zip_bytes()
 
 
 @st.cache_data(show_spinner=False, max_entries=64, ttl=CACHE_SECONDS)
-def citation_files(version: str, spec_values: tuple) -> tuple[bytes, bytes]:  # (json, text)
+def citation_files(version: str, spec_values: tuple, app_url: str = "") -> tuple[bytes, bytes]:  # (json, text)
     dataset = get_dataset()
     spec = FilterSpec(*spec_values)
-    citation = build_citation(dataset, filtered_layers(dataset, spec), spec)
+    citation = build_citation(dataset, filtered_layers(dataset, spec), spec, app_url=app_url)
     return citation_json(citation), citation_text(citation).encode("utf-8")
+
+
+def app_address() -> str:
+    """The app's address in the viewer's browser (scheme and host), for the view's URL in a citation."""
+    parts = urlsplit(st.context.url or "")
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
 
 
 def render_downloads(dataset: Dataset, spec: FilterSpec) -> None:
     values = astuple(spec)
+    app_url = app_address()
     name = base_name(dataset)
     columns = st.columns(len(FORMATS) + 1)
     for column, fmt in zip(columns, FORMATS.values(), strict=False):
         column.download_button(
             fmt.label,
-            data=partial(export_zip, dataset.version, values, fmt.key),
+            data=partial(export_zip, dataset.version, values, fmt.key, app_url),
             file_name=f"{name}-{fmt.key}.zip",
             mime="application/zip",
             key=f"download-{fmt.key}",
@@ -56,7 +64,7 @@ def render_downloads(dataset: Dataset, spec: FilterSpec) -> None:
     with columns[-1].popover("Citation only", icon=":material/format_quote:", width="stretch"):
         st.download_button(
             "Citation manifest (text)",
-            data=partial(_citation_file, dataset.version, values, 1),
+            data=partial(_citation_file, dataset.version, values, 1, app_url),
             file_name=f"{name}.citation.txt",
             mime="text/plain",
             key="download-citation-txt",
@@ -65,7 +73,7 @@ def render_downloads(dataset: Dataset, spec: FilterSpec) -> None:
         )
         st.download_button(
             "Citation manifest (JSON)",
-            data=partial(_citation_file, dataset.version, values, 0),
+            data=partial(_citation_file, dataset.version, values, 0, app_url),
             file_name=f"{name}.citation.json",
             mime="application/json",
             key="download-citation-json",
@@ -74,5 +82,5 @@ def render_downloads(dataset: Dataset, spec: FilterSpec) -> None:
         )
 
 
-def _citation_file(version: str, spec_values: tuple, which: int) -> bytes:
-    return citation_files(version, spec_values)[which]
+def _citation_file(version: str, spec_values: tuple, which: int, app_url: str = "") -> bytes:
+    return citation_files(version, spec_values, app_url)[which]

@@ -16,6 +16,12 @@ from geo.ui.uploaded import uploaded_map_groups
 
 MAP_KEY = "crossings-map"
 MAP_HEIGHT = 600
+# Constant CSS: what is above the map on the map page takes about 260 px of the window.
+MAP_CONTAINER = "main-map"
+MAP_FRAME_CSS = (
+    '<style>.st-key-main-map iframe[title="streamlit_folium.st_folium"]'
+    f"{{height:clamp(420px,calc(100vh - 270px),{MAP_HEIGHT}px)}}</style>"
+)
 
 
 def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> None:
@@ -31,19 +37,22 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
         center, zoom = (point[0], point[1]), point[2]
     # Built fresh every rerun (st_folium mutates the map it is given) from constants only.
     base = build_base_map(get_map_basemap(dataset.version))
-    result = st_folium(
-        base,
-        key=MAP_KEY,
-        height=height,
-        use_container_width=True,
-        feature_group_to_add=build_feature_groups(layers.payloads, layers.counts, layers.modes)
-        + uploaded_map_groups(spec)
-        + selection_groups(selected_geometry(filtered_layers(dataset, spec), state.selected_feature())),
-        layer_control=LayerControl(collapsed=True, position="topright"),
-        center=center,
-        zoom=zoom,
-        returned_objects=["last_object_clicked_tooltip"],
-    )
+    # On a short screen (1280×720) the frame, and the map in it (map.js fillFrame), end above the fold.
+    st.html(MAP_FRAME_CSS)
+    with st.container(key=MAP_CONTAINER):  # map.js fits the frame in it to the window's height
+        result = st_folium(
+            base,
+            key=MAP_KEY,
+            height=height,
+            use_container_width=True,
+            feature_group_to_add=build_feature_groups(layers.payloads, layers.counts, layers.modes)
+            + uploaded_map_groups(spec)
+            + selection_groups(selected_geometry(filtered_layers(dataset, spec), state.selected_feature())),
+            layer_control=LayerControl(collapsed=True, position="topright"),
+            center=center,
+            zoom=zoom,
+            returned_objects=["last_object_clicked_tooltip"],
+        )
     if layers.aggregated():
         st.caption(
             f"{layers.aggregated():,} features in view: more than {AGGREGATE_ABOVE:,} points are drawn as counts "

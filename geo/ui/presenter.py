@@ -95,8 +95,8 @@ def render_presenter() -> None:
             format_func=lambda sid: titles.get(sid, sid),
             key=PICKER,
             on_change=_scene_picked,
-            help="The map starts at this scene, and the link names it (?scene=<id>). Step with → / ← or "
-            "Page Down / Page Up, as presentation clickers send, and Home / End.",
+            help="The map starts at this scene, the link names it (?scene=<id>) and the figure buttons export "
+            "it. Step with → / ← or Page Down / Page Up, as presentation clickers send, and Home / End.",
         )
         scene_id = scene_id if scene_id in titles else initial
         st.query_params[SCENE] = scene_id

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import streamlit as st
 
-from geo.filters import FilterSpec
+from geo.filters import FilterSpec, resolve_choices
 
 # Widget keys double as query-parameter names (bind="query-params"): the URL is the view.
 DATES = "dates"
@@ -16,6 +17,76 @@ CONFIDENCE = "confidence"
 SELECTED = "feature"
 FOCUS = "_focus_feature"  # a selection made outside the map (search, tables): move the map to it once
 FOCUS_POINT = "_focus_point"  # a place that is not a feature (a town found by search): move the map there once
+URL_WRITTEN = "_url_written"  # per filter key: the values this session last wrote to the URL
+URL_NOTICES = "_url_notices"  # per filter key: what a link asked for that the data does not have
+PAGE = "_page"  # the url path of the page this run shows ("" for the map), set by the entrypoint
+# Query parameters that belong to one page, not to the shared view.
+PAGE_PARAMS = ("profile", "scene")
+
+
+def sync_choice_from_url(key: str, names: Mapping[str, str], noun: str, multiple: bool = True) -> None:
+    """Before the filter widget `key` is drawn: values in the URL that this session did not write (a shared
+    link, Back) set it. They are ids; the names that older links used work too. A value that names nothing
+    is left out and said on the page (url_notices)."""
+    written = st.session_state.setdefault(URL_WRITTEN, {})
+    values = tuple(st.query_params.get_all(key))
+    if not values or values == written.get(key):
+        return
+    ids, unknown = resolve_choices(values, names)
+    st.session_state[key] = ids if multiple else (ids[0] if ids else next(iter(names)))
+    written[key] = values
+    notices = st.session_state.setdefault(URL_NOTICES, {})
+    if unknown:
+        quoted = ", ".join(f"“{value}”" for value in unknown)
+        notices[key] = f"The link names {noun} that is not in the data: {quoted}. It was left out of the filters."
+    else:
+        notices.pop(key, None)
+
+
+def sync_choice_to_url(key: str, default: Sequence[str] = ()) -> None:
+    """After the widget: the URL holds the filter's ids (nothing at its default), so a copied link is the view."""
+    value = st.session_state.get(key)
+    ids = tuple(value) if isinstance(value, list | tuple) else ((value,) if value else ())
+    written = st.session_state.setdefault(URL_WRITTEN, {})
+    if ids == tuple(default):
+        if key in st.query_params:
+            del st.query_params[key]
+        written[key] = ()
+        return
+    if tuple(st.query_params.get_all(key)) != ids:
+        st.query_params[key] = list(ids)
+    written[key] = ids
+
+
+def clear_url_notice(key: str) -> None:
+    """The viewer changed the filter a link had set: what the link asked for no longer matters."""
+    st.session_state.setdefault(URL_NOTICES, {}).pop(key, None)
+
+
+def check_url_dates() -> None:
+    """A date in the URL that is not a date (2023-13-45) is ignored by the date widget: say so."""
+    bad = []
+    for value in st.query_params.get_all(DATES):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            bad.append(value)
+    notices = st.session_state.setdefault(URL_NOTICES, {})
+    if bad:
+        quoted = ", ".join(f"“{value}”" for value in bad)
+        notices[DATES] = f"The link's date range has {quoted}, which is not a date (YYYY-MM-DD): all dates are shown."
+    else:
+        notices.pop(DATES, None)
+
+
+def url_notices() -> list[str]:
+    return list(st.session_state.get(URL_NOTICES, {}).values())
+
+
+def view_params() -> dict[str, list[str]]:
+    """The shared view in the URL now (filters, selection), for a switch to another page. The dates are
+    left to their widget, which is bound to the URL (Streamlit refuses to set a bound parameter)."""
+    return {key: st.query_params.get_all(key) for key in st.query_params if key not in (*PAGE_PARAMS, DATES)}
 
 
 def _date_pair(value: object, span: tuple[date, date]) -> tuple[date | None, date | None]:

@@ -7,6 +7,7 @@ from datetime import date
 
 import streamlit as st
 
+from geo.chart_text import spec_with_text_alternative, strip_chart_text
 from geo.charts import BRUSH, StripMarks, dates_from_brush, strip_chart, strip_marks, with_band
 from geo.filters import FilterSpec, date_mask, format_range
 from geo.io import Dataset
@@ -71,7 +72,9 @@ def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
     dated = events[events["span_start"].notna()]
     in_range = int(date_mask(dated, spec.date_from, spec.date_to).sum())
     with st.container(key="timeline-strip"):
-        st.vega_lite_chart(spec=_strip_spec(dataset.version, (spec.date_from, spec.date_to), dataset), width="stretch")
+        strip = _strip_spec(dataset.version, (spec.date_from, spec.date_to), dataset)
+        text = strip_chart_text(len(dated), in_range, domain, (spec.date_from, spec.date_to))
+        st.vega_lite_chart(spec=spec_with_text_alternative(strip, text), alt=text, width="stretch")
         outside = ""
         if (spec.date_from and spec.date_from < domain[0]) or (spec.date_to and spec.date_to > domain[1]):
             outside = f" The range reaches beyond the strip ({domain[0].year}–{domain[1].year})."

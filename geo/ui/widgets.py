@@ -21,6 +21,15 @@ CONFIDENCE_CHOICES = {
 }
 
 
+KIND_CHOICES = ("detention_centre", "crossing", "receiving_facility", "route_leg", "regular_route", *EVENT_KINDS)
+
+
+def render_url_notices() -> None:
+    """What a link asked for that the data does not have, said at the top of the page."""
+    for message in state.url_notices():
+        st.warning(message, icon=":material/link_off:")
+
+
 def _apply_preset(dates: tuple[date, date]) -> None:
     st.session_state[state.DATES] = dates
 
@@ -50,12 +59,20 @@ def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> No
         names = crossing_names(crossings)
         used = dict(zip(crossings["id"], crossings["used_2023_10_09"], strict=True))  # once, not per comparison
         used_first = sorted(names, key=lambda fid: (used.get(fid) is not True, names[fid]))
+        # Crossings, kinds and confidence are ids in the URL (state.sync_choice_*), as in the CLI and the
+        # citation manifest; the widgets' own URL binding would write their display names.
+        kind_names = {kind: KIND_LABELS.get(kind, kind) for kind in KIND_CHOICES}
+        state.sync_choice_from_url(state.CROSSINGS, names, "a crossing")
+        state.sync_choice_from_url(state.KINDS, kind_names, "a kind")
+        state.sync_choice_from_url(state.CONFIDENCE, CONFIDENCE_CHOICES, "a confidence level", multiple=False)
+        state.check_url_dates()
         st.multiselect(
             "Crossings",
             options=used_first,
             format_func=lambda fid: names.get(fid, fid),
             key=state.CROSSINGS,
-            bind="query-params",
+            on_change=state.clear_url_notice,
+            args=(state.CROSSINGS,),
             placeholder="All crossings",
             help="Keeps the chosen crossings with their routes, origins, receiving facilities and events, "
             "and moves the map to them.",
@@ -66,23 +83,21 @@ def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> No
                 options=list(CONFIDENCE_CHOICES),
                 format_func=lambda c: CONFIDENCE_CHOICES[c],
                 key=state.CONFIDENCE,
-                bind="query-params",
+                on_change=state.clear_url_notice,
+                args=(state.CONFIDENCE,),
             )
             st.multiselect(
                 "Kinds",
-                options=[
-                    "detention_centre",
-                    "crossing",
-                    "receiving_facility",
-                    "route_leg",
-                    "regular_route",
-                    *EVENT_KINDS,
-                ],
+                options=list(KIND_CHOICES),
                 format_func=lambda k: KIND_LABELS.get(k, k),
                 key=state.KINDS,
-                bind="query-params",
+                on_change=state.clear_url_notice,
+                args=(state.KINDS,),
                 placeholder="All kinds",
             )
+        state.sync_choice_to_url(state.CROSSINGS)
+        state.sync_choice_to_url(state.KINDS)
+        state.sync_choice_to_url(state.CONFIDENCE, default=("unknown",))
         render_place_search(dataset, key="sidebar-place-search", limit=5, compact=True)
 
 

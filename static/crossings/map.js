@@ -11,6 +11,19 @@
     });
   }
 
+  // folium's page forbids pinch zoom (user-scalable=no, maximum-scale=1): a reader who needs larger
+  // text must be able to zoom the page (WCAG 1.4.4).
+  // (Called again when a map is drawn: streamlit-folium writes folium's page after loading this file.)
+  function allowZoom() {
+    Array.prototype.forEach.call(document.querySelectorAll('meta[name="viewport"]'), function (viewport) {
+      viewport.setAttribute("content", "width=device-width, initial-scale=1.0");
+    });
+  }
+  allowZoom();
+
+  // The smallest box a pointer or a finger has to hit (WCAG 2.5.8): a smaller symbol sits centred in it.
+  var TARGET = 24;
+
   // Okabe–Ito colour-blind-safe palette; every layer also has its own shape.
   var STYLE = {
     detention_centres: { color: "#D55E00", shape: "square", label: "Detention centre (China)" },
@@ -63,6 +76,13 @@
     return rows.join("") + fid(p);
   }
 
+  // Who keeps its true place when symbols would overlap (lower first): the crossings of 9 Oct,
+  // then the other places; a dated event moves aside for the place it happened at.
+  var RANK = { crossings: 0, receiving_facilities: 1, other_crossings: 2, detention_centres: 3, events: 4, uploaded: 5 };
+  var LABEL_OFFSETS = { right: [14, 0], left: [-14, 0], top: [0, -14], bottom: [0, 14] };
+  // A leg shorter than this on screen (pixels) is shown by a chip beside it as well (drawLine).
+  var LEG_CHIP_BELOW = 40;
+
   function styleKey(layerName, p) {
     if (layerName === "crossings" && !p.used) return "other_crossings";
     return layerName;
@@ -81,13 +101,32 @@
     }
     var big = layerName === "crossings" && p.used;
     var size = big ? 24 : layerName === "events" ? 14 : 18;
+    var target = Math.max(size, TARGET);
     var icon = L.divIcon({
       className: "cx-icon",
       html: shapeSvg(st.shape, st.color, p.confidence, size),
-      iconSize: [size, size],
-      iconAnchor: [size / 2, size / 2]
+      iconSize: [target, target],
+      iconAnchor: [target / 2, target / 2]
     });
-    var marker = L.marker(latlng, { icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true });
+    var marker = L.marker(latlng, {
+      icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true,
+      // Symbols above the basemap's town names; what layoutSymbols needs to place the symbol.
+      zIndexOffset: 1000, cxSymbol: { rank: big ? 0 : RANK[styleKey(layerName, p)] || 5, size: target, fid: p.id }
+    });
+    marker.on("add", function () {
+      var el = marker.getElement();
+      if (!el) return;
+      el.setAttribute("data-fid", p.id);
+      if (el._cxKeys) return;
+      el._cxKeys = true;
+      // Enter or Space selects the focused symbol, as a click does (Leaflet alone only opens a popup).
+      L.DomEvent.on(el, "keydown", function (ev) {
+        if (ev.key !== "Enter" && ev.key !== " " && ev.key !== "Spacebar") return;
+        L.DomEvent.preventDefault(ev);
+        marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev });
+      });
+    });
+    marker.on("add", function () { scheduleLayout(marker._map); });
     if (big) {
       // A click on the label counts as a click on the crossing (streamlit-folium listens on the marker).
       var refit = function () { fitLabel(marker.getTooltip()); };
@@ -104,9 +143,10 @@
           });
         }
       });
+      var side = p.label_side || "right";
       marker.bindTooltip(
         '<span class="cx-label-name">' + esc(p.label) + '</span><span class="cx-label-count">' + esc(p.count_label) + "</span>" + fid(p),
-        { permanent: true, direction: p.label_side || "right", offset: p.label_side === "top" ? [0, -14] : [p.label_side === "left" ? -14 : 14, 0], className: "cx-label", interactive: false }
+        { permanent: true, direction: side, offset: LABEL_OFFSETS[side], className: "cx-label", interactive: false, cxSide: side }
       );
     } else {
       marker.bindTooltip(tooltipHtml(p), { direction: "top", offset: [0, -10], className: "cx-tooltip" });
@@ -136,13 +176,41 @@
     hit.addTo(group);
     if (context) return;
     var a = coords[0], b = coords[coords.length - 1];
-    // A leg of a kilometre or two would put its arrow on top of its own end symbols.
+    // A leg only a few pixels long at this zoom lies under its end symbols: layoutSymbols then shows
+    // this chip (an arrow in the leg's direction) beside it, to see and click the leg by.
+    var chipSize = TARGET;
+    var chip = L.marker(latlngs[Math.floor(latlngs.length / 2)], {
+      keyboard: true, title: p.name_en, alt: p.name_en, zIndexOffset: 900,
+      cxSymbol: { rank: 6, size: chipSize, fid: p.id, leg: latlngs },
+      icon: L.divIcon({
+        className: "cx-leg-chip" + (inferred ? " cx-leg-chip-inferred" : ""),
+        html: '<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">' +
+          '<rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="' + (inferred ? "#555555" : STYLE.routes.color) + '" stroke-width="1.5"' +
+          (inferred ? ' stroke-dasharray="3 2"' : "") + "/>" +
+          '<g transform="rotate(' + (bearing(a, b) - 90).toFixed(1) + ' 8 8)"><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></g></svg>',
+        iconSize: [chipSize, chipSize],
+        iconAnchor: [chipSize / 2, chipSize / 2]
+      })
+    });
+    chip.bindTooltip(tooltipHtml(p), { direction: "top", offset: [0, -10], className: "cx-tooltip" });
+    chip.on("add", function () {
+      var el = chip.getElement();
+      el.setAttribute("data-fid", p.id);
+      L.DomEvent.on(el, "keydown", function (ev) {
+        if (ev.key !== "Enter" && ev.key !== " " && ev.key !== "Spacebar") return;
+        L.DomEvent.preventDefault(ev);
+        chip.fire("click", { latlng: chip.getLatLng(), sourceTarget: chip, originalEvent: ev });
+      });
+      scheduleLayout(chip._map);
+    });
+    chip.addTo(group);
+    // A leg of a kilometre or two would put its arrow on top of its own end symbols (its chip says it).
     if (Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) < 0.2) return;
     var mid = [(a[1] + b[1]) / 2, (a[0] + b[0]) / 2];
     var angle = bearing(a, b);
     var html = '<div class="cx-arrow" style="transform: rotate(' + angle.toFixed(1) + 'deg)">&#9650;</div>' +
       (inferred ? '<div class="cx-leg-tag">inferred</div>' : "");
-    L.marker(mid, { icon: L.divIcon({ className: "cx-mid", html: html, iconSize: [60, 30], iconAnchor: [30, 8] }), interactive: false, keyboard: false }).addTo(group);
+    chip.options.cxSymbol.tag = L.marker(mid, { icon: L.divIcon({ className: "cx-mid", html: html, iconSize: [60, 30], iconAnchor: [30, 8] }), interactive: false, keyboard: false }).addTo(group);
   }
 
   // Permanent labels are laid out when they open; if the stylesheet or fonts arrive later their
@@ -151,7 +219,10 @@
   var labelSizes = window.ResizeObserver ? new ResizeObserver(function (entries) {
     entries.forEach(function (entry) {
       var tooltip = entry.target._cxTooltip;
-      if (tooltip && tooltip._map) fitLabel(tooltip);
+      if (tooltip && tooltip._map) {
+        fitLabel(tooltip);
+        scheduleLayout(tooltip._map);
+      }
     });
   }) : null;
 
@@ -164,7 +235,7 @@
     var base = tooltip._cxOffset || (tooltip._cxOffset = L.point(tooltip.options.offset));
     tooltip.options.offset = base;
     tooltip.update();
-    if (tooltip.options.direction !== "top") return;
+    if (tooltip.options.direction !== "top" && tooltip.options.direction !== "bottom") return;
     var box = el.getBoundingClientRect();
     var frame = map.getContainer().getBoundingClientRect();
     var dx = box.right > frame.right - 4 ? frame.right - 4 - box.right : box.left < frame.left + 4 ? frame.left + 4 - box.left : 0;
@@ -192,7 +263,203 @@
     setTimeout(update, 0);
     setTimeout(update, 400);
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(update);
-    window.addEventListener("load", update);
+    // Once the page has loaded no load event comes: listening then would only keep the group alive.
+    if (document.readyState !== "complete") window.addEventListener("load", update, { once: true });
+  }
+
+  // ---------------------------------------------------------------- symbol layout
+  // No symbol hides another and no crossing label hides a symbol. Whenever the view changes, the
+  // crossings of 9 Oct keep their true places and their labels take the side that covers nothing;
+  // every other symbol keeps its true place when it is free there, or moves to the nearest free
+  // spot around it, with a thin leader line back to where it is. (Several events and facilities
+  // share the coordinates of a crossing or a town: without this they are drawn under it.)
+  function box(x, y, w, h) { return { x: x, y: y, w: w, h: h }; }
+
+  function overlapArea(a, b) {
+    var w = Math.min(a.x + a.w, b.x + b.w) - Math.max(a.x, b.x);
+    var h = Math.min(a.y + a.h, b.y + b.h) - Math.max(a.y, b.y);
+    return w > 0 && h > 0 ? w * h : 0;
+  }
+
+  function elementBox(el, origin) {
+    var r = el.getBoundingClientRect();
+    return box(r.left - origin.left, r.top - origin.top, r.width, r.height);
+  }
+
+  function setLabelSide(tooltip, side) {
+    tooltip.options.direction = side;
+    tooltip._cxOffset = L.point(LABEL_OFFSETS[side]);
+    fitLabel(tooltip);
+  }
+
+  var layoutPending = [];
+  function scheduleLayout(map) {
+    if (!map || layoutPending.indexOf(map) >= 0) return;
+    layoutPending.push(map);
+    setTimeout(function () {
+      layoutPending.splice(layoutPending.indexOf(map), 1);
+      layoutSymbols(map);
+    }, 0);
+  }
+
+  function watchLayout(map) {
+    if (map._cxLayout) return;
+    map._cxLayout = true;
+    map.on("zoomend moveend resize", function () { scheduleLayout(map); });
+  }
+
+  function layoutSymbols(map) {
+    if (!map || !map._loaded) return;
+    watchLayout(map);
+    var markers = [];
+    var tags = [];
+    map.eachLayer(function (layer) {
+      var symbol = layer.options && layer.options.cxSymbol;
+      if (!symbol || !layer.getElement || !layer.getElement()) return;
+      if (symbol.tag) tags.push(symbol.tag);
+      if (symbol.leg) {
+        var ends = [symbol.leg[0], symbol.leg[symbol.leg.length - 1]].map(function (ll) { return map.latLngToContainerPoint(ll); });
+        var shown = ends[0].distanceTo(ends[1]) < LEG_CHIP_BELOW;
+        layer.getElement().style.display = shown ? "" : "none";
+        // The chip says "inferred" by its dashed border; the leg's own arrow and tag would sit
+        // among the end symbols.
+        var tag = symbol.tag && symbol.tag.getElement();
+        if (tag) tag.style.display = shown ? "none" : "";
+        if (!shown) return;
+      }
+      markers.push(layer);
+    });
+    markers.sort(function (a, b) {
+      var ra = a.options.cxSymbol, rb = b.options.cxSymbol;
+      return ra.rank - rb.rank || (String(ra.fid) < String(rb.fid) ? -1 : String(ra.fid) > String(rb.fid) ? 1 : 0);
+    });
+    var container = map.getContainer();
+    var origin = container.getBoundingClientRect();
+    var size = map.getSize();
+    var GAP = 2;
+    var at = markers.map(function (m) { return map.latLngToContainerPoint(m.getLatLng()); });
+    var trueBox = function (i, dx, dy) {
+      var s = markers[i].options.cxSymbol.size + 2 * GAP;
+      return box(at[i].x + (dx || 0) - s / 2, at[i].y + (dy || 0) - s / 2, s, s);
+    };
+    var placed = [];
+    var labels = [];
+    // The map's own controls (zoom, layers, legend, scale) are in the way too.
+    var controls = Array.prototype.map.call(container.querySelectorAll(".leaflet-control"), function (el) {
+      return elementBox(el, origin);
+    }).filter(function (b) { return b.w && b.h; });
+    // 1. The crossings of 9 Oct at their places.
+    markers.forEach(function (m, i) { if (m.options.cxSymbol.rank === 0) placed.push(trueBox(i)); });
+    // 2. Their labels, on the side that covers the fewest symbols and other labels.
+    markers.forEach(function (m, i) {
+      var tooltip = m.getTooltip && m.getTooltip();
+      if (!tooltip || !tooltip.options.permanent || !m.isTooltipOpen() || !tooltip.getElement()) return;
+      var preferred = tooltip.options.cxSide || "right";
+      var sides = [preferred, "right", "left", "top", "bottom"].filter(function (s, k, all) { return all.indexOf(s) === k; });
+      var best = null;
+      sides.forEach(function (side) {
+        if (best && best.cost === 0) return;
+        setLabelSide(tooltip, side);
+        var b = elementBox(tooltip.getElement(), origin);
+        var cost = 0;
+        markers.forEach(function (other, j) { cost += 4 * overlapArea(b, trueBox(j)); });
+        labels.forEach(function (l) { cost += 4 * overlapArea(b, l); });
+        controls.forEach(function (c) { cost += 2 * overlapArea(b, c); });
+        var inside = overlapArea(b, box(0, 0, size.x, size.y));
+        cost += 3 * (b.w * b.h - inside);
+        if (!best || cost < best.cost) best = { side: side, cost: cost, box: b };
+      });
+      if (best) {
+        if (tooltip.options.direction !== best.side) setLabelSide(tooltip, best.side);
+        labels.push(best.box);
+      }
+    });
+    var obstacles = function (b) {
+      var cost = 0;
+      placed.forEach(function (p) { cost += overlapArea(b, p); });
+      labels.forEach(function (l) { cost += overlapArea(b, l); });
+      controls.forEach(function (c) { cost += overlapArea(b, c); });
+      return cost;
+    };
+    // 3. Every other symbol at its place if free, else at the nearest free spot around it.
+    markers.forEach(function (m, i) {
+      var symbol = m.options.cxSymbol;
+      var offset = [0, 0];
+      if (symbol.rank !== 0) {
+        var best = null;
+        var candidates = [[0, 0]];
+        [1, 1.6, 2.3, 3.1].forEach(function (ring, k) {
+          var r = ring * (symbol.size / 2 + 14);
+          var steps = 8 + 4 * k;
+          for (var a = 0; a < steps; a++) {
+            // Start below-left: labels sit to the right of and above their crossings.
+            var angle = Math.PI * 0.75 + (2 * Math.PI * a) / steps;
+            candidates.push([Math.round(r * Math.cos(angle)), Math.round(r * Math.sin(angle))]);
+          }
+        });
+        for (var c = 0; c < candidates.length; c++) {
+          var b = trueBox(i, candidates[c][0], candidates[c][1]);
+          var outside = b.x < 0 || b.y < 0 || b.x + b.w > size.x || b.y + b.h > size.y;
+          var cost = obstacles(b) + (outside && c > 0 ? 1e6 : 0);
+          if (!best || cost < best.cost) best = { cost: cost, offset: candidates[c] };
+          if (cost === 0) break;
+        }
+        offset = best.offset;
+      }
+      placed.push(trueBox(i, offset[0], offset[1]));
+      moveSymbol(m, offset);
+    });
+    // A leg's "inferred" tag that would sit on a symbol or a label is left out (its dashes say it).
+    tags.forEach(function (marker) {
+      var tag = marker.getElement();
+      var text = tag && tag.querySelector(".cx-leg-tag");
+      if (!text || tag.style.display === "none") return;
+      text.style.visibility = "";
+      var b = elementBox(text, origin);
+      if (b.w && obstacles(b) > 0) text.style.visibility = "hidden";
+    });
+    keyboardOrder(map, markers);
+    // The legend explains leader lines and leg chips only while the map shows one.
+    container.classList.toggle("cx-has-moved", !!container.querySelector(".cx-moved"));
+    container.classList.toggle("cx-has-chips", markers.some(function (m) { return m.options.cxSymbol.leg; }));
+  }
+
+  // The icon element moves (so what is seen is what is clicked); a leader line points back.
+  function moveSymbol(marker, offset) {
+    var el = marker.getElement();
+    var s = marker.options.cxSymbol.size;
+    var dx = offset[0], dy = offset[1];
+    el.style.marginLeft = -s / 2 + dx + "px";
+    el.style.marginTop = -s / 2 + dy + "px";
+    var leader = el.querySelector(".cx-leader");
+    if (!dx && !dy) {
+      if (leader) leader.parentNode.removeChild(leader);
+      el.classList.remove("cx-moved");
+    } else {
+      if (!leader) {
+        leader = document.createElement("span");
+        leader.className = "cx-leader";
+        leader.setAttribute("aria-hidden", "true");
+        el.insertBefore(leader, el.firstChild);
+      }
+      var length = Math.sqrt(dx * dx + dy * dy);
+      leader.style.width = length + "px";
+      leader.style.transform = "rotate(" + ((Math.atan2(-dy, -dx) * 180) / Math.PI).toFixed(1) + "deg)";
+      el.classList.add("cx-moved");
+    }
+    var tooltip = marker.getTooltip && marker.getTooltip();
+    if (tooltip && !tooltip.options.permanent) tooltip.options.offset = L.point(dx, dy - 10);
+  }
+
+  // Tab reaches the symbols before the legs, and the crossings of 9 Oct first.
+  function keyboardOrder(map, markers) {
+    var pane = map.getPane("markerPane");
+    var mapPane = map.getPane("mapPane");
+    if (pane && mapPane && mapPane.firstChild !== pane) mapPane.insertBefore(pane, mapPane.firstChild);
+    var first = markers.filter(function (m) { return m.options.cxSymbol.rank === 0; }).map(function (m) { return m.getElement(); });
+    var inOrder = first.every(function (el, k) { return pane.children[k] === el; });
+    if (inOrder) return;
+    for (var k = first.length - 1; k >= 0; k--) pane.insertBefore(first[k], pane.firstChild);
   }
 
   // ---------------------------------------------------------------- large layers
@@ -354,7 +621,8 @@
 
   // ---------------------------------------------------------------- offline basemap
   var BASE = {
-    sea: "#dfe9f2", land: "#f6f4ee", landCN: "#f7f3ea", landKP: "#efece3", province: "#b9b3a6",
+    // Sea, China and North Korea far enough apart to tell on a washed-out projector (1.46:1 and 1.3:1).
+    sea: "#b7d2ea", land: "#f6f4ee", landCN: "#faf7f0", landKP: "#e2dac5", province: "#b9b3a6",
     border: "#7a2e2e", river: "#5b8fc7", lake: "#b9d3ec"
   };
 
@@ -400,6 +668,41 @@
     return data;
   }
 
+  // In a frame the page made shorter than the map (the map page fits a 720-pixel screen), the map
+  // takes the frame's height rather than running out of it.
+  function fillFrame(map) {
+    if (map._cxFrame || window.parent === window) return;
+    map._cxFrame = true;
+    var el = map.getContainer();
+    var natural = el.offsetHeight;
+    var frame = null;
+    try {
+      frame = window.frameElement && window.frameElement.closest(".st-key-main-map") ? window.frameElement : null;
+    } catch (e) {
+      frame = null;  // a parent on another origin
+    }
+    // The map page's frame ends above the fold, whatever the text above it takes (at least 420 px).
+    var fitFrame = function () {
+      var top = frame.getBoundingClientRect().top + window.parent.scrollY;
+      var wanted = Math.max(420, Math.min(natural, Math.floor(window.parent.innerHeight - top - 8)));
+      if (Math.abs(frame.offsetHeight - wanted) > 1) frame.style.height = wanted + "px";
+    };
+    if (frame) {
+      fitFrame();
+      window.parent.addEventListener("resize", fitFrame);
+    }
+    var fit = function () {
+      if (frame) fitFrame();
+      var height = Math.min(natural, window.innerHeight);
+      if (height > 0 && el.offsetHeight !== height) {
+        el.style.height = height + "px";
+        map.invalidateSize({ animate: false });  // about the same centre
+      }
+    };
+    fit();
+    window.addEventListener("resize", fit);
+  }
+
   // The view never leaves the mapped region: at least the zoom at which the region fills the map,
   // and panning held inside it (the "not mapped" veil stays at the edges, out of the default view).
   function keepOnRegion(map, mapped) {
@@ -409,13 +712,17 @@
     var fit = function () {
       var size = map.getSize();
       if (!size.x || !size.y) return;
-      var min = Math.max(floor, map.getBoundsZoom(mapped, true));
+      // The presenter fits each scene to its features and may need to zoom out further.
+      var min = map._cxFitsScenes ? Math.min(floor, 4) : Math.max(floor, map.getBoundsZoom(mapped, true));
       // Moved into place at once (setMinZoom and setMaxBounds would animate the first view).
       map.options.minZoom = min;
-      map.options.maxBounds = mapped;
+      // (The presenter puts a scene in the part of the map its caption bar and legend leave free,
+      // which can take the centre past the region's edge.)
+      var limit = map._cxFitsScenes ? mapped.pad(1) : mapped;
+      map.options.maxBounds = limit;
       map.options.maxBoundsViscosity = 1;
       map.setView(map.getCenter(), Math.max(map.getZoom(), min), { animate: false });
-      map.setMaxBounds(mapped);
+      map.setMaxBounds(limit);
       map.fire("zoomlevelschange");
     };
     fit();
@@ -432,6 +739,8 @@
     group.on("add", function () {
       var map = group._map;
       if (!map) return;
+      allowZoom();
+      fillFrame(map);
       keepOnRegion(map, mapped);
       if (drawTowns) drawTowns(map);
       if (!group._cxOnZoom) {
@@ -548,51 +857,101 @@
     };
   }
 
+  // ---------------------------------------------------------------- layers the viewer hid
+  // A rerun (a click on a symbol, a filter) replaces the data groups, which come back shown: a group
+  // the viewer unticked in the layer control stays hidden until they tick it again. Only the
+  // viewer's own clicks count (streamlit-folium's swaps fire the same layer events).
+  function layerKey(name) {
+    return String(name).replace(/\s*\([^()]*\)\s*$/, "").trim();
+  }
+
+  function keepHiddenLayers(map) {
+    var hidden = {};
+    var watched = null;
+    var pending = false;
+    var check = function () {
+      pending = false;
+      var control = window.layer_control;
+      if (!control) return;
+      if (control !== watched && control.getContainer && control.getContainer()) {
+        watched = control;
+        control.getContainer().addEventListener("change", function (event) {
+          var input = event.target;
+          var label = input && input.closest && input.closest("label");
+          if (!label || input.type !== "checkbox") return;
+          if (input.checked) delete hidden[layerKey(label.textContent)];
+          else hidden[layerKey(label.textContent)] = true;
+        });
+      }
+      (control._layers || []).forEach(function (entry) {
+        if (entry.overlay && hidden[layerKey(entry.name)] && map.hasLayer(entry.layer)) map.removeLayer(entry.layer);
+      });
+    };
+    map.on("layeradd", function () {
+      if (pending) return;
+      pending = true;
+      setTimeout(check, 0);
+    });
+    setTimeout(check, 0);
+  }
+
   // ---------------------------------------------------------------- legend
   function legend(map) {
+    keepHiddenLayers(map);
     var control = L.control({ position: "bottomright" });
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "cx-legend");
       div.setAttribute("role", "region");
       div.setAttribute("aria-label", "Map legend");
-      var item = function (symbol, text) { return '<div class="cx-legend-row">' + symbol + "<span>" + text + "</span></div>"; };
+      // data-group names what a row explains (a map group, or a part of the legend), so code that
+      // shows or hides rows (presenter.js) never depends on their wording.
+      var item = function (group, symbol, text, extraClass) {
+        return '<div class="cx-legend-row' + (extraClass ? " " + extraClass : "") + '" data-group="' + group + '">' + symbol + "<span>" + text + "</span></div>";
+      };
+      var head = function (group, text) { return '<div class="cx-legend-head" data-group="' + group + '">' + text + "</div>"; };
       var line = function (color, dash, width) {
         return '<svg width="34" height="12" aria-hidden="true"><line x1="1" y1="6" x2="33" y2="6" stroke="' + color + '" stroke-width="' + width + '"' + (dash ? ' stroke-dasharray="' + dash + '"' : "") + "/></svg>";
       };
       var circle = '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="8" fill="#D55E00" fill-opacity="0.08" stroke="#D55E00" stroke-dasharray="3 3"/></svg>';
       var html = '<button type="button" class="cx-legend-toggle" aria-expanded="true">Legend</button><div class="cx-legend-body">';
-      html += '<div class="cx-legend-head">Places</div>';
+      html += head("places", "Places");
       ["crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"].forEach(function (k) {
-        html += item('<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", STYLE[k].label);
+        html += item(k, '<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", STYLE[k].label);
       });
-      html += item(circle, "Known only to the town or city: drawn as an area");
-      html += '<div class="cx-legend-head">9 Oct 2023 legs (schematic)</div>';
-      html += item(line("#1d1d1d", null, 4), "Reported by a source");
-      html += item(line("#555555", "8 6", 3), "Inferred: no source states it");
-      html += '<div class="cx-legend-head">Context, not dated</div>';
-      html += item(line(STYLE.regular_routes.color, STYLE.regular_routes.dash, STYLE.regular_routes.weight), STYLE.regular_routes.label).replace('class="cx-legend-row"', 'class="cx-legend-row cx-legend-regular"');
-      html += '<div class="cx-legend-head">Confidence (fill)</div>';
-      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (two or more independent outlets, or a primary document)");
-      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
-      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
-      html += item(line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
-      html += item('<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel").replace('class="cx-legend-row"', 'class="cx-legend-row cx-legend-ring"');
-      html += '<div class="cx-legend-note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
+      html += item("areas", circle, "Known only to the town or city: drawn as an area");
+      html += head("routes", "9 Oct 2023 legs (schematic)");
+      html += item("routes", line("#1d1d1d", null, 4), "Reported by a source");
+      html += item("routes", line("#555555", "8 6", 3), "Inferred: no source states it");
+      html += item("chips", '<span class="cx-legend-sym"><svg width="16" height="16" aria-hidden="true"><rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="#1d1d1d" stroke-width="1.5"/><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></svg></span>', "A leg too short to see at this zoom (arrow: its direction)");
+      html += item("moved", '<svg width="34" height="18" aria-hidden="true"><line x1="4" y1="14" x2="24" y2="5" stroke="#333" stroke-width="1.5"/><circle cx="4" cy="14" r="2.5" fill="#333"/><rect x="22" y="1" width="9" height="9" fill="#D55E00"/></svg>', "Moved aside so nothing hides it: the line leads to its place");
+      html += head("regular_routes", "Context, not dated");
+      html += item("regular_routes", line(STYLE.regular_routes.color, STYLE.regular_routes.dash, STYLE.regular_routes.weight), STYLE.regular_routes.label, "cx-legend-regular");
+      html += head("confidence", "Confidence (fill)");
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (two or more independent outlets, or a primary document)");
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
+      html += item("border", line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
+      html += item("selection", '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel", "cx-legend-ring");
+      html += '<div class="cx-legend-note" data-group="note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
       html += "</div>";
       div.innerHTML = html;
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       var toggle = div.querySelector(".cx-legend-toggle");
+      var chosen = false;  // the viewer opened or folded it: it stays so
+      var setOpen = function (open) {
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        div.classList.toggle("cx-collapsed", !open);
+      };
       toggle.addEventListener("click", function () {
-        var open = toggle.getAttribute("aria-expanded") === "true";
-        toggle.setAttribute("aria-expanded", open ? "false" : "true");
-        div.classList.toggle("cx-collapsed", open);
+        chosen = true;
+        setOpen(toggle.getAttribute("aria-expanded") !== "true");
       });
-      // On a narrow map the legend starts folded so it does not hide the data.
-      if (map.getSize().x < 760) {
-        toggle.setAttribute("aria-expanded", "false");
-        div.classList.add("cx-collapsed");
-      }
+      // The legend starts folded unless the map is as wide as a presentation screen: open, it would
+      // cover part of the data (the presenter leaves room for it when it frames a scene).
+      var fold = function () { if (!chosen) setOpen(map.getSize().x >= 1200); };
+      fold();
+      map.on("resize", fold);
       return div;
     };
     control.addTo(map);
@@ -629,7 +988,7 @@
   }
 
   window.CrossingsMap = {
-    highlight: highlight, hideUntilAsked: hideUntilAsked,
+    highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap
   };
 })();

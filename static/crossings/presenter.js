@@ -6,21 +6,16 @@
  * of the main map and are drawn by CrossingsMap.draw (static/crossings/map.js), so symbols match.
  * Every string from data goes through CrossingsMap.esc() before it reaches HTML.
  *
- * Keys: → / PageDown next scene, ← / PageUp previous, Home / End first / last. They work with the
+ * Keys: → / PageDown next scene, ← / PageUp previous, Home / End first / last, R fits the scene again
+ * (after a resize or a pan). They work with the
  * focus in the map and, on the Presenter page, in the page around it (the map frame is same-origin).
  * Leaflet's own arrow-key panning and wheel zoom are switched off on this map. */
 (function () {
   "use strict";
 
   var NEXT = { ArrowRight: 1, PageDown: 1, Right: 1 };
-  // Legend rows of map.js (by the start of their text) and the map group each explains.
-  var LEGEND_GROUPS = [
-    ["Crossing used", "crossings"],
-    ["Other crossing", "other_crossings"],
-    ["Detention centre", "detention_centres"],
-    ["Receiving facility", "receiving_facilities"],
-    ["Dated event", "events"]
-  ];
+  // Legend rows (and headings) of map.js carry data-group: a map group, or a part of the legend.
+  var POINT_GROUPS = ["crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"];
   var PREV = { ArrowLeft: 1, PageUp: 1, Left: 1 };
   var LABEL_GAP = 6;
 
@@ -63,10 +58,11 @@
     // No accidental zooming by a trackpad or wheel mid-talk (the + / − buttons zoom); the wheel
     // scrolls the page instead, down to the presenter's tools on the Presenter page.
     if (map.scrollWheelZoom) map.scrollWheelZoom.disable();
-    // The north-west of every scene is China and its name; the north-east is sea and unmapped land.
-    if (map.zoomControl) map.zoomControl.setPosition("topright");
+    // Top left: the right-hand side is the legend's, which can run the whole height of the map.
+    if (map.zoomControl) map.zoomControl.setPosition("topleft");
     // Room to put a scene in the middle of the part the bar and legend leave free, even at the edges.
-    if (map.options.maxBounds) map.setMaxBounds(L.latLngBounds(map.options.maxBounds).pad(0.25));
+    map._cxFitsScenes = true;  // map.js: the scene decides the zoom, not the mapped region
+    if (map.options.maxBounds) map.setMaxBounds(L.latLngBounds(map.options.maxBounds).pad(1));
     map.invalidateSize();
 
     var dataLayer = L.layerGroup().addTo(map);
@@ -105,25 +101,120 @@
       container.style.setProperty("--cx-pr-bar", bar.offsetHeight + "px");
     }
 
-    // The part of the map not covered by the bar or the legend: a scene's centre goes to its middle.
-    function freeOffset() {
+    // The part of the map not covered by the bar, the legend or the zoom buttons, with room for the
+    // crossing labels (right of or above their symbols): a scene is fitted inside it.
+    function padding() {
       var legend = container.querySelector(".cx-legend");
-      var legendWidth = legend && !legend.classList.contains("cx-collapsed") ? legend.offsetWidth + 10 : 0;
+      var legendWidth = legend && !legend.classList.contains("cx-collapsed") ? legend.offsetWidth + 16 : 0;
       if (legendWidth > map.getSize().x / 2) legendWidth = 0;
-      return L.point(legendWidth / 2, bar.offsetHeight / 2);
+      var zoom = container.querySelector(".leaflet-control-zoom");
+      var top = Math.max(36, zoom ? zoom.offsetTop + zoom.offsetHeight + 8 : 0);
+      var label = container.querySelector(".cx-label");
+      // (A label laid out before the stylesheet applies spans the whole map: never more than a third.)
+      var labelWidth = label ? Math.min(label.offsetWidth, map.getSize().x / 3) + 24 : 0;
+      var scale = container.querySelector(".leaflet-control-scale");
+      var bottom = bar.offsetHeight + 16 + (scale ? scale.offsetHeight + 8 : 12);
+      return { left: 36, top: top, right: Math.max(legendWidth, labelWidth, 36), bottom: bottom };
     }
 
-    function viewCenter(scene) {
+    function sceneBounds(scene) {
+      var bounds = L.latLngBounds([]);
+      scene.groups.forEach(function (group) {
+        var layerFeatures = payload.features[group[1]] || {};
+        group[2].forEach(function (fid) {
+          var g = layerFeatures[fid] && layerFeatures[fid].geometry;
+          if (!g) return;
+          var coords = g.type === "Point" ? [g.coordinates] : g.coordinates;
+          coords.forEach(function (c) { bounds.extend(L.latLng(c[1], c[0])); });
+        });
+      });
+      return bounds;
+    }
+
+    // Every feature of the scene inside the free part of the map, as close as that allows (never
+    // closer than the scene's own zoom when it is a single place). Zooming out past the mapped
+    // region shows its "not mapped" veil at an edge: better than a named place off screen.
+    function sceneView(scene) {
+      var pad = padding();
+      var bounds = sceneBounds(scene);
       var zoom = scene.zoom;
-      var point = map.project(L.latLng(scene.center[0], scene.center[1]), zoom).add(freeOffset());
-      return map.unproject(point, zoom);
+      var center = L.latLng(scene.center[0], scene.center[1]);
+      if (bounds.isValid()) {
+        map.options.minZoom = Math.min(map.options.minZoom, 4);
+        zoom = map.getBoundsZoom(bounds, false, L.point(pad.left + pad.right, pad.top + pad.bottom));
+        if (bounds.getNorthEast().equals(bounds.getSouthWest())) zoom = Math.min(zoom, scene.zoom);
+        zoom = Math.min(zoom, 9);
+        center = bounds.getCenter();
+      }
+      var shift = L.point((pad.right - pad.left) / 2, (pad.bottom - pad.top) / 2);
+      var view = { center: map.unproject(map.project(center, zoom).add(shift), zoom), zoom: zoom };
+      return bounds.isValid() ? withoutVeil(scene, view) || view : view;
+    }
+
+    // The same scene without the "not mapped" veil when it can be had: at the zoom where the mapped
+    // region fills the map (if that is not much closer) and with the view held inside the region,
+    // as long as every feature still lies clear of the caption bar, the legend and the buttons.
+    function withoutVeil(scene, view) {
+      var region = map._cxRegion;
+      if (!region) return null;
+      var snap = map.options.zoomSnap || 1;
+      var fill = Math.ceil(map.getBoundsZoom(region, true) / snap) * snap;
+      var zoom = Math.max(view.zoom, fill);
+      if (zoom - view.zoom > 1) return null;
+      var size = map.getSize();
+      var half = size.divideBy(2);
+      var nw = map.project(region.getNorthWest(), zoom), se = map.project(region.getSouthEast(), zoom);
+      var c = map.project(view.center, zoom);
+      var clamp = function (v, lo, hi) { return lo > hi ? (lo + hi) / 2 : Math.min(Math.max(v, lo), hi); };
+      var centre = L.point(clamp(c.x, nw.x + half.x, se.x - half.x), clamp(c.y, nw.y + half.y, se.y - half.y));
+      var origin = container.getBoundingClientRect();
+      var blocked = Array.prototype.map.call(
+        container.querySelectorAll(".cx-legend:not(.cx-collapsed), .cx-pr-bar, .leaflet-control-zoom, .leaflet-control-scale"),
+        function (node) {
+          var r = node.getBoundingClientRect();
+          return { x: r.left - origin.left - 14, y: r.top - origin.top - 14, w: r.width + 28, h: r.height + 28 };
+        }
+      );
+      var margin = 30;
+      var top = padding().top;
+      var label = container.querySelector(".cx-label");
+      var labelSize = label ? L.point(Math.min(label.offsetWidth, size.x / 3), label.offsetHeight) : L.point(0, 0);
+      var points = [];
+      scene.groups.forEach(function (group) {
+        var layerFeatures = payload.features[group[1]] || {};
+        group[2].forEach(function (fid) {
+          var g = layerFeatures[fid] && layerFeatures[fid].geometry;
+          if (!g) return;
+          (g.type === "Point" ? [g.coordinates] : g.coordinates).forEach(function (xy) {
+            var at = map.project(L.latLng(xy[1], xy[0]), zoom).subtract(centre).add(half);
+            points.push({ at: at, crossing: group[0] === "crossings" && g.type === "Point" });
+          });
+        });
+      });
+      var symbolBox = function (q) { return { x: q.x - 14, y: q.y - 14, w: 28, h: 28 }; };
+      var free = function (r, own) {
+        return r.x >= 4 && r.y >= top && r.x + r.w <= size.x - 4 && r.y + r.h <= size.y - 4 &&
+          !blocked.some(function (b) { return overlaps(r, b); }) &&
+          !points.some(function (q) { return q.at !== own && overlaps(r, symbolBox(q.at)); });
+      };
+      var clear = points.every(function (q) {
+        var p = q.at;
+        if (p.x < margin || p.y < top || p.x > size.x - margin || p.y > size.y - margin) return false;
+        if (blocked.some(function (b) { return overlaps(symbolBox(p), b); })) return false;
+        if (!q.crossing || !labelSize.x) return true;
+        // A crossing's label needs room beside it, on one side or the other, covering nothing.
+        var y = p.y - labelSize.y / 2;
+        return free({ x: p.x + 16, y: y, w: labelSize.x, h: labelSize.y }, p) ||
+          free({ x: p.x - 16 - labelSize.x, y: y, w: labelSize.x, h: labelSize.y }, p);
+      });
+      return clear ? { center: map.unproject(centre, zoom), zoom: zoom } : null;
     }
 
     // ------------------------------------------------------------ short labels for unlabelled symbols
     function obstacles() {
       var origin = container.getBoundingClientRect();
       var boxes = [];
-      var selectors = ".cx-label, .cx-icon, .cx-country, .cx-legend, .cx-pr-bar, .leaflet-control-zoom, .leaflet-control-scale";
+      var selectors = ".cx-label, .cx-icon, .cx-leg-chip, .cx-country, .cx-legend, .cx-pr-bar, .leaflet-control-zoom, .leaflet-control-scale";
       Array.prototype.forEach.call(container.querySelectorAll(selectors), function (node) {
         var r = node.getBoundingClientRect();
         if (r.width && r.height) boxes.push({ x: r.left - origin.left, y: r.top - origin.top, w: r.width, h: r.height, node: node });
@@ -139,9 +230,23 @@
       return size;
     }
 
+    // Where a feature's symbol is drawn: its place, or where map.js moved it so nothing covers it.
+    function symbolPoint(fid, c) {
+      var icons = container.querySelectorAll(".leaflet-marker-pane .cx-icon");
+      var origin = container.getBoundingClientRect();
+      for (var i = 0; i < icons.length; i++) {
+        if (icons[i].getAttribute("data-fid") !== fid) continue;
+        var svg = icons[i].querySelector("svg") || icons[i];
+        var r = svg.getBoundingClientRect();
+        return L.point(r.left - origin.left + r.width / 2, r.top - origin.top + r.height / 2);
+      }
+      return map.latLngToContainerPoint(L.latLng(c[1], c[0]));
+    }
+
     function placeLabels() {
       labelLayer.clearLayers();
       if (current < 0) return;
+      window.CrossingsMap.layout(map);
       var scene = scenes[current];
       var size = map.getSize();
       var taken = obstacles();
@@ -151,7 +256,7 @@
           var feature = (payload.features[group[1]] || {})[fid];
           if (!feature || feature.geometry.type !== "Point" || !feature.properties.pr_label) return;
           var c = feature.geometry.coordinates;
-          var at = map.latLngToContainerPoint(L.latLng(c[1], c[0]));
+          var at = symbolPoint(fid, c);
           var html = esc(feature.properties.pr_label);
           var box = measure(html);
           var half = 11 + LABEL_GAP;
@@ -219,7 +324,7 @@
     }
 
     // ------------------------------------------------------------ legend: only what the scene draws
-    // Rows are matched by their text; a row this code does not know stays visible.
+    // Rows are matched by their data-group; a row without one stays visible.
     function tailorLegend(scene) {
       var body = container.querySelector(".cx-legend-body");
       if (!body) return;
@@ -230,21 +335,15 @@
         drawn[group[0]] = true;
         if (group[0] !== "routes" && group[0] !== "regular_routes") points = true;
       });
-      var section = "";
+      var rules = {
+        places: points, areas: points, confidence: points, routes: !!drawn.routes,
+        regular_routes: !!drawn.regular_routes,
+        note: !!drawn.crossings, border: true, selection: true
+      };
+      POINT_GROUPS.forEach(function (name) { rules[name] = !!drawn[name]; });
       Array.prototype.forEach.call(body.children, function (node) {
-        var text = (node.textContent || "").trim();
-        var lower = text.toLowerCase();
-        var visible = true;
-        if (node.classList.contains("cx-legend-head")) section = lower;
-        if (node.classList.contains("cx-legend-note")) visible = !!drawn.crossings;
-        else if (lower.indexOf("border") >= 0) visible = true;
-        else if (section.indexOf("legs") >= 0) visible = !!drawn.routes;
-        else if (section.indexOf("context") >= 0) visible = !!drawn.regular_routes;
-        else if (section.indexOf("confidence") >= 0) visible = points;
-        else if (section.indexOf("places") >= 0) {
-          visible = points;
-          LEGEND_GROUPS.forEach(function (pair) { if (text.indexOf(pair[0]) === 0) visible = !!drawn[pair[1]]; });
-        }
+        var group = node.getAttribute("data-group");
+        var visible = !group || !(group in rules) || rules[group];
         node.classList.toggle("cx-pr-hidden", !visible);
       });
     }
@@ -275,8 +374,8 @@
     function writeCaption(scene, index) {
       bar.querySelector(".cx-pr-count").textContent = index + 1 + " / " + scenes.length;
       bar.querySelector(".cx-pr-dates").textContent = scene.dates;
-      bar.querySelector(".cx-pr-title").innerHTML = esc(scene.title);
-      bar.querySelector(".cx-pr-caption").innerHTML = esc(scene.caption);
+      bar.querySelector(".cx-pr-title").textContent = scene.title;
+      bar.querySelector(".cx-pr-caption").textContent = scene.caption;
       bar.querySelector(".cx-pr-sources").innerHTML = sourcesHtml(scene);
       prevButton.disabled = index === 0;
       nextButton.disabled = index === scenes.length - 1;
@@ -310,6 +409,7 @@
     // map.js lays its permanent crossing labels out again shortly after drawing them (refreshLabels):
     // the short labels are placed now and once more after that, then the scene is marked settled.
     var settleTimer = null;
+    var refits = 0;
     function settled(scene) {
       pendingMove = null;
       placeLabels();
@@ -317,6 +417,17 @@
       settleTimer = window.setTimeout(function () {
         settleTimer = null;
         if (pendingMove || scenes[current] !== scene) return;
+        // Framed while the page was still settling (frame height, fonts, labels): fit it again, a few
+        // times at most, until the view is the one the scene asks for now.
+        if (styled && refits < 3) {
+          var target = sceneView(scene);
+          var off = map.latLngToContainerPoint(target.center).distanceTo(map.getSize().divideBy(2));
+          if (Math.abs(target.zoom - map.getZoom()) > 0.01 || off > 2) {
+            refits++;
+            frame(current, false);
+            return;
+          }
+        }
         placeLabels();
         if (!styled) return;
         container.setAttribute("data-cx-scene", scene.id);
@@ -331,14 +442,15 @@
       if (pendingMove) map.off("moveend", pendingMove);
       pendingMove = function () { if (current === index) settled(scene); };
       map.once("moveend", pendingMove);
-      var target = viewCenter(scene);
-      if (animate && !reducedMotion()) map.flyTo(target, scene.zoom, { duration: 0.9 });
-      else map.setView(target, scene.zoom, { animate: false });
+      var target = sceneView(scene);
+      if (animate && !reducedMotion()) map.flyTo(target.center, target.zoom, { duration: 0.9 });
+      else map.setView(target.center, target.zoom, { animate: false });
     }
 
     function show(index, animate) {
       if (index < 0 || index >= scenes.length) return;
       current = index;
+      refits = 0;
       writeCaption(scenes[index], index);
       tailorLegend(scenes[index]);
       drawScene(scenes[index]);
@@ -385,12 +497,16 @@
     function onKey(event) {
       if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
       var target = event.target;
-      if (target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName || ""))) return;
       var key = event.key;
+      // A clicker sends Page Down / Page Up and never means to type: those step even with the focus
+      // left in a field (the scene picker after a pick); other keys are the field's.
+      var clicker = key === "PageDown" || key === "PageUp";
+      if (!clicker && target && (target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName || ""))) return;
       if (NEXT[key]) step(1);
       else if (PREV[key]) step(-1);
       else if (key === "Home") jump(0);
       else if (key === "End") jump(scenes.length - 1);
+      else if (key === "r" || key === "R") frame(current, false);
       else return;
       event.preventDefault();
     }
@@ -410,7 +526,6 @@
           }
         };
         window.addEventListener("pagehide", detach);
-        window.addEventListener("unload", detach);
       } catch (e) {
         // A parent on another origin: keys work with the focus in the map.
       }
@@ -418,12 +533,34 @@
 
     map.on("zoomend", function () { if (!pendingMove) placeLabels(); });
     map.on("dragstart", function () { moved = true; });
-    map.on("resize", function () { layoutControls(); if (!pendingMove) placeLabels(); });
+    // A new window size (the projector came on, full screen, the page set the frame's height): the
+    // scene is fitted again unless the viewer has moved the view themselves; R fits it again anyway.
+    var resizeTimer = null;
+    map.on("resize", function () {
+      layoutControls();
+      if (resizeTimer) window.clearTimeout(resizeTimer);
+      resizeTimer = window.setTimeout(function () {
+        resizeTimer = null;
+        if (!moved && current >= 0) frame(current, false);
+        else if (!pendingMove) placeLabels();
+      }, 120);
+    });
     var legendToggle = container.querySelector(".cx-legend-toggle");
     if (legendToggle) legendToggle.addEventListener("click", function () { setTimeout(placeLabels, 0); });
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { if (styled) relayout(); });
     window.addEventListener("load", function () { if (styled) relayout(); });
 
+    // Drawn again after a pick in the scene picker below the map: the map comes back into view and
+    // the picker lets go of the focus, so the clicker's arrow keys step again.
+    try {
+      var active = window.parent.document.activeElement;
+      if (window.parent !== window && active && active.closest && active.closest(".st-key-presenter-controls")) {
+        active.blur();
+        window.parent.scrollTo(0, 0);
+      }
+    } catch (e) {
+      // A parent on another origin: nothing to do.
+    }
     show(initialIndex(payload), false);
     waitForStyle(600);
     var api = {
@@ -434,7 +571,6 @@
       labels: function () { return labelLayer.getLayers().length; },
       relabel: function () { placeLabels(); return labelLayer.getLayers().length; }
     };
-    window.CrossingsPresenterInstance = api;
     return api;
   }
 

@@ -5,18 +5,16 @@
  * features drawn (drawn_ids), the ones new at this stage (feature_ids), display overrides (props)
  * and caption lines, each with its evidence ("reported", "inferred", "not reported") and source ids.
  * Features are drawn by CrossingsMap.draw (static/crossings/map.js), so symbols match the main map.
- * Every string from data goes through esc() before it reaches HTML.
+ * Every string from data goes through CrossingsMap.esc() before it reaches HTML; text-only slots
+ * are set with textContent.
  *
  * Keyboard (anywhere in the map frame): Space play/pause, ← previous stage, → next stage,
  * Home / End first / last stage. Leaflet's own arrow-key panning is switched off on this map. */
 (function () {
   "use strict";
 
-  var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;", "$": "&#36;", "\\": "&#92;" };
   function esc(value) {
-    return String(value === null || value === undefined ? "" : value).replace(/[&<>"'`$\\]/g, function (c) {
-      return ESCAPES[c];
-    });
+    return window.CrossingsMap.esc(value);
   }
 
   var MIN_FIT_ZOOM = 6.25;
@@ -117,7 +115,7 @@
         '<input type="range" class="cx-rp-range" min="0" step="1" aria-label="Stage">' +
         '<div class="cx-rp-caption" aria-live="polite">' +
         '<div class="cx-rp-title"></div><div class="cx-rp-time"></div>' +
-        '<div class="cx-rp-body"><ul class="cx-rp-lines"></ul><div class="cx-rp-sources"></div></div></div>' +
+        '<div class="cx-rp-body" tabindex="0" role="region" aria-label="What this stage shows, and its sources"><ul class="cx-rp-lines"></ul><div class="cx-rp-sources"></div></div></div>' +
         '<div class="cx-rp-keys">Space play/pause · ← → step · click the map first</div>';
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
@@ -245,12 +243,12 @@
       });
       if (past.length) {
         var dim = L.featureGroup().addTo(self.group);
-        CrossingsMap.draw(dim, layerName, { type: "FeatureCollection", features: past });
+        window.CrossingsMap.draw(dim, layerName, { type: "FeatureCollection", features: past });
         markElements(dim, "cx-rp-dim");
       }
       if (now.length) {
         var lit = L.featureGroup().addTo(self.group);
-        CrossingsMap.draw(lit, layerName, { type: "FeatureCollection", features: now });
+        window.CrossingsMap.draw(lit, layerName, { type: "FeatureCollection", features: now });
         now.forEach(function (f) {
           if (f.geometry.type !== "Point") return;
           var c = f.geometry.coordinates;
@@ -264,10 +262,10 @@
 
   Replay.prototype.caption = function (stage) {
     var self = this;
-    this.el.querySelector(".cx-rp-title").innerHTML = esc(stage.title);
-    this.el.querySelector(".cx-rp-time").innerHTML = esc(stage.time);
-    this.el.querySelector(".cx-rp-count").innerHTML =
-      esc((this.payload.set === "months" ? "Month " : "Stage ") + stage.number + " of " + stage.of);
+    this.el.querySelector(".cx-rp-title").textContent = stage.title;
+    this.el.querySelector(".cx-rp-time").textContent = stage.time;
+    this.el.querySelector(".cx-rp-count").textContent =
+      (this.payload.set === "months" ? "Month " : "Stage ") + stage.number + " of " + stage.of;
     var items = (stage.lines || []).map(function (line) {
       var tag = TAGS[line.evidence];
       var tagHtml = tag ? '<span class="cx-rp-tag ' + tag.cls + '">' + esc(tag.label) + "</span>" : "";
@@ -321,7 +319,6 @@
 
   window.CrossingsReplay = {
     mount: mount,
-    esc: esc,
     current: null,
     state: function () {
       var r = window.CrossingsReplay.current;

@@ -157,3 +157,17 @@ def test_the_briefing_file_works_with_all_network_blocked(browser: Browser, tmp_
     finally:
         close_context(context)
     assert [url for url in requested if not url.startswith(("file:", "data:"))] == []
+
+
+def test_the_clicker_still_steps_after_the_scene_picker_is_used(presenter: Page, app_url: str) -> None:
+    """A pick reruns the page with the focus left in the picker: Page Down (a clicker) must still step."""
+    presenter.goto(f"{app_url}/presenter")
+    wait_for_scene(presenter, "the-border")
+    picker = presenter.get_by_role("combobox", name="Scene")
+    picker.click()
+    presenter.keyboard.type("The five")
+    presenter.keyboard.press("Enter")
+    wait_for_scene(presenter, "five-crossings")
+    presenter.keyboard.press("PageDown")
+    wait_for_scene(presenter, "since-then")
+    assert presenter.evaluate("() => window.scrollY") == 0

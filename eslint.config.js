@@ -1,0 +1,27 @@
+// ESLint for the map code the browser runs (static/crossings/*.js): plain ES5 scripts, no build step.
+"use strict";
+const js = require("@eslint/js");
+const globals = require("globals");
+
+module.exports = [
+  js.configs.recommended,
+  {
+    files: ["static/crossings/*.js"],
+    languageOptions: {
+      ecmaVersion: 5,
+      sourceType: "script",
+      // ES5 syntax; the ES2015 built-ins every supported browser has; Leaflet, and map.js for the other files.
+      globals: { ...globals.browser, Uint8Array: "readonly", Set: "readonly", Map: "readonly", L: "readonly", CrossingsMap: "readonly" }
+    },
+    rules: {
+      "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],
+      eqeqeq: ["error", "always", { null: "ignore" }],
+      "no-implicit-globals": "error",
+      strict: ["error", "function"]
+    }
+  },
+  {
+    files: ["eslint.config.js"],
+    languageOptions: { sourceType: "commonjs", globals: globals.node }
+  }
+];

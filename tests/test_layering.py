@@ -52,6 +52,7 @@ def offenders(paths: list[Path], *packages: str) -> dict[str, list[str]]:
 
 
 CORE = [p for p in sorted(GEO.rglob("*.py")) if UI not in p.parents]
+MIGRATIONS = GEO / "store" / "migrations"
 GLUE = sorted(UI.rglob("*.py"))
 PAGES = [*sorted(VIEWS.glob("*.py")), ROOT / "app.py"]
 
@@ -127,7 +128,9 @@ def test_the_map_drawing_modules_are_core_modules():
 def test_the_core_loads_no_map_drawing_code_outside_the_map_drawing_modules():
     """A fresh interpreter importing every other core module (tables, search, exports, details, the map
     payloads, the figure, the timeline and its charts, the upload) loads no folium or branca."""
-    names = sorted(module_name(p) for p in CORE if module_name(p) not in MAP_DRAWING_MODULES)
+    # Alembic's migration scripts run only inside Alembic (they read alembic.context.config); they are not importable.
+    importable = [p for p in CORE if MIGRATIONS not in p.parents]
+    names = sorted(module_name(p) for p in importable if module_name(p) not in MAP_DRAWING_MODULES)
     assert {"geo.payload", "geo.figure", "geo.search", "geo.export", "geo.table", "geo.details"} <= set(names)
     code = (
         "import sys\n"

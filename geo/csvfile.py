@@ -1,5 +1,6 @@
 """The one CSV writer: every CSV the project writes (exports, the Import page's rejection report, the
-example file) goes through `csv_text` / `csv_bytes_of`, so no cell can run as a spreadsheet formula and
+example file) goes through `csv_text` / `csv_bytes_of` (and a published release's sources.csv through
+`sources_csv_text`, verbatim data), so no cell can run as a spreadsheet formula and
 no cell can split a row.
 
 - A text cell that starts with a formula character (``= + - @``, tab, carriage return) gets a leading
@@ -13,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
@@ -54,3 +55,17 @@ def csv_bytes_of(frame: pd.DataFrame, bom: bool = True) -> bytes:
     """A table as UTF-8 CSV (with a byte-order mark by default, so spreadsheets read Korean and Chinese)."""
     rows = (list(row) for row in frame.itertuples(index=False, name=None))
     return csv_text(list(frame.columns), rows).encode("utf-8-sig" if bom else "utf-8")
+
+
+def sources_csv_text(rows: list[Mapping[str, object]]) -> str:
+    """The dataset's own sources.csv (a data release, read back by geo.io, not a spreadsheet export): values are
+    written verbatim, not neutralised, so a published release reads back equal to what the store holds."""
+    columns: list[str] = []
+    for row in rows:
+        columns.extend(c for c in row if c not in columns)
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({c: row.get(c, "") for c in columns})
+    return buffer.getvalue()

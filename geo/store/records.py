@@ -3,8 +3,6 @@ record is valid, how a command-line value is read, and the published file format
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -168,18 +166,6 @@ def feature_collection_text(layer: str, records: Iterable[Record]) -> str:
     ]
     document = {"type": "FeatureCollection", "name": layer, "crs_note": CRS_NOTE, "features": features}
     return json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False) + "\n"
-
-
-def sources_csv_text(rows: list[Mapping[str, object]]) -> str:
-    columns: list[str] = []
-    for row in rows:
-        columns.extend(c for c in row if c not in columns)
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({c: row.get(c, "") for c in columns})
-    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import write_text_atomic
+from geo.csvfile import sources_csv_text
 from geo.io import (
     DATA_DIR,
     GEOMETRY_ERROR,
@@ -45,7 +46,6 @@ from geo.store.records import (
     feature_collection_text,
     needs_source,
     record_problems,
-    sources_csv_text,
 )
 from geo.store.tables import record_history, records, revisions, store_state
 

@@ -4,8 +4,10 @@ from datetime import date
 
 import streamlit as st
 
-from geo.ui.data import follow_revisions, get_data_span, get_dataset
+from geo.ui.data import StoreUnavailable, follow_revisions, get_data_span, get_dataset, store_outage
 from geo.ui.widgets import render_filters, render_footer
+
+STORE_DOWN = "The data store cannot be reached right now."
 
 st.set_page_config(
     page_title="Crossings — forced repatriation of North Koreans from China", page_icon="🗺️", layout="wide"
@@ -14,8 +16,19 @@ st.set_page_config(
 # Constant CSS only (no data): tighter top margin so the map fits a 720-pixel-high screen.
 st.html("<style>.block-container{padding-top:3rem;padding-bottom:1rem}</style>")
 
-dataset = get_dataset()
-follow_revisions(dataset.revision)  # a new revision in the store reaches this open page within seconds
+try:
+    dataset = get_dataset()
+except StoreUnavailable:  # the database is down and this process never read the data: say so, retry
+    st.error(STORE_DOWN + " There is nothing to show yet: this page loads by itself as soon as it is back.")
+    follow_revisions(None, outage_shown=True)
+    st.stop()
+# A new revision in the store reaches this open page within seconds; so does the store going away.
+follow_revisions(dataset.revision, outage_shown=store_outage() is not None)
+if store_outage() is not None:
+    st.warning(
+        STORE_DOWN
+        + f" Showing the data as of revision {dataset.revision}; this page updates by itself when it is back."
+    )
 span = get_data_span(dataset)
 today = date.today()
 

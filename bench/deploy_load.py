@@ -126,7 +126,8 @@ def format_row(row: dict) -> str:
     after = " + ".join(map(str, row["rss_after_mb"]))
     return (
         f"| {row['replicas']} | {row['sessions']:>3} | {row['wave']} | {row['reruns']:>4} | "
-        f"{s(row['rerun_median_s'])} | {s(row['rerun_p95_s'])} | {s(row['rerun_max_s'])} | {s(row['load_median_s'])} | {row['errors']} | "
+        f"{s(row['rerun_median_s'])} | {s(row['rerun_p95_s'])} | {s(row['rerun_max_s'])} | "
+        f"{s(row['load_median_s'])} | {row['errors']} | "
         f"{peaks} | {after} | {row['loadavg_1min']:.1f} |"
     )
 

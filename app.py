@@ -22,8 +22,9 @@ except StoreUnavailable:  # the database is down and this process never read the
     st.error(STORE_DOWN + " There is nothing to show yet: this page loads by itself as soon as it is back.")
     follow_revisions(None, outage_shown=True)
     st.stop()
-# A new revision in the store reaches this open page within seconds; so does the store going away.
-follow_revisions(dataset.revision, outage_shown=store_outage() is not None)
+if dataset.revision is not None:  # read from the store: a new revision reaches this open page within seconds;
+    # so does the store going away, and coming back.
+    follow_revisions(dataset.revision, outage_shown=store_outage() is not None)
 if store_outage() is not None:
     st.warning(
         STORE_DOWN

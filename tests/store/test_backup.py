@@ -17,11 +17,11 @@ from geo.store.cluster import as_store_url, create_database, drop_database
 
 
 def _edit(store: Store) -> None:
-    """A history worth restoring: a count with a source, a geometry, a field emptied, a retraction,
+    """A history worth restoring: a note, a geometry with a source, a field emptied, a retraction,
     text with Korean, Chinese, quotes and a newline."""
     crossings = [r for r in store.records() if r.layer == "crossings"]
     first, second = crossings[0], crossings[1]
-    store.revise(first.id, {"count_high": 350}, author="A. Researcher", reason="TJWG update", source_ids=["S5"])
+    store.revise(first.id, {"notes": "checked against TJWG"}, author="A. Researcher", reason="TJWG update")
     store.revise(
         second.id,
         {"geometry": Point(129.80123456789, 42.9), "notes": '도문 · 图们 "quoted"\nsecond line'},
@@ -29,13 +29,7 @@ def _edit(store: Store) -> None:
         reason="moved to the bridge",
         source_ids=["S5"],
     )
-    store.revise(
-        first.id,
-        {"count_low": None},
-        author="A. Researcher",
-        reason="the low bound was not reported",
-        source_ids=["S5"],
-    )
+    store.revise(first.id, {"notes": None}, author="A. Researcher", reason="the note was not sourced")
     events = [r for r in store.records() if r.layer == "events"]
     store.revise(events[-1].id, {}, author="C", reason="source withdrawn", retract=True)
 

@@ -83,7 +83,14 @@ async def sample_peaks(pids: list[int], stop: asyncio.Event, interval: float = 0
     return peaks
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (/proc/PID/stat), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def run_wave(url: str, pids: list[int], sessions: int, wave: int, args: argparse.Namespace) -> dict:
+    cpu_before = {pid: cpu_seconds(pid) for pid in pids}
     stop = asyncio.Event()
     sampler = asyncio.create_task(sample_peaks(pids, stop))
     started = time.perf_counter()
@@ -95,6 +102,7 @@ async def run_wave(url: str, pids: list[int], sessions: int, wave: int, args: ar
     reruns = [t for r in results for t in r.reruns_s]
     loads = [r.load_s for r in results if r.load_s is not None]
     errors = [e for r in results for e in r.errors]
+    cpu = sum(cpu_seconds(pid) - cpu_before[pid] for pid in pids)
     after = {}
     for pid in pids:
         with contextlib.suppress(OSError, RuntimeError):
@@ -112,6 +120,10 @@ async def run_wave(url: str, pids: list[int], sessions: int, wave: int, args: ar
         "errors": len(errors),
         "error_samples": sorted(set(errors))[:5],
         "wall_s": wall,
+        # The replicas' own CPU per rerun (page loads included): what a rerun costs whatever else runs on
+        # the machine, so cores / this is what the replicas could serve per second with the cores to themselves.
+        "replica_cpu_s": cpu,
+        "cpu_ms_per_rerun": 1000 * cpu / max(1, len(reruns) + len(loads)),
         "rss_peak_mb": [round(peaks[p]) for p in pids],
         "rss_after_mb": [round(after.get(p, 0.0)) for p in pids],
         "loadavg_1min": float(Path("/proc/loadavg").read_text().split()[0]),
@@ -128,13 +140,14 @@ def format_row(row: dict) -> str:
         f"| {row['replicas']} | {row['sessions']:>3} | {row['wave']} | {row['reruns']:>4} | "
         f"{s(row['rerun_median_s'])} | {s(row['rerun_p95_s'])} | {s(row['rerun_max_s'])} | "
         f"{s(row['load_median_s'])} | {row['errors']} | "
-        f"{peaks} | {after} | {row['loadavg_1min']:.1f} |"
+        f"{row['cpu_ms_per_rerun']:.0f} | {peaks} | {after} | {row['loadavg_1min']:.1f} |"
     )
 
 
 HEADER = (
     "| replicas | sessions | wave | reruns | median s | p95 s | max s | page load median s | errors | "
-    "RSS peak MB per replica | RSS after MB | load avg |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|"
+    "replica CPU ms per rerun | RSS peak MB per replica | RSS after MB | load avg |\n"
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|"
 )
 
 

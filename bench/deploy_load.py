@@ -37,6 +37,7 @@ from pathlib import Path
 import websockets
 
 from bench import load
+from bench.server import free_port
 from geo.store import open_store
 from geo.store.cluster import as_store_url, create_database, throwaway_cluster
 
@@ -152,7 +153,7 @@ HEADER = (
 
 
 def start(replicas: int, database_url: str, cert: Path, key: Path, run_dir: Path) -> tuple[subprocess.Popen, dict]:
-    port, http_port = load.free_port(), load.free_port()
+    port, http_port = free_port(), free_port()
     first = 28_000 + 10 * replicas  # a replica port range of its own (checked free by deploy/run)
     command = [
         "bash", str(ROOT / "deploy" / "run"), "--replicas", str(replicas), "--database-url", database_url,

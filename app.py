@@ -5,8 +5,10 @@ from datetime import date
 import streamlit as st
 
 from geo.ui import state
-from geo.ui.data import follow_revisions, get_data_span, get_dataset
+from geo.ui.data import StoreUnavailable, follow_revisions, get_data_span, get_dataset, store_outage
 from geo.ui.widgets import render_filters, render_footer, render_url_notices
+
+STORE_DOWN = "The data store cannot be reached right now."
 
 st.set_page_config(
     page_title="Crossings — forced repatriation of North Koreans from China", page_icon="🗺️", layout="wide"
@@ -26,9 +28,20 @@ st.html(
     "align-items:center;justify-content:center}</style>"
 )
 
-dataset = get_dataset()
-if dataset.revision is not None:  # read from the store: a new revision reaches this open page within seconds
-    follow_revisions(dataset.revision)
+try:
+    dataset = get_dataset()
+except StoreUnavailable:  # the database is down and this process never read the data: say so, retry
+    st.error(STORE_DOWN + " There is nothing to show yet: this page loads by itself as soon as it is back.")
+    follow_revisions(None, outage_shown=True)
+    st.stop()
+if dataset.revision is not None:  # read from the store: a new revision reaches this open page within seconds;
+    # so does the store going away, and coming back.
+    follow_revisions(dataset.revision, outage_shown=store_outage() is not None)
+if store_outage() is not None:
+    st.warning(
+        STORE_DOWN
+        + f" Showing the data as of revision {dataset.revision}; this page updates by itself when it is back."
+    )
 span = get_data_span(dataset)
 today = date.today()
 

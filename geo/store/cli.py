@@ -1,4 +1,4 @@
-"""`python -m geo db init|seed|revise|history|diff|publish`: the store from the command line.
+"""`python -m geo db init|seed|revise|history|diff|publish|dump|restore`: the store from the command line.
 
 Every command takes --url (a file path for the embedded store, or a postgresql:// URL); without it,
 CROSSINGS_DATABASE_URL; without either, the embedded default (.crossings/store.sqlite). A refused
@@ -52,6 +52,10 @@ def add_db_parser(commands: argparse._SubParsersAction) -> None:
     publish = command("publish", "write the current state as files in data/'s format, with a manifest")
     publish.add_argument("--out", required=True, type=Path, metavar="DIR")
     publish.add_argument("--revision", type=int, help="an earlier revision instead of the current one")
+    dump = command("dump", "write the whole store (every revision of everything) to one file: a backup")
+    dump.add_argument("--out", required=True, type=Path, metavar="FILE")
+    restore = command("restore", "load a dump into an empty store (a new database or file)")
+    restore.add_argument("file", type=Path, metavar="FILE")
 
 
 def _value_text(value: object) -> str:
@@ -94,6 +98,16 @@ def run_db_command(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     action = args.db_command
+    if action == "restore":
+        from geo.store.backup import restore
+
+        store = open_store(args.url, args.data)
+        try:
+            number = restore(store, args.file)
+            print(f"restored {args.file} into {store!r}: revision {number}")
+            return 0
+        finally:
+            store.close()
     if action in ("init", "seed"):
         store = open_store(args.url, args.data)
         try:
@@ -141,6 +155,12 @@ def _run(args: argparse.Namespace) -> int:
                     print(f"  sources: {', '.join(entry.source_ids)}")
                 for field, change in entry.changes.items():
                     print(f"  {field}: {_value_text(change['old'])} -> {_value_text(change['new'])}")
+            return 0
+        if action == "dump":
+            from geo.store.backup import dump
+
+            number = dump(store, args.out)
+            print(f"dumped {store!r} at revision {number} to {args.out}")
             return 0
         if action == "diff":
             print(json.dumps(store.diff(args.old, args.new), ensure_ascii=False, indent=1))

@@ -11,11 +11,13 @@ so a rerun that does not change the data does no data work at all.
 
 from __future__ import annotations
 
+import logging
 import os
 from dataclasses import astuple
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pandas as pd
+import sqlalchemy as sa
 import streamlit as st
 
 from geo.basemap import basemap_json, basemap_reference
@@ -31,13 +33,21 @@ from geo.filters import (
 )
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.payload import ICON_LIMIT, MapLayers, PointCodes, encode_features, encode_points, serialise_map
-from geo.store import Store, open_current_store
+from geo.store import Store, StoreError, open_current_store
 from geo.text import escape_markdown_inline
 from geo.vocab import HIDDEN_BY_DEFAULT
 
-# How often an open session asks the store for a newer revision (seconds): a revision written by
-# another session or by `python -m geo db revise` shows within about twice this.
+# How often an open session asks the store for a newer revision (seconds). The answer is shared by
+# every session of the process for REVISION_TTL_SECONDS, so a revision written by another session,
+# another replica or `python -m geo db revise` shows within about the sum of the two (under 5 s).
 REVISION_POLL_SECONDS = 3
+REVISION_TTL_SECONDS = 1
+
+log = logging.getLogger(__name__)
+
+
+class StoreUnavailable(RuntimeError):
+    """The store cannot be reached and this process has no earlier revision of the data to show."""
 
 
 @st.cache_resource(show_spinner="Opening the data store…")
@@ -49,17 +59,67 @@ def get_store() -> Store | None:
     return open_current_store()
 
 
-@st.cache_data(ttl=REVISION_POLL_SECONDS, show_spinner=False)
-def current_revision() -> int | None:
-    """The store's revision counter: one tiny query, at most once per REVISION_POLL_SECONDS."""
+@st.cache_resource(show_spinner=False)
+def _store_health() -> dict:
+    """The process's last answer from the store: the revision it read and the outage, if any."""
+    return {"revision": None, "outage": None}
+
+
+@st.cache_data(ttl=REVISION_TTL_SECONDS, show_spinner=False)
+def _polled_revision() -> int | None:
     store = get_store()
     return None if store is None else store.revision()
 
 
+def _note_outage(error: Exception) -> None:
+    health = _store_health()
+    if health["outage"] is None:
+        # The details (host, driver message) go to the server log only, never to viewers.
+        log.warning("the data store is unreachable: %s", error)
+        health["outage"] = datetime.now(UTC)
+
+
+def current_revision() -> int | None:
+    """The store's revision counter: one tiny query per process at most once per REVISION_TTL_SECONDS.
+    While the store is unreachable: the last revision this process read (None if it never read one)."""
+    health = _store_health()
+    try:
+        revision = _polled_revision()
+    except (sa.exc.DBAPIError, StoreError) as error:
+        _note_outage(error)
+        return health["revision"]
+    if health["outage"] is not None:
+        log.warning("the data store is reachable again")
+    health["outage"] = None
+    return revision
+
+
+current_revision.clear = _polled_revision.clear  # type: ignore[attr-defined]  # forget the polled answer
+
+
+def store_outage() -> datetime | None:
+    """Since when the store has been unreachable (UTC), or None when it answers."""
+    return _store_health()["outage"]
+
+
 def get_dataset() -> Dataset:
     """The dataset at the store's current revision: every cache below keys on its version, which
-    changes with the revision, so a new revision is new data everywhere without a restart."""
-    return _dataset_at(current_revision())
+    changes with the revision, so a new revision is new data everywhere without a restart. While the
+    store is unreachable, the last revision this process read (StoreUnavailable if there is none)."""
+    health = _store_health()
+    revision = current_revision()
+    if health["outage"] is not None and revision is None:
+        raise StoreUnavailable("the data store is unreachable and no revision has been read yet")
+    try:
+        dataset = _dataset_at(revision)
+    except (sa.exc.DBAPIError, StoreError) as error:
+        _note_outage(error)
+        if health["revision"] is None:
+            raise StoreUnavailable("the data store is unreachable and no revision has been read yet") from error
+        return _dataset_at(health["revision"])  # read before, so in the cache: no query
+    if health["outage"] is None:
+        health["revision"] = revision
+    return dataset
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=2)
@@ -69,9 +129,11 @@ def _dataset_at(revision: int | None) -> Dataset:
 
 
 @st.fragment(run_every=REVISION_POLL_SECONDS)
-def follow_revisions(shown: int | None) -> None:
-    """Rerun the page when the store has moved past the revision this page shows."""
-    if shown is not None and current_revision() != shown:
+def follow_revisions(shown: int | None, outage_shown: bool = False) -> None:
+    """Rerun the page when the store has moved past the revision this page shows, or when it goes
+    away or comes back (the page says so)."""
+    revision = current_revision()
+    if (store_outage() is not None) != outage_shown or (shown is not None and revision != shown):
         st.rerun()
 
 

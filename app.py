@@ -5,6 +5,8 @@ from datetime import date
 import streamlit as st
 
 from geo.ui.data import follow_revisions, get_data_span, get_dataset
+from geo.ui.session import signed_in
+from geo.ui.signin import render_sign_in
 from geo.ui.widgets import render_filters, render_footer
 
 st.set_page_config(
@@ -19,6 +21,12 @@ follow_revisions(dataset.revision)  # a new revision in the store reaches this o
 span = get_data_span(dataset)
 today = date.today()
 
+account = signed_in()  # None for every viewer: nobody signs in to read
+editing = []
+if account is not None and account.may("propose"):
+    editing.append(st.Page("views/edit.py", title="Propose a change", icon=":material/edit:", url_path="edit"))
+if account is not None and account.may("review"):
+    editing.append(st.Page("views/review.py", title="Review", icon=":material/fact_check:", url_path="review"))
 pages = st.navigation(
     [
         st.Page("views/map.py", title="Map", icon=":material/map:", default=True),
@@ -29,8 +37,10 @@ pages = st.navigation(
         st.Page("views/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"),
         st.Page("views/presenter.py", title="Presenter", icon=":material/slideshow:", url_path="presenter"),
         st.Page("views/about.py", title="About", icon=":material/info:", url_path="about"),
+        *editing,  # registered only for signed-in roles; each page and the store check the role again
     ]
 )
 render_filters(dataset, span, today)
+render_sign_in()
 pages.run()
 render_footer(dataset)

@@ -2,7 +2,8 @@
 `python -m geo static-basemap`,
 `python -m geo export --format geojson|gpkg|kml|csv [--from DATE] [--to DATE] [--crossing ID ...] --out PATH`,
 `python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`,
-`python -m geo db init|seed|revise|history|diff|publish` (the history store: geo/store/cli.py)."""
+`python -m geo db init|seed|revise|history|diff|publish` (the history store: geo/store/cli.py),
+`python -m geo user add NAME --role editor|reviewer|admin` (accounts: geo/store/user_cli.py)."""
 
 from __future__ import annotations
 
@@ -66,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     from geo.store.cli import add_db_parser, run_db_command
 
     add_db_parser(commands)  # python -m geo db init|seed|revise|history|diff|publish
+    from geo.store.user_cli import add_user_parser, run_user_command
+
+    add_user_parser(commands)  # python -m geo user add NAME --role editor|reviewer|admin
     args = parser.parse_args(argv)
 
     if args.command == "validate":
@@ -97,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_figure_command(args)
     if args.command == "db":
         return run_db_command(args)
+    if args.command == "user":
+        return run_user_command(args)
     return 2
 
 

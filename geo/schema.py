@@ -53,6 +53,8 @@ EVENT_KINDS: tuple[str, ...] = (
     "policy",
     "context",
 )
+# Per-record visibility (geo/visibility.py applies it to every public output); blank = public.
+VISIBILITIES: tuple[str, ...] = ("public", "generalised", "restricted")
 EVIDENCE = ("reported", "inferred")
 LEG_KINDS = ("origin", "handover")
 COUNT_OF = (
@@ -239,6 +241,10 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
             problems.append(("notes", "an inferred leg must give its reasoning in notes"))
         if row.get("schematic") is not True:
             problems.append(("schematic", "a leg drawn without road data must be marked schematic"))
+
+    visibility = row.get("visibility")
+    if not is_blank(visibility) and visibility not in VISIBILITIES:
+        problems.append(("visibility", f"visibility must be one of {', '.join(VISIBILITIES)}, got {visibility!r}"))
 
     sources = as_id_list(row.get("source_ids"))
     if not sources:

@@ -33,6 +33,8 @@ from geo.mapview import (
 )
 from geo.store import Store, open_current_store
 from geo.text import escape_markdown_inline
+from geo.ui.session import is_editor
+from geo.visibility import editor_view, public_view
 
 # How often an open session asks the store for a newer revision (seconds): a revision written by
 # another session or by `python -m geo db revise` shows within about twice this.
@@ -56,9 +58,27 @@ def current_revision() -> int | None:
 
 
 def get_dataset() -> Dataset:
-    """The dataset at the store's current revision: every cache below keys on its version, which
-    changes with the revision, so a new revision is new data everywhere without a restart."""
+    """What this session may see at the store's current revision: the public view (geo.visibility,
+    the one privacy choke point) for every viewer, the full data for a signed-in editor. Every cache
+    below keys on its version, which changes with the revision (and differs between the two views),
+    so a new revision is new data everywhere without a restart."""
+    full = _dataset_at(current_revision())
+    return _editor_dataset(full.version, full) if is_editor() else _public_dataset(full.version, full)
+
+
+def get_full_dataset() -> Dataset:
+    """Every record, restricted ones included: only for code that has checked the account's role."""
     return _dataset_at(current_revision())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _public_dataset(version: str, _full: Dataset) -> Dataset:
+    return public_view(_full)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _editor_dataset(version: str, _full: Dataset) -> Dataset:
+    return editor_view(_full)
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=2)

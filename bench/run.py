@@ -12,7 +12,6 @@ Nothing leaves the machine: the bench app listens on 127.0.0.1 and Chromium may 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import gc
 import json
 import os
@@ -36,9 +35,8 @@ from geo.filters import apply_filters
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.mapview import (
     AGGREGATE_ABOVE,
-    DATA_GROUPS,
     ICON_LIMIT,
-    branca_own_render,
+    Map,
     build_base_map,
     columns_payload,
     decode_basemap,
@@ -49,17 +47,18 @@ from geo.mapview import (
     encode_points,
     layer_collection,
     serialise_map,
-    split_groups,
     to_script_json,
 )
+from geo.render_once import RenderOnce
 from geo.ui.data import FEATURE_TEXTS_UP_TO, get_basemap_json, get_map_basemap
 from geo.ui.mapwidget import MAP_KEY
+from geo.vocab import GROUP_LAYER, split_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 APP = str(ROOT / "bench" / "app.py")
 EMPTY_APP = "import streamlit as st\nst.write('empty')\n"
-GROUPS = 6  # feature groups the map page draws (geo.mapview.DATA_GROUPS)
+GROUPS = 6  # feature groups the map page draws (geo.vocab.DATA_GROUPS)
 
 
 def median(values: list[float]) -> float | None:
@@ -214,7 +213,7 @@ def drawn_counts(dataset: Dataset, step: int) -> tuple[int, dict, dict]:
     layers = apply_filters(dataset.layers, spec_for(step))
     total, modes = 0, {}
     for group_id, frame in split_groups(layers).items():
-        layer = next(layer for gid, layer, _ in DATA_GROUPS if gid == group_id)
+        layer = GROUP_LAYER[group_id]
         points = drawable(frame)
         total += len(points)
         modes[group_id] = draw_mode(layer, points)
@@ -317,13 +316,17 @@ def measure_geojson_reference(n: int, runs: int) -> dict:
 def naive_markers(dataset: Dataset, step: int, stock: bool = True) -> str:
     """A new folium.Map and one folium.Marker per feature, rendered to HTML (as folium ships, when stock)."""
     layers = apply_filters(dataset.layers, spec_for(step))
-    fmap = folium.Map(location=(41.7, 127.2), zoom_start=6)
+    map_class, marker_class = (folium.Map, folium.Marker) if stock else (Map, SinglePassMarker)
+    fmap = map_class(location=(41.7, 127.2), zoom_start=6)
     for gdf in layers.values():
         for fid, geom in zip(gdf["id"], drawable(gdf).geometry, strict=False):
             point = geom.centroid
-            folium.Marker((point.y, point.x), tooltip=str(fid)).add_to(fmap)
-    with branca_own_render() if stock else contextlib.nullcontext():
-        return fmap.get_root().render()
+            marker_class((point.y, point.x), tooltip=str(fid)).add_to(fmap)
+    return fmap.get_root().render()
+
+
+class SinglePassMarker(folium.Marker, RenderOnce):
+    """A folium Marker with the single render pass the app's own elements have (geo/render_once.py)."""
 
 
 def measure_naive(n: int, runs: int, dataset: Dataset) -> dict:
@@ -709,7 +712,7 @@ def markdown(results: dict) -> str:
         "## The naive path: a new folium.Map with one Marker per feature, rendered",
         "",
         "Rendered as folium ships (branca compiles every rendered macro as a template and renders it again), and,"
-        " for comparison, with the single render pass `geo/mapview.py` installs for the app.",
+        " for comparison, with the single render pass the app's own elements have (`geo/render_once.py`).",
         "",
         "| Events | Naive render | Pipeline rerun | Naive / pipeline | Naive, single render pass |",
         "|---|---|---|---|---|",

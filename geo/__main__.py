@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from geo.atomic import OutputRefused
 from geo.io import DATA_DIR, PROJECT_ROOT, DataFileError, load_dataset
 from geo.manifest import ManifestError, manifest_problems, write_manifest
 from geo.mapview import write_static_basemap
@@ -25,7 +26,9 @@ def validation_report(data_dir: Path) -> dict:
         return {"layers": {}, "ok": False, "problems": [*problems, str(error)], "rejected": []}
     counts = dataset.raw_counts()
     from geo.scenes import scene_problems
+    from geo.schema import sources_table_problems
 
+    problems = [*problems, *sources_table_problems(dataset.sources)]  # publisher / primary / mirror_of
     problems = [*problems, *scene_problems(dataset, data_dir)]  # data/scenes.json (presenter scenes)
     rejected = dataset.rejected.to_dict("records")
     ok = not problems and not rejected
@@ -52,26 +55,37 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("--data", "--data-dir", dest="data", type=Path, default=DATA_DIR)
     manifest = commands.add_parser("manifest", help="rewrite data/manifest.json after editing data files")
     manifest.add_argument("--data", type=Path, default=DATA_DIR)
-    basemap = commands.add_parser("build-basemap", help="derive data/basemap from ../shared/geodata")
-    basemap.add_argument("--geodata", type=Path, default=PROJECT_ROOT.parent / "shared" / "geodata")
+    basemap = commands.add_parser("build-basemap", help="derive data/basemap from geodata/")
+    basemap.add_argument("--geodata", type=Path, default=PROJECT_ROOT / "geodata")
     basemap.add_argument("--out", type=Path, default=DATA_DIR / "basemap")
     commands.add_parser("static-basemap", help="write static/crossings/basemap.json, the basemap the app serves")
-    from geo.export import add_export_parser, run_export_command
+    from geo.export import add_export_parser
 
     add_export_parser(commands)  # python -m geo export --format geojson|gpkg|kml|csv ... --out PATH
-    from geo.briefing import add_briefing_parser, run_briefing_command
-    from geo.figure import add_figure_parser, run_figure_command
+    from geo.briefing import add_briefing_parser
+    from geo.figure import add_figure_parser
 
     add_briefing_parser(commands)  # python -m geo briefing --out PATH.html
     add_figure_parser(commands)  # python -m geo figure --scene ID --out PATH.png
-    from geo.store.cli import add_db_parser, run_db_command
+    from geo.store.cli import add_db_parser
 
     add_db_parser(commands)  # python -m geo db init|seed|revise|history|diff|publish
-    from geo.store.user_cli import add_user_parser, run_user_command
+    from geo.store.user_cli import add_user_parser
 
     add_user_parser(commands)  # python -m geo user add NAME --role editor|reviewer|admin
     args = parser.parse_args(argv)
+    try:
+        return run_command(args)
+    except OutputRefused as error:
+        print(f"{args.command}: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # disk full, no permission, a missing directory…: one line, not a traceback
+        where = f" {error.filename}" if error.filename else ""
+        print(f"{args.command}: could not write or read{where}: {error.strerror or error}", file=sys.stderr)
+        return 1
 
+
+def run_command(args: argparse.Namespace) -> int:
     if args.command == "validate":
         report = validation_report(args.data)
         if args.json:
@@ -94,14 +108,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {write_static_basemap(DATA_DIR)}")
         return 0
     if args.command == "export":
+        from geo.export import run_export_command
+
         return run_export_command(args)
     if args.command == "briefing":
+        from geo.briefing import run_briefing_command
+
         return run_briefing_command(args)
     if args.command == "figure":
+        from geo.figure import run_figure_command
+
         return run_figure_command(args)
     if args.command == "db":
+        from geo.store.cli import run_db_command
+
         return run_db_command(args)
     if args.command == "user":
+        from geo.store.user_cli import run_user_command
+
         return run_user_command(args)
     return 2
 

@@ -1,4 +1,8 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+
+And the guard every output of the project uses (exports, briefing, figures): no output is written into
+the data directory, whose files the app checks against the manifest and refuses when they change.
+"""
 
 from __future__ import annotations
 
@@ -47,3 +51,32 @@ def _fsync_directory(directory: Path) -> None:
             os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class OutputRefused(ValueError):
+    """An output path the project will not write to; the message says why."""
+
+
+def is_inside(path: Path | str, directory: Path | str) -> bool:
+    """Whether path is directory or lies under it, after resolving symbolic links and `..`."""
+    try:
+        Path(path).resolve().relative_to(Path(directory).resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def refuse_data_dir(path: Path | str, *data_dirs: Path | str) -> None:
+    """Raise OutputRefused when path is inside one of the data directories."""
+    for directory in data_dirs:
+        if is_inside(path, directory):
+            raise OutputRefused(
+                f"refusing to write into the data directory ({directory}): {path}; choose another --out"
+            )
+
+
+def write_output(path: Path | str, data: bytes, *data_dirs: Path | str) -> Path:
+    """An output file: refused inside a data directory, written atomically, its directory made if needed."""
+    refuse_data_dir(path, *data_dirs)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return write_bytes_atomic(path, data)

@@ -1,6 +1,6 @@
-"""The offline basemap: small display layers derived from ../shared/geodata.
+"""The offline basemap: small display layers derived from geodata/.
 
-`build_basemap` reads the clipped layers described in ../shared/geodata/SOURCES.md and writes
+`build_basemap` reads the clipped layers described in geodata/SOURCES.md and writes
 data/basemap/: RFC 7946 GeoJSON in EPSG:4326, coordinates on a 1e-4 degree grid (about 10 m),
 sorted keys, one feature per line in a fixed order, so two builds give identical bytes.
 
@@ -10,7 +10,6 @@ never merged with Natural Earth (public domain) or GeoNames (CC BY 4.0) features
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import unicodedata
@@ -25,8 +24,10 @@ import shapely
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-CRS = "EPSG:4326"
-BBOX: tuple[float, float, float, float] = (119.5, 38.0, 131.5, 44.5)  # lon_min, lat_min, lon_max, lat_max
+from geo.atomic import write_bytes_atomic
+from geo.manifest import sha256_file
+from geo.schema import CRS, REGION_BBOX
+
 DECIMALS = 4  # about 10 m: finer than any of the sources' real accuracy
 GRID = 10.0**-DECIMALS
 PROVINCE_SIMPLIFY_DEG = 0.002
@@ -58,7 +59,7 @@ LICENCE_CC_BY = "CC-BY-4.0"
 ATTRIBUTION_NE = "Made with Natural Earth (public domain)."
 ATTRIBUTION_WDB = "Detailed borders and rivers: GSHHG 2.3.7 / WDBII (P. Wessel & W. H. F. Smith), LGPL-3.0-or-later."
 ATTRIBUTION_GN = "Place names: GeoNames (geonames.org), CC BY 4.0; clipped, selected and reduced to a few fields."
-# Quoted from ../shared/geodata/SOURCES.md ("Attribution text for the dashboard's About page").
+# Quoted from geodata/SOURCES.md ("Attribution text for the dashboard's About page").
 ATTRIBUTION_ALL = (
     "Basemap: Made with Natural Earth (public domain). Place names: GeoNames (geonames.org), CC BY 4.0. "
     "Detailed borders and rivers: GSHHG 2.3.7 / WDBII (P. Wessel & W. H. F. Smith), LGPL-3.0-or-later."
@@ -135,14 +136,10 @@ class BasemapError(RuntimeError):
 # ---------------------------------------------------------------- reading
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def read_input(geodata_dir: Path, name: str) -> list[dict]:
     path = geodata_dir / name
     if not path.is_file():
-        raise BasemapError(f"{path} is missing: the basemap is derived from ../shared/geodata (see its SOURCES.md)")
+        raise BasemapError(f"{path} is missing: the basemap is derived from geodata/ (see its SOURCES.md)")
     return json.loads(path.read_text(encoding="utf-8"))["features"]
 
 
@@ -160,7 +157,7 @@ def snap(geometry: BaseGeometry) -> BaseGeometry:
 def round_coordinates(coordinates: object) -> object:
     if isinstance(coordinates, (list, tuple)) and coordinates and isinstance(coordinates[0], (int, float)):
         return [round(float(value), DECIMALS) for value in coordinates]
-    return [round_coordinates(part) for part in coordinates]  # type: ignore[union-attr]
+    return [round_coordinates(part) for part in coordinates]
 
 
 def geometry_json(geometry: BaseGeometry) -> dict:
@@ -421,7 +418,7 @@ def feature_collection_text(features: Iterable[dict]) -> str:
 
 def write_text(path: Path, text: str) -> int:
     data = text.encode("utf-8")
-    path.write_bytes(data)
+    write_bytes_atomic(path, data)  # a build killed half-way leaves each layer file whole, old or new
     return len(data)
 
 
@@ -455,7 +452,7 @@ def layer_specs(ne_only_towns: int) -> dict[str, LayerSpec]:
         "border": LayerSpec(
             LAYERS["border"],
             ("border_lines_wdb2.geojson",),
-            "GSHHG 2.3.7 WDBII national borders, full resolution, as clipped, merged and tagged in ../shared/geodata",
+            "GSHHG 2.3.7 WDBII national borders, full resolution, as clipped, merged and tagged in geodata/",
             LICENCE_LGPL,
             ATTRIBUTION_WDB,
             (
@@ -468,7 +465,7 @@ def layer_specs(ne_only_towns: int) -> dict[str, LayerSpec]:
             LAYERS["rivers"],
             ("rivers_wdb2.geojson", "rivers_ne10m.geojson"),
             "GSHHG 2.3.7 WDBII rivers (geometry); names from Natural Earth 10m rivers v4.0.0 "
-            "(ko/zh/alt names hand-added in ../shared/geodata)",
+            "(ko/zh/alt names hand-added in geodata/)",
             LICENCE_LGPL,
             ATTRIBUTION_WDB + " River names: Natural Earth (public domain).",
             (
@@ -501,7 +498,7 @@ def layer_specs(ne_only_towns: int) -> dict[str, LayerSpec]:
         "provinces": LayerSpec(
             LAYERS["provinces"],
             ("admin1_ne10m.geojson",),
-            "Province polygons built in ../shared/geodata from Natural Earth 10m admin-1 lines, countries "
+            "Province polygons built in geodata/ from Natural Earth 10m admin-1 lines, countries "
             "and label points (v5.1.x / v4.0.0)",
             LICENCE_PD,
             ATTRIBUTION_NE,
@@ -552,11 +549,12 @@ def sources_markdown(specs: Mapping[str, LayerSpec], provenance: Mapping[str, di
     lines = [
         "# data/basemap: offline basemap layers",
         "",
-        "Generated by `geo/basemap.py` (`python -m geo build-basemap`) from `../shared/geodata/`. Do not edit by",
+        "Generated by `geo/basemap.py` (`python -m geo build-basemap`) from `geodata/`. Do not edit by",
         "hand: `tests/test_basemap.py` checks that these files equal a fresh build. The inputs, their versions and",
-        "caveats are described in `../shared/geodata/SOURCES.md`; `provenance.json` has the same facts as data.",
+        "caveats are described in `geodata/SOURCES.md`; `provenance.json` has the same facts as data.",
         "",
-        f"Everything is EPSG:4326, clipped to lon {BBOX[0]}–{BBOX[2]}, lat {BBOX[1]}–{BBOX[3]}. Boundaries are",
+        f"Everything is EPSG:4326, clipped to lon {REGION_BBOX[0]}–{REGION_BBOX[2]}, "
+        f"lat {REGION_BBOX[1]}–{REGION_BBOX[3]}. Boundaries are",
         "de facto and approximate: never use them to decide which country a point is in.",
         "",
         "## Attribution (for the About page)",

@@ -10,25 +10,19 @@ from __future__ import annotations
 
 import argparse
 import base64
-import html
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from geo.assets import STATIC_DIR
-from geo.io import DATA_DIR, Dataset
-from geo.mapview import (
-    BASEMAP_ATTRIBUTION,
-    MAP_CENTER,
-    MAP_MAX_BOUNDS,
-    MAP_ZOOM,
-    MAX_ZOOM,
-    MIN_ZOOM,
-    basemap_json,
-    to_script_json,
-)
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from geo.atomic import refuse_data_dir, write_output
+from geo.io import DATA_DIR, STATIC_DIR, Dataset
+from geo.mapview import BASEMAP_ATTRIBUTION, basemap_json, to_script_json
 from geo.presenter import presenter_payload
 from geo.scenes import Scene
+from geo.vocab import MAP_CENTER, MAP_MAX_BOUNDS, MAP_ZOOM, MAX_ZOOM, MIN_ZOOM
 
 LEAFLET_DIR = STATIC_DIR / "vendor" / "leaflet"
 SCRIPTS = (LEAFLET_DIR / "leaflet.js", STATIC_DIR / "crossings" / "map.js", STATIC_DIR / "crossings" / "presenter.js")
@@ -61,13 +55,22 @@ def inline_css_urls(css: str, base: Path) -> str:
     return _CSS_URL.sub(replace, css)
 
 
-def _script(text: str) -> str:
-    # "</script" would end the element early; "<\/" means the same to JavaScript.
-    return "<script>\n" + re.sub(r"</(script)", r"<\\/\1", text, flags=re.IGNORECASE) + "\n</script>"
+def _element_text(text: str, element: str) -> Markup:
+    """Code for the inside of a <script> or <style> element, as it is but for "</script" / "</style",
+    which would end the element early ("<\\/" means the same to JavaScript and CSS)."""
+    # Code, not text: the project's own files and the boot script, whose data went through to_script_json
+    # (no "<", ">" or "&" left in it). Escaping it for HTML would break it.
+    return Markup(re.sub(rf"</({element})", r"<\\/\1", text, flags=re.IGNORECASE))  # noqa: S704
 
 
-def _style(text: str) -> str:
-    return "<style>\n" + re.sub(r"</(style)", r"<\\/\1", text, flags=re.IGNORECASE) + "\n</style>"
+# Autoescape: every value the template prints is escaped for HTML unless it is Markup (the inlined code).
+_TEMPLATES = Environment(
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    keep_trailing_newline=True,
+    undefined=StrictUndefined,
+)
 
 
 def briefing_file_name(dataset: Dataset) -> str:
@@ -99,32 +102,12 @@ def build_briefing_html(
         "})();"
     )
     styles = [inline_css_urls(path.read_text(encoding="utf-8"), path.parent) for path in STYLES]
-    scripts = [path.read_text(encoding="utf-8") for path in SCRIPTS]
-    titles = " · ".join(scene.title for scene in scenes)
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # Nothing may be fetched: the file is its own world.
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; script-src 'unsafe-inline'; "
-        "style-src 'unsafe-inline'; img-src data:; font-src data:\">",
-        f"<title>{html.escape('Crossings briefing: ' + titles)}</title>",
-        f'<meta name="description" content="{html.escape(f"Crossings dataset version {dataset.version}")}">',
-        *(_style(text) for text in styles),
-        _style(PAGE_STYLE),
-        "</head>",
-        "<body>",
-        '<div id="map" role="region" aria-label="Map of the briefing scenes"></div>',
-        "<noscript><p>This briefing needs JavaScript to draw the map.</p></noscript>",
-        *(_script(text) for text in scripts),
-        _script(boot),
-        "</body>",
-        "</html>",
-        "",
-    ]
-    return "\n".join(parts)
+    return _TEMPLATES.get_template("briefing.html").render(
+        titles=" · ".join(scene.title for scene in scenes),
+        version=dataset.version,
+        styles=[_element_text(text, "style") for text in [*styles, PAGE_STYLE]],
+        scripts=[_element_text(text, "script") for text in [*(p.read_text(encoding="utf-8") for p in SCRIPTS), boot]],
+    )
 
 
 # ---------------------------------------------------------------- command line
@@ -142,6 +125,7 @@ def run_briefing_command(args: argparse.Namespace) -> int:
     from geo.scenes import load_scenes
     from geo.visibility import public_view
 
+    refuse_data_dir(args.out, DATA_DIR, args.data)  # before any work: OutputRefused is reported by main
     dataset = public_view(load_dataset(args.data))  # a file that travels: the public view only
     scenes = load_scenes(dataset, args.data)
     for reason in scenes.rejected:
@@ -153,7 +137,6 @@ def run_briefing_command(args: argparse.Namespace) -> int:
         print(f"unknown scene {args.scene!r}; scenes: {', '.join(scenes.ids())}")
         return 2
     text = build_briefing_html(dataset, scenes.scenes, basemap_json(args.data), initial=args.scene)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    write_output(args.out, text.encode("utf-8"), DATA_DIR, args.data)
     print(f"wrote {args.out} ({len(text.encode('utf-8')) // 1024} KiB, {len(scenes.scenes)} scenes)")
     return 0

@@ -8,16 +8,18 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS
-from geo.schema import LAYERS, as_id_list, is_blank
+from geo.schema import LAYERS, as_id_list, as_text
 from geo.text import (
     confidence_label,
+    count_confidence_phrase,
     format_count,
     format_dates,
     location_label,
     precision_phrase,
+    publisher_names,
     safe_url,
 )
+from geo.vocab import kind_label
 
 
 @dataclass(frozen=True)
@@ -51,10 +53,7 @@ class FeatureDetails:
     sources: tuple[SourceEntry, ...]
     count_sources: tuple[SourceEntry, ...]
     coord_sources: tuple[SourceEntry, ...]
-
-
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
+    count_confidence: str = ""  # the number's own confidence: "about 300: single source (The Economist)"
 
 
 def source_entries(sources: pd.DataFrame, ids: object) -> tuple[SourceEntry, ...]:
@@ -80,8 +79,8 @@ def find_feature(dataset: Dataset, fid: str) -> tuple[str, Mapping[str, object]]
 
 
 def _names(dataset: Dataset, fid: object) -> str:
-    found = find_feature(dataset, _text(fid))
-    return _text(found[1].get("name_en")) if found else _text(fid)
+    found = find_feature(dataset, as_text(fid))
+    return as_text(found[1].get("name_en")) if found else as_text(fid)
 
 
 def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
@@ -95,7 +94,7 @@ def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
             (
                 "Chinese side",
                 " · ".join(
-                    filter(None, map(_text, (row.get("side_cn_en"), row.get("side_cn_ko"), row.get("side_cn_zh"))))
+                    filter(None, map(as_text, (row.get("side_cn_en"), row.get("side_cn_ko"), row.get("side_cn_zh"))))
                 ),
             )
         )
@@ -103,27 +102,27 @@ def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
             (
                 "North Korean side",
                 " · ".join(
-                    filter(None, map(_text, (row.get("side_kp_en"), row.get("side_kp_ko"), row.get("side_kp_zh"))))
+                    filter(None, map(as_text, (row.get("side_kp_en"), row.get("side_kp_ko"), row.get("side_kp_zh"))))
                 ),
             )
         )
-        facts.append(("Crossing point", _text(row.get("point_name"))))
+        facts.append(("Crossing point", as_text(row.get("point_name"))))
         facts.append(
             ("Used on 9 Oct 2023", "yes" if row.get("used_2023_10_09") is True else "no source links it to 9 Oct 2023")
         )
     if layer == "routes":
         facts.append(("From", _names(dataset, row.get("from_id"))))
         facts.append(("To", _names(dataset, row.get("to_id"))))
-        evidence = _text(row.get("evidence"))
+        evidence = as_text(row.get("evidence"))
         facts.append(
             ("Evidence", "reported by a source" if evidence == "reported" else "inferred: not stated by any source")
         )
         facts.append(("Drawing", "schematic straight line, not the road taken"))
     if layer in ("detention_centres", "receiving_facilities"):
-        place = " · ".join(filter(None, map(_text, (row.get("place_en"), row.get("place_ko"), row.get("place_zh")))))
-        facts.append(("Place", ", ".join(filter(None, (place, _text(row.get("province")))))))
-    if layer == "events" and _text(row.get("place_en")):
-        facts.append(("Place", _text(row.get("place_en"))))
+        place = " · ".join(filter(None, map(as_text, (row.get("place_en"), row.get("place_ko"), row.get("place_zh")))))
+        facts.append(("Place", ", ".join(filter(None, (place, as_text(row.get("province")))))))
+    if layer == "events" and as_text(row.get("place_en")):
+        facts.append(("Place", as_text(row.get("place_en"))))
     has_count = layer != "routes"
     location = None
     if row.get("geometry") is not None and layer != "routes":
@@ -134,19 +133,20 @@ def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
         id=fid,
         layer=layer,
         layer_title=LAYERS[layer].title,
-        kind=KIND_LABELS.get(_text(row.get("kind")), _text(row.get("kind"))),
-        name_en=_text(row.get("name_en")),
-        name_ko=_text(row.get("name_ko")),
-        name_zh=_text(row.get("name_zh")),
-        reported=_text(row.get("reported")),
+        kind=kind_label(row.get("kind")),
+        name_en=as_text(row.get("name_en")),
+        name_ko=as_text(row.get("name_ko")),
+        name_zh=as_text(row.get("name_zh")),
+        reported=as_text(row.get("reported")),
         dates=format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
-        date_precision=precision_phrase(row.get("date_precision")) if _text(row.get("date_start")) else "",
+        date_precision=precision_phrase(row.get("date_precision")) if as_text(row.get("date_start")) else "",
         count=format_count(row.get("count_low"), row.get("count_high")) if has_count else None,
-        count_note=_text(row.get("count_note")),
+        count_note=as_text(row.get("count_note")),
+        count_confidence=count_confidence_phrase(row, publisher_names(dataset.sources)) if has_count else "",
         confidence=confidence_label(row.get("confidence")),
         location=location,
         facts=tuple((k, v) for k, v in facts if v),
-        notes=_text(row.get("notes")),
+        notes=as_text(row.get("notes")),
         sources=source_entries(dataset.sources, row.get("source_ids")),
         count_sources=source_entries(dataset.sources, row.get("count_source_ids")),
         coord_sources=source_entries(dataset.sources, row.get("coord_source_ids")),

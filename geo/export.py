@@ -13,10 +13,8 @@ target inside the data directory.
 from __future__ import annotations
 
 import argparse
-import csv
 import io
 import json
-import math
 import re
 import tempfile
 import zipfile
@@ -31,11 +29,12 @@ import pandas as pd
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
-from geo.atomic import write_bytes_atomic
-from geo.filters import FilterSpec, count_features, describe
+from geo.atomic import is_inside, write_bytes_atomic
+from geo.csvfile import FORMULA_PREFIXES, csv_text, neutralise_formula  # noqa: F401  (re-exported)
+from geo.filters import FilterSpec, count_features, crossing_names, describe_view
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
-from geo.mapview import KIND_LABELS
-from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, is_blank
+from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, as_text, is_blank, is_missing
+from geo.text import count_confidence_phrase, publisher_names
 
 
 @dataclass(frozen=True)
@@ -88,7 +87,6 @@ LEAD_COLUMNS = (
 REVISION_COLUMN = "revision"  # the store revision of each row, in exports of a store's dataset
 DERIVED_COLUMNS = ("span_start", "span_end")  # added by the loader for filtering, not data
 CSV_GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 CAVEAT_NOTE = (
     "The 'caveat' field says in words how far each row can be trusted: an inferred route is a deduction that "
     "no source states, every route is a schematic straight line (not the road taken), and a town- or city-level "
@@ -146,17 +144,11 @@ def layer_columns(layer: str, full: gpd.GeoDataFrame) -> tuple[str, ...]:
     return (*LEAD_COLUMNS, *own)
 
 
-def _is_missing(value: object) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
 def _plain(column: str, value: object) -> object:
     """A value as a plain Python object, with its type kept: integers stay integers."""
     if column in LIST_COLUMNS:
         return as_id_list(value)
-    if _is_missing(value):
+    if is_missing(value):
         return None
     if hasattr(value, "item") and not isinstance(value, str | bytes):  # numpy scalars
         value = value.item()
@@ -168,11 +160,14 @@ def _plain(column: str, value: object) -> object:
 
 
 def _km(metres: object) -> str:
-    return f"{float(metres) / 1000:g}"  # type: ignore[arg-type]
+    return f"{float(metres) / 1000:g}"
 
 
-def caveat(layer: str, row: Mapping[str, object], geometry: BaseGeometry | None) -> str:
-    """In words, what a reader of the exported row must not over-read."""
+def caveat(
+    layer: str, row: Mapping[str, object], geometry: BaseGeometry | None, names: Mapping[str, str] | None = None
+) -> str:
+    """In words, what a reader of the exported row must not over-read, the count's own confidence included
+    ("number about 300: single source (The Economist)")."""
     parts: list[str] = []
     confidence = row.get("confidence")
     if layer == "routes":
@@ -188,13 +183,20 @@ def caveat(layer: str, row: Mapping[str, object], geometry: BaseGeometry | None)
             parts.append("no location: not drawn on the map")
         elif precision in ("town", "city", "region"):
             radius = row.get("uncertainty_m")
-            radius = radius if not _is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
+            radius = radius if not is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
             thing = _PLACE_THING.get(layer, "the exact place")
-            parts.append(f"{precision}-level location, not {thing} (uncertain by about {_km(radius)} km)")
+            place = str(row.get("place_en") or "").strip()
+            where = f" ({place})" if place and layer != "crossings" else ""  # names an assumed place as such
+            parts.append(f"{precision}-level location{where}, not {thing} (uncertain by about {_km(radius)} km)")
         if confidence == "inferred":
             parts.append("inferred: a deduction, not stated by any source")
     if confidence == "unknown":
         parts.append("confidence unknown")
+    if layer == "crossings" and row.get("used_2023_10_09") is False:
+        parts.append("not linked to 9 Oct 2023 by any source")
+    number = count_confidence_phrase(row, dict(names or {}))
+    if number:
+        parts.append(f"number {number}")
     return "; ".join(parts)
 
 
@@ -202,6 +204,7 @@ def export_table(dataset: Dataset, layers: Mapping[str, gpd.GeoDataFrame]) -> Ex
     """The filtered layers as plain rows. The columns come from the full dataset, not from the
     filtered rows, so an export has the same columns whatever the filter."""
     per_layer = {name: layer_columns(name, dataset.layers[name]) for name in LAYERS}
+    names = publisher_names(dataset.sources)
     union: list[str] = []
     for columns in per_layer.values():
         union.extend(c for c in columns if c not in union)
@@ -229,7 +232,7 @@ def export_table(dataset: Dataset, layers: Mapping[str, gpd.GeoDataFrame]) -> Ex
                     row[column] = None
                 else:
                     row[column] = _plain(column, source.get(column))
-            row["caveat"] = caveat(name, row, geometry)
+            row["caveat"] = caveat(name, row, geometry, names)
             rows.append(row)
             geometries.append(geometry)
     return ExportTable(tuple(union), per_layer, tuple(rows), tuple(geometries))
@@ -247,16 +250,6 @@ def iso_utc(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def crossing_names(dataset: Dataset) -> dict[str, str]:
-    crossings = dataset.layers["crossings"]
-    return dict(zip(crossings["id"], crossings["name_en"], strict=True))
-
-
-def filter_sentence(dataset: Dataset, spec: FilterSpec, layers: Mapping[str, gpd.GeoDataFrame]) -> str:
-    """The same sentence the app shows above the map for this filter."""
-    return describe(spec, count_features(layers), dataset.total_features(), crossing_names(dataset), KIND_LABELS)
-
-
 def _spec_json(spec: FilterSpec) -> dict[str, object]:
     values = asdict(spec)
     for key in ("date_from", "date_to"):
@@ -265,10 +258,6 @@ def _spec_json(spec: FilterSpec) -> dict[str, object]:
     values["crossings"] = list(spec.crossings)
     values["kinds"] = list(spec.kinds)
     return values
-
-
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
 
 
 def cited_sources(dataset: Dataset, table: ExportTable) -> list[dict[str, object]]:
@@ -285,13 +274,15 @@ def cited_sources(dataset: Dataset, table: ExportTable) -> list[dict[str, object
         entries.append(
             {
                 "id": sid,
-                "outlet": _text(record.get("outlet")),
-                "title": _text(record.get("title")),
-                "url": _text(record.get("url")),
-                "alt_urls": _text(record.get("alt_urls")),
-                "published": _text(record.get("published")),
-                "date_note": _text(record.get("date_note")),
-                "is_mirror": _text(record.get("is_mirror")) == "true",
+                "outlet": as_text(record.get("outlet")),
+                "title": as_text(record.get("title")),
+                "url": as_text(record.get("url")),
+                "alt_urls": as_text(record.get("alt_urls")),
+                "published": as_text(record.get("published")),
+                "date_note": as_text(record.get("date_note")),
+                "is_mirror": as_text(record.get("is_mirror")) == "true",
+                "mirror_urls": as_text(record.get("mirror_urls")),
+                "primary": as_text(record.get("primary")) == "true",
                 "cited_by": cited_by[sid],
             }
         )
@@ -387,7 +378,7 @@ def citation_text(manifest: Mapping[str, object]) -> str:
     lines.append(f"Rows:            {manifest['rows']}" + (f" ({breakdown})" if breakdown else ""))
     lines += ["", "How to read it", "--------------", str(manifest["caveats"]), "", "Licences", "--------"]
     grouped: dict[tuple[str, str], list[str]] = {}
-    for entry in manifest["licences"]:  # type: ignore[union-attr]
+    for entry in manifest["licences"]:
         grouped.setdefault((entry["licence"], entry["source"]), []).append(entry["file"])
     for (licence, source), files in grouped.items():
         lines.append(f"- {', '.join(files)}: {licence}. Source: {source}.")
@@ -398,9 +389,12 @@ def citation_text(manifest: Mapping[str, object]) -> str:
         title = f" “{entry['title']}”" if entry["title"] else ""
         when = entry["published"] or entry["date_note"] or "date unknown"
         mirror = " [mirror or repost]" if entry["is_mirror"] else ""
-        lines.append(f"[{entry['id']}] {entry['outlet']}{title}, {when}{mirror}")
+        primary = " [primary document]" if entry.get("primary") else ""
+        lines.append(f"[{entry['id']}] {entry['outlet']}{title}, {when}{mirror}{primary}")
         if entry["url"]:
             lines.append(f"    {entry['url']}")
+        if entry.get("mirror_urls"):
+            lines.append(f"    repost kept as mirror: {entry['mirror_urls']}")
         lines.append(f"    cited by: {', '.join(entry['cited_by'])}")
     return _strip_control("\n".join(lines) + "\n", keep="\n")
 
@@ -441,23 +435,6 @@ def geojson_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
     return json.dumps(document, ensure_ascii=False, indent=1, allow_nan=False).encode("utf-8")
 
 
-def neutralise_formula(text: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading apostrophe (CSV only)."""
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-def _csv_cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return neutralise_formula(";".join(value))
-    if isinstance(value, int | float):
-        return repr(value)
-    return neutralise_formula(str(value))
-
-
 def wkt(geometry: BaseGeometry | None) -> str:
     """WKT with every digit of every coordinate (shapely rounds to 6 decimals by default)."""
     if geometry is None:
@@ -469,15 +446,14 @@ def wkt(geometry: BaseGeometry | None) -> str:
 def csv_bytes(table: ExportTable) -> bytes:
     """UTF-8 with a byte-order mark (so spreadsheets read Korean and Chinese), one row per feature,
     points as lon/lat, every geometry as WKT, lists joined with ';'."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([*table.columns, *CSV_GEOMETRY_COLUMNS])
+    rows = []
     for row, geometry in zip(table.rows, table.geometries, strict=True):
-        lon = lat = ""
+        lon: float | str = ""
+        lat: float | str = ""
         if geometry is not None and geometry.geom_type == "Point":
-            lon, lat = repr(float(geometry.x)), repr(float(geometry.y))
-        writer.writerow([*(_csv_cell(row.get(c)) for c in table.columns), lon, lat, wkt(geometry)])
-    return buffer.getvalue().encode("utf-8-sig")
+            lon, lat = float(geometry.x), float(geometry.y)  # numbers: written with every digit, never neutralised
+        rows.append([*(row.get(c) for c in table.columns), lon, lat, wkt(geometry)])
+    return csv_text([*table.columns, *CSV_GEOMETRY_COLUMNS], rows).encode("utf-8-sig")
 
 
 def _flat(value: object) -> object:
@@ -524,13 +500,13 @@ def _write_gpkg(table: ExportTable, citation: Mapping[str, object]) -> bytes:
                 gdf, path, layer=name, driver="GPKG", geometry_type=spec.geometry_types[0], promote_to_multi=False
             )
         sources = pd.DataFrame(
-            [{**entry, "cited_by": ";".join(entry["cited_by"])} for entry in citation["sources"]],  # type: ignore[union-attr]
+            [{**entry, "cited_by": ";".join(entry["cited_by"])} for entry in citation["sources"]],
             columns=["id", "outlet", "title", "url", "alt_urls", "published", "date_note", "is_mirror", "cited_by"],
         )
         sources["is_mirror"] = sources["is_mirror"].astype("boolean")
         pyogrio.write_dataframe(sources, path, layer="export_sources", driver="GPKG")
         info = {k: v for k, v in citation.items() if k not in ("sources", "licences", "rows_per_layer", "filter_spec")}
-        info["licences"] = "; ".join(f"{e['file']}: {e['licence']}" for e in citation["licences"])  # type: ignore[union-attr]
+        info["licences"] = "; ".join(f"{e['file']}: {e['licence']}" for e in citation["licences"])
         info["filter_spec"] = json.dumps(citation["filter_spec"], ensure_ascii=False)
         meta = pd.DataFrame({"key": list(info), "value": [str(v) for v in info.values()]})
         pyogrio.write_dataframe(meta, path, layer="export_citation", driver="GPKG")
@@ -684,7 +660,7 @@ def build_export(
     moment = exported_at or utc_now()
     name = file_name or f"{base_name(dataset)}.{FORMATS[fmt].extension}"
     table = export_table(dataset, layers)
-    sentence = filter_sentence(dataset, spec, layers)
+    sentence = describe_view(spec, count_features(layers), dataset.layers)  # as the app shows it
     citation = citation_manifest(dataset, table, spec, sentence, moment, fmt, name)
     if fmt == "geojson":
         data = geojson_bytes(table, citation)
@@ -705,7 +681,7 @@ def build_citation(
 ) -> dict[str, object]:
     """The citation manifest of a filter on its own, without a data file."""
     table = export_table(dataset, layers)
-    sentence = filter_sentence(dataset, spec, layers)
+    sentence = describe_view(spec, count_features(layers), dataset.layers)  # as the app shows it
     return citation_manifest(dataset, table, spec, sentence, exported_at or utc_now(), None, None)
 
 
@@ -714,11 +690,7 @@ def citation_json(citation: Mapping[str, object]) -> bytes:
 
 
 def _inside(path: Path, directory: Path) -> bool:
-    try:
-        path.resolve().relative_to(directory.resolve())
-    except ValueError:
-        return False
-    return True
+    return is_inside(path, directory)
 
 
 def citation_paths(out: Path) -> tuple[Path, Path]:
@@ -783,7 +755,7 @@ def add_export_parser(commands: argparse._SubParsersAction) -> None:
 
 def resolve_crossings(dataset: Dataset, wanted: list[str]) -> tuple[str, ...]:
     """Crossing ids from ids or English names (case-insensitive); an unknown one is an error."""
-    by_name = {name.casefold(): fid for fid, name in crossing_names(dataset).items()}
+    by_name = {name.casefold(): fid for fid, name in crossing_names(dataset.layers["crossings"]).items()}
     ids = set(dataset.layers["crossings"]["id"])
     resolved = []
     for item in wanted:
@@ -865,6 +837,9 @@ def run_export_command(args: argparse.Namespace) -> int:
     except ValueError as error:  # a filter that cannot exist, e.g. --to before --from
         print(f"export: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # disk full, no permission…: one line, not a traceback
+        print(f"export: could not write {args.out}: {error.strerror or error}", file=sys.stderr)
+        return 1
     print(export.citation["filter"])
     for path in paths:
         print(f"wrote {path}")

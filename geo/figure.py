@@ -19,9 +19,8 @@ import argparse
 import functools
 import io
 import math
-import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -38,12 +37,14 @@ from pyproj import CRS as ProjCRS
 from pyproj import Transformer
 from shapely.geometry import box
 
+from geo.atomic import refuse_data_dir, write_output
 from geo.filters import FilterSpec, apply_filters, format_range
 from geo.io import DATA_DIR, Dataset
-from geo.mapview import DATA_GROUPS, crossing_label_side, split_groups, view_for
-from geo.scenes import GROUP_IDS, Scene, scene_groups
-from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, is_blank
-from geo.text import format_count
+from geo.mapview import crossing_label_side, view_for
+from geo.scenes import Scene, scene_groups
+from geo.schema import CONFIDENCE_LABELS, DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, as_text, is_blank
+from geo.text import format_count, publisher_names, short_name
+from geo.vocab import GROUP_IDS, split_groups
 
 # ---------------------------------------------------------------- formats and sizes
 
@@ -134,6 +135,7 @@ class FigureView:
     center: tuple[float, float]  # lat, lon
     zoom: float
     source_ids: tuple[str, ...]
+    source_names: Mapping[str, str] = field(default_factory=dict)  # id -> outlet, for the source line
 
 
 def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
@@ -145,6 +147,7 @@ def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
         center=scene.center,
         zoom=scene.zoom,
         source_ids=scene.source_ids,
+        source_names=publisher_names(dataset.sources),
     )
 
 
@@ -166,6 +169,7 @@ def view_for_spec(dataset: Dataset, spec: FilterSpec, title: str, groups: Sequen
         center=center,
         zoom=zoom,
         source_ids=tuple(sorted(cited, key=_source_sort_key)),
+        source_names=publisher_names(dataset.sources),
     )
 
 
@@ -181,7 +185,9 @@ def dates_line(view: FigureView) -> str:
 
 def source_line(view: FigureView, version: str) -> str:
     ids = list(view.source_ids)
-    listed = ", ".join(ids[:MAX_LISTED_SOURCES])
+    listed = ", ".join(
+        f"{sid} {view.source_names[sid]}" if view.source_names.get(sid) else sid for sid in ids[:MAX_LISTED_SOURCES]
+    )
     if len(ids) > MAX_LISTED_SOURCES:
         listed += f" and {len(ids) - MAX_LISTED_SOURCES} more"
     return f"Sources: {listed} (data/sources.csv) · Crossings dataset version {version} · {BASEMAP_CREDIT}"
@@ -313,7 +319,7 @@ def _face(color: str, confidence: object) -> tuple[object, float, str]:
 
 
 def _radius_m(row: Mapping[str, object]) -> float:
-    precision = "" if is_blank(row.get("location_precision")) else str(row.get("location_precision"))
+    precision = as_text(row.get("location_precision"))
     if precision not in ("town", "city", "region"):
         return 0.0
     radius = row.get("uncertainty_m")
@@ -359,7 +365,7 @@ def _draw_points(ax: Axes, group_id: str, gdf: gpd.GeoDataFrame, crs: ProjCRS) -
             area.plot(ax=ax, color=color, alpha=0.07, linewidth=0, zorder=7)
             area.boundary.plot(ax=ax, color=color, linewidth=0.7, linestyle=(0, (3, 3)), alpha=0.9, zorder=7)
         face, alpha, edge_style = _face(color, row.get("confidence"))
-        size = float(style["size"])  # type: ignore[arg-type]
+        size = float(style["size"])
         ax.scatter(
             [geom.x],
             [geom.y],
@@ -374,11 +380,7 @@ def _draw_points(ax: Axes, group_id: str, gdf: gpd.GeoDataFrame, crs: ProjCRS) -
 
 
 def _rgba(color: object, alpha: float) -> tuple[float, float, float, float]:
-    return to_rgba(color, alpha)  # type: ignore[arg-type]
-
-
-def _label_text(name: object) -> str:
-    return re.sub(r"\s+\([^)]*\)", "", "" if is_blank(name) else str(name)).strip()
+    return to_rgba(color, alpha)
 
 
 def _count_text(row: Mapping[str, object]) -> str:
@@ -427,7 +429,7 @@ def _draw_labels(
         if group_id == "events":
             continue  # events are explained by the caption, not named on the figure
         boxed = group_id == "crossings"
-        text = _label_text(row.get("name_en"))
+        text = short_name(row.get("name_en"))
         if boxed:
             text = f"{text}\n{_count_text(row)}"
         preferred = sides.get(str(row.get("id")), "right") if boxed else "right"
@@ -517,7 +519,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
             [],
             linestyle="none",
             marker=str(style["marker"]),
-            markersize=float(style["size"]) * 0.8,  # type: ignore[arg-type]
+            markersize=float(style["size"]) * 0.8,
             markerfacecolor=_rgba(face, alpha),
             markeredgecolor=str(style["color"]),
             markeredgewidth=1.2,
@@ -550,7 +552,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
         labels.append("Leg inferred: no source states it")
     if points:
         for confidence, text in (
-            ("confirmed", "Confirmed (2+ independent sources)"),
+            ("confirmed", CONFIDENCE_LABELS["confirmed"]),
             ("single-source", "Single source (light fill)"),
             ("inferred", "Inferred or unknown (hollow)"),
         ):
@@ -714,7 +716,7 @@ def build_figure(
     town_names = _draw_place_names(ax, basemap, crs, view.zoom, family)
     if "routes" in view.groups:
         _draw_routes(ax, view.groups["routes"], crs)
-    for group_id, _, _ in DATA_GROUPS:
+    for group_id in GROUP_IDS:
         if group_id != "routes" and group_id in view.groups:
             _draw_points(ax, group_id, view.groups[group_id], crs)
     ax.set_xlim(x0, x1)
@@ -807,6 +809,7 @@ def run_figure_command(args: argparse.Namespace) -> int:
     if fmt not in FIGURE_FORMATS:
         print(f"{args.out}: the extension must be one of .{', .'.join(FIGURE_FORMATS)}")
         return 2
+    refuse_data_dir(args.out, DATA_DIR, args.data)  # before any work: OutputRefused is reported by main
     dataset = public_view(load_dataset(args.data))  # a file that travels: the public view only
     scenes = load_scenes(dataset, args.data)
     scene = scenes.get(args.scene)
@@ -814,7 +817,6 @@ def run_figure_command(args: argparse.Namespace) -> int:
         print(f"unknown scene {args.scene!r}; scenes: {', '.join(scenes.ids())}")
         return 2
     data = figure_bytes_for_scene(dataset, scene, fmt, args.data / "basemap")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_bytes(data)
+    write_output(args.out, data, DATA_DIR, args.data)
     print(f"wrote {args.out} ({len(data) // 1024} KiB)")
     return 0

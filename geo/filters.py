@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from geo.schema import CONFIDENCE_LEVELS, as_id_list
+from geo.text import MONTHS
+from geo.vocab import KIND_LABELS
 
 POINT_LAYERS = ("detention_centres", "crossings", "receiving_facilities")
 
@@ -47,56 +50,114 @@ def date_mask(gdf: gpd.GeoDataFrame, date_from: date | None, date_to: date | Non
     return mask | undated
 
 
-def _attribute_mask(gdf: gpd.GeoDataFrame, spec: FilterSpec) -> pd.Series:
-    mask = gdf["confidence"].isin(allowed_confidence(spec.min_confidence))
+@dataclass(frozen=True)
+class LayerIndex:
+    """The columns of one layer that the filters read, as numpy arrays.
+
+    Built once per dataset version (geo/ui/data.py caches it): on small layers pandas' per-operation
+    overhead costs far more than the comparisons, and on large ones the codes are cheaper to test.
+    """
+
+    confidence: tuple[np.ndarray, pd.Index]  # pd.factorize codes (-1: missing) and their values
+    kind: tuple[np.ndarray, pd.Index]
+    start: np.ndarray  # datetime64, NaT where undated
+    end: np.ndarray
+    ids: dict[str, np.ndarray]  # id, crossing_id, from_id, to_id where the layer has them (objects)
+    in_order: bool  # the index is increasing: a row added back keeps its place without sorting
+
+
+def index_layers(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, LayerIndex]:
+    return {name: _index_layer(gdf) for name, gdf in layers.items()}
+
+
+def _index_layer(gdf: gpd.GeoDataFrame) -> LayerIndex:
+    ids = {c: gdf[c].to_numpy(dtype=object) for c in ("id", "crossing_id", "from_id", "to_id") if c in gdf}
+    return LayerIndex(
+        confidence=pd.factorize(gdf["confidence"]),
+        kind=pd.factorize(gdf["kind"]),
+        start=np.asarray(gdf["span_start"], dtype="datetime64[ns]"),
+        end=np.asarray(gdf["span_end"], dtype="datetime64[ns]"),
+        ids=ids,
+        in_order=gdf.index.is_monotonic_increasing and gdf.index.is_unique,
+    )
+
+
+def _coded_in(coded: tuple[np.ndarray, pd.Index], wanted: Iterable[str]) -> np.ndarray:
+    codes, values = coded
+    wanted = set(wanted)
+    return np.isin(codes, [code for code, value in enumerate(values) if value in wanted])
+
+
+def _member(values: np.ndarray, wanted: set) -> np.ndarray:
+    return np.fromiter((value in wanted for value in values), dtype=bool, count=len(values))
+
+
+def _index_masks(index: LayerIndex, spec: FilterSpec) -> tuple[np.ndarray, np.ndarray]:
+    """(attribute mask, attribute and date mask) of one layer: date_mask and the confidence/kind filters."""
+    attribute = _coded_in(index.confidence, allowed_confidence(spec.min_confidence))
     if spec.kinds:
-        mask &= gdf["kind"].isin(spec.kinds)
-    return mask
+        attribute &= _coded_in(index.kind, spec.kinds)
+    dates = np.ones(len(index.start), dtype=bool)
+    if spec.date_from is not None:
+        dates &= index.end >= np.datetime64(spec.date_from, "ns")
+    if spec.date_to is not None:
+        dates &= index.start <= np.datetime64(spec.date_to, "ns")
+    return attribute, attribute & (dates | np.isnat(index.start))
 
 
 def _touches_crossings(values: pd.Series, selected: set[str]) -> pd.Series:
     return values.map(lambda v: bool(selected.intersection(as_id_list(v))))
 
 
-def apply_filters(layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> dict[str, gpd.GeoDataFrame]:
+def apply_filters(
+    layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec, index: Mapping[str, LayerIndex] | None = None
+) -> dict[str, gpd.GeoDataFrame]:
     """The features each layer shows under the spec.
 
     A chosen crossing keeps its routes, their origins and receiving facilities, and its events.
     A route shown brings its two end points, even when their own dates fall outside the range
     (a leg must not end in nothing); a leg whose end point fails the confidence or kind filter
-    is not shown.
+    is not shown. `index` is index_layers(layers), when the caller keeps it (it is built otherwise).
     """
-    # Masks, not copies: a layer is indexed once (the layers are small and a copy costs more than a mask).
-    attribute = {name: _attribute_mask(gdf, spec) for name, gdf in layers.items()}
-    shown = {name: gdf[attribute[name] & date_mask(gdf, spec.date_from, spec.date_to)] for name, gdf in layers.items()}
+    index = index if index is not None else index_layers(layers)
+    # Masks on numpy arrays; each layer is indexed once at the end.
+    attribute, shown = {}, {}
+    for name in layers:
+        attribute[name], shown[name] = _index_masks(index[name], spec)
     selected = set(spec.crossings)
     if selected:
-        shown["crossings"] = shown["crossings"][shown["crossings"]["id"].isin(selected)]
-        shown["routes"] = shown["routes"][shown["routes"]["crossing_id"].isin(selected)]
-        endpoints = set(shown["routes"]["from_id"]) | set(shown["routes"]["to_id"])
+        shown["crossings"] &= _member(index["crossings"].ids["id"], selected)
+        routes = index["routes"].ids
+        shown["routes"] &= _member(routes["crossing_id"], selected)
+        endpoints = set(routes["from_id"][shown["routes"]]) | set(routes["to_id"][shown["routes"]])
         for name in ("detention_centres", "receiving_facilities"):
-            shown[name] = shown[name][shown[name]["id"].isin(endpoints)]
+            shown[name] &= _member(index[name].ids["id"], endpoints)
         events = shown["events"]
-        shown["events"] = events[_touches_crossings(events["crossing_ids"], selected)] if len(events) else events
+        if events.any():
+            crossing_ids = layers["events"]["crossing_ids"][events]
+            events[events] = _touches_crossings(crossing_ids, selected).to_numpy(dtype=bool)
 
-    available = {fid for name in POINT_LAYERS for fid in layers[name]["id"][attribute[name]]}
-    routes = shown["routes"]
-    routes = routes[routes["from_id"].isin(available) & routes["to_id"].isin(available)]
-    shown["routes"] = routes
-    needed = set(routes["from_id"]) | set(routes["to_id"])
+    available = {fid for name in POINT_LAYERS for fid in index[name].ids["id"][attribute[name]]}
+    routes = index["routes"].ids
+    shown["routes"] &= _member(routes["from_id"], available) & _member(routes["to_id"], available)
+    needed = set(routes["from_id"][shown["routes"]]) | set(routes["to_id"][shown["routes"]])
+    added: dict[str, np.ndarray] = {}
     for name in POINT_LAYERS:
-        ids = layers[name]["id"]
-        extra = attribute[name] & ids.isin(needed) & ~ids.isin(shown[name]["id"])
+        ids = index[name].ids["id"]
+        extra = attribute[name] & _member(ids, needed) & ~_member(ids, set(ids[shown[name]]))
         if extra.any():
-            shown[name] = pd.concat([shown[name], layers[name][extra]]).sort_index()
-    return shown
+            if index[name].in_order:
+                shown[name] |= extra
+            else:
+                added[name] = extra
+    result = {name: gdf[shown[name]] for name, gdf in layers.items()}
+    for name, extra in added.items():
+        result[name] = pd.concat([result[name], layers[name][extra]]).sort_index()
+    return result
 
 
 def count_features(layers: Mapping[str, gpd.GeoDataFrame]) -> int:
     return sum(len(gdf) for gdf in layers.values())
-
-
-MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def format_day(day: date) -> str:
@@ -107,7 +168,7 @@ def format_range(date_from: date | None, date_to: date | None) -> str:
     if date_from is None and date_to is None:
         return "all dates"
     if date_from is None:
-        return f"until {format_day(date_to)}"  # type: ignore[arg-type]
+        return f"until {format_day(date_to)}"
     if date_to is None:
         return f"from {format_day(date_from)}"
     if date_from == date_to:
@@ -140,6 +201,21 @@ def describe(
         parts.append(f"confidence at least {spec.min_confidence}")
     noun = "feature" if total == 1 else "features"
     return f"Showing {shown} of {total} {noun}: {', '.join(parts)}"
+
+
+def crossing_names(crossings: gpd.GeoDataFrame) -> dict[str, str]:
+    """Crossing id -> English name."""
+    return dict(zip(crossings["id"], crossings["name_en"], strict=True))
+
+
+def describe_view(
+    spec: FilterSpec, shown: int, layers: Mapping[str, gpd.GeoDataFrame], escape: Callable[[str], str] = str
+) -> str:
+    """The sentence above the map, in the exports' citation and on the pages: `shown` features of all
+    those in `layers` (unfiltered), under `spec`. `escape` is applied to the crossing names from data
+    (the pages show the sentence with st.markdown; a file keeps them as they are)."""
+    names = {fid: escape(name) for fid, name in crossing_names(layers["crossings"]).items()}
+    return describe(spec, shown, count_features(layers), names, KIND_LABELS)
 
 
 def _join(items: list[str]) -> str:

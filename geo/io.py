@@ -17,6 +17,8 @@ from geo.schema import (
     CRS,
     LAYERS,
     REJECTED_COLUMNS,
+    SourceIndex,
+    confidence_rule_problems,
     is_blank,
     parse_partial_date,
     route_endpoint_problems,
@@ -24,6 +26,7 @@ from geo.schema import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STATIC_DIR = PROJECT_ROOT / "static"  # served by Streamlit at /app/static (server.enableStaticServing)
 # CROSSINGS_DATA_DIR points the app at another data directory (tests: a hostile copy); default data/.
 DATA_DIR = Path(os.environ.get("CROSSINGS_DATA_DIR") or PROJECT_ROOT / "data")
 SOURCES_FILE = "sources.csv"
@@ -98,6 +101,11 @@ def read_geojson(path: Path) -> gpd.GeoDataFrame:
     return parse_geojson_text(text, path.name)
 
 
+def source_outlets(sources: pd.DataFrame) -> dict[str, str]:
+    """Source id -> outlet, for citing a source as "S1 (NBC News)"."""
+    return dict(zip(sources["id"], sources["outlet"], strict=True))
+
+
 def read_sources(path: Path) -> pd.DataFrame:
     # Text stays text: no "NA"/"None" to missing, no "007" to 7.
     return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8")
@@ -165,6 +173,8 @@ EXPECTED_COLUMNS = (
     "crossing_id",
     "crossing_ids",
     "used_2023_10_09",
+    "count_confidence",
+    "count_estimates",
 )
 
 
@@ -183,6 +193,19 @@ def _validate_layer(raw: gpd.GeoDataFrame, layer: str, source_ids: set[str]) -> 
     valid = result.valid[~positions.loc[result.valid.index].isin(bad_rows)]
     rejected = pd.concat([result.rejected, pd.DataFrame(parse_rejections, columns=REJECTED_COLUMNS)], ignore_index=True)
     return add_date_spans(valid), rejected
+
+
+def row_rejections(
+    layer: str, record: Mapping[str, object], geometry: object, sources: pd.DataFrame
+) -> list[tuple[str, str]]:
+    """(field, reason) for everything the loader would reject in this one row, alone in its layer:
+    the row checks, then the confirmed rule and the count's own confidence (not the route endpoints,
+    which need the other layers)."""
+    raw = layer_frame([{**record, GEOMETRY_ERROR: None}], [geometry])
+    valid, rejected = _validate_layer(raw, layer, set(sources["id"]))
+    if len(valid):
+        rejected = confidence_rule_problems(valid, layer, SourceIndex.of(sources))
+    return [(str(r["field"]), str(r["reason"])) for r in rejected.to_dict("records")]
 
 
 def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
@@ -221,6 +244,12 @@ def assemble_dataset(
         bad_ids = set(endpoint_rejections["id"])
         layers["routes"] = layers["routes"][~layers["routes"]["id"].isin(bad_ids)]
         rejected_parts.append(endpoint_rejections)
+    index = SourceIndex.of(sources)
+    for name in LAYERS:  # the one definition of confirmed, and each count's own confidence
+        rule_rejections = confidence_rule_problems(layers[name], name, index)
+        if len(rule_rejections):
+            layers[name] = layers[name][~layers[name]["id"].isin(set(rule_rejections["id"]))]
+            rejected_parts.append(rule_rejections)
     rejected = (
         pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(columns=REJECTED_COLUMNS)
     )

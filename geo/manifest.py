@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.atomic import write_text_atomic
+
 MANIFEST_NAME = "manifest.json"
 
 CURATED_PROVENANCE = {
@@ -20,11 +22,8 @@ class ManifestError(RuntimeError):
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 16), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def data_files(data_dir: Path) -> list[Path]:
@@ -57,10 +56,7 @@ def build_manifest(data_dir: Path) -> dict:
 def write_manifest(data_dir: Path) -> Path:
     target = data_dir / MANIFEST_NAME
     text = json.dumps(build_manifest(data_dir), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
-    tmp = target.with_suffix(".json.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
-    return target
+    return write_text_atomic(target, text)  # the data directory's own index: the one file written there
 
 
 @dataclass(frozen=True)

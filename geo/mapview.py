@@ -7,7 +7,6 @@ document per layer, drawn by static/crossings/map.js.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import math
@@ -22,14 +21,34 @@ import numpy as np
 import pandas as pd
 import shapely
 import xyzservices
-from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from geo.atomic import write_text_atomic
 from geo.basemap import load_basemap
 from geo.io import DATA_DIR, PROJECT_ROOT
-from geo.schema import DEFAULT_UNCERTAINTY_M, EVENT_KINDS, REGION_BBOX, is_blank
-from geo.text import MONTHS, confidence_label, format_count, format_dates, location_label
+from geo.render_once import RenderOnce
+from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_text, is_blank
+from geo.text import (
+    MONTHS,
+    SHORT_TEXT_CHARS,
+    confidence_label,
+    display_text,
+    format_count,
+    format_dates,
+    location_label,
+    short_name,
+)
+from geo.vocab import (
+    DATA_GROUPS,
+    GROUP_LAYER,
+    MAP_CENTER,
+    MAP_MAX_BOUNDS,
+    MAP_ZOOM,
+    MAX_ZOOM,
+    MIN_ZOOM,
+    kind_label,
+    split_groups,
+)
 
 STATIC = "/app/static"
 MAP_JS = [
@@ -41,37 +60,11 @@ MAP_CSS = [
     ("crossings_map_css", f"{STATIC}/crossings/map.css"),
 ]
 
-MAP_CENTER = (41.7, 127.2)
-MAP_ZOOM = 6
-MIN_ZOOM, MAX_ZOOM = 6, 13
-MAP_MAX_BOUNDS = ((37.0, 118.0), (45.5, 133.0))
 COORD_DECIMALS = 5  # about 1 m
 
 BASEMAP_ATTRIBUTION = "Natural Earth · GSHHG/WDBII (LGPL-3.0) · GeoNames (CC BY 4.0)"
 
-KIND_LABELS: dict[str, str] = {
-    "detention_centre": "Detention centre in China",
-    "crossing": "Border crossing",
-    "receiving_facility": "Receiving facility in North Korea",
-    "route_leg": "Transport leg, 9 Oct 2023",
-    "repatriation": "Forced repatriation",
-    "arrest": "Arrest",
-    "statement": "Statement",
-    "report": "Report",
-    "policy": "Border policy",
-    "context": "Context",
-}
-assert set(EVENT_KINDS) <= set(KIND_LABELS)
-
-# (group id, layer name, title in the layer control); later groups draw on top.
-DATA_GROUPS: tuple[tuple[str, str, str], ...] = (
-    ("routes", "routes", "9 Oct 2023 legs (schematic)"),
-    ("events", "events", "Events with a place"),
-    ("receiving_facilities", "receiving_facilities", "Receiving facilities, North Korea"),
-    ("other_crossings", "crossings", "Other crossings (not linked to 9 Oct)"),
-    ("detention_centres", "detention_centres", "Detention centres, China"),
-    ("crossings", "crossings", "Crossings used on 9 Oct 2023"),
-)
+LABEL_CHARS = 40  # a permanent label on the map (one line); the longest bundled crossing label is 16
 
 
 def _round(value: float) -> float:
@@ -86,10 +79,6 @@ def geometry_json(geom: object) -> dict | None:
     if geom.geom_type == "LineString":
         return {"type": "LineString", "coordinates": [[_round(x), _round(y)] for x, y in geom.coords]}
     raise ValueError(f"cannot draw geometry type {geom.geom_type}")
-
-
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
 
 
 def crossing_label_side(gdf: gpd.GeoDataFrame) -> dict[str, str]:
@@ -107,16 +96,17 @@ def crossing_label_side(gdf: gpd.GeoDataFrame) -> dict[str, str]:
 
 def feature_properties(layer: str, row: Mapping[str, object], label_side: str | None = None) -> dict:
     """Only what the map draws and its tooltip says: display strings are formatted here."""
-    precision = _text(row.get("location_precision"))
+    precision = as_text(row.get("location_precision"))
     radius = row.get("uncertainty_m")
     props: dict[str, object] = {
-        "id": _text(row.get("id")),
-        "name_en": _text(row.get("name_en")),
-        "name_ko": _text(row.get("name_ko")),
-        "name_zh": _text(row.get("name_zh")),
-        "kind_label": KIND_LABELS.get(_text(row.get("kind")), _text(row.get("kind"))),
+        "id": as_text(row.get("id")),
+        # Tooltips and labels: bidi controls shown, long names cut (the details panel has them whole).
+        "name_en": display_text(row.get("name_en"), SHORT_TEXT_CHARS),
+        "name_ko": display_text(row.get("name_ko"), SHORT_TEXT_CHARS),
+        "name_zh": display_text(row.get("name_zh"), SHORT_TEXT_CHARS),
+        "kind_label": kind_label(row.get("kind")),
         "date_label": format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
-        "confidence": _text(row.get("confidence")),
+        "confidence": as_text(row.get("confidence")),
         "confidence_label": confidence_label(row.get("confidence")),
     }
     if layer != "routes":
@@ -130,12 +120,12 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
     if layer == "crossings":
         used = row.get("used_2023_10_09") is True
         props["used"] = used
-        props["label"] = re.sub(r"\s*\([^)]*\)", "", _text(row.get("name_en")))
+        props["label"] = display_text(short_name(row.get("name_en")), LABEL_CHARS)
         props["label_side"] = label_side or "right"
         if used:
             props["count_label"] = f"9 Oct: {props['count_label']}"
     if layer == "routes":
-        props["evidence"] = _text(row.get("evidence"))
+        props["evidence"] = as_text(row.get("evidence"))
         props["kind_label"] = (
             "Reported leg, 9 Oct 2023 (schematic)"
             if props["evidence"] == "reported"
@@ -155,7 +145,7 @@ def _features(layer: str, gdf: gpd.GeoDataFrame, side_slot: str | None = None) -
             yield None
             continue
         row = dict(zip(columns, values, strict=True))
-        properties = feature_properties(layer, row, side_slot or sides.get(_text(row.get("id"))))
+        properties = feature_properties(layer, row, side_slot or sides.get(as_text(row.get("id"))))
         yield {"type": "Feature", "geometry": geometry, "properties": properties}
 
 
@@ -178,19 +168,6 @@ def to_script_json(document: object) -> str:
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return _JINJA_OPENER.sub(r"\\u007b", text)
-
-
-def split_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
-    crossings = layers["crossings"]
-    used = crossings["used_2023_10_09"].map(lambda v: v is True) if len(crossings) else crossings["id"].astype(bool)
-    return {
-        "routes": layers["routes"],
-        "events": layers["events"][layers["events"].geometry.notna()],
-        "receiving_facilities": layers["receiving_facilities"],
-        "other_crossings": crossings[~used],
-        "detention_centres": layers["detention_centres"],
-        "crossings": crossings[used],
-    }
 
 
 # ---------------------------------------------------------------- large layers
@@ -346,15 +323,15 @@ def encode_points(layer: str, gdf: gpd.GeoDataFrame) -> PointCodes:
     counts = [feature_properties(layer, row).get("count_label", "") for row in count_rows]
     start_codes, start_values = pd.factorize(gdf["date_start"].astype(object), use_na_sentinel=False)
     end_codes, end_values = pd.factorize(gdf["date_end"].astype(object), use_na_sentinel=False)
-    start_texts = [_text(v) for v in start_values]
-    end_texts = [_text(v) for v in end_values]
+    start_texts = [as_text(v) for v in start_values]
+    end_texts = [as_text(v) for v in end_values]
     texts = sorted(set(start_texts + end_texts) - {""}, key=date_code)
     position = {text: index + 1 for index, text in enumerate(texts)}
     start = np.array([position.get(t, 0) for t in start_texts], dtype=np.int64)[start_codes]
     end = np.array([position.get(t, 0) for t in end_texts], dtype=np.int64)[end_codes]
     end = np.where((end == 0) | (start == 0), start, end)
     approximate = (gdf["date_precision"].to_numpy(dtype=object) == "approximate") & (start > 0)
-    ids = _id_block([v if type(v) is str and v.strip() else _text(v) for v in gdf["id"].tolist()])
+    ids = _id_block([v if type(v) is str and v.strip() else as_text(v) for v in gdf["id"].tolist()])
     rests = ids["ids"].split(ids["sep"]) if ids["sep"] is not None and len(gdf) else ids["ids"]
     return PointCodes(
         layer=layer,
@@ -497,11 +474,11 @@ _DEPTH = {"Point": 0, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "Mult
 def _quantise(coordinates: object, depth: int, scale: int) -> list:
     """Coordinates as integers (x scale): a point as [x, y], a line or ring as differences [x0, y0, dx1, dy1, ...]."""
     if depth == 0:
-        return [round(coordinates[0] * scale), round(coordinates[1] * scale)]  # type: ignore[index]
+        return [round(coordinates[0] * scale), round(coordinates[1] * scale)]
     if depth == 1:
         ints = np.rint(np.asarray(coordinates, dtype=float) * scale).astype(np.int64)
         return np.diff(ints, axis=0, prepend=np.zeros((1, 2), dtype=np.int64)).reshape(-1).tolist()
-    return [_quantise(part, depth - 1, scale) for part in coordinates]  # type: ignore[union-attr]
+    return [_quantise(part, depth - 1, scale) for part in coordinates]
 
 
 def _exact_scale(values: np.ndarray) -> int | None:
@@ -597,53 +574,25 @@ def decode_basemap(document: Mapping) -> dict:
     return out
 
 
-# ---------------------------------------------------------------- rendering each macro once
-class RenderedText(Element):
-    """Text a macro has already rendered, handed on as it is."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self._text = text
-
-    def render(self, **kwargs) -> str:
-        return self._text
+# ---------------------------------------------------------------- folium elements, each rendered once
+# The folium classes the app draws with, with RenderOnce before MacroElement (geo/render_once.py).
+class Map(folium.Map, RenderOnce):
+    pass
 
 
-def _render_macros_once(self: MacroElement, **kwargs) -> None:
-    """branca's MacroElement.render, without compiling each rendered macro as a new jinja template.
-
-    branca wraps the text of every header/html/script macro in `Element(text)`, which compiles it as
-    a template and renders it a second time when the figure is rendered: some 45 compiles on every
-    rerun of the map page (about 60 ms of a 190 ms rerun, holding the GIL), and a second pass that
-    would run any template syntax that reached the text from data. The output is the same text.
-    """
-    figure = self.get_root()
-    assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
-    macros = self._template.module.__dict__
-    for part in ("header", "html", "script"):
-        macro = macros.get(part)
-        if macro is not None:
-            getattr(figure, part).add_child(RenderedText(macro(self, kwargs)), name=self.get_name())
-    for element in self._children.values():
-        element.render(**kwargs)
+class TileLayer(folium.TileLayer, RenderOnce):
+    pass
 
 
-BRANCA_MACRO_RENDER = MacroElement.render
-MacroElement.render = _render_macros_once  # every folium map the app draws goes through this module
+class FeatureGroup(folium.FeatureGroup, RenderOnce):
+    pass
 
 
-@contextlib.contextmanager
-def branca_own_render() -> Iterator[None]:
-    """Render with branca's MacroElement.render inside the block (the benchmark's reference, tests)."""
-    patched = MacroElement.render
-    MacroElement.render = BRANCA_MACRO_RENDER
-    try:
-        yield
-    finally:
-        MacroElement.render = patched
+class LayerControl(folium.LayerControl, RenderOnce):
+    pass
 
 
-class ScriptCall(MacroElement):
+class ScriptCall(RenderOnce):
     """`function(<the parent layer or map>, argument, ...)` in the map's script: how Python hands its data
     to static/crossings/*.js. Each argument is JSON text already made safe for a script (to_script_json)."""
 
@@ -674,11 +623,11 @@ def SelectionRing(geometry: dict) -> ScriptCall:
 SELECTION_GROUP_TITLE = "Selected feature (ring)"
 
 
-def selection_groups(geometry: dict | None) -> list[folium.FeatureGroup]:
+def selection_groups(geometry: dict | None) -> list[FeatureGroup]:
     """A layer with the selection ring, or none: added after the data so it lies on top."""
     if not geometry:
         return []
-    group = folium.FeatureGroup(name=SELECTION_GROUP_TITLE, show=True)
+    group = FeatureGroup(name=SELECTION_GROUP_TITLE, show=True)
     SelectionRing(geometry).add_to(group)
     return [group]
 
@@ -694,7 +643,7 @@ def selected_geometry(layers: Mapping[str, gpd.GeoDataFrame], fid: str | None) -
     return None
 
 
-class OfflineBasemap(folium.map.Layer):
+class OfflineBasemap(folium.map.Layer, RenderOnce):
     """The project's own vector basemap, as the default base layer."""
 
     _template = Template(
@@ -710,14 +659,9 @@ class OfflineBasemap(folium.map.Layer):
         self.attribution_json = json.dumps(BASEMAP_ATTRIBUTION)
 
 
-class Legend(MacroElement):
-    _template = Template(
-        "{% macro script(this, kwargs) %}CrossingsMap.legend({{ this._parent.get_name() }});{% endmacro %}"
-    )
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._name = "Legend"
+def Legend() -> ScriptCall:
+    """The map's legend (static/crossings/map.js draws it)."""
+    return ScriptCall("Legend", "CrossingsMap.legend")
 
 
 ONLINE_TILES: tuple[dict[str, str], ...] = (
@@ -744,9 +688,9 @@ ONLINE_TILES: tuple[dict[str, str], ...] = (
 )
 
 
-def build_base_map(basemap_json: str) -> folium.Map:
+def build_base_map(basemap_json: str) -> Map:
     """The map that never changes: basemap, online tile options (off by default), legend, scale."""
-    fmap = folium.Map(
+    fmap = Map(
         location=MAP_CENTER,
         zoom_start=MAP_ZOOM,
         tiles=None,
@@ -771,21 +715,21 @@ def build_base_map(basemap_json: str) -> folium.Map:
         # A TileProvider, not the URL string: given a string, folium first searches every
         # xyzservices provider by name (about 10 ms a layer, on every rerun).
         provider = xyzservices.TileProvider(name=tile["name"], url=tile["tiles"], attribution=tile["attr"])
-        folium.TileLayer(
-            tiles=provider, attr=tile["attr"], name=tile["name"], overlay=False, control=True, show=False
-        ).add_to(fmap)
+        TileLayer(tiles=provider, attr=tile["attr"], name=tile["name"], overlay=False, control=True, show=False).add_to(
+            fmap
+        )
     Legend().add_to(fmap)
     return fmap
 
 
 def build_feature_groups(
     groups: Mapping[str, str], counts: Mapping[str, int], modes: Mapping[str, str] | None = None
-) -> list[folium.FeatureGroup]:
+) -> list[FeatureGroup]:
     """One FeatureGroup per data group, each carrying its JSON; titles show the counts."""
     feature_groups = []
     for group_id, layer, title in DATA_GROUPS:
         note = ", counts per cell" if (modes or {}).get(group_id) == "grid" else ""
-        group = folium.FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=True)
+        group = FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=True)
         JsonLayer(layer, groups[group_id]).add_to(group)
         feature_groups.append(group)
     return feature_groups
@@ -835,7 +779,7 @@ def features_payload(layer: str, frame: gpd.GeoDataFrame, texts: pd.Series | Non
         sides = crossing_label_side(frame) if len(frame) else {}
         ids = [fid for fid, text in zip(frame["id"].tolist(), texts.loc[frame.index].tolist(), strict=True) if text]
         parts = [
-            text.replace(_SIDE_SLOT, f'"label_side":"{sides.get(_text(fid)) or "right"}"', 1)
+            text.replace(_SIDE_SLOT, f'"label_side":"{sides.get(as_text(fid)) or "right"}"', 1)
             for fid, text in zip(ids, parts, strict=True)
         ]
     return '{"type":"FeatureCollection","features":[' + ",".join(parts) + "]}", len(parts)
@@ -849,17 +793,17 @@ def serialise_group(
     mode = draw_mode(layer, points)
     if mode == "features":
         texts = encoded(layer, "features") if encoded is not None else None
-        return (*features_payload(layer, frame, texts), mode)  # type: ignore[arg-type]
+        return (*features_payload(layer, frame, texts), mode)
     codes = encoded(layer, "points") if encoded is not None else None
     payload = columns_payload if mode == "columns" else grid_payload
-    return payload(layer, points, style=group_id, codes=codes), len(points), mode  # type: ignore[arg-type]
+    return payload(layer, points, style=group_id, codes=codes), len(points), mode
 
 
 def serialise_map(layers: Mapping[str, gpd.GeoDataFrame], encoded: Encoded | None = None) -> MapLayers:
     """Every data group's payload. `encoded` may give each layer's encodings, cached per dataset version."""
     payloads, counts, modes = {}, {}, {}
     for group_id, frame in split_groups(layers).items():
-        layer = next(layer for gid, layer, _ in DATA_GROUPS if gid == group_id)
+        layer = GROUP_LAYER[group_id]
         payloads[group_id], counts[group_id], modes[group_id] = serialise_group(group_id, layer, frame, encoded)
     return MapLayers(payloads, counts, modes, view_for(layers))
 

@@ -7,15 +7,14 @@ cited sources. The same payload drives the Presenter page and the standalone bri
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
-import folium
-
 from geo.filters import format_range
-from geo.io import Dataset
-from geo.mapview import STATIC, ScriptCall, build_base_map, layer_collection, to_script_json
-from geo.scenes import GROUP_LAYER, Scene, scene_feature_ids
+from geo.io import Dataset, source_outlets
+from geo.mapview import STATIC, Map, ScriptCall, build_base_map, layer_collection, to_script_json
+from geo.scenes import Scene, scene_feature_ids
+from geo.text import short_name
+from geo.vocab import GROUP_LAYER
 
 PRESENTER_JS = ("crossings_presenter", f"{STATIC}/crossings/presenter.js")
 PRESENTER_CSS = ("crossings_presenter_css", f"{STATIC}/crossings/presenter.css")
@@ -24,18 +23,9 @@ LABELLED_GROUPS = ("detention_centres", "receiving_facilities", "other_crossings
 URL_MODES = ("query", "hash")  # ?scene=id on the Presenter page, #id in the standalone file
 
 
-def short_label(name: object) -> str:
-    """A name without its parenthetical remarks: "Hyesan (Ryanggang) security organs" -> "Hyesan security organs"."""
-    return re.sub(r"\s+\([^)]*\)", "", str(name or "")).strip()
-
-
 def dates_label(scene: Scene) -> str:
     text = format_range(scene.date_from, scene.date_to)
     return text[:1].upper() + text[1:]
-
-
-def source_outlets(dataset: Dataset) -> dict[str, str]:
-    return dict(zip(dataset.sources["id"], dataset.sources["outlet"], strict=True))
 
 
 def presenter_payload(
@@ -60,8 +50,8 @@ def presenter_payload(
         for group_id in LABELLED_GROUPS:
             for fid in groups.get(group_id, []):
                 props = features[GROUP_LAYER[group_id]][fid]["properties"]
-                props["pr_label"] = short_label(props["name_en"])
-    outlets = source_outlets(dataset)
+                props["pr_label"] = short_name(props["name_en"])
+    outlets = source_outlets(dataset.sources)
     cited = sorted({sid for scene in scenes for sid in scene.source_ids})
     index = next((i for i, scene in enumerate(scenes) if scene.id == initial), 0)
     return {
@@ -87,7 +77,7 @@ def presenter_payload(
     }
 
 
-def build_presenter_map(basemap_json: str, payload: dict) -> folium.Map:
+def build_presenter_map(basemap_json: str, payload: dict) -> Map:
     """The constant base map (basemap, legend, scale) plus the scenes, stepped in the browser."""
     fmap = build_base_map(basemap_json)
     fmap.default_js = [*fmap.default_js, PRESENTER_JS]

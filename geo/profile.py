@@ -11,9 +11,9 @@ import geopandas as gpd
 
 from geo.details import SourceEntry, source_entries
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS
-from geo.schema import LAYERS, as_id_list, is_blank
+from geo.schema import LAYERS, as_id_list, as_text
 from geo.text import confidence_label, format_count, format_dates, location_label
+from geo.vocab import kind_label
 
 
 @dataclass(frozen=True)
@@ -70,24 +70,20 @@ class CrossingProfile:
     coord_sources: tuple[SourceEntry, ...]
 
 
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
-
-
 def crossing_options(dataset: Dataset) -> dict[str, str]:
     """Crossing id → English name, the five crossings of 9 Oct 2023 first, then the others."""
     crossings = dataset.layers["crossings"]
     rows = sorted(
-        crossings.to_dict("records"), key=lambda r: (r.get("used_2023_10_09") is not True, _text(r.get("name_en")))
+        crossings.to_dict("records"), key=lambda r: (r.get("used_2023_10_09") is not True, as_text(r.get("name_en")))
     )
-    return {_text(r["id"]): _text(r["name_en"]) for r in rows}
+    return {as_text(r["id"]): as_text(r["name_en"]) for r in rows}
 
 
 def _name_of(dataset: Dataset, fid: str) -> str:
     for gdf in dataset.layers.values():
         match = gdf[gdf["id"] == fid]
         if len(match):
-            return _text(match.iloc[0]["name_en"])
+            return as_text(match.iloc[0]["name_en"])
     return fid
 
 
@@ -116,30 +112,33 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
     lat = lon = None
     location = "no location"
     if geom is not None and not getattr(geom, "is_empty", True):
-        lat, lon = float(geom.y), float(geom.x)  # type: ignore[attr-defined]
+        lat, lon = float(geom.y), float(geom.x)
         location = (
             f"{lat:.4f}° N, {lon:.4f}° E — {location_label(row.get('location_precision'), row.get('uncertainty_m'))}"
         )
     names = (
-        NameRow("Crossing", _text(row.get("name_en")), _text(row.get("name_ko")), _text(row.get("name_zh"))),
+        NameRow("Crossing", as_text(row.get("name_en")), as_text(row.get("name_ko")), as_text(row.get("name_zh"))),
         NameRow(
-            "Chinese side", _text(row.get("side_cn_en")), _text(row.get("side_cn_ko")), _text(row.get("side_cn_zh"))
+            "Chinese side",
+            as_text(row.get("side_cn_en")),
+            as_text(row.get("side_cn_ko")),
+            as_text(row.get("side_cn_zh")),
         ),
         NameRow(
             "North Korean side",
-            _text(row.get("side_kp_en")),
-            _text(row.get("side_kp_ko")),
-            _text(row.get("side_kp_zh")),
+            as_text(row.get("side_kp_en")),
+            as_text(row.get("side_kp_ko")),
+            as_text(row.get("side_kp_zh")),
         ),
     )
     events = tuple(
         EventLine(
-            id=_text(e["id"]),
+            id=as_text(e["id"]),
             dates=format_dates(e.get("date_start"), e.get("date_end"), e.get("date_precision")),
-            name=_text(e.get("name_en")),
-            kind=KIND_LABELS.get(_text(e.get("kind")), _text(e.get("kind"))),
+            name=as_text(e.get("name_en")),
+            kind=kind_label(e.get("kind")),
             people=format_count(e.get("count_low"), e.get("count_high")),
-            confidence=_text(e.get("confidence")),
+            confidence=as_text(e.get("confidence")),
             source_ids=tuple(dict.fromkeys(as_id_list(e.get("source_ids")) + as_id_list(e.get("count_source_ids")))),
         )
         for e in events_at(dataset, crossing_id).to_dict("records")
@@ -147,26 +146,26 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
     legs_frame = legs_of(dataset, crossing_id)
     legs = tuple(
         LegLine(
-            id=_text(leg["id"]),
-            leg=_text(leg.get("leg")),
-            from_name=_name_of(dataset, _text(leg.get("from_id"))),
-            to_name=_name_of(dataset, _text(leg.get("to_id"))),
-            evidence=_text(leg.get("evidence")),
-            confidence=_text(leg.get("confidence")),
+            id=as_text(leg["id"]),
+            leg=as_text(leg.get("leg")),
+            from_name=_name_of(dataset, as_text(leg.get("from_id"))),
+            to_name=_name_of(dataset, as_text(leg.get("to_id"))),
+            evidence=as_text(leg.get("evidence")),
+            confidence=as_text(leg.get("confidence")),
             source_ids=tuple(as_id_list(leg.get("source_ids"))),
         )
         for leg in legs_frame.to_dict("records")
     )
     origins = tuple(
         dict.fromkeys(
-            (_text(r["from_id"]), _name_of(dataset, _text(r["from_id"])))
+            (as_text(r["from_id"]), _name_of(dataset, as_text(r["from_id"])))
             for r in legs_frame.to_dict("records")
             if r.get("leg") == "origin"
         )
     )
     receiving = tuple(
         dict.fromkeys(
-            (_text(r["to_id"]), _name_of(dataset, _text(r["to_id"])))
+            (as_text(r["to_id"]), _name_of(dataset, as_text(r["to_id"])))
             for r in legs_frame.to_dict("records")
             if r.get("leg") == "handover"
         )
@@ -174,9 +173,9 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
     used = row.get("used_2023_10_09") is True
     return CrossingProfile(
         id=crossing_id,
-        name_en=_text(row.get("name_en")),
+        name_en=as_text(row.get("name_en")),
         names=names,
-        point_name=_text(row.get("point_name")),
+        point_name=as_text(row.get("point_name")),
         lat=lat,
         lon=lon,
         location=location,
@@ -184,10 +183,10 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
         people=format_count(row.get("count_low"), row.get("count_high"))
         if used
         else "no source links this crossing to 9 Oct 2023",
-        count_note=_text(row.get("count_note")),
+        count_note=as_text(row.get("count_note")),
         confidence=confidence_label(row.get("confidence")),
-        reported=_text(row.get("reported")),
-        notes=_text(row.get("notes")),
+        reported=as_text(row.get("reported")),
+        notes=as_text(row.get("notes")),
         events=events,
         legs=legs,
         origins=origins,

@@ -1,6 +1,6 @@
 """Presenter scenes: an ordered list in data/scenes.json, validated against the dataset.
 
-A scene sets the date range, the crossings, the map groups drawn (ids of geo.mapview.DATA_GROUPS),
+A scene sets the date range, the crossings, the map groups drawn (ids of geo.vocab.DATA_GROUPS),
 the view and the caption with its sources. Presenters reorder or add scenes by editing the file
 (then `python -m geo manifest`); nothing here needs to change.
 
@@ -23,11 +23,10 @@ import geopandas as gpd
 from geo.filters import FilterSpec, apply_filters
 from geo.io import DATA_DIR, Dataset
 from geo.manifest import read_manifest, verify_file
-from geo.mapview import DATA_GROUPS, MAP_MAX_BOUNDS, MAX_ZOOM, MIN_ZOOM, split_groups
+from geo.schema import parse_count_estimates
+from geo.vocab import GROUP_IDS, MAP_MAX_BOUNDS, MAX_ZOOM, MIN_ZOOM, split_groups
 
 SCENES_FILE = "scenes.json"
-GROUP_IDS: tuple[str, ...] = tuple(group_id for group_id, _, _ in DATA_GROUPS)
-GROUP_LAYER: dict[str, str] = {group_id: layer for group_id, layer, _ in DATA_GROUPS}
 FIELDS = ("id", "title", "caption", "date_from", "date_to", "crossings", "layers", "center", "zoom", "source_ids")
 _SCENE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -168,8 +167,8 @@ def parse_scene(raw: object, known: KnownIds) -> tuple[Scene | None, list[str]]:
         date_to=date_to,
         crossings=crossings,
         layers=tuple(g for g in GROUP_IDS if g in layers),  # draw order is the map's, not the file's
-        center=(float(lat), float(lon)),  # type: ignore[arg-type]
-        zoom=float(zoom),  # type: ignore[arg-type]
+        center=(float(lat), float(lon)),
+        zoom=float(zoom),
         source_ids=source_ids,
     )
     return scene, []
@@ -223,7 +222,62 @@ def scene_problems(dataset: Dataset, data_dir: Path = DATA_DIR) -> list[str]:
         scenes = load_scenes(dataset, data_dir)
     except (SceneError, ValueError, RuntimeError) as error:
         return [str(error)]
-    return [f"data/{SCENES_FILE}: {reason}" for reason in scenes.rejected]
+    caption_problems = [
+        f"data/{SCENES_FILE}: scene {scene.id!r}: {problem}"
+        for scene in scenes.scenes
+        for problem in caption_number_problems(dataset, scene)
+    ]
+    return [*(f"data/{SCENES_FILE}: {reason}" for reason in scenes.rejected), *caption_problems]
+
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAY_OF_MONTH = re.compile(rf"\b\d{{1,2}}(?=\s+(?:{_MONTHS})\b)")
+_NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?!\d)|(?<![\w.,])\d+(?!\d|,\d)")
+
+
+def caption_numbers(caption: str) -> list[int]:
+    """The counts a caption states: numbers other than days of the month and years (1900-2099)."""
+    text = _DAY_OF_MONTH.sub(" ", caption)
+    numbers = [int(m.group(0).replace(",", "")) for m in _NUMBER.finditer(text)]
+    return [n for n in numbers if not (1900 <= n <= 2099 and str(n) in text)]
+
+
+def _count_values(record: Mapping[str, object]) -> set[int]:
+    values = {int(v) for v in (record.get("count_low"), record.get("count_high")) if _number(v) is not None}
+    for estimate in parse_count_estimates(record.get("count_estimates")):
+        values |= estimate.values()
+    return values
+
+
+def caption_number_problems(dataset: Dataset, scene: Scene) -> list[str]:
+    """A caption may state only numbers the data hold, and never one value of a conflicting count alone.
+
+    A count whose estimates conflict (count_confidence 'conflicting') and that overlaps the scene's dates must
+    be given as its range: its lowest estimate and its highest known one.
+    """
+    stated = caption_numbers(scene.caption)
+    if not stated:
+        return []
+    known: set[int] = set()
+    for gdf in dataset.layers.values():
+        for record in gdf.to_dict("records"):
+            known |= _count_values(record)
+    problems = [f"caption number {n:,} is not a count in the data" for n in stated if n not in known]
+    in_scene = apply_filters(dataset.layers, scene_spec(scene))
+    for gdf in in_scene.values():
+        for record in gdf.to_dict("records"):
+            if record.get("count_confidence") != "conflicting":
+                continue
+            values = _count_values(record)
+            given = values & set(stated)
+            ends = {min(values), max(values)}
+            if given and not ends <= set(stated):
+                problems.append(
+                    f"caption gives {', '.join(f'{n:,}' for n in sorted(given))} of {record.get('id')}'s conflicting "
+                    f"count ({record.get('count_estimates')}): give its range, {min(values):,} to "
+                    f"{'more than ' if _number(record.get('count_high')) is None else ''}{max(values):,}"
+                )
+    return problems
 
 
 def scene_spec(scene: Scene) -> FilterSpec:

@@ -18,12 +18,18 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 CRS = "EPSG:4326"
-# The region the basemap covers (lon_min, lat_min, lon_max, lat_max): ../shared/geodata/SOURCES.md.
+# The region the basemap covers (lon_min, lat_min, lon_max, lat_max): geodata/SOURCES.md.
 REGION_BBOX: tuple[float, float, float, float] = (119.5, 38.0, 131.5, 44.5)
 
 CONFIDENCE_LEVELS: tuple[str, ...] = ("confirmed", "single-source", "inferred", "unknown")
+# One definition of "confirmed", said in the same words by the README, the About page and the legend,
+# and enforced by `python -m geo validate` (confidence_rule_problems).
+CONFIRMED_DEFINITION = (
+    "two or more independent outlets (a repost or mirror of the same article counts once), "
+    "or a primary document (a UN, court or government text)"
+)
 CONFIDENCE_LABELS = {
-    "confirmed": "Confirmed (two or more independent sources)",
+    "confirmed": "Confirmed (two or more independent outlets, or a primary document)",
     "single-source": "Single source",
     "inferred": "Inferred (a deduction, not stated by any source)",
     "unknown": "Unknown",
@@ -61,12 +67,22 @@ COUNT_OF = (
     "returned",
     "returned_claim",
     "returned_total_since_2020",
+    "returned_total_since_2024",
     "held",
     "arrested",
     "deaths",
     "named_person",
     "voluntary_returnees",
 )
+
+# A count has its own confidence, apart from the feature's ("crossing used: confirmed; about 300: single source").
+COUNT_CONFIDENCE_LEVELS: tuple[str, ...] = ("confirmed", "single-source", "conflicting", "inferred")
+COUNT_CONFIDENCE_LABELS = {
+    "confirmed": "confirmed",
+    "single-source": "single source",
+    "conflicting": "estimates conflict",
+    "inferred": "inferred",
+}
 
 _DATE_RE = {
     "year": re.compile(r"^\d{4}$"),
@@ -165,12 +181,24 @@ def parse_partial_date(text: str, precision: str) -> tuple[date, date]:
     return date(year, month, day), date(year, month, day)
 
 
-def is_blank(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """No value at all: None, NaN, pd.NA or NaT. An empty string is a value here (see is_blank)."""
     if value is None:
         return True
-    if isinstance(value, float) and math.isnan(value):
+    try:
+        return bool(value != value)  # NaN and NaT differ from themselves
+    except TypeError:  # pd.NA has no truth value
         return True
-    return isinstance(value, str) and value.strip() == ""
+
+
+def is_blank(value: object) -> bool:
+    """No value, or a string of nothing but whitespace: what a required text field must not be."""
+    return is_missing(value) or (isinstance(value, str) and value.strip() == "")
+
+
+def as_text(value: object) -> str:
+    """A cell as display text: "" for a blank one."""
+    return "" if is_blank(value) else str(value)
 
 
 def as_id_list(value: object) -> list[str]:
@@ -184,6 +212,18 @@ def as_id_list(value: object) -> list[str]:
     return [str(value)]
 
 
+# The contract's bounds for numbers: a count is below 10^9 (more than every person alive in the region),
+# an uncertainty radius is positive and at most 1,000 km (the mapped region is about 1,000 km across).
+COUNT_LIMIT = 10**9  # exclusive
+MAX_UNCERTAINTY_M = 1_000_000
+
+
+def _digits(number: int) -> int:
+    """Decimal digits without converting (str() refuses more than 4,300 digits)."""
+    digits = int(abs(number).bit_length() * math.log10(2)) + 1
+    return digits - (abs(number) < 10 ** (digits - 1))
+
+
 def _count_problem(value: object, name: str) -> str | None:
     if is_blank(value):
         return None
@@ -191,6 +231,21 @@ def _count_problem(value: object, name: str) -> str | None:
         return f"{name} must be a whole number or empty, got {value!r}"
     if value < 0:
         return f"{name} must not be negative, got {value}"
+    if value >= COUNT_LIMIT:
+        return f"{name} must be below {COUNT_LIMIT:,}, got a number of {_digits(value):,} digits"
+    return None
+
+
+def uncertainty_problem(radius: object) -> str | None:
+    """Why a radius in metres is not accepted: not a number, not positive, not finite, over 1,000 km."""
+    if isinstance(radius, bool) or not isinstance(radius, int | float) or not radius > 0:
+        return f"uncertainty radius must be a positive number, got {radius!r}"
+    if radius > MAX_UNCERTAINTY_M:  # inf included; a huge int is compared exactly, never converted
+        if isinstance(radius, float):
+            shown = f"{radius:.3g} m"
+        else:
+            shown = f"{radius:,} m" if radius < 10**15 else f"a number of {_digits(radius):,} digits"
+        return f"uncertainty radius must be at most {MAX_UNCERTAINTY_M:,} m (1,000 km), got {shown}"
     return None
 
 
@@ -232,6 +287,9 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
     confidence = row.get("confidence")
     if not is_blank(confidence) and confidence not in CONFIDENCE_LEVELS:
         problems.append(("confidence", f"unknown confidence {confidence!r}"))
+    count_of = row.get("count_of")  # optional: what a count counts, when there is one
+    if not is_blank(count_of) and count_of not in COUNT_OF:
+        problems.append(("count_of", f"unknown count_of {count_of!r} (expected one of {', '.join(COUNT_OF)})"))
     for name, allowed in spec.enums.items():
         value = row.get(name)
         if is_blank(value) or value not in allowed:
@@ -278,9 +336,9 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
         precision = row.get("location_precision")
         if precision not in LOCATION_PRECISIONS:
             problems.append(("location_precision", f"unknown location precision {precision!r}"))
-        radius = row.get("uncertainty_m")
-        if isinstance(radius, bool) or not isinstance(radius, int | float) or not radius > 0:
-            problems.append(("uncertainty_m", f"uncertainty radius must be a positive number, got {radius!r}"))
+        radius_problem = uncertainty_problem(row.get("uncertainty_m"))
+        if radius_problem:
+            problems.append(("uncertainty_m", radius_problem))
     return problems
 
 
@@ -358,3 +416,170 @@ def route_endpoint_problems(routes: gpd.GeoDataFrame, point_ids: set[str], cross
                     }
                 )
     return pd.DataFrame(rows, columns=REJECTED_COLUMNS)
+
+
+# ---------------------------------------------------------------- the confirmed rule and count confidence
+
+
+@dataclass(frozen=True)
+class SourceIndex:
+    """Who published each source (a repost counts as its original) and which are primary documents."""
+
+    publisher: Mapping[str, str]
+    primary: frozenset[str]
+
+    @classmethod
+    def of(cls, sources: pd.DataFrame) -> SourceIndex:
+        records = sources.to_dict("records")
+        by_id = {str(r.get("id")): r for r in records}
+
+        def outlet_of(sid: str, seen: frozenset[str] = frozenset()) -> str:
+            row = by_id.get(sid, {})
+            original = str(row.get("mirror_of") or "").strip()
+            if original and original in by_id and original not in seen:
+                return outlet_of(original, seen | {sid})
+            return str(row.get("publisher") or row.get("outlet") or sid).strip().casefold()
+
+        primary = frozenset(sid for sid, r in by_id.items() if str(r.get("primary") or "").strip() == "true")
+        return cls({sid: outlet_of(sid) for sid in by_id}, primary)
+
+    def outlets(self, ids: Iterable[str]) -> set[str]:
+        return {self.publisher.get(sid, sid) for sid in ids}
+
+    def confirms(self, ids: Iterable[str]) -> bool:
+        ids = list(ids)
+        return len(self.outlets(ids)) >= 2 or any(sid in self.primary for sid in ids)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    low: int
+    high: int | None  # None: "more than low", no upper bound
+    source_ids: tuple[str, ...]
+
+    def values(self) -> set[int]:
+        return {self.low} if self.high is None else {self.low, self.high}
+
+
+_ESTIMATE_RE = re.compile(r"^(\d+)(?:-(\d+)|(\+))?\s+([A-Za-z0-9-]+(?:\s*,\s*[A-Za-z0-9-]+)*)$")
+
+
+def parse_count_estimates(text: object) -> list[Estimate]:
+    """'60 S33; 50-60 S27; 200+ S23': each estimate of a conflicting count and who gives it."""
+    if is_blank(text):
+        return []
+    estimates = []
+    for part in str(text).split(";"):
+        match = _ESTIMATE_RE.match(part.strip())
+        if not match:
+            raise ValueError(f"count_estimates item {part.strip()!r} is not 'N SID', 'N-M SID' or 'N+ SID'")
+        low = int(match.group(1))
+        high = None if match.group(3) else int(match.group(2) or low)
+        if high is not None and high < low:
+            raise ValueError(f"count_estimates item {part.strip()!r}: {low} is greater than {high}")
+        estimates.append(Estimate(low, high, tuple(s.strip() for s in match.group(4).split(","))))
+    return estimates
+
+
+def _int(value: object) -> int | None:
+    if is_blank(value) or value is pd.NA:
+        return None
+    return int(value)  # type: ignore[arg-type]
+
+
+def count_rule_problems(row: Mapping[str, object], index: SourceIndex) -> list[tuple[str, str]]:
+    """A count's own confidence: present, known, and true to its sources and estimates."""
+    low, high = _int(row.get("count_low")), _int(row.get("count_high"))
+    level = row.get("count_confidence")
+    estimates_text = row.get("count_estimates")
+    if low is None and high is None:
+        if not is_blank(level) or not is_blank(estimates_text):
+            return [("count_confidence", "count_confidence or count_estimates given without a count")]
+        return []
+    if is_blank(level):
+        return [("count_confidence", "a count needs its own confidence (count_confidence)")]
+    if level not in COUNT_CONFIDENCE_LEVELS:
+        return [("count_confidence", f"unknown count confidence {level!r}")]
+    count_ids = as_id_list(row.get("count_source_ids"))
+    if level == "confirmed" and not index.confirms(count_ids):
+        outlets = ", ".join(sorted(index.outlets(count_ids))) or "none"
+        return [
+            (
+                "count_confidence",
+                f"count labelled confirmed, but its sources are {len(index.outlets(count_ids))} outlet(s) "
+                f"({outlets}) and no primary document: confirmed means {CONFIRMED_DEFINITION}",
+            )
+        ]
+    if level != "conflicting":
+        if not is_blank(estimates_text):
+            return [("count_estimates", "count_estimates belong to a conflicting count only")]
+        return []
+    try:
+        estimates = parse_count_estimates(estimates_text)
+    except ValueError as error:
+        return [("count_estimates", str(error))]
+    values = set().union(*(e.values() for e in estimates)) if estimates else set()
+    if len(estimates) < 2 or len(values) < 2:
+        return [("count_estimates", "a conflicting count lists at least two different estimates, each with its source")]
+    missing = sorted({sid for e in estimates for sid in e.source_ids} - set(count_ids))
+    if missing:
+        return [("count_estimates", f"estimate sources {', '.join(missing)} are not in count_source_ids")]
+    want_low = min(e.low for e in estimates)
+    want_high = None if any(e.high is None for e in estimates) else max(e.high for e in estimates)  # type: ignore[type-var]
+    if (low, high) != (want_low, want_high):
+        return [
+            (
+                "count_low",
+                f"the range {low}–{high} is not the span of its estimates ({want_low}–{want_high}, "
+                "empty meaning no upper bound)",
+            )
+        ]
+    return []
+
+
+def confidence_rule_problems(gdf: gpd.GeoDataFrame, layer: str, index: SourceIndex) -> pd.DataFrame:
+    """Rows whose 'confirmed' does not meet the one definition, or whose count confidence is missing or untrue."""
+    rows = []
+    for position, record in enumerate(gdf.to_dict("records")):
+        problems = []
+        if record.get("confidence") == "confirmed" and not index.confirms(as_id_list(record.get("source_ids"))):
+            ids = as_id_list(record.get("source_ids"))
+            outlets = ", ".join(sorted(index.outlets(ids))) or "none"
+            problems.append(
+                (
+                    "confidence",
+                    f"labelled confirmed, but its sources are {len(index.outlets(ids))} outlet(s) ({outlets}) and no "
+                    f"primary document: confirmed means {CONFIRMED_DEFINITION}; label it single-source",
+                )
+            )
+        problems.extend(count_rule_problems(record, index))
+        rows.extend(
+            {"layer": layer, "row": position, "id": record.get("id"), "field": name, "reason": reason}
+            for name, reason in problems
+        )
+    return pd.DataFrame(rows, columns=REJECTED_COLUMNS)
+
+
+SOURCE_FLAGS = ("is_mirror", "primary")
+
+
+def sources_table_problems(sources: pd.DataFrame) -> list[str]:
+    """The columns the confirmed rule reads: publisher, primary, mirror_of."""
+    problems = []
+    for column in ("publisher", "primary", "mirror_of"):
+        if column not in sources.columns:
+            problems.append(f"data/sources.csv: column {column!r} is missing (the confirmed rule needs it)")
+    if problems:
+        return problems
+    ids = set(sources["id"])
+    for record in sources.to_dict("records"):
+        sid = record["id"]
+        if is_blank(record.get("publisher")):
+            problems.append(f"data/sources.csv: {sid}: publisher is empty")
+        for flag in SOURCE_FLAGS:
+            if flag in record and record[flag] not in ("true", "false"):
+                problems.append(f"data/sources.csv: {sid}: {flag} must be true or false, got {record[flag]!r}")
+        original = record.get("mirror_of")
+        if not is_blank(original) and (original not in ids or original == sid):
+            problems.append(f"data/sources.csv: {sid}: mirror_of {original!r} does not name another source")
+    return problems

@@ -21,8 +21,8 @@ import pandas as pd
 from geo.basemap import read_layer
 from geo.io import DATA_DIR, Dataset
 from geo.manifest import Manifest, verify_file
-from geo.mapview import KIND_LABELS
-from geo.schema import is_blank
+from geo.schema import as_text, is_blank
+from geo.vocab import kind_label
 
 ALIASES_FILE = "aliases.csv"
 TOWNS_FILE = "basemap/towns.geojson"
@@ -136,14 +136,10 @@ class PlaceIndex:
     aliases: Mapping[str, tuple[str, frozenset[str]]]
 
 
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
-
-
 def _names(row: Mapping[str, object], fields: Iterable[str], weight: float) -> list[tuple[str, str, float]]:
     out = []
     for name in fields:
-        text = _text(row.get(name))
+        text = as_text(row.get(name))
         if text:
             out.append((text, normalise(text), weight))
     return out
@@ -152,7 +148,7 @@ def _names(row: Mapping[str, object], fields: Iterable[str], weight: float) -> l
 def _point(geometry: object) -> tuple[float | None, float | None]:
     if geometry is None or getattr(geometry, "is_empty", True):
         return None, None
-    centroid = geometry.centroid  # type: ignore[attr-defined]
+    centroid = geometry.centroid
     return float(centroid.y), float(centroid.x)
 
 
@@ -166,12 +162,12 @@ def feature_places(dataset: Dataset) -> list[Place]:
             factor = EVENT_WEIGHT if layer == "events" else 1.0
             names = _names(row, NAME_FIELDS, NAME_WEIGHT * factor) + _names(row, PLACE_FIELDS, PLACE_WEIGHT * factor)
             lat, lon = _point(row.get("geometry"))
-            local = " · ".join(n for n in (_text(row.get("name_ko")), _text(row.get("name_zh"))) if n)
-            kind = KIND_LABELS.get(_text(row.get("kind")), _text(row.get("kind")))
-            where = _text(row.get("place_en")) if layer == "events" else ""
+            local = " · ".join(n for n in (as_text(row.get("name_ko")), as_text(row.get("name_zh"))) if n)
+            kind = kind_label(row.get("kind"))
+            where = as_text(row.get("place_en")) if layer == "events" else ""
             detail = " · ".join(p for p in (kind, local, where) if p)
             places.append(
-                Place(_text(row["id"]), "feature", layer, _text(row["name_en"]), detail, lat, lon, tuple(names))
+                Place(as_text(row["id"]), "feature", layer, as_text(row["name_en"]), detail, lat, lon, tuple(names))
             )
     return places
 
@@ -179,14 +175,14 @@ def feature_places(dataset: Dataset) -> list[Place]:
 def town_places(towns: gpd.GeoDataFrame) -> list[Place]:
     places = []
     for row in towns.to_dict("records"):
-        reported, geonames = _text(row.get("name_reported")), _text(row.get("name_en"))
+        reported, geonames = as_text(row.get("name_reported")), as_text(row.get("name_en"))
         label = reported or geonames
         if reported and normalise(reported) != normalise(geonames):
             label = f"{reported} ({geonames})"
         country = {"CN": "China", "KP": "North Korea"}.get(
-            _text(row.get("country_code")), _text(row.get("country_code"))
+            as_text(row.get("country_code")), as_text(row.get("country_code"))
         )
-        local = " · ".join(n for n in (_text(row.get("name_ko")), _text(row.get("name_zh"))) if n)
+        local = " · ".join(n for n in (as_text(row.get("name_ko")), as_text(row.get("name_zh"))) if n)
         detail = " · ".join(p for p in (f"Town, {country}" if country else "Town", local) if p)
         geonameid = row.get("geonameid")
         key = f"town:{int(geonameid)}" if not is_blank(geonameid) and geonameid is not pd.NA else f"town:{label}"

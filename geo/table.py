@@ -8,9 +8,9 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
-from geo.mapview import KIND_LABELS
-from geo.schema import LAYERS, LOCATION_PRECISION_LABELS, as_id_list, is_blank
-from geo.text import format_count, format_dates, precision_phrase
+from geo.schema import LAYERS, LOCATION_PRECISION_LABELS, as_id_list, as_text
+from geo.text import count_confidence_phrase, format_count, format_dates, precision_phrase, publisher_names
+from geo.vocab import kind_label
 
 TABLE_COLUMNS = (
     "id",
@@ -24,13 +24,10 @@ TABLE_COLUMNS = (
     "Start",
     "People",
     "Confidence",
+    "Number's confidence",
     "Location precision",
     "Sources",
 )
-
-
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
 
 
 def _location(layer: str, row: Mapping[str, object]) -> str:
@@ -39,13 +36,15 @@ def _location(layer: str, row: Mapping[str, object]) -> str:
         return f"schematic line ({evidence} leg)"
     if row.get("geometry") is None:
         return "no location"
-    return LOCATION_PRECISION_LABELS.get(_text(row.get("location_precision")), "unknown")
+    return LOCATION_PRECISION_LABELS.get(as_text(row.get("location_precision")), "unknown")
 
 
-def feature_table(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
-    """Kind, names, dates and their precision, people (a range or "unknown", never 0), confidence,
-    location precision and sources of every feature, in layer order. `Start` is the first day the
-    dates cover, so the table sorts by time; undated features have none."""
+def feature_table(layers: Mapping[str, gpd.GeoDataFrame], sources: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Kind, names, dates and their precision, people (a range or "unknown", never 0), confidence, the
+    number's own confidence with its outlets (from `sources`), location precision and sources of every
+    feature, in layer order. `Start` is the first day the dates cover, so the table sorts by time;
+    undated features have none."""
+    names = publisher_names(sources) if sources is not None else {}
     records = []
     for layer in LAYERS:
         gdf = layers.get(layer)
@@ -62,19 +61,20 @@ def feature_table(layers: Mapping[str, gpd.GeoDataFrame]) -> pd.DataFrame:
             start = row.get("span_start")
             records.append(
                 {
-                    "id": _text(row.get("id")),
+                    "id": as_text(row.get("id")),
                     "Layer": LAYERS[layer].title,
-                    "Kind": KIND_LABELS.get(_text(row.get("kind")), _text(row.get("kind"))),
-                    "Name": _text(row.get("name_en")),
-                    "Korean": _text(row.get("name_ko")),
-                    "Chinese": _text(row.get("name_zh")),
+                    "Kind": kind_label(row.get("kind")),
+                    "Name": as_text(row.get("name_en")),
+                    "Korean": as_text(row.get("name_ko")),
+                    "Chinese": as_text(row.get("name_zh")),
                     "Dates": format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
                     "Date precision": precision_phrase(row.get("date_precision"))
-                    if _text(row.get("date_start"))
+                    if as_text(row.get("date_start"))
                     else "",
                     "Start": None if start is None or pd.isna(start) else pd.Timestamp(start).date(),
                     "People": "—" if layer == "routes" else format_count(row.get("count_low"), row.get("count_high")),
-                    "Confidence": _text(row.get("confidence")),
+                    "Confidence": as_text(row.get("confidence")),
+                    "Number's confidence": count_confidence_phrase(row, names) if layer != "routes" else "",
                     "Location precision": _location(layer, row),
                     "Sources": ", ".join(sources),
                 }

@@ -6,23 +6,40 @@ the same everywhere.
 
 from __future__ import annotations
 
-import html
-import math
 import re
 from urllib.parse import quote, urlsplit
 
-from geo.schema import CONFIDENCE_LABELS, LOCATION_PRECISION_LABELS, is_blank, parse_partial_date
+from geo.schema import (
+    CONFIDENCE_LABELS,
+    COUNT_CONFIDENCE_LABELS,
+    LOCATION_PRECISION_LABELS,
+    as_id_list,
+    as_text,
+    is_blank,
+    is_missing,
+    parse_count_estimates,
+    parse_partial_date,
+)
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-_JS_UNSAFE = {"`": "&#96;", "$": "&#36;", "\\": "&#92;"}
+# Bidirectional controls (embeddings, overrides, isolates, marks) can make a name read as something else
+# ("U+202E" turns "gpj.exe" around). In display they are shown as what they are, never applied.
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Text in a map tooltip or label: longer text is cut here, and the details panel shows it whole.
+SHORT_TEXT_CHARS = 160  # the longest bundled name is 114
 
 
-def escape_html(value: object) -> str:
-    """Text for HTML that may itself sit inside a JavaScript string or template literal."""
-    text = "" if is_blank(value) else str(value)
-    escaped = html.escape(text, quote=True)
-    return "".join(_JS_UNSAFE.get(c, c) for c in escaped)
+def neutralise_bidi(text: str) -> str:
+    return _BIDI_CONTROLS.sub(lambda match: f"[U+{ord(match.group()):04X}]", text)
+
+
+def display_text(value: object, limit: int | None = None) -> str:
+    """Data text for display: bidi controls shown, not applied; cut to `limit` characters with "…"."""
+    text = neutralise_bidi("" if is_blank(value) else str(value))
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
@@ -30,7 +47,7 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=^&])")
 
 def escape_markdown(value: object) -> str:
     """Text for st.markdown: no link, image, HTML, LaTeX or emphasis can come from data."""
-    text = "" if is_blank(value) else str(value)
+    text = display_text(value)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
 
 
@@ -41,7 +58,7 @@ def escape_markdown_inline(value: object) -> str:
     """Data inside one line of st.markdown (a sentence, a bold run): no link, image, HTML, LaTeX,
     emphasis, directive or autolink can come from it, and an ordinary name (letters, digits, spaces,
     parentheses, dashes) is left exactly as it is."""
-    text = "" if is_blank(value) else str(value)
+    text = display_text(value)
     return re.sub(r"\s*\n\s*", " ", _MARKDOWN_INLINE.sub(r"\\\1", text))
 
 
@@ -56,13 +73,10 @@ def safe_url(value: object) -> str | None:
     return quote(text, safe=":/?#@!&'*+,;=%~-._")
 
 
-def is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return bool(value != value) or (isinstance(value, float) and math.isnan(value))  # NaN / pd.NA
-    except TypeError:
-        return True
+def short_name(name: object) -> str:
+    """A name without its parenthetical remarks: "Hyesan (Ryanggang) security organs" -> "Hyesan security
+    organs". A bracket glued to a word stays: "centre(s)"."""
+    return re.sub(r"\s+\([^)]*\)", "", as_text(name)).strip()
 
 
 def format_number(value: int) -> str:
@@ -75,12 +89,12 @@ def format_count(low: object, high: object) -> str:
     if low_missing and high_missing:
         return "unknown"
     if high_missing:
-        return f"at least {format_number(low)}"  # type: ignore[arg-type]
+        return f"at least {format_number(low)}"
     if low_missing:
-        return f"up to {format_number(high)}"  # type: ignore[arg-type]
-    if int(low) == int(high):  # type: ignore[arg-type]
-        return f"about {format_number(low)}"  # type: ignore[arg-type]
-    return f"{format_number(low)}–{format_number(high)}"  # type: ignore[arg-type]
+        return f"up to {format_number(high)}"
+    if int(low) == int(high):
+        return f"about {format_number(low)}"
+    return f"{format_number(low)}–{format_number(high)}"
 
 
 def _format_partial(text: str, precision: str) -> str:
@@ -118,7 +132,7 @@ def confidence_label(value: object) -> str:
 def location_label(precision: object, radius_m: object) -> str:
     label = LOCATION_PRECISION_LABELS.get(str(precision), "unknown")
     if not is_missing(radius_m) and str(precision) in ("town", "city", "region"):
-        return f"{label}, within about {float(radius_m) / 1000:g} km"  # type: ignore[arg-type]
+        return f"{label}, within about {float(radius_m) / 1000:g} km"
     return label
 
 
@@ -130,3 +144,45 @@ def format_source_date(value: str) -> str:
         except (ValueError, IndexError):
             continue
     return value
+
+
+def publisher_names(sources: object) -> dict[str, str]:
+    """Source id -> the outlet's short name (the `publisher` column, else `outlet`), for count phrases."""
+    names: dict[str, str] = {}
+    for record in sources.to_dict("records"):  # type: ignore[attr-defined]
+        name = record.get("publisher") or record.get("outlet") or record.get("id")
+        names[str(record.get("id"))] = str(name)
+    return names
+
+
+def _outlets(ids: object, names: dict[str, str]) -> str:
+    seen: list[str] = []
+    for sid in as_id_list(ids):
+        name = names.get(sid, sid)
+        if name not in seen:
+            seen.append(name)
+    return ", ".join(seen)
+
+
+def count_confidence_phrase(row: object, names: dict[str, str]) -> str:
+    """The count's own confidence and who gives it: "about 300: single source (The Economist)";
+    a conflicting count lists each estimate with its outlet. Empty when the row has no count."""
+    get = row.get  # type: ignore[attr-defined]
+    count = format_count(get("count_low"), get("count_high"))
+    level = get("count_confidence")
+    if count == "unknown" or is_blank(level):
+        return ""
+    label = COUNT_CONFIDENCE_LABELS.get(str(level), str(level))
+    if level == "conflicting":
+        try:
+            estimates = parse_count_estimates(get("count_estimates"))
+        except ValueError:
+            estimates = []
+        listed = "; ".join(
+            f"{e.low:,}{'' if e.high == e.low else (f'–{e.high:,}' if e.high is not None else '+')} "
+            f"({_outlets(e.source_ids, names)})"
+            for e in estimates
+        )
+        return f"{count}: {label}" + (f": {listed}" if listed else "")
+    outlets = _outlets(get("count_source_ids"), names)
+    return f"{count}: {label}" + (f" ({outlets})" if outlets else "")

@@ -21,14 +21,24 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import altair as alt
-import folium
 import geopandas as gpd
 import pandas as pd
 
-from geo.io import Dataset
-from geo.mapview import KIND_LABELS, STATIC, ScriptCall, build_base_map, layer_collection, to_script_json
-from geo.schema import EVENT_KINDS, as_id_list, is_blank
-from geo.text import MONTHS, format_count, format_dates, is_missing, location_label
+from geo.io import Dataset, source_outlets
+from geo.mapview import STATIC, Map, ScriptCall, build_base_map, layer_collection, to_script_json
+from geo.schema import EVENT_KINDS, as_id_list, as_text
+from geo.text import (
+    MONTHS,
+    SHORT_TEXT_CHARS,
+    count_confidence_phrase,
+    display_text,
+    format_count,
+    format_dates,
+    is_missing,
+    location_label,
+    publisher_names,
+)
+from geo.vocab import KIND_LABELS
 
 SHORT_SPAN = timedelta(days=21)
 TIMELINE_START = date(2020, 1, 1)
@@ -52,6 +62,7 @@ COUNT_NOUNS: dict[str, str] = {
     "returned": "people returned",
     "returned_claim": "people returned (a statement of the total)",
     "returned_total_since_2020": "people returned since 2020 (a cumulative total)",
+    "returned_total_since_2024": "people returned since 2024 (a cumulative total)",
     "held": "people held in China",
     "arrested": "people arrested",
     "deaths": "deaths",
@@ -70,18 +81,14 @@ NOT_SUMMED: dict[str, str] = {
 }
 
 
-def _text(value: object) -> str:
-    return "" if is_blank(value) else str(value)
-
-
 def _int_or_none(value: object) -> int | None:
-    return None if is_missing(value) else int(value)  # type: ignore[call-overload]
+    return None if is_missing(value) else int(value)
 
 
 def _day(value: object) -> date | None:
     if value is None or is_missing(value):
         return None
-    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+    return pd.Timestamp(value).date()
 
 
 # ---------------------------------------------------------------- months
@@ -145,10 +152,6 @@ def timeline_domain(events: gpd.GeoDataFrame) -> tuple[date, date]:
 # ---------------------------------------------------------------- sources
 
 
-def source_outlets(sources: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(sources["id"], sources["outlet"], strict=True))
-
-
 def cite(ids: Iterable[str], outlets: Mapping[str, str]) -> str:
     """'S1 (NBC News); S2 (Reuters via Daily Maverick)'."""
     return "; ".join(f"{sid} ({outlets[sid]})" if sid in outlets else sid for sid in ids)
@@ -167,12 +170,12 @@ def _union(*groups: Iterable[str]) -> list[str]:
 
 def count_phrase(low: object, high: object, count_of: object) -> str:
     """'500–600 people returned', 'one named person', 'unknown'."""
-    noun = COUNT_NOUNS.get(_text(count_of), "people")
+    noun = COUNT_NOUNS.get(as_text(count_of), "people")
     low_i, high_i = _int_or_none(low), _int_or_none(high)
     if low_i is None and high_i is None:
         return "unknown"
-    if low_i == high_i == 1 and _text(count_of) in ("named_person", "deaths"):
-        return "one named person" if _text(count_of) == "named_person" else "one death"
+    if low_i == high_i == 1 and as_text(count_of) in ("named_person", "deaths"):
+        return "one named person" if as_text(count_of) == "named_person" else "one death"
     return f"{format_count(low_i if low_i is not None else pd.NA, high_i if high_i is not None else pd.NA)} {noun}"
 
 
@@ -210,17 +213,17 @@ def event_spans(
         first, last = _day(record.get("span_start")), _day(record.get("span_end"))
         if first is None or last is None:
             continue
-        precision = _text(record.get("date_precision"))
+        precision = as_text(record.get("date_precision"))
         # Known to the day and over within a few weeks: a dot (wider on the axis than the span itself).
         is_span = precision != "day" or (last - first) > SHORT_SPAN
         ids = as_id_list(record.get("source_ids"))
         count_ids = as_id_list(record.get("count_source_ids"))
-        kind = _text(record.get("kind"))
+        kind = as_text(record.get("kind"))
         has_count = not (is_missing(record.get("count_low")) and is_missing(record.get("count_high")))
         rows.append(
             {
-                "id": _text(record.get("id")),
-                "name": _text(record.get("name_en")),
+                "id": as_text(record.get("id")),
+                "name": display_text(record.get("name_en"), SHORT_TEXT_CHARS),  # a tooltip: cut, bidi shown
                 "kind": kind,
                 "kind_label": KIND_LABELS.get(kind, kind),
                 "start": first.isoformat(),
@@ -233,7 +236,7 @@ def event_spans(
                 "people": count_phrase(record.get("count_low"), record.get("count_high"), record.get("count_of"))
                 if has_count
                 else "no number reported",
-                "confidence": _text(record.get("confidence")),
+                "confidence": as_text(record.get("confidence")),
                 "sources": cite(ids, outlets),
                 "count_sources": cite(count_ids, outlets) if count_ids else "",
                 "source_ids": ", ".join(ids),
@@ -269,21 +272,21 @@ def events_table(events: gpd.GeoDataFrame, sources: pd.DataFrame) -> pd.DataFram
     outlets = source_outlets(sources)
     rows = []
     for record in events.to_dict("records"):
-        kind = _text(record.get("kind"))
+        kind = as_text(record.get("kind"))
         count_ids = as_id_list(record.get("count_source_ids"))
         has_count = not (is_missing(record.get("count_low")) and is_missing(record.get("count_high")))
         rows.append(
             {
                 "Date": format_dates(record.get("date_start"), record.get("date_end"), record.get("date_precision")),
                 "Kind": KIND_LABELS.get(kind, kind),
-                "Event": _text(record.get("name_en")),
+                "Event": as_text(record.get("name_en")),
                 "People": count_phrase(record.get("count_low"), record.get("count_high"), record.get("count_of"))
                 if has_count
                 else "no number reported",
                 "Sources of the number": cite(count_ids, outlets) if has_count else "",
-                "Confidence": _text(record.get("confidence")),
+                "Confidence": as_text(record.get("confidence")),
                 "Sources": cite(as_id_list(record.get("source_ids")), outlets),
-                "Id": _text(record.get("id")),
+                "Id": as_text(record.get("id")),
                 "_start": _day(record.get("span_start")) or date.min,
             }
         )
@@ -366,12 +369,21 @@ def cumulative_returned(events: gpd.GeoDataFrame) -> CumulativeSeries:
     checkpoints = []
     excluded = []
     for record in events.to_dict("records"):
-        fid, name = _text(record.get("id")), _text(record.get("name_en"))
-        kind, count_of = _text(record.get("kind")), _text(record.get("count_of"))
+        fid, name = as_text(record.get("id")), as_text(record.get("name_en"))
+        kind, count_of = as_text(record.get("kind")), as_text(record.get("count_of"))
         low, high = _int_or_none(record.get("count_low")), _int_or_none(record.get("count_high"))
         count_ids = tuple(as_id_list(record.get("count_source_ids")))
         last = _day(record.get("span_end"))
         has_count = low is not None or high is not None
+        if count_of.startswith("returned_total_since_") and count_of != "returned_total_since_2020":
+            if has_count:
+                base = count_of.removeprefix("returned_total_since_")
+                excluded.append(
+                    Exclusion(
+                        fid, name, f"a stated total since {base}: another base than this chart's (2020), not drawn"
+                    )
+                )
+            continue
         if count_of == "returned_total_since_2020":
             if not has_count:
                 continue
@@ -380,7 +392,7 @@ def cumulative_returned(events: gpd.GeoDataFrame) -> CumulativeSeries:
             elif last is None:
                 excluded.append(Exclusion(fid, name, "an undated total cannot be placed on the axis"))
             else:
-                note = _text(record.get("count_note"))
+                note = as_text(record.get("count_note"))
                 checkpoints.append(Checkpoint(fid, name, last, date(2020, 1, 1), low, high, note, count_ids))
             continue
         if kind != "repatriation" and count_of not in ("returned", "returned_claim"):
@@ -606,6 +618,19 @@ def vega_lite_spec(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
+def with_band(document: dict, current: tuple[date | None, date | None], domain: tuple[date, date]) -> dict:
+    """A chart document (vega_lite_spec of strip_chart or events_chart) with its band on `current`: the
+    document that chart builds for `current`, without building and validating the chart again.
+
+    Only the band (the first layer's inline rows) depends on the date range (events_chart's view name
+    is a hash that Streamlit replaces with a counter). A new top-level dict,
+    layer list and band layer; everything else is shared with `document`, which is not modified.
+    """
+    layers = list(document["layer"])
+    layers[0] = {**layers[0], "data": {"values": _range_rows(*current, domain)}}
+    return {**document, "layer": layers}
+
+
 def _weekly_strip_chart(counts: pd.DataFrame, domain: tuple[date, date], current: tuple[date | None, date | None]):
     """The strip for many events: bars of events per week, stacked by kind."""
     band = (
@@ -805,9 +830,9 @@ def _without_drawing_notes(text: str) -> str:
 
 
 def _leg_text(leg: Mapping[str, object]) -> str:
-    if leg.get("evidence") == "reported" and _text(leg.get("reported")):
-        return _text(leg.get("reported"))
-    return _without_drawing_notes(_text(leg.get("notes")))
+    if leg.get("evidence") == "reported" and as_text(leg.get("reported")):
+        return as_text(leg.get("reported"))
+    return _without_drawing_notes(as_text(leg.get("notes")))
 
 
 def _number_text(number: str, note: str) -> str:
@@ -849,13 +874,13 @@ def _repatriation_day_event(events: gpd.GeoDataFrame, day: str) -> dict | None:
     same_day = [
         r
         for r in events.to_dict("records")
-        if _text(r.get("kind")) == "repatriation"
-        and _text(r.get("date_start")) == day
+        if as_text(r.get("kind")) == "repatriation"
+        and as_text(r.get("date_start")) == day
         and r.get("count_of") == "returned"
     ]
     if not same_day:
         return None
-    return max(same_day, key=lambda r: (len(as_id_list(r.get("crossing_ids"))), _text(r.get("id"))))
+    return max(same_day, key=lambda r: (len(as_id_list(r.get("crossing_ids"))), as_text(r.get("id"))))
 
 
 def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
@@ -875,17 +900,18 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
     centres = _records(layers["detention_centres"])
     crossings = _records(layers["crossings"])
     facilities = _records(layers["receiving_facilities"])
+    names = publisher_names(dataset.sources)
     event = _repatriation_day_event(layers["events"], day)
     time = format_dates(day, None, "day")
     if event is not None:
-        time = f"{time}, {first_sentence(_text(event.get('name_en'))).lower()}"
+        time = f"{time}, {first_sentence(as_text(event.get('name_en'))).lower()}"
     stages: list[dict] = []
     drawn: list[str] = []
 
     # 1. Where the detainees were held: the origin of each convoy leg.
     lines, current, places = [], [], []
     for leg in origin_legs:
-        centre = centres.get(_text(leg["from_id"]))
+        centre = centres.get(as_text(leg["from_id"]))
         if centre is None or centre["id"] in current:
             continue
         current.append(centre["id"])
@@ -893,8 +919,8 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
         places.append(location_label(centre.get("location_precision"), centre.get("uncertainty_m")))
         lines.append(
             _line(
-                f"{_text(centre['name_en'])}: {role}.",
-                _text(leg["evidence"]),
+                f"{as_text(centre['name_en'])}: {role}.",
+                as_text(leg["evidence"]),
                 _union(as_id_list(centre.get("source_ids")), as_id_list(leg.get("source_ids"))),
             )
         )
@@ -908,12 +934,14 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
 
     # 2. The convoys: one line per origin leg, in the words of its report or its reasoning.
     lines, current = [], []
-    if event is not None and _text(event.get("reported")):
-        lines.append(_line(first_sentence(_text(event["reported"])), "reported", as_id_list(event.get("source_ids"))))
+    if event is not None and as_text(event.get("reported")):
+        lines.append(_line(first_sentence(as_text(event["reported"])), "reported", as_id_list(event.get("source_ids"))))
     for leg in origin_legs:
         current.append(leg["id"])
         text = _leg_text(leg)
-        lines.append(_line(f"{_text(leg['name_en'])}: {text}", _text(leg["evidence"]), as_id_list(leg["source_ids"])))
+        lines.append(
+            _line(f"{as_text(leg['name_en'])}: {text}", as_text(leg["evidence"]), as_id_list(leg["source_ids"]))
+        )
     drawn += current
     stages.append(_stage("convoys", "Convoys to the crossings", time, lines, current, drawn))
 
@@ -922,7 +950,7 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
     used_ids = as_id_list(event.get("crossing_ids")) if event is not None else []
     used_ids += [fid for fid, r in crossings.items() if r.get("used_2023_10_09") is True and fid not in used_ids]
     if event is not None:
-        note = first_sentence(_text(event.get("count_note")))
+        note = first_sentence(as_text(event.get("count_note")))
         total = format_count(event.get("count_low"), event.get("count_high"))
         through = f"{len(used_ids)} crossing{'s' if len(used_ids) != 1 else ''}"
         lines.append(
@@ -938,10 +966,16 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
             continue
         current.append(fid)
         number = format_count(crossing.get("count_low"), crossing.get("count_high"))
-        note = first_sentence(_text(crossing.get("count_note")))
+        note = first_sentence(as_text(crossing.get("count_note")))
+        # The crossing's confidence and its number's own: "crossing used: confirmed · about 300: single source (…)".
+        used = f"crossing used: {as_text(crossing.get('confidence'))}"
+        phrase = count_confidence_phrase(crossing, names)
+        said = (
+            f"{used} · {phrase}." + (f" {note}" if note else "") if phrase else f"{used} · {_number_text(number, note)}"
+        )
         lines.append(
             _line(
-                f"{_text(crossing['name_en'])}: {_number_text(number, note)}",
+                f"{as_text(crossing['name_en'])}: {said}",
                 "reported",
                 _union(as_id_list(crossing.get("source_ids")), as_id_list(crossing.get("count_source_ids"))),
             )
@@ -953,21 +987,21 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
     lines, current = [], []
     handed = set()
     for leg in handover_legs:
-        facility = facilities.get(_text(leg["to_id"]))
+        facility = facilities.get(as_text(leg["to_id"]))
         current.append(leg["id"])
-        handed.add(_text(leg["crossing_id"]))
+        handed.add(as_text(leg["crossing_id"]))
         text = _leg_text(leg)
         ids = as_id_list(leg.get("source_ids"))
         if facility is not None:
             if facility["id"] not in current:
                 current.append(facility["id"])
             ids = _union(ids, as_id_list(facility.get("source_ids")))
-        lines.append(_line(f"{_text(leg['name_en'])}: {text}", _text(leg["evidence"]), ids))
+        lines.append(_line(f"{as_text(leg['name_en'])}: {text}", as_text(leg["evidence"]), ids))
     for fid in used_ids:
         if fid in crossings and fid not in handed:
             lines.append(
                 _line(
-                    f"{_text(crossings[fid]['name_en'])}: where the returnees were taken after the crossing is not "
+                    f"{as_text(crossings[fid]['name_en'])}: where the returnees were taken after the crossing is not "
                     "reported in this dataset.",
                     "not reported",
                     [],
@@ -989,13 +1023,13 @@ def _crossing_number(crossing: Mapping[str, object], event: Mapping[str, object]
     if (
         own_has
         and own_ids
-        and _text(crossing.get("count_of")) == "returned"
-        and _text(crossing.get("date_start")) == _text(event.get("date_start"))
+        and as_text(crossing.get("count_of")) == "returned"
+        and as_text(crossing.get("date_start")) == as_text(event.get("date_start"))
     ):
         return format_count(crossing.get("count_low"), crossing.get("count_high")), own_ids
     event_ids = as_id_list(event.get("count_source_ids"))
     event_has = not (is_missing(event.get("count_low")) and is_missing(event.get("count_high")))
-    if n_crossings == 1 and event_has and event_ids and _text(event.get("count_of")) == "returned":
+    if n_crossings == 1 and event_has and event_ids and as_text(event.get("count_of")) == "returned":
         return format_count(event.get("count_low"), event.get("count_high")), event_ids
     return "unknown", []
 
@@ -1021,7 +1055,7 @@ def monthly_stages(dataset: Dataset, start: date = TIMELINE_START, end: date = T
                 r.get("kind") != "repatriation",
                 _day(r.get("span_start")),
                 r.get("count_of") != "returned",
-                _text(r.get("id")),
+                as_text(r.get("id")),
             ),
         )
         lines: list[dict] = []
@@ -1031,7 +1065,7 @@ def monthly_stages(dataset: Dataset, start: date = TIMELINE_START, end: date = T
             count_ids = as_id_list(record.get("count_source_ids"))
             people = count_phrase(record.get("count_low"), record.get("count_high"), record.get("count_of"))
             dates = format_dates(record.get("date_start"), record.get("date_end"), record.get("date_precision"))
-            text = f"{dates} · {_text(record.get('name_en'))}"
+            text = f"{dates} · {as_text(record.get('name_en'))}"
             if has_count and count_ids:
                 text += f" — {people}"
             named = as_id_list(record.get("crossing_ids"))
@@ -1051,7 +1085,7 @@ def monthly_stages(dataset: Dataset, start: date = TIMELINE_START, end: date = T
                 number, ids = lit[cid]
                 lines.append(
                     _line(
-                        f"{_text(crossings[cid]['name_en'])}: {number if ids else 'number unknown'}",
+                        f"{as_text(crossings[cid]['name_en'])}: {number if ids else 'number unknown'}",
                         "reported" if ids else "not reported",
                         ids,
                     )
@@ -1113,7 +1147,7 @@ def replay_payload(dataset: Dataset, set_id: str) -> dict:
     }
 
 
-def build_replay_map(basemap_json: str, payload: Mapping) -> folium.Map:
+def build_replay_map(basemap_json: str, payload: Mapping) -> Map:
     """The constant base map plus the replay control; the stages step in the browser."""
     fmap = build_base_map(basemap_json)
     # Leaflet fades a closed tooltip out for 200 ms; stepping faster than that would stack the

@@ -5,11 +5,13 @@ Pure (no streamlit). The rules:
 - **Never let GDAL guess.** GeoJSON is parsed as JSON with the json module and CSV with the csv module
   (every cell stays text: "NA", "None" and "007" are not turned into missing values or numbers).
   Only a GeoPackage reaches GDAL, and only after its SQLite header, its GeoPackage application id and
-  its schema (no views, no virtual tables other than R-trees) have been checked; it is written to a
+  its schema (nothing SQLite evaluates on read: no views, no virtual tables other than R-trees, no
+  generated columns, no custom collations) and the size of every value have been checked; it is written to a
   private temporary directory, opened through the GPKG driver explicitly ("GPKG:" prefix) and deleted.
   XML (a GDAL virtual dataset, ``<OGRVRTDataSource>``) and ``/vsi…`` paths are refused outright, with a
   message that quotes nothing from the file. No user string is ever used as a path.
-- **Limits first.** The byte limit is checked before anything is decoded; the feature and vertex limits
+- **Limits first.** The byte limit is checked before anything is decoded; the bytes of every value, mapped
+  or not, as each is read (a GeoPackage's before GDAL reads a row); the feature and vertex limits
   before any geometry is built or any row validated; a zip's member names, sizes and compression ratios
   before anything is extracted (and extraction is to memory, never to disk).
 - **Reject, don't fix.** Every rejected row is reported with where it is (CSV line, GeoJSON feature,
@@ -37,7 +39,7 @@ import tempfile
 import zipfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -49,11 +51,13 @@ from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
+from geo.csvfile import csv_text
 from geo.details import FeatureDetails, source_entries
 from geo.filters import FilterSpec, allowed_confidence, date_mask
 from geo.io import add_date_spans
 from geo.schema import (
     CONFIDENCE_LEVELS,
+    COUNT_LIMIT,
     CRS,
     DATE_PRECISIONS,
     DEFAULT_UNCERTAINTY_M,
@@ -67,7 +71,15 @@ from geo.schema import (
     parse_partial_date,
     row_problems,
 )
-from geo.text import confidence_label, format_count, format_dates, location_label, precision_phrase, safe_url
+from geo.text import (
+    confidence_label,
+    display_text,
+    format_count,
+    format_dates,
+    location_label,
+    precision_phrase,
+    safe_url,
+)
 
 # --- limits (shown in the UI) ----------------------------------------------------------------------
 
@@ -78,6 +90,10 @@ MAX_VERTICES = 100_000  # all features together
 MAX_VERTICES_PER_FEATURE = 10_000
 MAX_COLUMNS = 200
 MAX_TEXT_CHARS = 5_000  # one value
+# Bytes as stored, for every column read (mapped or not): one value, and all values of a file together.
+# A text value within MAX_TEXT_CHARS is at most 4 bytes a character in UTF-8.
+MAX_VALUE_BYTES = 4 * MAX_TEXT_CHARS
+MAX_FILE_VALUE_BYTES = MAX_UPLOAD_BYTES
 ZIP_MAX_MEMBERS = 20
 ZIP_MAX_RATIO = 100  # uncompressed / compressed, per member and overall
 SUPPORTED_EXTENSIONS = ("geojson", "json", "csv", "gpkg", "zip")
@@ -86,9 +102,12 @@ LIMITS_TEXT = (
     f"GeoJSON (.geojson, .json), CSV with latitude and longitude columns (.csv), GeoPackage (.gpkg), "
     f"or a .zip holding one of them. At most {MAX_UPLOAD_MB} MB, {MAX_FEATURES:,} features, "
     f"{MAX_VERTICES:,} vertices in all and {MAX_VERTICES_PER_FEATURE:,} per feature; a zip at most "
-    f"{ZIP_MAX_MEMBERS} files, {MAX_UPLOAD_MB} MB unpacked and a compression ratio of {ZIP_MAX_RATIO}:1. "
+    f"{ZIP_MAX_MEMBERS} files, {MAX_UPLOAD_MB} MB unpacked and a compression ratio of {ZIP_MAX_RATIO}:1; at "
+    f"most {MAX_COLUMNS} columns and {MAX_VALUE_BYTES:,} bytes in any one value. "
     "Coordinates in WGS 84 longitude/latitude (EPSG:4326) inside the mapped region; dates as ISO 8601 "
-    "(2023, 2023-10 or 2023-10-09); text in UTF-8."
+    "(2023, 2023-10 or 2023-10-09); text in UTF-8. Nothing is trimmed: a number, date, id or category with "
+    "spaces around it is rejected (names and notes are kept exactly as written). The file's name must match "
+    "its content."
 )
 
 # --- the contract an upload is mapped onto ---------------------------------------------------------
@@ -185,6 +204,7 @@ REJECTED_COLUMNS = ["row", "where", "id", "field", "reason"]
 SOURCE_COLUMNS = [
     "id",
     "outlet",
+    "publisher",
     "title",
     "url",
     "alt_urls",
@@ -192,6 +212,9 @@ SOURCE_COLUMNS = [
     "date_precision",
     "date_note",
     "is_mirror",
+    "mirror_urls",
+    "mirror_of",
+    "primary",
     "notes",
 ]
 WGS84_NAMES = {
@@ -213,6 +236,14 @@ ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _VRT_MARKERS = re.compile(r"<\s*(OGRVRTDataSource|VRTDataset|GDAL_WMS|GDAL_WMTS|WFS_GetCapabilities)", re.I)
 _VSI_PATH = re.compile(r"/vsi[a-z0-9_]*/", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+# What the Import page says when reading or checking a file fails in a way no rule foresaw (a bug): a
+# refusal with a reason, never an error box; the details go to the server log only.
+UNEXPECTED_REFUSAL = (
+    "It could not be read or checked (an unexpected error, logged on the server). Nothing "
+    "from it was kept. Check that it is a valid GeoJSON, CSV or GeoPackage within the limits."
+)
 
 
 class UploadError(ValueError):
@@ -239,6 +270,7 @@ class RawTable:
     layers: tuple[str, ...] = ()
     layer: str | None = None
     notes: tuple[str, ...] = ()
+    kept: frozenset[str] | None = None  # the columns whose values rows still hold (None: all of them)
 
     def __post_init__(self) -> None:
         if not self.row_problems:
@@ -305,11 +337,17 @@ def read_upload(name: str, data: bytes, layer: str | None = None) -> RawTable:
 
 def _read_member(ext: str, data: bytes, layer: str | None) -> RawTable:
     if data.startswith(SQLITE_MAGIC):
+        # Neither the name nor the content alone decides: an SQLite file must be named .gpkg.
+        if ext != "gpkg":
+            named = f"named .{ext}" if ext else "named without an extension"
+            raise UploadError(f"The file is {named} but is an SQLite database (a GeoPackage?); name it .gpkg.")
         return _read_gpkg(data, layer)
     if ext == "gpkg":
         raise UploadError("The file is named .gpkg but is not a GeoPackage (it has no SQLite header).")
     if ext not in ("geojson", "json", "csv", "txt", "tsv", ""):
         raise UploadError(f"Files of type .{ext} are not accepted. {LIMITS_TEXT}")
+    if ext == "csv" and data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith((b"{", b"[")):
+        raise UploadError("The file is named .csv but holds JSON; name it .geojson if it is GeoJSON.")
     if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise UploadError("The file is binary, not text: upload GeoJSON, CSV or a GeoPackage.")
     text = _decode_utf8(data)
@@ -347,6 +385,36 @@ def _refuse_virtual_datasets(text: str) -> None:
             "The file contains a GDAL virtual file system path (/vsi…/), which could make a server read other "
             "files or URLs. It was refused without being read further. Remove such paths and upload it again."
         )
+
+
+def _value_bytes(value: object) -> int:
+    """The size of one value as the file holds it (UTF-8 text; nested JSON as JSON)."""
+    if isinstance(value, str):
+        return len(value) if len(value) <= MAX_VALUE_BYTES // 4 else len(value.encode("utf-8", "surrogatepass"))
+    if isinstance(value, bytes):
+        return len(value)
+    if isinstance(value, dict | list):
+        return len(json.dumps(value, ensure_ascii=False, default=repr))
+    return 0
+
+
+def _refuse_large_value(column: object, value: object) -> None:
+    """The per-value cap, for every column read, mapped or not: the parsed file stays as small as the file."""
+    size = _value_bytes(value)
+    if size > MAX_VALUE_BYTES:
+        raise UploadError(
+            f"The column {_show(column)} holds a value of {size:,} bytes; the limit is {MAX_VALUE_BYTES:,} bytes "
+            f"a value ({MAX_TEXT_CHARS:,} characters of text)."
+        )
+
+
+def keep_columns(raw: RawTable, columns: Iterable[str]) -> RawTable:
+    """The table holding only these columns' values: what a session keeps between reruns once the mapping
+    is chosen (the column names stay whole for the mapping widgets)."""
+    wanted = set(columns)
+    kept = frozenset(c for c in raw.columns if c in wanted)
+    rows = [{c: row[c] for c in kept if c in row} for row in raw.rows]
+    return replace(raw, rows=rows, kept=kept)
 
 
 # --- zip -------------------------------------------------------------------------------------------
@@ -541,6 +609,8 @@ def _read_geojson(text: str) -> RawTable:
             record = dict(properties)
             if "id" not in record and feature.get("id") is not None:
                 record["id"] = feature.get("id")
+            for key, value in record.items():
+                _refuse_large_value(key, value)
             repeated = getattr(properties, "duplicates", ())
             if counts[index] > MAX_VERTICES_PER_FEATURE:
                 geometry_problem = (
@@ -649,6 +719,8 @@ def _position_problem(position: list) -> str | None:
             return f"a coordinate is {value.text}: NaN and Infinity are not coordinates (and not valid JSON)"
         if value is None:
             return "a coordinate is null"
+        if abs(value) >= 10**_MAX_DECIMAL_DIGITS:  # a 401-digit integer would overflow shapely's float
+            return "a coordinate is too large to be a longitude or latitude (or a projected coordinate)"
     if len(position) < 2:
         return f"too few coordinates: a position needs longitude and latitude, got {position}"
     if len(position) > 2:
@@ -729,6 +801,8 @@ def _read_csv(text: str, delimiter: str | None = None) -> RawTable:
                 continue  # a blank line is not a row
             if len(rows) >= MAX_FEATURES:
                 raise UploadError(f"The file has more than {MAX_FEATURES:,} rows; the limit is {MAX_FEATURES:,}.")
+            for position, cell in enumerate(cells):
+                _refuse_large_value(header[position] if position < len(header) else f"#{position + 1}", cell)
             found: list[tuple[str, str]] = []
             if len(cells) != len(header):
                 found.append(("row", f"has {len(cells)} cells but the header has {len(header)} columns"))
@@ -743,37 +817,109 @@ def _read_csv(text: str, delimiter: str | None = None) -> RawTable:
 # --- GeoPackage ------------------------------------------------------------------------------------
 
 _RTREE_VTABLE = re.compile(r"^\s*CREATE\s+VIRTUAL\s+TABLE\s+\S+\s+USING\s+rtree\s*\(", re.I)
+_SQL_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`[^`]*`|\[[^\]]*\]")
+_GENERATED_SQL = re.compile(r"\bGENERATED\s+ALWAYS\b|\bAS\s*\(", re.I)
+_COLLATION_SQL = re.compile(r"\bCOLLATE\s+(\w+)", re.I)
+_BUILTIN_COLLATIONS = {"BINARY", "NOCASE", "RTRIM"}
+_GENERATED_HIDDEN = (2, 3)  # PRAGMA table_xinfo: 2 = generated VIRTUAL, 3 = generated STORED
+
+
+def _open_sqlite_read_only(path: Path) -> sqlite3.Connection:
+    """Our own connection to the upload: read-only, immutable, and no function the schema names may run."""
+    try:
+        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True)
+        connection.execute("PRAGMA trusted_schema = OFF")
+    except sqlite3.Error as error:
+        raise UploadError("The GeoPackage cannot be opened as an SQLite database.") from error
+    return connection
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _check_gpkg_schema(path: Path) -> set[str]:
-    """The tables of a GeoPackage, read with sqlite3 (read-only, immutable), refusing what GDAL could follow.
+    """The tables of a GeoPackage, read with sqlite3 (read-only, immutable), refusing everything SQLite
+    would evaluate while GDAL reads the file.
 
-    Views and virtual tables other than the spatial index (R-tree) are refused: they are the places where
-    an SQLite file can name other files or call functions.
+    Refused: views (a query run on read; a "feature table" may be one), virtual tables other than the
+    spatial index (module code run on read), generated columns, VIRTUAL or STORED (an expression run on
+    read: 72 KB with `printf('%.*c', 300000000, 'x')` took 2 GB), and collations other than SQLite's
+    built-in ones (code a reader would have to supply). Triggers, CHECK constraints, defaults and index
+    expressions are evaluated only when a row is written, and GDAL opens the upload read-only.
     """
-    uri = f"{path.as_uri()}?mode=ro&immutable=1"
+    connection = _open_sqlite_read_only(path)
     try:
-        connection = sqlite3.connect(uri, uri=True)
-    except sqlite3.Error as error:
-        raise UploadError("The GeoPackage cannot be opened as an SQLite database.") from error
-    try:
-        connection.execute("PRAGMA trusted_schema = OFF")
         entries = connection.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+        tables = set()
+        for kind, name, sql in entries:
+            sql_text = _SQL_QUOTED.sub("''", sql) if isinstance(sql, str) else ""
+            for collation in _COLLATION_SQL.findall(sql_text):
+                if collation.upper() not in _BUILTIN_COLLATIONS:
+                    raise UploadError(
+                        "The GeoPackage declares a custom collation (an SQLite sort order that needs code "
+                        "to read); only BINARY, NOCASE and RTRIM are accepted."
+                    )
+            if kind == "view":
+                raise UploadError("The GeoPackage contains an SQL view; only plain tables are accepted.")
+            if kind != "table":
+                continue
+            if sql_text.lstrip().upper().startswith("CREATE VIRTUAL"):
+                if not _RTREE_VTABLE.match(sql_text):
+                    raise UploadError("The GeoPackage contains a virtual table other than a spatial index; refused.")
+                continue
+            hidden = [row[6] for row in connection.execute(f"PRAGMA table_xinfo({_quote_identifier(str(name))})")]
+            if any(flag in _GENERATED_HIDDEN for flag in hidden) or _GENERATED_SQL.search(sql_text):
+                raise UploadError(
+                    "The GeoPackage has a generated column (a value SQLite computes each time it is read); "
+                    "only stored values are accepted. Export the layer with plain columns and upload it again."
+                )
+            tables.add(str(name))
     except sqlite3.Error as error:
         raise UploadError("The GeoPackage is damaged: its SQLite schema cannot be read.") from error
     finally:
         connection.close()
-    tables = set()
-    for kind, name, sql in entries:
-        if kind == "view":
-            raise UploadError("The GeoPackage contains an SQL view; only plain tables are accepted.")
-        if kind == "table" and isinstance(sql, str) and sql.lstrip().upper().startswith("CREATE VIRTUAL"):
-            if not _RTREE_VTABLE.match(sql):
-                raise UploadError("The GeoPackage contains a virtual table other than a spatial index; refused.")
-            continue
-        if kind == "table":
-            tables.add(str(name))
     return tables
+
+
+def _check_gpkg_values(path: Path, table: str) -> None:
+    """The number of columns and the bytes of every value of a feature table, mapped or not, measured
+    with sqlite3 before GDAL reads a row. Only stored values remain (see _check_gpkg_schema), so this
+    reads at most the file itself."""
+    connection = _open_sqlite_read_only(path)
+    try:
+        geometry_rows = connection.execute(
+            "SELECT column_name FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)", (table,)
+        ).fetchall()
+        geometry_columns = {str(row[0]).lower() for row in geometry_rows}
+        info = connection.execute(f"PRAGMA table_xinfo({_quote_identifier(table)})").fetchall()
+        attributes = [str(row[1]) for row in info if str(row[1]).lower() not in geometry_columns and not row[5]]
+        if len(attributes) > MAX_COLUMNS:
+            raise UploadError(f"The layer has {len(attributes):,} columns; the limit is {MAX_COLUMNS}.")
+        columns = [str(row[1]) for row in info]
+        measures = ", ".join(
+            f"max(length(CAST({_quote_identifier(c)} AS BLOB))), total(length(CAST({_quote_identifier(c)} AS BLOB)))"
+            for c in columns
+        )
+        query = f"SELECT {measures} FROM {_quote_identifier(table)}"  # noqa: S608  (identifiers quoted)
+        sizes = connection.execute(query).fetchone() or ()
+    except sqlite3.Error as error:
+        raise UploadError("The GeoPackage is damaged: its feature table cannot be read.") from error
+    finally:
+        connection.close()
+    total = 0
+    for position, column in enumerate(columns):
+        largest, column_total = sizes[2 * position] or 0, sizes[2 * position + 1] or 0
+        total += int(column_total)
+        if column.lower() not in geometry_columns and largest > MAX_VALUE_BYTES:
+            raise UploadError(
+                f"The column {_show(column)} holds a value of {int(largest):,} bytes; the limit is "
+                f"{MAX_VALUE_BYTES:,} bytes a value ({MAX_TEXT_CHARS:,} characters of text)."
+            )
+    if total > MAX_FILE_VALUE_BYTES:
+        raise UploadError(
+            f"The layer's values add up to {total / 1024 / 1024:.1f} MB; the limit is {MAX_UPLOAD_MB} MB."
+        )
 
 
 def _read_gpkg(data: bytes, layer: str | None) -> RawTable:
@@ -797,6 +943,7 @@ def _read_gpkg(data: bytes, layer: str | None) -> RawTable:
         if not names:
             raise UploadError("The GeoPackage has no table of features (points or lines).")
         chosen = layer if layer in names else names[0]
+        _check_gpkg_values(path, chosen)
         try:
             info = pyogrio.read_info(source, layer=chosen)
             if info.get("features", 0) > MAX_FEATURES:
@@ -903,6 +1050,15 @@ def _show(value: object, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…'"
 
 
+def spaces_problem(name: str, value: object) -> str | None:
+    """The one trimming rule, for every field whose value is checked (numbers, dates, enumerations, ids):
+    nothing is trimmed. A value with spaces, tabs or non-breaking spaces around it is rejected; a value of
+    only spaces is empty. Free text (names, notes, a source) is kept exactly as written."""
+    if isinstance(value, str) and value.strip() != "" and value != value.strip():
+        return f"{name} {_show(value)} has spaces around it: nothing is trimmed, remove them"
+    return None
+
+
 def _json_type(value: object) -> str:
     if isinstance(value, bool):
         return "true/false"
@@ -967,6 +1123,8 @@ def count_value(name: str, value: object, from_text: bool) -> tuple[int | None, 
         stripped = value.strip()
         if stripped == "":
             return None, None
+        if spaces_problem(name, value):
+            return None, spaces_problem(name, value)
         if stripped.lower() in _NAN_WORDS:
             return None, f"{name} is {_show(value)}, not a number; leave the cell empty when the count is unknown"
         if not _WHOLE.match(stripped):
@@ -976,14 +1134,20 @@ def count_value(name: str, value: object, from_text: bool) -> tuple[int | None, 
             )
         if len(stripped) > 1 and stripped.startswith("0"):
             return None, f"{name} {_show(value)} has a leading zero; write the number without it"
+        if len(stripped) > len(str(COUNT_LIMIT)):  # never int() thousands of digits
+            return None, f"{name} must be below {COUNT_LIMIT:,}, got a number of {len(stripped):,} digits"
         return int(stripped), None
     if isinstance(value, float):
         if not math.isfinite(value):
             return None, f"{name} is {value}, not a number"
         if not value.is_integer():
             return None, f"{name} must be a whole number, got {value}"
+        if abs(value) >= COUNT_LIMIT:
+            return None, f"{name} must be below {COUNT_LIMIT:,}, got {value:.3g}"
         return int(value), None
     if isinstance(value, int):
+        if abs(value) >= COUNT_LIMIT:
+            return None, f"{name} must be below {COUNT_LIMIT:,}, got a number of {len(str(abs(value))):,} digits"
         return value, None
     return None, f"{name} has an unsupported type {type(value).__name__}"
 
@@ -1003,19 +1167,36 @@ def decimal_value(name: str, value: object, from_text: bool) -> tuple[int | floa
         stripped = value.strip()
         if stripped == "":
             return None, None
+        if spaces_problem(name, value):
+            return None, spaces_problem(name, value)
         if stripped.lower() in _NAN_WORDS:
             return None, f"{name} is {_show(value)}: NaN and Infinity are not numbers"
         if not _DECIMAL.match(stripped):
             hint = " (use a point as the decimal separator)" if re.match(r"^[+-]?[0-9]+,[0-9]+$", stripped) else ""
             return None, f"{name} {_show(value)} is not a decimal number{hint}"
+        if len(stripped.lstrip("+-").split(".")[0].lstrip("0")) > _MAX_DECIMAL_DIGITS:
+            return None, _too_large(name)
         return (int(stripped) if re.match(r"^[+-]?[0-9]+$", stripped) else float(stripped)), None
     if isinstance(value, int):
+        if abs(value) >= 10**_MAX_DECIMAL_DIGITS:
+            return None, _too_large(name)
         return value, None  # an integer stays an integer
     if isinstance(value, float):
         if not math.isfinite(value):
             return None, f"{name} is {value}, not a finite number"
+        if abs(value) >= 10**_MAX_DECIMAL_DIGITS:
+            return None, _too_large(name)
         return value, None
     return None, f"{name} has an unsupported type {type(value).__name__}"
+
+
+# No number the contract holds (a coordinate, a radius in metres, a count) has more than 15 digits before the
+# point: larger ones are refused here, before anything converts them (a 401-digit integer overflows a float).
+_MAX_DECIMAL_DIGITS = 15
+
+
+def _too_large(name: str) -> str:
+    return f"{name} is too large (more than {_MAX_DECIMAL_DIGITS} digits before the decimal point)"
 
 
 _ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -1044,8 +1225,8 @@ def date_value(name: str, value: object) -> tuple[str | None, str | None, str | 
     text = value.strip()
     if text == "":
         return value, None, None  # blank stays as given: no date
-    if text != value:
-        return None, None, f"{name} {_show(value)} has spaces around it"
+    if spaces_problem(name, value):
+        return None, None, spaces_problem(name, value)
     match = _ISO_PARTIAL.match(text)
     if match:
         precision = "year" if match.group(2) is None else "month" if match.group(3) is None else "day"
@@ -1148,6 +1329,10 @@ def _generated_sources(values: Iterable[object], bundled: pd.DataFrame) -> tuple
                 "date_precision": "",
                 "date_note": "",
                 "is_mirror": "false",
+                "publisher": outlet,
+                "mirror_urls": "",
+                "mirror_of": "",
+                "primary": "false",
                 "notes": "Cited in your upload (this session only); not checked by the Crossings project.",
             }
         )
@@ -1233,6 +1418,8 @@ def _map_row(
         text, problem = text_value(name, value)
         if problem:
             problems.append((name, problem))
+        elif name == "id" and spaces_problem(name, text):
+            problems.append((name, spaces_problem(name, text)))
         record[name] = text if name == "id" or given else ""
 
     for name, allowed in ENUM_FIELDS.items():
@@ -1243,6 +1430,8 @@ def _map_row(
         text, problem = text_value(name, value)
         if problem:
             problems.append((name, problem))
+        elif spaces_problem(name, text):
+            problems.append((name, spaces_problem(name, text)))
         elif text is not None and text != "" and text not in allowed:
             problems.append((name, f"{name} {_show(text)} is not one of: {', '.join(allowed)}"))
         record[name] = text
@@ -1421,6 +1610,15 @@ def uploaded_feature_details(
     )
 
 
+def display_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A table for the page: bidi controls in text shown as [U+202E], not applied (the CSV keeps the data)."""
+    table = table.copy()
+    for column in table.columns:
+        if pd.api.types.is_object_dtype(table[column]) or pd.api.types.is_string_dtype(table[column]):
+            table[column] = [display_text(v) if isinstance(v, str) else v for v in table[column]]
+    return table
+
+
 def combined_sources(bundled: pd.DataFrame, generated: pd.DataFrame) -> pd.DataFrame:
     if not len(generated):
         return bundled
@@ -1454,10 +1652,7 @@ EXAMPLE_COORDINATES = {"my-1": (42.8870, 129.5076), "my-2": (42.9668, 129.8447),
 
 
 def example_csv() -> str:
-    """The example with latitude and longitude columns added."""
-    lines = EXAMPLE_CSV.strip("\n").split("\n")
-    out = [lines[0] + ",latitude,longitude"]
-    for line in lines[1:]:
-        lat, lon = EXAMPLE_COORDINATES[line.split(",", 1)[0]]
-        out.append(f"{line},{lat},{lon}")
-    return "\n".join(out) + "\n"
+    """The example with latitude and longitude columns added, written by the one CSV writer."""
+    header, *rows = csv.reader(io.StringIO(EXAMPLE_CSV))
+    with_points = [[*row, *EXAMPLE_COORDINATES[row[0]]] for row in rows]
+    return csv_text([*header, "latitude", "longitude"], with_points)

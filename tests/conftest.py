@@ -29,6 +29,7 @@ DATA_DIR = ROOT / "data"
 SOURCE_COLUMNS = [
     "id",
     "outlet",
+    "publisher",
     "title",
     "url",
     "alt_urls",
@@ -36,6 +37,9 @@ SOURCE_COLUMNS = [
     "date_precision",
     "date_note",
     "is_mirror",
+    "mirror_urls",
+    "mirror_of",
+    "primary",
     "notes",
 ]
 SOURCE_ROWS = [
@@ -119,6 +123,9 @@ def _make_feature(layer: str, **overrides: object) -> dict:
     # Fresh lists, so that a test mutating one feature cannot change the next.
     feature = {k: list(v) if isinstance(v, list) else v for k, v in feature.items()}
     feature.update(overrides)
+    has_count = feature.get("count_low") is not None or feature.get("count_high") is not None
+    if has_count and "count_confidence" not in overrides:
+        feature["count_confidence"] = "single-source"  # the bundled data's rule: a count has its own confidence
     return feature
 
 

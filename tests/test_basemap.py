@@ -1,4 +1,4 @@
-"""The offline basemap derived from ../shared/geodata: reproducible, in the region, licence-clean."""
+"""The offline basemap derived from geodata/ (kept in the project): reproducible, in the region, licence-clean."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ import shapely
 from shapely.geometry import shape
 
 from geo.basemap import (
-    BBOX,
     LAYERS,
     LICENCE_LGPL,
     PROVENANCE_FILE,
@@ -22,9 +21,10 @@ from geo.basemap import (
     build_basemap,
     load_basemap,
 )
+from geo.schema import REGION_BBOX
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-GEODATA = PROJECT_ROOT.parent / "shared" / "geodata"
+GEODATA = PROJECT_ROOT / "geodata"
 COMMITTED = PROJECT_ROOT / "data" / "basemap"
 LGPL_FILES = {"border_cn_kp.geojson", "rivers.geojson"}
 
@@ -33,8 +33,8 @@ LGPL_FILES = {"border_cn_kp.geojson", "rivers.geojson"}
 def geodata() -> Path:
     if not (GEODATA / "SOURCES.md").is_file():
         pytest.fail(
-            f"{GEODATA} is missing: the basemap tests need the shared geodata next to the project "
-            "(../shared/geodata, see its SOURCES.md for how to rebuild it)"
+            f"{GEODATA} is missing: the basemap's source layers belong in the project "
+            "(geodata/, see its SOURCES.md and README.md)"
         )
     return GEODATA
 
@@ -92,7 +92,12 @@ def test_layer_is_wgs84_inside_the_bbox_with_valid_geometries(layers: dict, key:
     assert not gdf.geometry.is_empty.any()
     assert gdf.geometry.is_valid.all()
     lon_min, lat_min, lon_max, lat_max = gdf.total_bounds
-    assert lon_min >= BBOX[0] and lat_min >= BBOX[1] and lon_max <= BBOX[2] and lat_max <= BBOX[3]
+    assert (
+        lon_min >= REGION_BBOX[0]
+        and lat_min >= REGION_BBOX[1]
+        and lon_max <= REGION_BBOX[2]
+        and lat_max <= REGION_BBOX[3]
+    )
 
 
 @pytest.mark.parametrize("name", sorted(LAYERS.values()))

@@ -137,6 +137,15 @@ def test_data_is_escaped(dataset, scenes, basemap):
     assert payload["scenes"][0]["title"] == HOSTILE  # intact as data; presenter.js escapes it for HTML
 
 
+def test_template_syntax_in_data_stays_text(dataset, scenes, basemap):
+    """The briefing is a Jinja2 template: a scene title reaches it as a value, never as template code."""
+    title = '{{ 7 * 7 }} {% if true %}yes{% endif %} & "quoted"'
+    page = build_briefing_html(dataset, [replace(scenes[0], title=title), *scenes[1:]], basemap)
+    shown = re.search(r"<title>(.*?)</title>", page, re.DOTALL).group(1)
+    assert shown.startswith("Crossings briefing: {{ 7 * 7 }} {% if true %}yes{% endif %} &amp; &#34;quoted&#34;")
+    assert "49" not in shown
+
+
 def test_initial_scene(dataset, scenes, basemap):
     page = build_briefing_html(dataset, scenes, basemap, initial="since-then")
     assert '"initial":4' in page

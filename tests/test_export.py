@@ -263,7 +263,8 @@ def test_unknown_counts_stay_empty_in_every_format(dataset, tmp_path):
 CAVEAT_CHECKS = {
     "leg-tumen-dc-crossing": ("inferred route", "schematic line"),
     "leg-baishan-nanping": ("reported route", "schematic line"),
-    "dc-baishan": ("city-level location, not the facility",),
+    "dc-baishan": ("city-level location (Baishan), not the facility",),
+    "dc-jangchun": ("city-level location (Changchun (if 'Jangchun' is Changchun)), not the facility",),
     "x-hunchun-kyongwon": ("city-level location, not the crossing point",),
 }
 

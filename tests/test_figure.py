@@ -75,7 +75,9 @@ def test_figure_has_title_dates_and_source_line(convoys, dataset):
     assert "9 Oct 2023" in found
     source = next(t for t in found if t.startswith("Sources: "))
     assert source == source_line(view, dataset.version)
-    assert "S1, S3, S5, S8, S16" in source
+    assert (
+        "S1 NBC News, S3 Radio Free Asia, S5 Korea JoongAng Daily, S8 Asia Economy, S16 Daily NK" in source
+    )  # outlets, not bare ids
     assert f"Crossings dataset version {dataset.version}" in source
     assert any(t.startswith("Legs are schematic") for t in found)
 

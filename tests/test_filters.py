@@ -15,6 +15,7 @@ from geo.filters import (
     data_span,
     date_presets,
     describe,
+    describe_view,
     format_range,
 )
 from geo.io import add_date_spans
@@ -248,9 +249,12 @@ def shown_ids(layers, spec: FilterSpec) -> set[str]:
     return {fid for gdf in apply_filters(layers, spec).values() for fid in gdf["id"]}
 
 
-def test_the_factory_dataset_has_21_features(layers):
-    assert count_features(layers) == 21
-    assert shown_ids(layers, FilterSpec()) == ALL
+def test_no_filter_keeps_every_feature_of_every_layer(layers):
+    shown = apply_filters(layers, FilterSpec())
+    assert {name: list(gdf["id"]) for name, gdf in shown.items()} == {
+        name: list(gdf["id"]) for name, gdf in layers.items()
+    }
+    assert count_features(shown) == len(ALL) == 21
 
 
 @pytest.mark.parametrize(("spec", "expected"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -321,7 +325,7 @@ def test_filter_spec_refuses_a_reversed_range_or_unknown_confidence(kwargs, mess
 def test_filter_spec_is_frozen_and_with_dates_returns_a_new_spec():
     spec = FilterSpec(crossings=("x-a",), min_confidence="confirmed")
     with pytest.raises(AttributeError):
-        spec.min_confidence = "unknown"  # type: ignore[misc]
+        spec.min_confidence = "unknown"
     moved = spec.with_dates(*DAY_9)
     assert (moved.date_from, moved.date_to, moved.crossings, moved.min_confidence) == (*DAY_9, ("x-a",), "confirmed")
     assert spec.date_from is None
@@ -391,6 +395,17 @@ NAMES = {
 )
 def test_describe_gives_one_exact_sentence(spec, shown, total, sentence):
     assert describe(spec, shown, total, crossing_names=NAMES) == sentence
+
+
+def test_describe_view_names_crossings_and_kinds_and_counts_every_feature(layers):
+    spec = FilterSpec(crossings=("x-b",), kinds=("repatriation",))
+    shown = count_features(apply_filters(layers, spec))
+    assert describe_view(spec, shown, layers) == (
+        f"Showing {shown} of 21 features: all dates, crossing Bravo–Baker, kinds Forced repatriation"
+    )
+    assert describe_view(spec, shown, layers, escape=lambda name: f"<{name}>").endswith(
+        "crossing <Bravo–Baker>, kinds Forced repatriation"
+    )
 
 
 def test_describe_uses_kind_labels_when_given():

@@ -1,9 +1,8 @@
-"""Loading: the bundled data, the manifest hash check, parsing GeoJSON without pandas' guesses,
-and no streamlit in the pure core."""
+"""Loading: the bundled data, the manifest hash check, parsing GeoJSON without pandas' guesses
+(the layering rules are in test_layering.py)."""
 
 from __future__ import annotations
 
-import ast
 import json
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from geo.manifest import ManifestError, manifest_problems, read_manifest, sha256
 from geo.schema import LAYERS
 
 ROOT = Path(__file__).resolve().parent.parent
-GEO = ROOT / "geo"
 
 
 def collection(*features: dict) -> str:
@@ -49,7 +47,10 @@ def test_bundled_data_loads_every_layer_without_rejections(dataset):
         assert gdf.crs is not None and gdf.crs.to_epsg() == 4326, name
         assert gdf["id"].is_unique, name
     assert dataset.raw_counts() == {name: {"valid": len(gdf), "rejected": 0} for name, gdf in dataset.layers.items()}
-    assert dataset.total_features() == sum(len(gdf) for gdf in dataset.layers.values())
+    in_files = sum(
+        len(json.loads((ROOT / "data" / f"{name}.geojson").read_text("utf-8"))["features"]) for name in LAYERS
+    )
+    assert dataset.total_features() == in_files  # every feature in the files, none lost or doubled
 
 
 def test_bundled_data_has_dates_as_spans_and_counts_as_nullable_integers(dataset):
@@ -297,53 +298,3 @@ def test_a_source_whose_id_is_na_resolves(make_feature, make_data_dir, source_ro
     dataset = load_dataset(data_dir)
     assert dataset.rejected.empty, dataset.rejected.to_dict("records")
     assert "NA" in set(dataset.sources["id"])
-
-
-# --- no streamlit in the pure core -----------------------------------------------------------
-
-UI_PACKAGES = {"streamlit", "streamlit_folium"}
-
-
-def ui_imports(source: str) -> list[str]:
-    """Every UI package a module imports, by import statement or by a dynamic import of a constant."""
-    found = []
-    for node in ast.walk(ast.parse(source)):
-        names: list[str] = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            names = [node.module]
-        elif isinstance(node, ast.Call):
-            func = node.func
-            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-            if called in {"import_module", "__import__"} and node.args and isinstance(node.args[0], ast.Constant):
-                names = [str(node.args[0].value)]
-        found.extend(name for name in names if name.split(".")[0] in UI_PACKAGES)
-    return found
-
-
-@pytest.mark.parametrize(
-    ("source", "expected"),
-    [
-        ("import streamlit as st", ["streamlit"]),
-        ("from streamlit.runtime import caching", ["streamlit.runtime"]),
-        ("import os, streamlit_folium", ["streamlit_folium"]),
-        ("def f():\n    import streamlit\n", ["streamlit"]),
-        ("import importlib\nimportlib.import_module('streamlit')", ["streamlit"]),
-        ("__import__('streamlit_folium')", ["streamlit_folium"]),
-        ("import streamlined\n# import streamlit\ntext = 'import streamlit'", []),
-        ("from . import streamlit", []),
-    ],
-)
-def test_the_import_scanner_finds_streamlit_imports(source, expected):
-    assert ui_imports(source) == expected
-
-
-def test_nothing_in_geo_outside_geo_ui_imports_streamlit():
-    modules = [p for p in sorted(GEO.rglob("*.py")) if "ui" not in p.relative_to(GEO).parts[:-1]]
-    assert GEO / "schema.py" in modules
-    assert not any(p.relative_to(GEO).parts[0] == "ui" for p in modules)
-    offenders = {
-        str(p.relative_to(ROOT)): found for p in modules if (found := ui_imports(p.read_text(encoding="utf-8")))
-    }
-    assert offenders == {}

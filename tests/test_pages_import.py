@@ -11,6 +11,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo import upload
+from geo.text import escape_markdown
 from geo.ui import uploaded
 
 TIMEOUT = 60
@@ -166,3 +167,72 @@ def test_template_syntax_in_an_upload_is_text_and_the_map_still_draws():
     assert not at.exception, [e.value for e in at.exception]
     payload = at.session_state["_uploaded_map_cache"][1]
     assert "\\u007b% if %} \\u007b{ cycler" in payload and "{%" not in payload
+
+
+# --- issue 20: a reason where a crash was, and only mapped columns kept -----------------------------
+
+HUGE = int("9" * 401)
+RAW_KEY = "_import_raw"  # views/import_data.py: the parsed file kept between reruns
+
+
+def hostile_numbers() -> bytes:
+    document = json.loads(json.dumps(GOOD))
+    features = document["features"]
+    features[0]["geometry"]["coordinates"][0] = HUGE
+    features[1]["properties"]["count_low"] = HUGE
+    features[2]["properties"]["uncertainty_m"] = HUGE
+    for value in (99999999999999999999999999999, 1e29, 1e308):
+        extra = json.loads(json.dumps(features[2]))
+        extra["properties"]["id"] = f"mine-{value}"
+        extra["properties"]["uncertainty_m"] = value
+        features.append(extra)
+    return json.dumps(document).encode()
+
+
+def test_numbers_beyond_the_contract_are_rejected_rows_not_an_error_box():
+    at = upload_file(run_import(), "huge.geojson", hostile_numbers())
+    assert not at.error, [e.value for e in at.error]
+    assert metrics(at) == {"Rows read": "6", "Accepted": "0", "Rejected rows": "6"}
+    report = next(d.value for d in at.dataframe if "Reason" in d.value.columns)
+    assert set(report["Field"]) >= {"geometry", "count_low", "uncertainty_m"}
+
+
+@pytest.mark.parametrize("step", ["read_upload", "build_layer"])
+def test_an_unexpected_error_is_a_refusal_with_a_reason(monkeypatch, step):
+    def broken(*args, **kwargs):
+        raise OverflowError("int too large to convert to float")
+
+    monkeypatch.setattr(upload, step, broken)
+    at = upload_file(run_import(), "mine.geojson", json.dumps(GOOD).encode())
+    assert [e.value for e in at.error] == [f"**The file was refused.** {escape_markdown(upload.UNEXPECTED_REFUSAL)}"]
+    assert not at.exception and "int too large" not in at.error[0].value
+
+
+def test_the_session_keeps_only_the_mapped_columns_and_forgets_a_removed_file():
+    document = json.loads(json.dumps(GOOD))
+    for feature in document["features"]:
+        feature["properties"]["unmapped"] = "x" * 4000
+    at = upload_file(run_import(), "mine.geojson", json.dumps(document).encode())
+    raw = at.session_state[RAW_KEY][2]
+    assert "unmapped" in raw.columns and all("unmapped" not in row for row in raw.rows)
+    assert {"id", "name", "kind"} <= set(raw.rows[0])
+    # Mapping the unmapped column reads the file again: its values reach the layer whole.
+    token = at.session_state[RAW_KEY][0]
+    at.selectbox(key=f"imp-{token}-col-notes").set_value("unmapped").run()
+    assert not at.exception, [e.value for e in at.exception]
+    preview = next(d.value for d in at.dataframe if "notes" in d.value.columns)
+    assert list(preview["notes"]) == ["x" * 4000] * 3
+    assert all(len(row) == len(at.session_state[RAW_KEY][2].kept) for row in at.session_state[RAW_KEY][2].rows)
+    at.file_uploader(key="import-file").set_value(None).run()
+    assert RAW_KEY not in at.session_state
+
+
+def test_bidi_controls_are_shown_not_applied_in_the_import_tables():
+    document = json.loads(json.dumps(GOOD))
+    document["features"][0]["properties"]["name"] = "Yanji \u202egpj.exe"
+    document["features"][1]["properties"]["id"] = "bad\u202eid"
+    document["features"][1]["properties"]["kind"] = "nope"
+    at = upload_file(run_import(), "mine.geojson", json.dumps(document).encode())
+    texts = [str(v) for d in at.dataframe for column in d.value.columns for v in d.value[column]]
+    assert "Yanji [U+202E]gpj.exe" in texts and "bad[U+202E]id" in texts
+    assert not any("\u202e" in t for t in texts)

@@ -12,9 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from geo.filters import apply_filters
 from geo.io import load_dataset
-from geo.mapview import split_groups
 from geo.scenes import SceneError, load_scenes, scene_spec
 from geo.ui import presenter as presenter_ui
+from geo.vocab import split_groups
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parents[1] / "app.py"

@@ -92,7 +92,7 @@ def test_timeline_page_shows_chart_table_series_and_replay(dataset):
         "670–770",
         "at least 720 (top unknown)",
     ]
-    assert at.expander[0].label == "Counts not summed (5), and why"
+    assert at.expander[0].label == "Counts not summed (7), and why"
     assert at.segmented_control(key="replay-set").value == "oct9"
 
 
@@ -112,7 +112,7 @@ def test_the_map_page_follows_the_brush(dataset):
     assert not at.exception, [e.value for e in at.exception]
     expected = count_features(apply_filters(dataset.layers, FilterSpec(date(2023, 8, 1), date(2023, 12, 31))))
     assert sentence(at) == f"Showing {expected} of {dataset.total_features()} features: 1 Aug – 31 Dec 2023"
-    assert "Timeline: 1 Aug – 31 Dec 2023 covers 22 of 39 dated events." in captions(at)
+    assert "Timeline: 1 Aug – 31 Dec 2023 covers 24 of 42 dated events." in captions(at)
 
 
 def test_a_brush_beyond_the_widget_limits_is_clamped():
@@ -151,4 +151,4 @@ def test_map_page_has_the_timeline_strip():
     at = run_app(page=None)
     text = captions(at)
     assert "Timeline: 1 Jan 1986 – " in text
-    assert "covers 39 of 39 dated events. The range reaches beyond the strip (2020–2025)." in text
+    assert "covers 42 of 42 dated events. The range reaches beyond the strip (2020–2025)." in text

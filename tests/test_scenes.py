@@ -14,8 +14,7 @@ from geo.__main__ import main
 from geo.filters import FilterSpec, apply_filters
 from geo.io import load_dataset
 from geo.manifest import ManifestError, write_manifest
-from geo.mapview import split_groups
-from geo.presenter import dates_label, presenter_payload, short_label
+from geo.presenter import dates_label, presenter_payload
 from geo.scenes import (
     GROUP_IDS,
     KnownIds,
@@ -26,6 +25,8 @@ from geo.scenes import (
     scene_problems,
     scene_spec,
 )
+from geo.text import short_name
+from geo.vocab import split_groups
 
 ROOT = Path(__file__).resolve().parents[1]
 OTHER = "x-sanhe-hoeryong"
@@ -114,10 +115,14 @@ def test_scene_features_are_the_filtered_layers_of_its_groups(dataset, scenes):
             assert ids == [fid for fid, geom in zip(expected["id"], expected.geometry, strict=True) if geom is not None]
 
 
-def test_held_scene_shows_every_detention_centre_and_nothing_else(dataset, scenes):
-    drawn = scene_feature_ids(dataset, scenes.get("held"))
+def test_held_scene_shows_every_detention_centre_reported_by_its_end_and_nothing_else(dataset, scenes):
+    held = scenes.get("held")
+    drawn = scene_feature_ids(dataset, held)
     assert set(drawn) == {"detention_centres"}
-    assert set(drawn["detention_centres"]) == set(dataset.layers["detention_centres"]["id"])
+    centres = dataset.layers["detention_centres"]
+    reported_by_then = centres[centres["span_start"].isna() | (centres["span_start"].dt.date <= held.date_to)]
+    assert set(drawn["detention_centres"]) == set(reported_by_then["id"])
+    assert "dc-changbai" not in drawn["detention_centres"]  # its only report is of April 2024
 
 
 def test_convoys_scene_draws_every_leg_with_both_ends(dataset, scenes):
@@ -307,8 +312,10 @@ def test_payload_needs_scenes(dataset):
         ("Hyesan (Ryanggang) security organs", "Hyesan security organs"),
         ("Tumen detention centre(s)", "Tumen detention centre(s)"),
         ("Changbai County detention (facility name not reported)", "Changbai County detention"),
+        ("Nanping (Helong)–Musan", "Nanping–Musan"),
         (None, ""),
+        (float("nan"), ""),
     ],
 )
-def test_short_label(name, label):
-    assert short_label(name) == label
+def test_short_name(name, label):
+    assert short_name(name) == label

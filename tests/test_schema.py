@@ -11,6 +11,7 @@ from shapely.geometry import LineString, Point, Polygon
 
 from geo.io import load_dataset
 from geo.schema import (
+    COUNT_OF,
     LAYERS,
     REJECTED_COLUMNS,
     DateError,
@@ -211,6 +212,8 @@ REJECTIONS = [
     ("crossing-without-korean-side", "crossings", {"side_kp_en": ""}, "side_kp_en", "side_kp_en is missing"),
     ("crossing-without-chinese-side", "crossings", {"side_cn_en": None}, "side_cn_en", "side_cn_en is missing"),
     ("leg-without-crossing", "routes", {"crossing_id": ""}, "crossing_id", "crossing_id is missing"),
+    ("count-of-typo", "events", {"count_of": "retuned"}, "count_of", "unknown count_of 'retuned'"),
+    ("count-of-not-text", "crossings", {"count_of": 5}, "count_of", "unknown count_of 5"),
 ]
 
 
@@ -253,6 +256,12 @@ def test_each_rule_rejects_the_row_with_field_and_reason(
     # The valid row passes untouched, the bad one is rejected, nothing disappears.
     assert list(result.valid["id"]) == ["good"]
     assert len(result.valid) + result.rejected["row"].nunique() == len(gdf)
+
+
+@pytest.mark.parametrize("count_of", ["", None, *COUNT_OF])
+def test_count_of_is_optional_and_any_word_of_the_vocabulary_passes(count_of, make_feature, to_gdf, source_ids):
+    result = validate(to_gdf([make_feature("events", count_of=count_of)]), "events", source_ids)
+    assert result.rejected.empty, result.rejected.to_dict("records")
 
 
 def test_every_problem_of_a_row_is_reported_not_only_the_first(make_feature, to_gdf, source_ids):

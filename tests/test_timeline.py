@@ -32,7 +32,9 @@ from geo.timeline import (
     strip_chart,
     strip_marks,
     timeline_domain,
+    vega_lite_spec,
     weekly_counts,
+    with_band,
 )
 
 DOMAIN = (date(2020, 1, 1), date(2025, 12, 31))
@@ -315,6 +317,38 @@ def test_the_strip_keeps_a_tick_per_event_up_to_the_limit_and_counts_weeks_above
     assert spec["layer"][1]["encoding"]["y"]["aggregate"] == "sum"
 
 
+@pytest.mark.parametrize("weekly", [False, True])
+def test_moving_the_with_band_gives_the_document_of_the_strip_built_for_that_range(dataset, weekly):
+    spans = event_spans(dataset.layers["events"], dataset.sources)
+    marks = strip_marks(spans, limit=len(spans) - 1 if weekly else len(spans))
+    base = vega_lite_spec(strip_chart(marks, DOMAIN, (None, None)))
+    kept = json.dumps(base)
+    ranges = [
+        (date(2023, 10, 9), date(2023, 10, 9)),
+        (date(2021, 3, 1), None),
+        (None, date(2022, 6, 30)),
+        (date(1986, 1, 1), date(2030, 1, 1)),
+        (date(2027, 1, 1), date(2028, 1, 1)),  # beyond the axis: no band
+        (None, None),
+    ]
+    for current in ranges:
+        assert with_band(base, current, DOMAIN) == vega_lite_spec(strip_chart(marks, DOMAIN, current)), current
+    assert json.dumps(base) == kept  # the per-version document is shared: never modified
+
+
+def _named_views(document: dict) -> str:
+    """The document as JSON with events_chart's hashed view name as Streamlit sends it (a counter)."""
+    return re.sub(r'"view_[0-9a-f]+(?:_[0-9]+)?"', '"view_1"', json.dumps(document))
+
+
+def test_moving_the_events_chart_band_gives_the_chart_built_for_that_range(dataset):
+    spans = event_spans(dataset.layers["events"], dataset.sources)
+    base = vega_lite_spec(events_chart(spans, DOMAIN, (None, None)))
+    for current in [(date(2023, 10, 1), date(2023, 10, 31)), (None, date(2021, 1, 1)), (date(2027, 1, 1), None)]:
+        moved = with_band(base, current, DOMAIN)
+        assert _named_views(moved) == _named_views(vega_lite_spec(events_chart(spans, DOMAIN, current))), current
+
+
 def test_weekly_counts_of_no_events_is_an_empty_table():
     empty = strip_marks(_spans_on([], []), limit=-1)
     assert isinstance(empty, StripMarks) and empty.weekly and empty.rows.empty
@@ -392,8 +426,14 @@ def test_replay_captions_say_what_is_reported_and_what_is_inferred(dataset):
     assert all("Schematic:" not in text and ": Inferred:" not in text for text in inferred)
     crossings = "\n".join(line["text"] for line in stages["crossings"]["lines"])
     assert "In total: 500–600 people, through 5 crossings." in crossings
-    assert "Dandong–Sinuiju: 60–200." in crossings
-    assert "Changbai–Hyesan: unknown — no source gives a number" in crossings
+    assert (
+        "Dandong–Sinuiju: crossing used: confirmed · 60–200: estimates conflict: 60 (Asia Economy); "
+        "200 (Korea JoongAng Daily)." in crossings
+    )
+    assert "Tumen–Namyang (Onsong County): crossing used: confirmed · about 300: single source (The Economist)." in (
+        crossings
+    )
+    assert "Changbai–Hyesan: crossing used: confirmed · unknown — no source gives a number" in crossings
     gaps = [line for line in stages["handover"]["lines"] if line["evidence"] == "not reported"]
     assert {line["text"].split(":")[0] for line in gaps} == {"Nanping (Helong)–Musan", "Hunchun–Kyongwon"}
 

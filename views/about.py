@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from geo.schema import CONFIRMED_DEFINITION
 from geo.ui.data import get_dataset
 
 dataset = get_dataset()
@@ -18,16 +19,21 @@ It is built for **journalists** (what happened where, and who says so), **resear
 crossing, take the data with its citations) and **presenters** (a calm map that works without internet).
 
 ### How to read the map
-- **Confidence.** *Confirmed* means two or more independent sources agree; *single source* means one;
-  *inferred* is a deduction of ours that no source states; *unknown* means no source found says.
+- **Confidence.** *Confirmed* means {confirmed}; `python -m geo validate` refuses a row labelled
+  confirmed that does not meet it. Anything less is *single source*; *inferred* is a deduction of ours that
+  no source states; *unknown* means no source found says.
 - **Location precision.** Most detention centres are known only to the city. They are drawn as an area
   (a dashed circle), never as a pin on a building. Bridges are drawn at the bridge where a source gives its
   coordinates; otherwise at the town, and the details say so.
 - **Routes.** Only one origin of 9 October is reported at all (Kim Cheol-ok, Baishan → Nanping, "thought to
   be"). Every other origin is inferred and drawn dashed. All legs are schematic straight lines: there is no
   road data.
-- **Numbers.** A number nobody reported is *unknown*, not 0. Conflicting estimates are a range with both
-  sources, never an average.
+- **Numbers.** A number nobody reported is *unknown*, not 0. A number has its own confidence and outlets,
+  apart from the feature's: "crossing used: confirmed · about 300: single source (The Economist)".
+  Conflicting estimates are a range listing every estimate with its outlet, never an average.
+- **Sources.** Each source is listed with its outlet. Where a link is a repost on another site and the
+  original was found, the original comes first and the repost is kept as a mirror; where it was not found,
+  the repost is flagged as such.
 
 ### Known gaps
 - Per-crossing counts exist for Tumen only (about 300, one source); Dandong has two conflicting estimates;
@@ -36,6 +42,8 @@ crossing, take the data with its citations) and **presenters** (a calm map that 
 - No facility-level coordinates were found for any detention centre.
 - The title and address of the TJWG report (7 Dec 2023) are unknown; it is cited through the outlets that
   reported it.
+- NKDB's six regular repatriation routes (not a record of 9 October) are not drawn as lines; their
+  endpoints on the border appear as other crossings where a place is known.
 - Left out on purpose: the Kaishantun–Onsong and Linjiang–Chunggang crossings (no citable source), NKDB's
   "six major detention centres" (not named), and Yanji/Hunchun arrest sites (no facility named).
 
@@ -49,5 +57,5 @@ crossing, take the data with its citations) and **presenters** (a calm map that 
   (P. Wessel and W. H. F. Smith), LGPL-3.0-or-later. Place names: GeoNames (geonames.org), CC BY 4.0,
   clipped and reduced to selected fields.
 - Front-end: Leaflet (BSD-2-Clause), served by this app; see `static/vendor/README.md`.
-""".replace("{version}", dataset.version)
+""".replace("{version}", dataset.version).replace("{confirmed}", CONFIRMED_DEFINITION)
 )

@@ -18,7 +18,7 @@ LAST_ROW = "_data_table_last"  # the row selection already acted on, so a rerun 
 dataset = get_dataset()
 spec = state.read_spec((get_data_span(dataset)[0], date.today()))
 layers = filtered_layers(dataset, spec)
-table = feature_table(layers)
+table = feature_table(layers, dataset.sources)
 
 st.markdown("## Data")
 st.markdown(f"**{filter_sentence(dataset, spec)}**")
@@ -58,6 +58,7 @@ event = st.dataframe(
         "Name",
         "Dates",
         "People",
+        "Number's confidence",
         "Confidence",
         "Location precision",
         "Korean",
@@ -76,6 +77,9 @@ event = st.dataframe(
         "Dates": st.column_config.TextColumn("Dates", width=150),
         "Start": st.column_config.DateColumn("Start", format="YYYY-MM-DD", help="First day the dates cover"),
         "People": st.column_config.TextColumn("People", help="A range, a bound or unknown; never an average"),
+        "Number's confidence": st.column_config.TextColumn(
+            "Number's confidence", help="The number's own confidence and the outlets that give it", width=260
+        ),
         "Sources": st.column_config.TextColumn("Sources", help="Source ids: see the Sources page"),
     },
 )

@@ -6,10 +6,13 @@ through escape_markdown or through st.dataframe / widget options, which render t
 
 from __future__ import annotations
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
 from geo import upload
+from geo.csvfile import csv_bytes_of
 from geo.text import escape_markdown as md
 from geo.ui import uploaded
 from geo.ui.data import get_dataset
@@ -19,6 +22,7 @@ EXAMPLE_KEY = "import-use-example"
 RAW_KEY = "_import_raw"  # (token, layer, RawTable | None, refusal | None): parsed once per file and session
 NOT_IN_FILE = "— not in the file —"
 CHOOSE = "— choose —"
+LOG = logging.getLogger(__name__)
 AUTO_LABELS = {
     "date_precision": "from the date's form (2023 = year, 2023-10 = month, 2023-10-09 = day)",
     "uncertainty_m": "the drawing convention for the location precision",
@@ -57,17 +61,34 @@ def chosen_file() -> tuple[str | None, bytes]:
     return None, b""
 
 
-def read_once(name: str, data: bytes) -> tuple[str, upload.RawTable | None, str | None]:
+def _read(name: str, data: bytes, layer_choice: str | None) -> tuple[upload.RawTable | None, str | None]:
+    try:
+        return upload.read_upload(name, data, layer=layer_choice), None
+    except upload.UploadError as error:
+        return None, str(error)
+    except Exception:  # a reader's bug must end in a refusal with a reason, never an error box
+        LOG.exception("unexpected error while reading an upload")
+        return None, upload.UNEXPECTED_REFUSAL
+
+
+def read_once(name: str, data: bytes, needed: set[str] | None = None) -> tuple[str, upload.RawTable | None, str | None]:
+    """The parsed file, read once per file and session. Between reruns the session keeps only the values of
+    the mapped columns; a newly mapped column has the file read again (`needed`)."""
     token = upload.file_token(data)
     layer_choice = st.session_state.get(f"imp-{token}-layer")
     cached = st.session_state.get(RAW_KEY)
-    if not cached or cached[0] != token or cached[1] != layer_choice:
-        try:
-            cached = (token, layer_choice, upload.read_upload(name, data, layer=layer_choice), None)
-        except upload.UploadError as error:
-            cached = (token, layer_choice, None, str(error))
+    stale = not cached or cached[0] != token or cached[1] != layer_choice
+    if not stale and needed is not None and cached[2] is not None and cached[2].kept is not None:
+        stale = not needed <= cached[2].kept
+    if stale:
+        cached = (token, layer_choice, *_read(name, data, layer_choice))
         st.session_state[RAW_KEY] = cached
     return token, cached[2], cached[3]
+
+
+def keep_mapped_only(token: str, raw: upload.RawTable, mapping: upload.ColumnMapping) -> None:
+    layer_choice = st.session_state.get(f"imp-{token}-layer")
+    st.session_state[RAW_KEY] = (token, layer_choice, upload.keep_columns(raw, mapping.columns.values()), None)
 
 
 def mapping_widgets(raw: upload.RawTable, token: str) -> upload.ColumnMapping:
@@ -136,10 +157,10 @@ def validation_report(result: upload.ImportResult) -> None:
     report = result.rejected.rename(
         columns={"row": "Row", "where": "Where", "id": "Id", "field": "Field", "reason": "Reason"}
     )
-    st.dataframe(report, hide_index=True, width="stretch")
+    st.dataframe(upload.display_table(report), hide_index=True, width="stretch")
     st.download_button(
         "Download the rejection report (CSV)",
-        data=report.to_csv(index=False).encode("utf-8"),
+        data=csv_bytes_of(report),  # the one CSV writer: no cell runs as a formula, none splits a row
         file_name="rejected-rows.csv",
         mime="text/csv",
         key="import-report-download",
@@ -151,7 +172,7 @@ def accepted_rows(result: upload.ImportResult, name: str, replacing: bool) -> No
     preview = pd.DataFrame(result.layer.drop(columns=["geometry", "span_start", "span_end"]))
     for column in ("source_ids", "count_source_ids"):
         preview[column] = [", ".join(ids) for ids in preview[column]]
-    st.dataframe(preview.head(500), hide_index=True, width="stretch")
+    st.dataframe(upload.display_table(preview.head(500)), hide_index=True, width="stretch")
     if len(result.sources):
         st.caption(f"{len(result.sources)} sources from your source column (ids U1, U2, …), this session only:")
         st.dataframe(result.sources[["id", "outlet", "url"]], hide_index=True, width="stretch")
@@ -181,6 +202,7 @@ def render_import() -> None:
         columns[1].button("Remove from the map", on_click=uploaded.clear_layer, key="import-clear")
 
     if name is None:
+        st.session_state.pop(RAW_KEY, None)  # the file is gone from the uploader: so is its parsed copy
         st.info("Upload a file, or try the example, to see the column mapping and the validation report.")
         return
     token, raw, refusal = read_once(name, data)
@@ -197,6 +219,10 @@ def render_import() -> None:
         st.selectbox("GeoPackage layer", options=list(raw.layers), key=f"imp-{token}-layer")
     summary = st.empty()  # filled once the rows are checked: the outcome before the long mapping form
     mapping = mapping_widgets(raw, token)
+    _, raw, refusal = read_once(name, data, needed=set(mapping.columns.values()))
+    if raw is None:
+        st.error(f"**The file was refused.** {md(refusal)}")
+        return
 
     st.markdown("### 2. Validation report")
     reserved_ids = {fid for gdf in dataset.layers.values() for fid in gdf["id"]}
@@ -205,6 +231,12 @@ def render_import() -> None:
     except upload.UploadError as error:
         st.error(md(str(error)))
         return
+    except Exception:  # as above: a reason, not an error box
+        LOG.exception("unexpected error while checking an upload")
+        st.error(f"**The file was refused.** {md(upload.UNEXPECTED_REFUSAL)}")
+        return
+    finally:
+        keep_mapped_only(token, raw, mapping)
     rejected = result.rejected_rows
     outcome = f"{len(result.layer):,} of {result.total:,} rows accepted, {rejected:,} rejected"
     (summary.warning if rejected else summary.success)(f"{outcome}: the validation report is below the mapping.")

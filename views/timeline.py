@@ -7,30 +7,18 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.filters import FilterSpec, apply_filters
 from geo.text import escape_markdown as md
-from geo.timeline import (
-    BRUSH,
-    REPLAY_SETS,
-    build_replay_map,
-    cumulative_chart,
-    cumulative_returned,
-    cumulative_table,
-    event_spans,
-    events_chart,
-    events_table,
-    replay_payload,
-    timeline_domain,
-)
+from geo.timeline import BRUSH, REPLAY_SETS, build_replay_map
 from geo.ui.data import filter_sentence, get_data_span, get_dataset, get_map_basemap
 from geo.ui.state import read_spec
+from geo.ui.timeline_data import events_axis, events_in_range, get_replay, get_returns, get_timeline_domain
 from geo.ui.timeline_strip import CHART_KEY, apply_brush
 
 REPLAY_HEIGHT = 640
 
 dataset = get_dataset()
 spec = read_spec((get_data_span(dataset)[0], date.today()))
-domain = timeline_domain(dataset.layers["events"])
+domain = get_timeline_domain(dataset)
 
 st.markdown("## Timeline")
 st.caption(
@@ -40,19 +28,14 @@ st.caption(
 st.markdown(f"**{filter_sentence(dataset, spec)}**")
 
 # Events: the crossing, kind and confidence filters apply; the date range is what the brush picks.
-without_dates = FilterSpec(None, None, spec.crossings, spec.kinds, spec.min_confidence)
-events = apply_filters(dataset.layers, without_dates)["events"]
-spans = event_spans(events, dataset.sources)
-on_axis = spans[(spans["last_day"] >= domain[0]) & (spans["start_day"] <= domain[1])] if len(spans) else spans
-st.altair_chart(
-    events_chart(on_axis, domain, (spec.date_from, spec.date_to)),
+chart, off_axis, undated = events_axis(dataset, spec)
+st.vega_lite_chart(
+    spec=chart,
     key=CHART_KEY,
     on_select=apply_brush,
     selection_mode=BRUSH,
     width="stretch",
 )
-off_axis = len(spans) - len(on_axis)
-undated = int(events["span_start"].isna().sum())
 st.caption(
     "**Drag across the chart to choose a period**: the map, its sentence and the link follow (the shaded band is "
     "the current range; the presets in the sidebar reset it). Dots are events known to the day; bars are dates "
@@ -63,8 +46,7 @@ st.caption(
 )
 
 st.markdown("#### Events in the current range")
-shown = apply_filters(dataset.layers, spec)["events"]
-table = events_table(shown, dataset.sources)
+table = events_in_range(dataset, spec)
 st.caption(f"{len(table)} of {len(dataset.layers['events'])} events match the filters.")
 st.dataframe(
     table,
@@ -84,8 +66,9 @@ st.dataframe(
 )
 
 st.markdown("### People reported returned over time")
-series = cumulative_returned(dataset.layers["events"])
-st.altair_chart(cumulative_chart(series, dataset.sources, domain), width="stretch")
+returns = get_returns(dataset)
+series = returns.series
+st.vega_lite_chart(spec=returns.document, width="stretch")
 unknown_from = series.high_unknown_from
 st.caption(
     "The running total adds up the **sourced** counts of forced repatriations in this dataset, low and high bounds "
@@ -98,7 +81,7 @@ st.caption(
     + "The diamond is a cumulative total stated by a source, shown beside the sum and never added to it. "
     "Statements of the 9 October total, named people and people held are not summed."
 )
-st.dataframe(cumulative_table(series, dataset.sources), hide_index=True, width="stretch")
+st.dataframe(returns.table, hide_index=True, width="stretch")
 if series.excluded:
     with st.expander(f"Counts not summed ({len(series.excluded)}), and why"):
         st.markdown("\n".join(f"- **{md(e.event_id)}** {md(e.name)}: {md(e.reason)}" for e in series.excluded))
@@ -113,7 +96,7 @@ choice = st.segmented_control(
     label_visibility="collapsed",
 )
 choice = choice or "oct9"
-payload = replay_payload(dataset, choice)
+payload = get_replay(dataset, choice)
 with st.container(key=f"replay-map-{choice}"):
     st_folium(
         build_replay_map(get_map_basemap(dataset.version), payload),

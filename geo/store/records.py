@@ -9,11 +9,13 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import pandas as pd
 from shapely import wkt
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from geo.schema import LAYERS, as_id_list, is_blank, route_endpoint_problems, row_problems
+from geo.io import row_rejections
+from geo.schema import as_id_list, is_blank, route_endpoint_problems
 
 SOURCES_LAYER = "sources"
 # The fields whose change must cite a source: counts (count_* fields, whatever the contract adds),
@@ -117,12 +119,14 @@ def record_problems(
     layer: str,
     properties: Mapping[str, object],
     geometry: BaseGeometry | None,
-    source_ids: set[str],
+    sources: pd.DataFrame,
     point_ids: set[str],
     crossing_ids: set[str],
 ) -> list[str]:
     """The reasons `geo validate` would reject this record, as "field: reason" lines."""
     problems = [p for field, value in properties.items() if (p := _json_value_problem(field, value))]
+    if problems:
+        return problems
     if layer == SOURCES_LAYER:
         if is_blank(properties.get("id")):
             problems.append("id: id is missing")
@@ -132,15 +136,9 @@ def record_problems(
             if not isinstance(value, str)
         )
         return problems
-    row = {**properties, "geometry": geometry}
-    problems.extend(f"{field}: {reason}" for field, reason in row_problems(row, LAYERS[layer], source_ids))
+    problems.extend(f"{field}: {reason}" for field, reason in row_rejections(layer, properties, geometry, sources))
     if layer == "routes":
-        import geopandas as gpd
-
-        frame = gpd.GeoDataFrame([dict(properties)])
-        for column in ("from_id", "to_id", "crossing_id"):
-            if column not in frame.columns:
-                frame[column] = None
+        frame = pd.DataFrame([{c: properties.get(c) for c in ("id", "from_id", "to_id", "crossing_id")}])
         endpoints = route_endpoint_problems(frame, point_ids, crossing_ids)
         problems.extend(f"{r['field']}: {r['reason']}" for r in endpoints.to_dict("records"))
     return problems

@@ -11,11 +11,13 @@ control, and a session that lost its role loses it on its next write.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+import pandas as pd
 import sqlalchemy as sa
 
 from geo.accounts import (
@@ -27,6 +29,7 @@ from geo.accounts import (
     password_matches,
     wait_remaining,
 )
+from geo.io import read_sources
 from geo.schema import LAYERS
 from geo.store.records import POINT_LAYERS, SOURCES_LAYER, geometry_json, parse_geometry, record_problems
 from geo.store.store import RevisionRefused, StaleRevision, Store, StoreError, _dumps, _wkb
@@ -338,7 +341,8 @@ def _draft_problems(store, existing, layer, record_id, live, sources, added) -> 
     if layer == SOURCES_LAYER:
         return []
     records = store.records()
-    source_ids = {r.id for r in records if r.layer == SOURCES_LAYER} | {s["id"] for s in added}
+    table = sources_frame([r.properties for r in records if r.layer == SOURCES_LAYER], added)
+    source_ids = set(table["id"])
     problems = [f"source {sid!r} is not in the sources table" for sid in sources if sid not in source_ids]
     props = dict(existing.properties) if existing else {"id": record_id}
     geometry = existing.geometry if existing else None
@@ -349,8 +353,15 @@ def _draft_problems(store, existing, layer, record_id, live, sources, added) -> 
             props[field] = value
     places = {r.id for r in records if r.layer in POINT_LAYERS}
     crossings = {r.id for r in records if r.layer == "crossings"}
-    problems.extend(record_problems(layer, props, geometry, source_ids, places, crossings))
+    problems.extend(record_problems(layer, props, geometry, table, places, crossings))
     return problems
+
+
+def sources_frame(rows: Iterable[Mapping[str, object]], added: Iterable[Mapping[str, object]] = ()) -> pd.DataFrame:
+    """The sources table as the loader reads it (text only), with a draft's new sources."""
+    from geo.store.records import sources_csv_text
+
+    return read_sources(io.StringIO(sources_csv_text([*rows, *added])))
 
 
 def review(

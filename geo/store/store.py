@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import shapely
 import sqlalchemy as sa
 from shapely.geometry.base import BaseGeometry
@@ -33,7 +34,7 @@ from geo.io import (
     read_sources,
 )
 from geo.manifest import Manifest, ManifestError, read_manifest, write_manifest
-from geo.schema import LAYERS
+from geo.schema import LAYERS, sources_table_problems
 from geo.store.records import (
     IMMUTABLE_FIELDS,
     POINT_LAYERS,
@@ -101,6 +102,11 @@ def _dumps(value: object) -> str:
 def _loads_many(texts: Sequence[str]) -> list:
     """Many small JSON documents in one parse (much faster than one json.loads per row)."""
     return json.loads("[" + ",".join(texts) + "]") if texts else []
+
+
+def _sources_frame(rows: Iterable[Mapping[str, object]]) -> pd.DataFrame:
+    """The sources table exactly as geo.io reads sources.csv (text stays text)."""
+    return read_sources(io.StringIO(sources_csv_text(list(rows))))
 
 
 def _wkb(geometry: BaseGeometry | None) -> bytes | None:
@@ -288,7 +294,7 @@ class Store:
             )
             for name in LAYERS
         }
-        sources = read_sources(io.StringIO(sources_csv_text([r.properties for r in by_layer[SOURCES_LAYER]])))
+        sources = _sources_frame(r.properties for r in by_layer[SOURCES_LAYER])
         held = {f"{name}.geojson": name for name in LAYERS} | {SOURCES_FILE: SOURCES_LAYER}
         # Files the store does not hold (basemap, aliases, scenes) are read from the data directory:
         # their entries come from its manifest; the store's own files from the release it imported.
@@ -649,7 +655,8 @@ class Store:
     ) -> list[str]:
         """Everything that makes this revision wrong. Reads only what the check needs, so a write
         costs the same with 67 records or 100,000."""
-        source_ids = set(self._live_ids(conn, [SOURCES_LAYER]))
+        live_sources = self._live_properties(conn, [SOURCES_LAYER])
+        source_ids = set(live_sources)
         problems = [f"source {sid!r} is not in the sources table" for sid in sources if sid not in source_ids]
         sourced = sorted(f for f in diff if needs_source(f))
         if sourced and not sources:
@@ -670,7 +677,36 @@ class Store:
             return problems
         places = self._live_ids(conn, POINT_LAYERS) if old.layer == "routes" else {}
         crossing_ids = {rid for rid, layer in places.items() if layer == "crossings"}
-        problems.extend(record_problems(old.layer, props, geometry, source_ids, set(places), crossing_ids))
+        table = _sources_frame(live_sources.values())
+        problems.extend(record_problems(old.layer, props, geometry, table, set(places), crossing_ids))
+        if old.layer == SOURCES_LAYER and not problems:
+            problems.extend(self._source_change_problems(conn, old.id, props, live_sources))
+        return problems
+
+    def _source_change_problems(self, conn, source_id: str, props: dict, live_sources: dict[str, dict]) -> list[str]:
+        """A source's change can break rows that cite it (the confirmed rule reads its publisher and
+        flags): the whole dataset is validated with the old and the new table, and every rejection the
+        change would add is a reason. Slow at 100,000 rows, and source edits are rare."""
+        before = _sources_frame(live_sources.values())
+        after = _sources_frame({**live_sources, source_id: props}.values())
+        problems = [p for p in sources_table_problems(after) if p not in sources_table_problems(before)]
+        state = [r for r in self._records(conn, None) if r.layer != SOURCES_LAYER]
+        raw = {
+            name: layer_frame(
+                [{**r.properties, GEOMETRY_ERROR: None} for r in state if r.layer == name],
+                [r.geometry for r in state if r.layer == name],
+            )
+            for name in LAYERS
+        }
+        manifest = Manifest({}, "check")
+
+        def rejections(table: pd.DataFrame) -> set[tuple[str, str, str]]:
+            frames = {name: frame.copy() for name, frame in raw.items()}
+            found = assemble_dataset(frames, table, manifest).rejected
+            return {(str(r["id"]), str(r["field"]), str(r["reason"])) for r in found.to_dict("records")}
+
+        added = sorted(rejections(after) - rejections(before))
+        problems.extend(f"{rid}: {field}: {reason}" for rid, field, reason in added)
         return problems
 
     # -- publishing ---------------------------------------------------------------------------

@@ -18,11 +18,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from geo.filters import FilterSpec, apply_filters, count_features, data_span, describe
+from geo.filters import FilterSpec, LayerIndex, apply_filters, count_features, data_span, describe_view, index_layers
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.mapview import (
     ICON_LIMIT,
-    KIND_LABELS,
     MapLayers,
     PointCodes,
     basemap_json,
@@ -118,11 +117,6 @@ def get_map_basemap(version: str) -> str:
     return basemap_reference(document) or document
 
 
-def crossing_names(dataset: Dataset) -> dict[str, str]:
-    crossings = dataset.layers["crossings"]
-    return dict(zip(crossings["id"], crossings["name_en"], strict=True))
-
-
 def filtered_layers(dataset: Dataset, spec: FilterSpec):
     """The layers under the spec. Shared with every session: read them, never modify them."""
     return dict(_filtered(dataset.version, astuple(spec), dataset))
@@ -130,7 +124,13 @@ def filtered_layers(dataset: Dataset, spec: FilterSpec):
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _filtered(version: str, spec_values: tuple, _dataset: Dataset):
-    return apply_filters(_dataset.layers, FilterSpec(*spec_values))
+    return apply_filters(_dataset.layers, FilterSpec(*spec_values), _filter_index(version, _dataset))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _filter_index(version: str, _dataset: Dataset) -> dict[str, LayerIndex]:
+    """The columns the filters read, once per dataset version (a filter state nobody has opened is then cheap)."""
+    return index_layers(_dataset.layers)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -141,8 +141,7 @@ def _shown_count(version: str, spec_values: tuple, _dataset: Dataset) -> int:
 def filter_sentence(dataset: Dataset, spec: FilterSpec) -> str:
     shown = _shown_count(dataset.version, astuple(spec), dataset)
     # The sentence is shown with st.markdown: names from data are escaped (ordinary names are unchanged).
-    names = {fid: escape_markdown_inline(name) for fid, name in crossing_names(dataset).items()}
-    return describe(spec, shown, dataset.total_features(), names, KIND_LABELS)
+    return describe_view(spec, shown, dataset.layers, escape=escape_markdown_inline)
 
 
 def map_layers(dataset: Dataset, spec: FilterSpec) -> MapLayers:

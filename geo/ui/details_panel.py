@@ -37,6 +37,8 @@ def render_details(details: FeatureDetails) -> None:
     rows = [("Dates", f"{details.dates}" + (f" (precise {details.date_precision})" if details.date_precision else ""))]
     if details.count is not None:
         rows.append(("People", details.count))
+    if details.count_confidence:
+        rows.append(("Number's confidence", details.count_confidence))
     rows.append(("Confidence", details.confidence))
     if details.location:
         rows.append(("Location", details.location))

@@ -26,7 +26,7 @@ from geo.schema import (
 )
 from geo.store import RevisionRefused, StaleRevision, Store, StoreError
 from geo.store.records import POINT_LAYERS, SOURCES_LAYER, Record, change_rows, diff_fields, record_problems
-from geo.store.review import DraftConflict, propose
+from geo.store.review import DraftConflict, propose, sources_frame
 from geo.text import escape_markdown as md
 from geo.ui.review_panel import draft_table
 from geo.visibility import VISIBILITY_LABELS
@@ -250,7 +250,8 @@ def render_edit_form(store: Store, editor: Account) -> None:
     source_ids = [r.id for r in store.records() if r.layer == SOURCES_LAYER]
     _source_picker(record_id, source_ids)
     props, geometry, problems = candidate(record_id, layer, old, old_geometry)
-    known = set(source_ids) | {s["id"] for s in st.session_state.get(NEW_SOURCES, [])}
+    source_rows = [r.properties for r in store.records() if r.layer == SOURCES_LAYER]
+    known = sources_frame(source_rows, st.session_state.get(NEW_SOURCES, []))
     places = {r.id for r in records if r.layer in POINT_LAYERS}
     crossings = {r.id for r in records if r.layer == "crossings"}
     problems += record_problems(layer, props, geometry, known, places, crossings)

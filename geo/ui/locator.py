@@ -4,12 +4,11 @@ back (returned_objects=[]), so panning it never reruns the page."""
 
 from __future__ import annotations
 
-import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.io import Dataset
-from geo.mapview import build_base_map, build_feature_groups, serialise_groups, view_for
+from geo.mapview import LayerControl, build_base_map, build_feature_groups, serialise_groups, view_for
 from geo.profile import locator_layers
 from geo.ui.data import get_dataset, get_map_basemap
 
@@ -32,7 +31,7 @@ def render_locator(dataset: Dataset, crossing_id: str, height: int = 340) -> Non
         height=height,
         use_container_width=True,
         feature_group_to_add=build_feature_groups(payloads, counts),
-        layer_control=folium.LayerControl(collapsed=True, position="topright"),
+        layer_control=LayerControl(collapsed=True, position="topright"),
         center=center,
         zoom=min(zoom, LOCATOR_MAX_ZOOM),
         returned_objects=[],

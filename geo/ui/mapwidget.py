@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import folium
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -12,6 +11,7 @@ from geo.io import Dataset
 from geo.mapview import (
     AGGREGATE_ABOVE,
     GRID_CELL_DEG,
+    LayerControl,
     build_base_map,
     build_feature_groups,
     clicked_feature_id,
@@ -47,7 +47,7 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
         feature_group_to_add=build_feature_groups(layers.payloads, layers.counts, layers.modes)
         + uploaded_map_groups(spec)
         + selection_groups(selected_geometry(filtered_layers(dataset, spec), state.selected_feature())),
-        layer_control=folium.LayerControl(collapsed=True, position="topright"),
+        layer_control=LayerControl(collapsed=True, position="topright"),
         center=center,
         zoom=zoom,
         returned_objects=["last_object_clicked_tooltip"],

@@ -17,10 +17,11 @@ from geo.timeline import (
     strip_chart,
     strip_marks,
     timeline_domain,
-    vega_lite_spec,
+    with_band,
 )
 from geo.ui import state
 from geo.ui.data import get_data_span, get_dataset
+from geo.ui.timeline_data import vega_document
 
 CHART_KEY = "timeline-chart"
 # The date widget's own limits (geo/ui/widgets.py): a brushed range is clamped to them.
@@ -54,11 +55,20 @@ def _strip_marks(version: str, _dataset: Dataset) -> StripMarks:
     return strip_marks(on_axis)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def _strip_spec(version: str, current: tuple[date | None, date | None], _dataset: Dataset) -> dict:
-    """The strip's Vega-Lite document for one date range (a copy per rerun: Streamlit edits it)."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _strip_document(version: str, _dataset: Dataset) -> dict:
+    """The strip's Vega-Lite document for one dataset version, its marks already Arrow.
+
+    Shared, never modified: `_strip_spec` moves the band (all that a date range changes) in a copy.
+    Streamlit would convert the marks' rows to Arrow on every rerun; given bytes, it sends them as they are.
+    """
     domain = timeline_domain(_dataset.layers["events"])
-    return vega_lite_spec(strip_chart(_strip_marks(version, _dataset), domain, current))
+    return vega_document(strip_chart(_strip_marks(version, _dataset), domain, (None, None)))
+
+
+def _strip_spec(version: str, current: tuple[date | None, date | None], _dataset: Dataset) -> dict:
+    """The strip's document for one date range: the per-version document with its band moved."""
+    return with_band(_strip_document(version, _dataset), current, timeline_domain(_dataset.layers["events"]))
 
 
 def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:

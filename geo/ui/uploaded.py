@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import astuple
 
-import folium
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -24,8 +23,9 @@ import streamlit as st
 from geo.details import FeatureDetails
 from geo.filters import FilterSpec
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS, JsonLayer, serialise_group
+from geo.mapview import FeatureGroup, JsonLayer, serialise_group
 from geo.upload import UPLOAD_LAYER, ImportResult, combined_sources, filter_uploaded, uploaded_feature_details
+from geo.vocab import KIND_LABELS
 
 LAYER = "uploaded_layer"
 SOURCES = "uploaded_sources"
@@ -55,7 +55,7 @@ def current_label() -> str:
     return str(st.session_state.get(LABEL) or "your file")
 
 
-def uploaded_map_groups(spec: FilterSpec) -> list[folium.FeatureGroup]:
+def uploaded_map_groups(spec: FilterSpec) -> list[FeatureGroup]:
     """The extra map layer (empty list without an upload), filtered like the bundled layers."""
     layer = current_layer()
     if layer is None or not len(layer):
@@ -67,7 +67,7 @@ def uploaded_map_groups(spec: FilterSpec) -> list[folium.FeatureGroup]:
         payload, count, _ = serialise_group(UPLOAD_LAYER, UPLOAD_LAYER, filter_uploaded(layer, spec))
         cached = (key, payload, count)
         st.session_state[_MAP_CACHE] = cached
-    group = folium.FeatureGroup(name=f"{MAP_GROUP_TITLE} ({cached[2]})", show=True)
+    group = FeatureGroup(name=f"{MAP_GROUP_TITLE} ({cached[2]})", show=True)
     JsonLayer(UPLOAD_LAYER, cached[1]).add_to(group)
     return [group]
 

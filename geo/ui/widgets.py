@@ -6,14 +6,13 @@ from datetime import date
 
 import streamlit as st
 
-from geo.filters import date_presets
+from geo.filters import crossing_names, date_presets
 from geo.io import Dataset
-from geo.mapview import KIND_LABELS
 from geo.schema import EVENT_KINDS
 from geo.text import escape_markdown_inline
 from geo.ui import state
-from geo.ui.data import crossing_names
 from geo.ui.search_box import render_place_search
+from geo.vocab import KIND_LABELS
 
 CONFIDENCE_CHOICES = {
     "unknown": "Everything, inferred included",
@@ -47,8 +46,8 @@ def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> No
             help="A feature is shown when its dates overlap the range. Undated places (such as crossings "
             "not linked to 9 Oct 2023) are always shown.",
         )
-        names = crossing_names(dataset)
         crossings = dataset.layers["crossings"]
+        names = crossing_names(crossings)
         used = dict(zip(crossings["id"], crossings["used_2023_10_09"], strict=True))  # once, not per comparison
         used_first = sorted(names, key=lambda fid: (used.get(fid) is not True, names[fid]))
         st.multiselect(

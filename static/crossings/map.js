@@ -566,7 +566,7 @@
       html += item(line("#1d1d1d", null, 4), "Reported by a source");
       html += item(line("#555555", "8 6", 3), "Inferred: no source states it");
       html += '<div class="cx-legend-head">Confidence (fill)</div>';
-      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (2+ independent sources)");
+      html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (two or more independent outlets, or a primary document)");
       html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
       html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
       html += item(line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");

@@ -49,7 +49,7 @@ def store_app(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
 def test_a_cli_revision_appears_in_an_open_session(page: Page, store_app: tuple[str, dict[str, str]]) -> None:
     base_url, env = store_app
     crossings = load_dataset().layers["crossings"]
-    row = crossings[crossings["count_high"].notna()].iloc[0]
+    row = crossings[crossings["count_high"].notna() & (crossings["count_confidence"] == "single-source")].iloc[0]
     fid, low, high = str(row["id"]), row["count_low"], int(row["count_high"])
     page.goto(f"{base_url}/?feature={fid}")
     expect(page.get_by_text("(revision 1)", exact=False)).to_be_visible(timeout=60_000)

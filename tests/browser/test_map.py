@@ -135,6 +135,7 @@ def test_legend_explains_symbols_and_line_styles(page: Page, app_url: str) -> No
         "Receiving facility",
         "Inferred",
         "Single source",
+        "Confirmed (two or more independent outlets, or a primary document)",  # the README's and About's words
     ):
         assert phrase in text
 

@@ -46,7 +46,9 @@ def all_text(at: AppTest) -> str:
 
 def a_counted_crossing() -> str:
     crossings = load_dataset().layers["crossings"]
-    return str(crossings[crossings["count_high"].notna()]["id"].iloc[0])
+    return str(
+        crossings[crossings["count_high"].notna() & (crossings["count_confidence"] == "single-source")]["id"].iloc[0]
+    )
 
 
 def test_the_details_panel_says_when_a_claim_changed_and_shows_its_history_escaped(app_store: Store):

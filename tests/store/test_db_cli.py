@@ -55,7 +55,7 @@ def seeded(store_url: str, geo) -> str:
 
 def a_count(url: str) -> tuple[str, int]:
     crossings = load_dataset().layers["crossings"]
-    row = crossings[crossings["count_high"].notna()].iloc[0]
+    row = crossings[crossings["count_high"].notna() & (crossings["count_confidence"] == "single-source")].iloc[0]
     return row["id"], int(row["count_high"])
 
 

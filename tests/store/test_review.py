@@ -68,15 +68,15 @@ def test_ten_wrong_passwords_are_slowed_down(team: Store):
 def test_an_editors_change_is_a_draft_until_a_reviewer_approves_it(team: Store):
     record = a_crossing(team)
     before = team.revision()
-    new_high = record.properties["count_high"] + 7
-    made = propose(team, "ed", record.id, {"count_high": new_high}, reason="new report", source_ids=["S5"], base=before)
+    new_notes = "A corrected note."
+    made = propose(team, "ed", record.id, {"notes": new_notes}, reason="new report", source_ids=["S5"], base=before)
     assert made.status == "draft" and team.revision() == before  # no revision: the public sees nothing new
-    assert team.record(record.id).properties["count_high"] == record.properties["count_high"]
+    assert team.record(record.id).properties["notes"] == record.properties["notes"]
     with pytest.raises(AccessDenied):
         review(team, "ed", made.id, approve=True, note="fine")  # an editor cannot review
     done = review(team, "rita", made.id, approve=True, note="checked S5")
     assert done.status == "approved" and done.revision == before + 1
-    assert team.record(record.id).properties["count_high"] == new_high
+    assert team.record(record.id).properties["notes"] == new_notes
     entry = team.history(record.id)[-1]
     assert entry.author == "ed" and "rita" in entry.reason
 

@@ -33,9 +33,10 @@ def published() -> object:
 
 
 def a_counted_feature(dataset) -> tuple[str, int]:
-    """A crossing with a reported count (whatever data/ holds today) and its high count."""
+    """A crossing with a single-source count (whatever data/ holds today: a conflicting count must
+    span its estimates, so it cannot move alone) and its high count."""
     crossings = dataset.layers["crossings"]
-    row = crossings[crossings["count_high"].notna()].iloc[0]
+    row = crossings[crossings["count_high"].notna() & (crossings["count_confidence"] == "single-source")].iloc[0]
     return row["id"], int(row["count_high"])
 
 
@@ -274,3 +275,25 @@ def test_a_process_killed_mid_write_loses_nothing_committed_and_leaves_no_lock(s
         assert reopened.revise(fid, {"notes": "after"}, author="A", reason="r") == committed + 1
     finally:
         reopened.close()
+
+
+def test_the_loaders_layer_rules_apply_to_a_revision_too(store: Store, published):
+    crossings = published.layers["crossings"]
+    conflicting = crossings[crossings["count_confidence"] == "conflicting"].iloc[0]
+    with pytest.raises(RevisionRefused, match="is not the span of its estimates"):
+        store.revise(
+            conflicting["id"],
+            {"count_high": int(conflicting["count_high"]) + 1},
+            author="A",
+            reason="r",
+            source_ids=["S5"],
+        )
+    assert store.revision() == 1
+
+
+def test_a_source_change_that_breaks_the_sources_table_or_the_rows_citing_it_is_refused(store: Store, published):
+    sid = published.sources["id"].iloc[0]
+    with pytest.raises(RevisionRefused, match="primary must be true or false"):
+        store.revise(sid, {"primary": "maybe"}, author="A", reason="r")
+    assert store.revise(sid, {"notes": "Checked again."}, author="A", reason="r") == 2
+    assert store.read_dataset().sources.set_index("id").loc[sid, "notes"] == "Checked again."

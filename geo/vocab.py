@@ -1,0 +1,75 @@
+"""The words and groups every output shares: kinds in plain English, the map's data groups, the map's bounds.
+
+Part of the data contract (with geo/schema.py), and free of folium: the table, search, exports, details
+and scenes read these without loading the map-drawing code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import geopandas as gpd
+
+from geo.schema import EVENT_KINDS, as_text
+
+MAP_CENTER = (41.7, 127.2)
+MAP_ZOOM = 6
+MIN_ZOOM, MAX_ZOOM = 6, 13
+MAP_MAX_BOUNDS = ((37.0, 118.0), (45.5, 133.0))  # ((south, west), (north, east)): the view cannot leave it
+
+KIND_LABELS: dict[str, str] = {
+    "detention_centre": "Detention centre in China",
+    "crossing": "Border crossing",
+    "receiving_facility": "Receiving facility in North Korea",
+    "route_leg": "Transport leg",  # not "…, 9 Oct 2023": a bundled leg says so itself, an uploaded one has its own date
+    "repatriation": "Forced repatriation",
+    "arrest": "Arrest",
+    "statement": "Statement",
+    "report": "Report",
+    "policy": "Border policy",
+    "context": "Context",
+}
+assert set(EVENT_KINDS) <= set(KIND_LABELS)
+
+
+def kind_label(kind: object) -> str:
+    """A kind in plain English (an unknown kind as it is, a blank one as "")."""
+    text = as_text(kind)
+    return KIND_LABELS.get(text, text)
+
+
+class DataGroup(NamedTuple):
+    """One group of features the map draws (and the presenter and figures show or hide)."""
+
+    id: str  # the id scenes and the presenter use
+    layer: str  # the dataset layer its features come from
+    title: str  # its name in the layer control
+
+
+# Later groups draw on top.
+DATA_GROUPS: tuple[DataGroup, ...] = (
+    DataGroup("routes", "routes", "9 Oct 2023 legs (schematic)"),
+    DataGroup("events", "events", "Events with a place"),
+    DataGroup("receiving_facilities", "receiving_facilities", "Receiving facilities, North Korea"),
+    DataGroup("other_crossings", "crossings", "Other crossings (not linked to 9 Oct)"),
+    DataGroup("detention_centres", "detention_centres", "Detention centres, China"),
+    DataGroup("crossings", "crossings", "Crossings used on 9 Oct 2023"),
+)
+GROUP_IDS: tuple[str, ...] = tuple(group.id for group in DATA_GROUPS)
+GROUP_LAYER: dict[str, str] = {group.id: group.layer for group in DATA_GROUPS}
+
+
+def split_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDataFrame]:
+    """The features of each data group: crossings split by whether they were used on 9 Oct 2023,
+    events only where they have a place."""
+    crossings = layers["crossings"]
+    used = crossings["used_2023_10_09"].map(lambda v: v is True) if len(crossings) else crossings["id"].astype(bool)
+    return {
+        "routes": layers["routes"],
+        "events": layers["events"][layers["events"].geometry.notna()],
+        "receiving_facilities": layers["receiving_facilities"],
+        "other_crossings": crossings[~used],
+        "detention_centres": layers["detention_centres"],
+        "crossings": crossings[used],
+    }

@@ -54,7 +54,7 @@ def render_review_queue(store: Store, reviewer: Account) -> None:
         with st.container(border=True, key=f"draft-{item.id}"):
             what = "new record" if item.action == "create" else "change"
             st.markdown(
-                f"**Draft {item.id}** · {md(what)} of `{md(item.record_id)}` ({md(item.layer)}) · "
+                f"**Draft {item.id}** · {md(what)} of {md(item.record_id)} ({md(item.layer)}) · "
                 f"by {md(item.author)} · {md(item.created_at[:16])}"
             )
             st.markdown(f"**Reason:** {md(item.reason)}")

@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo.ui.data import follow_revisions, get_data_span, get_dataset
 from geo.ui.session import signed_in
-from geo.ui.signin import render_sign_in
+from geo.ui.signin import confirm_account, render_sign_in
 from geo.ui.widgets import render_filters, render_footer
 
 st.set_page_config(
@@ -16,6 +16,7 @@ st.set_page_config(
 # Constant CSS only (no data): tighter top margin so the map fits a 720-pixel-high screen.
 st.html("<style>.block-container{padding-top:3rem;padding-bottom:1rem}</style>")
 
+confirm_account()  # before any data is read: a disabled account sees the public view at once
 dataset = get_dataset()
 follow_revisions(dataset.revision)  # a new revision in the store reaches this open page within seconds
 span = get_data_span(dataset)

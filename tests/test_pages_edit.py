@@ -147,3 +147,45 @@ def test_an_editor_cannot_open_the_review_page(team_store: Store):
     at.session_state[LAST_SEEN] = time.time()
     at.run()
     assert any("reviewers" in e.value for e in at.error)
+
+
+def test_the_import_page_proposes_its_accepted_rows_as_drafts(team_store: Store):
+    import json
+    import time
+
+    from geo.store.review import review
+    from tests.test_pages_import import GOOD, IMPORT_PAGE
+
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.session_state[ACCOUNT] = Account("ed", "editor")
+    at.session_state[SIGNED_IN_AT] = time.time()
+    at.session_state[LAST_SEEN] = time.time()
+    at.run()
+    at.switch_page(IMPORT_PAGE).run()
+    at.file_uploader(key="import-file").set_value(("mine.geojson", json.dumps(GOOD).encode(), "application/geo+json"))
+    at.run()
+    at.text_input(key="import-draft-reason").input("interviews of 2024").run()
+    at.button(key="import-propose").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("3 drafts are waiting for review" in s.value for s in at.success), [e.value for e in at.error]
+    made = drafts_for(team_store, status="draft")
+    assert sorted(d.record_id for d in made) == ["mine-0", "mine-1", "mine-2"]
+    assert all(d.author == "ed" and d.new_sources and d.layer == "events" for d in made)
+    assert "mine-0" not in set(team_store.read_dataset().layers["events"]["id"])
+    review(team_store, "rita", made[0].id, approve=True, note="checked")
+    dataset = team_store.read_dataset()
+    assert made[0].record_id in set(dataset.layers["events"]["id"]) and len(dataset.rejected) == 0
+
+
+def test_the_import_page_offers_no_drafts_to_viewers(team_store: Store):
+    import json
+
+    from tests.test_pages_import import GOOD, IMPORT_PAGE
+
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.run()
+    at.switch_page(IMPORT_PAGE).run()
+    at.file_uploader(key="import-file").set_value(("mine.geojson", json.dumps(GOOD).encode(), "application/geo+json"))
+    at.run()
+    assert not at.exception
+    assert not [b for b in at.button if b.key == "import-propose"]

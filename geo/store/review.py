@@ -461,3 +461,65 @@ def _create(store: Store, layer: str, record_id: str, props: dict, geometry, aut
         conn.execute(store._history_insert(), [row])
         conn.execute(store._record_insert(), [row])
         return number
+
+
+# -- a batch from the Import page -----------------------------------------------------------------
+
+KIND_LAYERS = {
+    "detention_centre": "detention_centres",
+    "crossing": "crossings",
+    "receiving_facility": "receiving_facilities",
+}
+
+
+def layer_of_kind(kind: object) -> str:
+    """The store layer an imported row belongs to (any event kind: events)."""
+    return KIND_LAYERS.get(str(kind), "routes" if kind == "route_leg" else "events")
+
+
+def _plain_value(value: object) -> object:
+    if value is None or (not isinstance(value, list | tuple | dict | str) and pd.isna(value)):
+        return None
+    if hasattr(value, "item"):  # numpy scalars
+        return value.item()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def propose_rows(
+    store: Store,
+    who: Account | str,
+    rows: Iterable[tuple[dict[str, object], object]],
+    sources: Iterable[Mapping[str, object]],
+    *,
+    reason: str,
+) -> tuple[list[Draft], list[str]]:
+    """Each accepted import row (properties, geometry) as a draft of a new record, citing its sources
+    (new sources travel with the drafts that cite them). Returns the drafts and, per refused row, why."""
+    require(store, who, "propose")
+    new_sources = [{k: "" if v is None else str(v) for k, v in s.items()} for s in sources]
+    made: list[Draft] = []
+    refused: list[str] = []
+    for props, geometry in rows:
+        props = {k: _plain_value(v) for k, v in props.items() if k not in ("span_start", "span_end", "geometry")}
+        record_id = str(props.get("id") or "")
+        cited = {sid for field in ("source_ids", "count_source_ids") for sid in props.get(field) or []}
+        changes = {k: v for k, v in props.items() if k != "id" and v not in (None, "", [])} | {"geometry": geometry}
+        try:
+            made.append(
+                propose(
+                    store,
+                    who,
+                    record_id,
+                    changes,
+                    reason=reason,
+                    source_ids=sorted(cited),
+                    base=store.revision(),
+                    layer=layer_of_kind(props.get("kind")),
+                    new_sources=[s for s in new_sources if s.get("id") in cited],
+                )
+            )
+        except StoreError as error:
+            refused.append(f"{record_id}: {error}")
+    return made, refused

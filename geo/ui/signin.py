@@ -58,6 +58,14 @@ def _try_sign_in(name: str, password: str) -> str | None:
     return None
 
 
+def confirm_account() -> None:
+    """Sign the session out when its account was disabled, removed or changed role in the store."""
+    current = signed_in()
+    store = get_store()
+    if current is not None and (store is None or account(store, current.name) != current):
+        sign_out()
+
+
 def render_sign_in() -> None:
     """The sidebar block: who is signed in and a sign-out button, or the sign-in form."""
     current = signed_in()

@@ -18,7 +18,8 @@ st.html("<style>.block-container{padding-top:3rem;padding-bottom:1rem}</style>")
 
 confirm_account()  # before any data is read: a disabled account sees the public view at once
 dataset = get_dataset()
-follow_revisions(dataset.revision)  # a new revision in the store reaches this open page within seconds
+if dataset.revision is not None:  # read from the store: a new revision reaches this open page within seconds
+    follow_revisions(dataset.revision)
 span = get_data_span(dataset)
 today = date.today()
 

@@ -189,3 +189,22 @@ def test_the_import_page_offers_no_drafts_to_viewers(team_store: Store):
     at.run()
     assert not at.exception
     assert not [b for b in at.button if b.key == "import-propose"]
+
+
+def test_a_second_editor_sees_the_first_change_and_keeps_what_they_typed(team_store: Store):
+    from geo.store.review import propose
+
+    add_user(team_store, "eve", "editor", PASSWORD)
+    propose(team_store, "ed", RECORD, {"notes": "ed's correction"}, reason="first", base=team_store.revision())
+    at = app(Account("eve", "editor"), "views/edit.py")
+    at.selectbox(key="edit-record").set_value(RECORD).run()
+    at.text_area(key=f"edit-{RECORD}-notes").input("eve's correction").run()
+    at.text_area(key=f"edit-{RECORD}-reason").input("second").run()
+    button(at, "Submit for review").click().run()
+    assert not at.exception
+    assert any("ed has already proposed a change" in w.value for w in at.warning), [w.value for w in at.warning]
+    shown = at.dataframe[-1].value
+    assert "ed's correction" in set(shown["proposed"])  # the other change, shown
+    assert at.text_area(key=f"edit-{RECORD}-notes").value == "eve's correction"  # nothing typed is lost
+    assert at.text_area(key=f"edit-{RECORD}-reason").value == "second"
+    assert len(drafts_for(team_store, RECORD, "draft")) == 1

@@ -213,3 +213,18 @@ def test_the_downloads_on_the_data_page_show_no_secret(secret_store: Store):
     for fmt in FORMATS:
         with zipfile.ZipFile(io.BytesIO(export_zip(public.version, astuple(FilterSpec()), fmt))) as z:
             assert all(leaks(z.read(name)) == [] for name in z.namelist())
+
+
+def test_the_apps_briefing_and_figure_downloads_are_public_whoever_asks(
+    secret_store: Store, monkeypatch: pytest.MonkeyPatch
+):
+    import geo.ui.data
+    from geo.ui.presenter import briefing_bytes, figure_bytes
+
+    monkeypatch.setattr(geo.ui.data, "is_editor", lambda: True)  # a signed-in editor downloads them
+    editors_see = geo.ui.data.get_dataset().layers["detention_centres"].drop(columns=["span_start", "span_end"])
+    assert leaks(editors_see.to_json()) != []
+
+    version = secret_store.read_dataset().version + "+editors"  # as a signed-in editor's page asks
+    assert leaks(briefing_bytes(version)) == []
+    assert leaks(figure_bytes(version, "held", "svg")) == []

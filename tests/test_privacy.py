@@ -228,3 +228,18 @@ def test_the_apps_briefing_and_figure_downloads_are_public_whoever_asks(
     version = secret_store.read_dataset().version + "+editors"  # as a signed-in editor's page asks
     assert leaks(briefing_bytes(version)) == []
     assert leaks(figure_bytes(version, "held", "svg")) == []
+
+
+def test_the_cli_export_is_full_only_for_an_editor_who_signs_in(
+    secret_store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from geo.store.review import add_user
+
+    add_user(secret_store, "ed", "editor", "correct horse battery")
+    out = tmp_path / "full.csv"
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong password!\n"))
+    assert geo_main(["export", "--format", "csv", "--editor", "ed", "--out", str(out)]) == 2
+    assert not out.exists()
+    monkeypatch.setattr("sys.stdin", io.StringIO("correct horse battery\n"))
+    assert geo_main(["export", "--format", "csv", "--editor", "ed", "--out", str(out)]) == 0
+    assert MARKERS[0] in out.read_text(encoding="utf-8")

@@ -118,14 +118,21 @@ def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
             ("Evidence", "reported by a source" if evidence == "reported" else "inferred: not stated by any source")
         )
         facts.append(("Drawing", "schematic straight line, not the road taken"))
+    if layer == "regular_routes":
+        facts.append(("Chinese side (border detention centre)", as_text(row.get("side_cn_en"))))
+        facts.append(("Via", as_text(row.get("via_en"))))
+        facts.append(("North Korean side (State Security office)", as_text(row.get("side_kp_en"))))
+        facts.append(("Onward (provincial State Security holding centre)", as_text(row.get("onward_en"))))
+        facts.append(("Dates", "not dated: a usual route over the years per NKDB, not a record of 9 October 2023"))
+        facts.append(("Drawing", "schematic straight lines between town and city centres, not the road taken"))
     if layer in ("detention_centres", "receiving_facilities"):
         place = " · ".join(filter(None, map(as_text, (row.get("place_en"), row.get("place_ko"), row.get("place_zh")))))
         facts.append(("Place", ", ".join(filter(None, (place, as_text(row.get("province")))))))
     if layer == "events" and as_text(row.get("place_en")):
         facts.append(("Place", as_text(row.get("place_en"))))
-    has_count = layer != "routes"
+    has_count = layer not in ("routes", "regular_routes")
     location = None
-    if row.get("geometry") is not None and layer != "routes":
+    if row.get("geometry") is not None and has_count:
         geom = row["geometry"]
         precision = location_label(row.get("location_precision"), row.get("uncertainty_m"))
         location = f"{geom.y:.4f}° N, {geom.x:.4f}° E — {precision}"

@@ -90,7 +90,8 @@ CSV_GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
 CAVEAT_NOTE = (
     "The 'caveat' field says in words how far each row can be trusted: an inferred route is a deduction that "
     "no source states, every route is a schematic straight line (not the road taken), and a town- or city-level "
-    "location marks the town or city, not the facility. Empty counts are unknown, never zero; a range gives "
+    "location marks the town or city, not the facility. A regular route (NKDB) is a usual route over the years, "
+    "not dated and not a movement of 9 October 2023. Empty counts are unknown, never zero; a range gives "
     "conflicting estimates, never an average."
 )
 _PLACE_THING = {
@@ -170,7 +171,10 @@ def caveat(
     ("number about 300: single source (The Economist)")."""
     parts: list[str] = []
     confidence = row.get("confidence")
-    if layer == "routes":
+    if layer == "regular_routes":
+        parts.append("regular route per NKDB, not a 9 Oct 2023 movement; not dated")
+        parts.append("schematic line: straight lines between town and city centres, not the road taken")
+    elif layer == "routes":
         if row.get("evidence") == "inferred":
             parts.append("inferred route: a deduction, not stated by any source")
         else:
@@ -565,7 +569,11 @@ def kml_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
         f"{citation['cite_as']}\n\n{citation['caveats']}\n\nSources: see the citation manifest "
         f"({citation['file']}.citation.txt)."
     )
-    for style_id, colour, width in (("leg-reported", "ff2b3a8c", "3"), ("leg-inferred", "80808080", "2")):
+    for style_id, colour, width in (
+        ("leg-reported", "ff2b3a8c", "3"),
+        ("leg-inferred", "80808080", "2"),
+        ("regular-route", "a08a8a8a", "1"),
+    ):
         style = ET.SubElement(document, f"{q}Style", id=style_id)
         line = ET.SubElement(style, f"{q}LineStyle")
         ET.SubElement(line, f"{q}color").text = colour
@@ -587,6 +595,8 @@ def kml_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
             if name == "routes":
                 style = "leg-inferred" if row.get("evidence") == "inferred" else "leg-reported"
                 ET.SubElement(placemark, f"{q}styleUrl").text = f"#{style}"
+            elif name == "regular_routes":
+                ET.SubElement(placemark, f"{q}styleUrl").text = "#regular-route"
             extended = ET.SubElement(placemark, f"{q}ExtendedData")
             data = ET.SubElement(extended, f"{q}SchemaData", schemaUrl=f"#{KML_SCHEMA_ID}")
             for column in table.columns:

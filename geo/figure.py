@@ -44,7 +44,7 @@ from geo.mapview import crossing_label_side, view_for
 from geo.scenes import Scene, scene_groups
 from geo.schema import CONFIDENCE_LABELS, DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, as_text, is_blank
 from geo.text import format_count, publisher_names, short_name
-from geo.vocab import GROUP_IDS, split_groups
+from geo.vocab import DEFAULT_GROUP_IDS, GROUP_IDS, REGULAR_ROUTES_TITLE, split_groups
 
 # ---------------------------------------------------------------- formats and sizes
 
@@ -87,6 +87,8 @@ STYLE: dict[str, dict[str, object]] = {
 }
 ROUTE_REPORTED = {"color": "#1d1d1d", "linewidth": 1.7, "linestyle": "-"}
 ROUTE_INFERRED = {"color": "#555555", "linewidth": 1.4, "linestyle": (0, (5, 4))}
+REGULAR_ROUTE = {"color": "#8a8a8a", "linewidth": 0.9, "linestyle": (0, (1, 3))}  # context: thin grey dots
+LINE_GROUPS = ("routes", "regular_routes")
 BASE = {
     "sea": "#dfe9f2",
     "landCN": "#f7f3ea",
@@ -151,7 +153,9 @@ def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
     )
 
 
-def view_for_spec(dataset: Dataset, spec: FilterSpec, title: str, groups: Sequence[str] = GROUP_IDS) -> FigureView:
+def view_for_spec(
+    dataset: Dataset, spec: FilterSpec, title: str, groups: Sequence[str] = DEFAULT_GROUP_IDS
+) -> FigureView:
     """A filter view: every group (or the chosen ones), framed like the map frames it, citing every
     source of the features shown."""
     shown = split_groups(apply_filters(dataset.layers, spec))
@@ -326,6 +330,15 @@ def _radius_m(row: Mapping[str, object]) -> float:
     return float(radius) if not is_blank(radius) else float(DEFAULT_UNCERTAINTY_M.get(precision, 0))
 
 
+def _draw_regular_routes(ax: Axes, routes: gpd.GeoDataFrame, crs: ProjCRS) -> None:
+    """NKDB's regular routes: thin grey dotted context lines under everything else, no arrows."""
+    projected = routes.to_crs(crs) if len(routes) else routes
+    for geom in projected.geometry:
+        if geom is not None and not geom.is_empty:
+            xs, ys = geom.xy
+            ax.plot(xs, ys, zorder=7, solid_capstyle="round", gid="regular-route", **REGULAR_ROUTE)
+
+
 def _draw_routes(ax: Axes, routes: gpd.GeoDataFrame, crs: ProjCRS) -> None:
     if not len(routes):
         return
@@ -413,7 +426,7 @@ def _draw_labels(
 
     points: list[tuple[str, float, float, Mapping[str, object]]] = []
     for group_id, gdf in groups.items():
-        if group_id == "routes" or not len(gdf):
+        if group_id in LINE_GROUPS or not len(gdf):
             continue
         projected = gdf.to_crs(crs)
         for (_, row), geom in zip(projected.iterrows(), projected.geometry, strict=True):
@@ -529,7 +542,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
         if group_id in groups and len(groups[group_id]):
             handles.append(marker(group_id))
             labels.append(str(STYLE[group_id]["label"]))
-    points = [g for g in groups if g != "routes" and len(groups[g])]
+    points = [g for g in groups if g not in LINE_GROUPS and len(groups[g])]
     if points:
         handles.append(
             Line2D(
@@ -550,6 +563,10 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
         labels.append("Leg reported by a source (schematic)")
         handles.append(Line2D([], [], **ROUTE_INFERRED))
         labels.append("Leg inferred: no source states it")
+    regular = groups.get("regular_routes")
+    if regular is not None and len(regular):
+        handles.append(Line2D([], [], **REGULAR_ROUTE))
+        labels.append(REGULAR_ROUTES_TITLE)  # the note under the map says they are not dated
     if points:
         for confidence, text in (
             ("confirmed", CONFIDENCE_LABELS["confirmed"]),
@@ -714,10 +731,12 @@ def build_figure(
     extent = Bbox.from_extents(x0, y0, x1, y1)
     _draw_basemap(ax, basemap, crs, extent)
     town_names = _draw_place_names(ax, basemap, crs, view.zoom, family)
+    if "regular_routes" in view.groups:
+        _draw_regular_routes(ax, view.groups["regular_routes"], crs)
     if "routes" in view.groups:
         _draw_routes(ax, view.groups["routes"], crs)
     for group_id in GROUP_IDS:
-        if group_id != "routes" and group_id in view.groups:
+        if group_id not in LINE_GROUPS and group_id in view.groups:
             _draw_points(ax, group_id, view.groups[group_id], crs)
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
@@ -770,6 +789,8 @@ def build_figure(
     note = "Places known only to the town or city are drawn with their uncertainty area."
     if "routes" in view.groups and len(view.groups["routes"]):
         note = "Legs are schematic straight lines, not the roads taken. " + note
+    if "regular_routes" in view.groups and len(view.groups["regular_routes"]):
+        note = "Grey dotted lines: NKDB's usual routes over the years, not dated and not 9 October 2023. " + note
     fig.text(
         0.012, 0.012, note, ha="left", va="center", fontsize=5.0, family=family, color="#555555", gid="figure-note"
     )

@@ -10,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from geo.schema import CONFIDENCE_LEVELS, as_id_list
+from geo.schema import CONFIDENCE_LEVELS, CONTEXT_LAYERS, as_id_list
 from geo.text import MONTHS
 from geo.vocab import KIND_LABELS
 
@@ -150,6 +150,10 @@ def apply_filters(
                 shown[name] |= extra
             else:
                 added[name] = extra
+    for name in CONTEXT_LAYERS:
+        # Undated context: dates do not select it; it belongs to no crossing, so a crossing choice hides it.
+        if name in shown:
+            shown[name] = attribute[name] & (not selected)
     result = {name: gdf[shown[name]] for name, gdf in layers.items()}
     for name, extra in added.items():
         result[name] = pd.concat([result[name], layers[name][extra]]).sort_index()
@@ -157,7 +161,30 @@ def apply_filters(
 
 
 def count_features(layers: Mapping[str, gpd.GeoDataFrame]) -> int:
-    return sum(len(gdf) for gdf in layers.values())
+    """Features the filters selected; the undated context layers (CONTEXT_LAYERS) are not counted."""
+    return sum(len(gdf) for name, gdf in layers.items() if name not in CONTEXT_LAYERS)
+
+
+def regular_routes_shown(spec: FilterSpec, layers: Mapping[str, gpd.GeoDataFrame]) -> int:
+    """How many of NKDB's regular routes the spec lets through (dates never select them; see apply_filters)."""
+    routes = layers.get("regular_routes")
+    if routes is None or not len(routes) or spec.crossings:
+        return 0
+    keep = routes["confidence"].isin(allowed_confidence(spec.min_confidence))
+    if spec.kinds:
+        keep &= routes["kind"].isin(spec.kinds)
+    return int(keep.sum())
+
+
+def context_note(count: int) -> str:
+    """The clause the filter sentence adds while regular routes pass the filters: they are not dated."""
+    if not count:
+        return ""
+    noun = "regular route" if count == 1 else "regular routes"
+    return (
+        f"; not dated, so not counted or filtered by date: {count} {noun} (NKDB), not 9 October, "
+        "drawn only while their map layer is on"
+    )
 
 
 def format_day(day: date) -> str:
@@ -215,7 +242,8 @@ def describe_view(
     those in `layers` (unfiltered), under `spec`. `escape` is applied to the crossing names from data
     (the pages show the sentence with st.markdown; a file keeps them as they are)."""
     names = {fid: escape(name) for fid, name in crossing_names(layers["crossings"]).items()}
-    return describe(spec, shown, count_features(layers), names, KIND_LABELS)
+    sentence = describe(spec, shown, count_features(layers), names, KIND_LABELS)
+    return sentence + context_note(regular_routes_shown(spec, layers))
 
 
 def _join(items: list[str]) -> str:

@@ -41,6 +41,7 @@ from geo.text import (
 from geo.vocab import (
     DATA_GROUPS,
     GROUP_LAYER,
+    HIDDEN_BY_DEFAULT,
     MAP_CENTER,
     MAP_MAX_BOUNDS,
     MAP_ZOOM,
@@ -124,6 +125,9 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
         props["label_side"] = label_side or "right"
         if used:
             props["count_label"] = f"9 Oct: {props['count_label']}"
+    if layer == "regular_routes":
+        props["kind_label"] = "Regular route (NKDB), not 9 October (schematic)"
+        props["date_label"] = "Not dated: a usual route over the years, per NKDB"
     if layer == "routes":
         props["evidence"] = as_text(row.get("evidence"))
         props["kind_label"] = (
@@ -203,7 +207,7 @@ def drawable(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def draw_mode(layer: str, gdf: gpd.GeoDataFrame) -> str:
     """'features' (rich icons), 'columns' (canvas points) or 'grid' (counts per cell) for drawable rows."""
-    if layer in ("routes", "crossings") or len(gdf) <= ICON_LIMIT:
+    if layer in ("routes", "regular_routes", "crossings") or len(gdf) <= ICON_LIMIT:
         return "features"
     if not (shapely.get_type_id(np.asarray(gdf.geometry.values)) == 0).all():
         return "features"  # only point layers have a compact form
@@ -729,8 +733,11 @@ def build_feature_groups(
     feature_groups = []
     for group_id, layer, title in DATA_GROUPS:
         note = ", counts per cell" if (modes or {}).get(group_id) == "grid" else ""
-        group = FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=True)
+        shown = group_id not in HIDDEN_BY_DEFAULT
+        group = FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=shown)
         JsonLayer(layer, groups[group_id]).add_to(group)
+        if not group.show:
+            ScriptCall("HiddenByDefault", "CrossingsMap.hideUntilAsked").add_to(group)
         feature_groups.append(group)
     return feature_groups
 

@@ -140,6 +140,15 @@ LAYERS: dict[str, LayerSpec] = {
             ),
             enums={"evidence": EVIDENCE, "leg": LEG_KINDS},
         ),
+        # NKDB's usual routes over the years: undated context, never a leg of 9 October 2023.
+        LayerSpec(
+            "regular_routes",
+            "Regular routes (NKDB), not 9 October",
+            ("regular_route",),
+            ("LineString",),
+            required_text=("id", "name_en", "kind", "confidence", "side_cn_en", "side_kp_en"),
+            enums={"evidence": EVIDENCE},
+        ),
         LayerSpec(
             "events",
             "Timeline events",
@@ -149,6 +158,11 @@ LAYERS: dict[str, LayerSpec] = {
         ),
     )
 }
+
+
+# Undated context layers: outside the date filter, and not counted among the features a filter shows
+# (NKDB's regular routes are usual routes over the years, not events of any date range).
+CONTEXT_LAYERS: tuple[str, ...] = ("regular_routes",)
 
 
 class DateError(ValueError):
@@ -294,11 +308,12 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
         value = row.get(name)
         if is_blank(value) or value not in allowed:
             problems.append((name, f"{name} must be one of {', '.join(allowed)}, got {value!r}"))
-    if spec.name == "routes":
-        if row.get("evidence") == "inferred" and is_blank(row.get("notes")):
-            problems.append(("notes", "an inferred leg must give its reasoning in notes"))
-        if row.get("schematic") is not True:
-            problems.append(("schematic", "a leg drawn without road data must be marked schematic"))
+    if spec.name == "routes" and row.get("evidence") == "inferred" and is_blank(row.get("notes")):
+        problems.append(("notes", "an inferred leg must give its reasoning in notes"))
+    if spec.name in ("routes", "regular_routes") and row.get("schematic") is not True:
+        problems.append(("schematic", "a line drawn without road data must be marked schematic"))
+    if spec.name == "regular_routes" and not is_blank(row.get("date_start")):
+        problems.append(("date_start", "a regular route is undated context: NKDB gives no date for it"))
 
     visibility = row.get("visibility")
     if not is_blank(visibility) and visibility not in VISIBILITIES:

@@ -30,10 +30,15 @@ TABLE_COLUMNS = (
 )
 
 
+LINE_LAYERS = ("routes", "regular_routes")  # lines carry no count of people
+
+
 def _location(layer: str, row: Mapping[str, object]) -> str:
     if layer == "routes":
         evidence = "inferred" if row.get("evidence") == "inferred" else "reported"
         return f"schematic line ({evidence} leg)"
+    if layer == "regular_routes":
+        return "schematic line between town and city centres (regular route per NKDB, not 9 Oct 2023)"
     if row.get("geometry") is None:
         return "no location"
     return LOCATION_PRECISION_LABELS.get(as_text(row.get("location_precision")), "unknown")
@@ -67,14 +72,18 @@ def feature_table(layers: Mapping[str, gpd.GeoDataFrame], sources: pd.DataFrame 
                     "Name": as_text(row.get("name_en")),
                     "Korean": as_text(row.get("name_ko")),
                     "Chinese": as_text(row.get("name_zh")),
-                    "Dates": format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
+                    "Dates": "not dated (a usual route, per NKDB)"
+                    if layer == "regular_routes"
+                    else format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
                     "Date precision": precision_phrase(row.get("date_precision"))
                     if as_text(row.get("date_start"))
                     else "",
                     "Start": None if start is None or pd.isna(start) else pd.Timestamp(start).date(),
-                    "People": "—" if layer == "routes" else format_count(row.get("count_low"), row.get("count_high")),
+                    "People": "—"
+                    if layer in LINE_LAYERS
+                    else format_count(row.get("count_low"), row.get("count_high")),
                     "Confidence": as_text(row.get("confidence")),
-                    "Number's confidence": count_confidence_phrase(row, names) if layer != "routes" else "",
+                    "Number's confidence": count_confidence_phrase(row, names) if layer not in LINE_LAYERS else "",
                     "Location precision": _location(layer, row),
                     "Sources": ", ".join(sources),
                 }

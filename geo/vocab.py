@@ -23,6 +23,7 @@ KIND_LABELS: dict[str, str] = {
     "crossing": "Border crossing",
     "receiving_facility": "Receiving facility in North Korea",
     "route_leg": "Transport leg",  # not "…, 9 Oct 2023": a bundled leg says so itself, an uploaded one has its own date
+    "regular_route": "Regular route (NKDB), not 9 October",
     "repatriation": "Forced repatriation",
     "arrest": "Arrest",
     "statement": "Statement",
@@ -39,6 +40,11 @@ def kind_label(kind: object) -> str:
     return KIND_LABELS.get(text, text)
 
 
+# NKDB's usual routes: undated context, drawn only while their map group is switched on (off by default).
+REGULAR_ROUTES_TITLE = "Regular routes (NKDB), not 9 October"
+HIDDEN_BY_DEFAULT: frozenset[str] = frozenset({"regular_routes"})
+
+
 class DataGroup(NamedTuple):
     """One group of features the map draws (and the presenter and figures show or hide)."""
 
@@ -49,6 +55,7 @@ class DataGroup(NamedTuple):
 
 # Later groups draw on top.
 DATA_GROUPS: tuple[DataGroup, ...] = (
+    DataGroup("regular_routes", "regular_routes", REGULAR_ROUTES_TITLE),
     DataGroup("routes", "routes", "9 Oct 2023 legs (schematic)"),
     DataGroup("events", "events", "Events with a place"),
     DataGroup("receiving_facilities", "receiving_facilities", "Receiving facilities, North Korea"),
@@ -57,6 +64,8 @@ DATA_GROUPS: tuple[DataGroup, ...] = (
     DataGroup("crossings", "crossings", "Crossings used on 9 Oct 2023"),
 )
 GROUP_IDS: tuple[str, ...] = tuple(group.id for group in DATA_GROUPS)
+# The groups a map or figure shows unless told otherwise.
+DEFAULT_GROUP_IDS: tuple[str, ...] = tuple(g for g in GROUP_IDS if g not in HIDDEN_BY_DEFAULT)
 GROUP_LAYER: dict[str, str] = {group.id: group.layer for group in DATA_GROUPS}
 
 
@@ -66,6 +75,7 @@ def split_groups(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDat
     crossings = layers["crossings"]
     used = crossings["used_2023_10_09"].map(lambda v: v is True) if len(crossings) else crossings["id"].astype(bool)
     return {
+        "regular_routes": layers.get("regular_routes", layers["routes"].iloc[0:0]),
         "routes": layers["routes"],
         "events": layers["events"][layers["events"].geometry.notna()],
         "receiving_facilities": layers["receiving_facilities"],

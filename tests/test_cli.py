@@ -44,7 +44,7 @@ def test_validate_json_prints_one_object_with_every_layer():
     assert report["ok"] is True
     assert report["problems"] == []
     assert set(report["layers"]) == set(LAYERS)
-    assert len(report["layers"]) == 5
+    assert len(report["layers"]) == 6
     for name, counts in report["layers"].items():
         assert set(counts) == {"valid", "rejected"}, name
         assert counts["valid"] > 0 and counts["rejected"] == 0, name

@@ -18,7 +18,7 @@ from geo.io import (
     read_sources,
 )
 from geo.manifest import ManifestError, manifest_problems, read_manifest, sha256_file, write_manifest
-from geo.schema import LAYERS
+from geo.schema import CONTEXT_LAYERS, LAYERS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -47,10 +47,13 @@ def test_bundled_data_loads_every_layer_without_rejections(dataset):
         assert gdf.crs is not None and gdf.crs.to_epsg() == 4326, name
         assert gdf["id"].is_unique, name
     assert dataset.raw_counts() == {name: {"valid": len(gdf), "rejected": 0} for name, gdf in dataset.layers.items()}
-    in_files = sum(
-        len(json.loads((ROOT / "data" / f"{name}.geojson").read_text("utf-8"))["features"]) for name in LAYERS
-    )
-    assert dataset.total_features() == in_files  # every feature in the files, none lost or doubled
+    in_files = {
+        name: len(json.loads((ROOT / "data" / f"{name}.geojson").read_text("utf-8"))["features"]) for name in LAYERS
+    }
+    assert {name: len(gdf) for name, gdf in dataset.layers.items()} == in_files  # none lost or doubled
+    # The undated context layer is loaded but not counted among the features a filter selects.
+    assert dataset.total_features() == sum(n for name, n in in_files.items() if name not in CONTEXT_LAYERS)
+    assert CONTEXT_LAYERS == ("regular_routes",) and in_files["regular_routes"] == 6
 
 
 def test_bundled_data_has_dates_as_spans_and_counts_as_nullable_integers(dataset):
@@ -263,6 +266,7 @@ def test_loading_a_generated_dataset_keeps_every_row_accounted_for(make_feature,
         "crossings": {"valid": 1, "rejected": 1},
         "receiving_facilities": {"valid": 1, "rejected": 0},
         "routes": {"valid": 1, "rejected": 1},
+        "regular_routes": {"valid": 1, "rejected": 0},
         "events": {"valid": 1, "rejected": 0},
     }
     reasons = {(r["id"], r["field"]): r["reason"] for r in dataset.rejected.to_dict("records")}

@@ -68,7 +68,9 @@ def test_data_page_shows_the_filtered_features_with_the_filter_sentence(dataset)
     total = dataset.total_features()
     assert sentence(at).startswith(f"Showing {total} of {total} features: 1 Jan 1986 – ")
     frame = feature_frame(at)
-    assert len(frame) == total
+    # The table lists the undated regular routes too, though the sentence does not count them.
+    assert len(frame) == total + len(dataset.layers["regular_routes"])
+    assert set(frame[frame["id"].str.startswith("rr-")]["Dates"]) == {"not dated (a usual route, per NKDB)"}
     tumen = frame[frame["id"] == "x-tumen-namyang"].iloc[0]
     assert tumen["People"] == "about 300"
     assert tumen["Korean"] == "도문–남양"

@@ -895,8 +895,8 @@ EXPORT_FIELDS = [f for f in FIELDS if f != "count_source_ids"] + ["count_source_
 @pytest.fixture(scope="module")
 def exported(dataset):
     """The bundled point layers, exported in each format by geo.export."""
-    empty_routes = dataset.layers["routes"].iloc[0:0]
-    layers = {**dataset.layers, "routes": empty_routes}
+    lines = ("routes", "regular_routes")
+    layers = {**dataset.layers, **{name: dataset.layers[name].iloc[0:0] for name in lines}}
     moment = datetime(2026, 1, 1, tzinfo=UTC)
     return {
         fmt: build_export(dataset, layers, FilterSpec(), fmt, exported_at=moment) for fmt in ("geojson", "csv", "gpkg")

@@ -42,8 +42,12 @@ crossing, take the data with its citations) and **presenters** (a calm map that 
 - No facility-level coordinates were found for any detention centre.
 - The title and address of the TJWG report (7 Dec 2023) are unknown; it is cited through the outlets that
   reported it.
-- NKDB's six regular repatriation routes (not a record of 9 October) are not drawn as lines; their
-  endpoints on the border appear as other crossings where a place is known.
+- NKDB's six regular repatriation routes are a context layer, "Regular routes (NKDB), not 9 October", off
+  until switched on in the map's layer control: thin grey dashed lines from the Chinese town to the North
+  Korean town, and on to Chongjin for the Helong, Longjing and Tumen routes. They are usual routes over the
+  years, not dated and not a record of 9 October: the date filter does not select them and they are not
+  counted among the features it shows (the filter sentence says so); a chosen crossing hides them. Their
+  ends are town and city centres (facts.md and GeoNames), not the facilities, and the lines are schematic.
 - Left out on purpose: the Kaishantun–Onsong and Linjiang–Chunggang crossings (no citable source), NKDB's
   "six major detention centres" (not named), and Yanji/Hunchun arrest sites (no facility named).
 

@@ -15,7 +15,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from geo.io import row_rejections
-from geo.schema import as_id_list, is_blank, route_endpoint_problems
+from geo.schema import SourceIndex, as_id_list, is_blank, route_endpoint_problems
 
 SOURCES_LAYER = "sources"
 # The fields whose change must cite a source: counts (count_* fields, whatever the contract adds),
@@ -122,6 +122,7 @@ def record_problems(
     sources: pd.DataFrame,
     point_ids: set[str],
     crossing_ids: set[str],
+    index: SourceIndex | None = None,
 ) -> list[str]:
     """The reasons `geo validate` would reject this record, as "field: reason" lines."""
     problems = [p for field, value in properties.items() if (p := _json_value_problem(field, value))]
@@ -136,7 +137,8 @@ def record_problems(
             if not isinstance(value, str)
         )
         return problems
-    problems.extend(f"{field}: {reason}" for field, reason in row_rejections(layer, properties, geometry, sources))
+    rejections = row_rejections(layer, properties, geometry, sources, index)
+    problems.extend(f"{field}: {reason}" for field, reason in rejections)
     if layer == "routes":
         frame = pd.DataFrame([{c: properties.get(c) for c in ("id", "from_id", "to_id", "crossing_id")}])
         endpoints = route_endpoint_problems(frame, point_ids, crossing_ids)

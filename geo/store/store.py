@@ -34,7 +34,7 @@ from geo.io import (
     read_sources,
 )
 from geo.manifest import Manifest, ManifestError, read_manifest, write_manifest
-from geo.schema import LAYERS, sources_table_problems
+from geo.schema import LAYERS, SourceIndex, sources_table_problems
 from geo.store.records import (
     IMMUTABLE_FIELDS,
     POINT_LAYERS,
@@ -120,6 +120,7 @@ class Store:
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
         self.data_dir = default_data_dir
+        self._sources_cache: tuple | None = None
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -655,7 +656,7 @@ class Store:
     ) -> list[str]:
         """Everything that makes this revision wrong. Reads only what the check needs, so a write
         costs the same with 67 records or 100,000."""
-        live_sources = self._live_properties(conn, [SOURCES_LAYER])
+        live_sources, table, index = self._sources(conn)
         source_ids = set(live_sources)
         problems = [f"source {sid!r} is not in the sources table" for sid in sources if sid not in source_ids]
         sourced = sorted(f for f in diff if needs_source(f))
@@ -677,11 +678,27 @@ class Store:
             return problems
         places = self._live_ids(conn, POINT_LAYERS) if old.layer == "routes" else {}
         crossing_ids = {rid for rid, layer in places.items() if layer == "crossings"}
-        table = _sources_frame(live_sources.values())
-        problems.extend(record_problems(old.layer, props, geometry, table, set(places), crossing_ids))
+        problems.extend(record_problems(old.layer, props, geometry, table, set(places), crossing_ids, index))
         if old.layer == SOURCES_LAYER and not problems:
             problems.extend(self._source_change_problems(conn, old.id, props, live_sources))
         return problems
+
+    def _sources(self, conn) -> tuple[dict[str, dict], pd.DataFrame, SourceIndex]:
+        """The live sources (properties, the table as geo.io reads it, the outlet index), kept between
+        writes until a source changes: its key is the sources' latest revision and their number."""
+        key = tuple(
+            conn.execute(
+                sa.select(sa.func.max(records.c.revision), sa.func.count()).where(
+                    records.c.layer == SOURCES_LAYER, records.c.retracted.is_(False)
+                )
+            ).one()
+        )
+        cached = self._sources_cache
+        if cached is None or cached[0] != key:
+            live = self._live_properties(conn, [SOURCES_LAYER])
+            table = _sources_frame(live.values())
+            cached = self._sources_cache = (key, live, table, SourceIndex.of(table))
+        return cached[1], cached[2], cached[3]
 
     def _source_change_problems(self, conn, source_id: str, props: dict, live_sources: dict[str, dict]) -> list[str]:
         """A source's change can break rows that cite it (the confirmed rule reads its publisher and

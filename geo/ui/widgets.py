@@ -70,7 +70,14 @@ def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> No
             )
             st.multiselect(
                 "Kinds",
-                options=["detention_centre", "crossing", "receiving_facility", "route_leg", *EVENT_KINDS],
+                options=[
+                    "detention_centre",
+                    "crossing",
+                    "receiving_facility",
+                    "route_leg",
+                    "regular_route",
+                    *EVENT_KINDS,
+                ],
                 format_func=lambda k: KIND_LABELS.get(k, k),
                 key=state.KINDS,
                 bind="query-params",

@@ -19,6 +19,7 @@
     receiving_facilities: { color: "#9E2A7B", shape: "triangle", label: "Receiving facility (North Korea)" },
     events: { color: "#B07A00", shape: "circle", label: "Dated event with a place" },
     routes: { color: "#1d1d1d", label: "9 Oct 2023 leg" },
+    regular_routes: { color: "#8a8a8a", weight: 2, dash: "2 6", label: "Regular routes (NKDB), not 9 October" },
     uploaded: { color: "#009E73", shape: "circle", label: "Your upload (this session only)" }
   };
 
@@ -117,20 +118,23 @@
     return (Math.atan2(b[0] - a[0], b[1] - a[1]) * 180) / Math.PI;
   }
 
-  function drawLine(group, feature) {
+  // A layer whose STYLE has a dash (a context layer) gets its own thin line and no arrow.
+  function drawLine(group, feature, st) {
     var p = feature.properties;
     var coords = feature.geometry.coordinates;
     var latlngs = coords.map(function (c) { return [c[1], c[0]]; });
     var inferred = p.evidence === "inferred";
     // A wide transparent line under the visible one makes thin legs easy to hover and click.
     var hit = L.polyline(latlngs, { color: "#000", opacity: 0, weight: 14 });
-    var line = L.polyline(latlngs, {
+    var context = st && st.dash;
+    var line = L.polyline(latlngs, context ? { color: st.color, weight: st.weight, dashArray: st.dash, opacity: 0.9, interactive: false } : {
       color: inferred ? "#555555" : STYLE.routes.color, weight: inferred ? 3 : 4,
       dashArray: inferred ? "10 8" : null, opacity: 0.9, interactive: false
     });
     hit.bindTooltip(tooltipHtml(p), { sticky: true, className: "cx-tooltip" });
     line.addTo(group);
     hit.addTo(group);
+    if (context) return;
     var a = coords[0], b = coords[coords.length - 1];
     // A leg of a kilometre or two would put its arrow on top of its own end symbols.
     if (Math.abs(a[0] - b[0]) + Math.abs(a[1] - b[1]) < 0.2) return;
@@ -341,7 +345,7 @@
     if (collection && collection.format === "grid") return drawGrid(group, layerName, collection);
     (collection.features || []).forEach(function (feature) {
       if (!feature.geometry) return;
-      if (feature.geometry.type === "LineString") drawLine(group, feature);
+      if (feature.geometry.type === "LineString") drawLine(group, feature, STYLE[layerName]);
       else drawPoint(group, layerName, feature);
     });
     refreshLabels(group);
@@ -565,6 +569,8 @@
       html += '<div class="cx-legend-head">9 Oct 2023 legs (schematic)</div>';
       html += item(line("#1d1d1d", null, 4), "Reported by a source");
       html += item(line("#555555", "8 6", 3), "Inferred: no source states it");
+      html += '<div class="cx-legend-head">Context, not dated</div>';
+      html += item(line(STYLE.regular_routes.color, STYLE.regular_routes.dash, STYLE.regular_routes.weight), STYLE.regular_routes.label).replace('class="cx-legend-row"', 'class="cx-legend-row cx-legend-regular"');
       html += '<div class="cx-legend-head">Confidence (fill)</div>';
       html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (two or more independent outlets, or a primary document)");
       html += item('<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
@@ -612,8 +618,18 @@
     return group;
   }
 
+  // A group off by default (folium's show=False): streamlit-folium adds every group to the map, so the
+  // group takes itself off once, after the layer control exists; the control then shows it unticked.
+  function hideUntilAsked(group) {
+    group.once("add", function () {
+      var map = group._map;
+      setTimeout(function () { if (map) map.removeLayer(group); }, 0);
+    });
+    return group;
+  }
+
   window.CrossingsMap = {
-    highlight: highlight,
+    highlight: highlight, hideUntilAsked: hideUntilAsked,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap
   };
 })();

@@ -228,7 +228,7 @@
       scene.groups.forEach(function (group) {
         if (!group[2].length) return;
         drawn[group[0]] = true;
-        if (group[0] !== "routes") points = true;
+        if (group[0] !== "routes" && group[0] !== "regular_routes") points = true;
       });
       var section = "";
       Array.prototype.forEach.call(body.children, function (node) {
@@ -239,6 +239,7 @@
         if (node.classList.contains("cx-legend-note")) visible = !!drawn.crossings;
         else if (lower.indexOf("border") >= 0) visible = true;
         else if (section.indexOf("legs") >= 0) visible = !!drawn.routes;
+        else if (section.indexOf("context") >= 0) visible = !!drawn.regular_routes;
         else if (section.indexOf("confidence") >= 0) visible = points;
         else if (section.indexOf("places") >= 0) {
           visible = points;

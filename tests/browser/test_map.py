@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
+from geo.io import load_dataset
 from geo.schema import REGION_BBOX
 from tests.browser.conftest import MAP_FRAME, close_context, open_page, screenshot, wait_for_map
 
@@ -32,7 +33,8 @@ def test_default_view_shows_layers_legend_and_labels(page: Page, app_url: str, r
     assert frame.locator(".cx-icon").count() >= 20
     expect(frame.locator(".cx-legend")).to_be_visible()
     expect(frame.locator(".leaflet-control-layers")).to_be_attached()
-    expect(page.get_by_text("Showing 67 of 67 features")).to_be_visible()
+    total = load_dataset().total_features()  # the undated context layers are not counted
+    expect(page.get_by_text(f"Showing {total} of {total} features")).to_be_visible()
     screenshot(page, "map-default-1440x900")
     assert requests_log.blocked == [], f"requests left localhost: {requests_log.blocked}"
     assert any("/app/static/vendor/leaflet/leaflet.js" in url for url in requests_log.urls)
@@ -138,6 +140,30 @@ def test_legend_explains_symbols_and_line_styles(page: Page, app_url: str) -> No
         "Confirmed (two or more independent outlets, or a primary document)",  # the README's and About's words
     ):
         assert phrase in text
+
+
+REGULAR_LINE = 'path[stroke="#8a8a8a"][stroke-dasharray="2 6"]'
+
+
+def test_regular_routes_are_a_legend_row_and_a_layer_off_until_switched_on(page: Page, app_url: str) -> None:
+    page.goto(app_url)
+    wait_for_map(page)
+    frame = page.frame_locator(MAP_FRAME)
+    legend = frame.locator(".cx-legend")
+    if legend.locator(".cx-legend-toggle").get_attribute("aria-expanded") == "false":
+        legend.locator(".cx-legend-toggle").click()
+    expect(legend.locator(".cx-legend-regular")).to_have_text("Regular routes (NKDB), not 9 October")
+    expect(legend).to_contain_text("Context, not dated")
+    expect(page.get_by_text("6 regular routes (NKDB), not 9 October")).to_be_visible()  # the filter sentence
+    expect(frame.locator(".cx-icon").first).to_be_visible()
+    assert frame.locator(REGULAR_LINE).count() == 0  # off by default: no 9 October view shows them unasked
+    frame.locator(".leaflet-control-layers").hover()
+    overlays = frame.locator(".leaflet-control-layers-overlays label")
+    toggle = overlays.filter(has_text="Regular routes (NKDB), not 9 October (6)")
+    checkbox = toggle.locator("input")
+    expect(checkbox).not_to_be_checked()
+    checkbox.check()
+    expect(frame.locator(REGULAR_LINE)).to_have_count(6)
 
 
 def test_clicking_a_crossing_shows_its_details_and_sources(page: Page, app_url: str) -> None:

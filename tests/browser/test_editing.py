@@ -1,7 +1,7 @@
 """Editing with review in Chromium: an anonymous visitor reaches neither the edit pages nor restricted
 data, by navigation or by URL, and nothing secret crosses the websocket; an editor's draft (hostile
 text included) is invisible until a reviewer approves it, then shows on the public page as text.
-Screenshots of the edit → review → public flow go to docs/screenshots/."""
+Screenshots of the edit → review → public flow go to artifacts/screenshots/ (docs/screenshots/ holds copies)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from shapely.geometry import Point
 from geo.store import open_current_store
 from tests.browser.conftest import (
     ROOT,
+    SCREENSHOTS,
     RequestLog,
     close_context,
     free_port,
@@ -29,7 +30,7 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
-DOCS = ROOT / "docs" / "screenshots"
+DOCS = SCREENSHOTS  # copied by hand to docs/screenshots/ for the README (a test leaves git clean)
 PASSWORD = "correct horse battery"
 RESTRICTED = "dc-jangchun"
 EDITED = "dc-baishan"

@@ -208,3 +208,18 @@ def test_a_second_editor_sees_the_first_change_and_keeps_what_they_typed(team_st
     assert at.text_area(key=f"edit-{RECORD}-notes").value == "eve's correction"  # nothing typed is lost
     assert at.text_area(key=f"edit-{RECORD}-reason").value == "second"
     assert len(drafts_for(team_store, RECORD, "draft")) == 1
+
+
+def test_an_expired_session_is_signed_out_and_sees_the_public_view(team_store: Store):
+    from geo.accounts import SESSION_IDLE_SECONDS
+
+    at = AppTest.from_file(str(APP), default_timeout=90)
+    at.session_state[ACCOUNT] = Account("ed", "editor")
+    at.session_state[SIGNED_IN_AT] = 0.0
+    at.session_state[LAST_SEEN] = __import__("time").time() - SESSION_IDLE_SECONDS - 1
+    at.run()
+    assert not at.exception
+    assert ACCOUNT not in at.session_state
+    assert not any("Signed in:" in e.label for e in at.expander)
+    footer = "\n".join(c.value for c in at.caption)
+    assert "Dataset version" in footer and "+editors" not in footer  # the public view

@@ -21,9 +21,10 @@ What the public sees:
   * a route leg that is generalised or that touches a generalised point has every vertex snapped
     to the same grid (its ends then meet the generalised points);
   * a date given to the day is published to the month (`date_precision` becomes `month`);
-  * counts, confidence, kind, sources, province and country are kept (they do not locate anyone);
-    every other text (notes, place names, the reported sentence, names in Korean and Chinese,
-    point names) is withheld, because free text is where a place gets described. `notes` says why.
+  * counts (every count_* field but the free-text count_note), confidence, kind, sources, province
+    and country are kept (they do not locate anyone); every other text (notes, place names, the
+    reported sentence, names in Korean and Chinese, point names) is withheld, because free text
+    is where a place gets described. `notes` says why.
     `name_en` is kept: it is the public headline, and the edit form tells editors to write it so.
 - Fail closed: an unknown visibility value is treated as restricted.
 """
@@ -94,6 +95,14 @@ GENERALISED_KEEPS = frozenset(
 SOURCE_FIELDS = ("source_ids", "count_source_ids", "coord_source_ids")
 # The version suffix of the full (editors') dataset: its caches can never be shared with the public's.
 EDITOR_VERSION_SUFFIX = "+editors"
+
+
+def is_kept_when_generalised(field: str) -> bool:
+    """Counts and their qualifiers (count_*, except the free-text count_note) and every *source_ids list
+    are kept with GENERALISED_KEEPS; any other field is withheld."""
+    if field in GENERALISED_KEEPS or field.endswith("source_ids"):
+        return True
+    return field.startswith("count_") and field != "count_note"
 
 
 def visibility_of(value: object) -> str:
@@ -169,7 +178,7 @@ def _touches(layer: gpd.GeoDataFrame, ids: set[str]) -> pd.Series:
 def _generalise_rows(layer: gpd.GeoDataFrame, rows: pd.Series, snap_lines: pd.Series) -> gpd.GeoDataFrame:
     layer = layer.copy()
     for column in layer.columns:
-        if column in GENERALISED_KEEPS or column.startswith("_"):
+        if is_kept_when_generalised(column) or column.startswith("_"):
             continue
         if column == "notes":
             layer.loc[rows, column] = WITHHELD_NOTE

@@ -176,7 +176,14 @@ def _touches(layer: gpd.GeoDataFrame, ids: set[str]) -> pd.Series:
 
 
 def _generalise_rows(layer: gpd.GeoDataFrame, rows: pd.Series, snap_lines: pd.Series) -> gpd.GeoDataFrame:
-    layer = layer.copy()
+    """The layer with its generalised rows (and the route legs to snap) rewritten; only those rows are
+    touched, the rest are put back around them in their order."""
+    touched = rows | snap_lines
+    changed = _generalise_subset(layer[touched].copy(), rows[touched], snap_lines[touched])
+    return pd.concat([layer[~touched], changed]).loc[layer.index]
+
+
+def _generalise_subset(layer: gpd.GeoDataFrame, rows: pd.Series, snap_lines: pd.Series) -> gpd.GeoDataFrame:
     for column in layer.columns:
         if is_kept_when_generalised(column) or column.startswith("_"):
             continue

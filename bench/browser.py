@@ -12,18 +12,18 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, sync_playwright
+
+from bench.server import streamlit_server
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
@@ -50,12 +50,6 @@ PAINTED = """async ([groups]) => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def bench_server(timeout: float = 90.0) -> Iterator[str]:
     """`streamlit run` of the bench app on a free loopback port; yields its base URL."""
@@ -63,53 +57,14 @@ def bench_server(timeout: float = 90.0) -> Iterator[str]:
     (workdir / "static").symlink_to(ROOT / "static", target_is_directory=True)
     shutil.copytree(ROOT / ".streamlit", workdir / ".streamlit")
     (workdir / "bench_entry.py").write_text(ENTRY.format(root=str(ROOT)), encoding="utf-8")
-    port = free_port()
-    log = (workdir / "server.log").open("w")
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(workdir / "bench_entry.py"),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--server.enableStaticServing",
-        "true",
-        "--server.runOnSave",
-        "false",
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+    extra = ["--server.enableStaticServing", "true", "--server.runOnSave", "false"]
+    extra += ["--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"]
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"bench server exited: see {workdir / 'server.log'}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:  # noqa: S310 (loopback)
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("bench server did not become healthy")
-            time.sleep(0.2)
-        yield base
+        with streamlit_server(
+            workdir / "bench_entry.py", cwd=workdir, log=workdir / "server.log", extra=extra, timeout=timeout
+        ) as (base, _process):
+            yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

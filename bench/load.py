@@ -40,14 +40,10 @@ import json
 import os
 import platform
 import random
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -58,6 +54,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
+from bench.server import streamlit_server
 from geo.filters import format_range
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -307,48 +304,6 @@ async def run_wave(url: str, pid: int, mode: str, sessions: int, wave: int, args
     }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError("streamlit did not become healthy")
-
-
-def start_server(extra: list[str]) -> tuple[str, subprocess.Popen]:
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true", *extra]
-    log_path = Path(tempfile.gettempdir()) / f"crossings-load-server-{port}.log"
-    print(f"# server log: {log_path}", file=sys.stderr)
-    log = log_path.open("w")  # open as long as the server runs
-    process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    wait_healthy(url, process)
-    return url, process
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        process.kill()
-
-
 async def main_async(args: argparse.Namespace, url: str, pid: int) -> list[dict]:
     rows = []
     deadline = time.monotonic() + args.deadline
@@ -405,23 +360,22 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if max(args.sessions) > MAX_SESSIONS or args.waves > 20 or args.changes > 50:
         parser.error(f"bounded: at most {MAX_SESSIONS} sessions, 20 waves, 50 changes")
-    process = None
-    if args.url:
-        if urlsplit(args.url).hostname not in LOOPBACK:
-            parser.error("loopback only: --url must point at 127.0.0.1, localhost or ::1")
-        if not args.pid:
-            parser.error("--url needs --pid (the streamlit process) for the memory figures")
-        url, pid = args.url, args.pid
-    else:
-        url, process = start_server(args.server_args)
-        pid = process.pid
-    print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.python_version()}, {url}")
-    print(HEADER)
-    try:
+    with contextlib.ExitStack() as stack:
+        if args.url:
+            if urlsplit(args.url).hostname not in LOOPBACK:
+                parser.error("loopback only: --url must point at 127.0.0.1, localhost or ::1")
+            if not args.pid:
+                parser.error("--url needs --pid (the streamlit process) for the memory figures")
+            url, pid = args.url, args.pid
+        else:
+            log_path = Path(tempfile.mkdtemp(prefix="crossings-load-")) / "server.log"
+            print(f"# server log: {log_path}", file=sys.stderr)
+            server = streamlit_server(ROOT / "app.py", cwd=ROOT, log=log_path, extra=args.server_args, stop_timeout=15)
+            url, process = stack.enter_context(server)
+            pid = process.pid
+        print(f"# {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, {platform.python_version()}, {url}")
+        print(HEADER)
         rows = asyncio.run(main_async(args, url, pid))
-    finally:
-        if process is not None:
-            stop_server(process)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows}, indent=1))

@@ -31,15 +31,14 @@ from streamlit_folium import _get_map_string, generate_js_hash
 from bench import browser as web
 from bench.page import bench_dataset, spec_for
 from bench.synthetic import SEED, write_data_dir
+from geo.basemap import decode_basemap
 from geo.filters import apply_filters
 from geo.io import DATA_DIR, Dataset, load_dataset
-from geo.mapview import (
+from geo.mapview import Map, build_base_map
+from geo.payload import (
     AGGREGATE_ABOVE,
     ICON_LIMIT,
-    Map,
-    build_base_map,
     columns_payload,
-    decode_basemap,
     decode_columns,
     draw_mode,
     drawable,

@@ -2,6 +2,7 @@
 `python -m geo static-basemap`,
 `python -m geo export --format geojson|gpkg|kml|csv [--from DATE] [--to DATE] [--crossing ID ...] --out PATH`,
 `python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`,
+`python -m geo site --out DIR [--lang en] [filters...]`,
 `python -m geo db init|seed|revise|history|diff|publish` (the history store: geo/store/cli.py),
 `python -m geo user add NAME --role editor|reviewer|admin` (accounts: geo/store/user_cli.py)."""
 
@@ -13,9 +14,9 @@ import sys
 from pathlib import Path
 
 from geo.atomic import OutputRefused
+from geo.basemap import write_static_basemap
 from geo.io import DATA_DIR, PROJECT_ROOT, DataFileError, load_dataset
 from geo.manifest import ManifestError, manifest_problems, write_manifest
-from geo.mapview import write_static_basemap
 
 
 def validation_report(data_dir: Path) -> dict:
@@ -67,6 +68,9 @@ def main(argv: list[str] | None = None) -> int:
 
     add_briefing_parser(commands)  # python -m geo briefing --out PATH.html
     add_figure_parser(commands)  # python -m geo figure --scene ID --out PATH.png
+    from geo.site import add_site_parser
+
+    add_site_parser(commands)  # python -m geo site --out DIR [filters...]
     from geo.store.cli import add_db_parser
 
     add_db_parser(commands)  # python -m geo db init|seed|revise|history|diff|publish
@@ -97,7 +101,7 @@ def run_command(args: argparse.Namespace) -> int:
         print(f"wrote {write_manifest(args.data)}")
         return 0
     if args.command == "build-basemap":
-        from geo.basemap import build_basemap
+        from geo.basemap_build import build_basemap
 
         print(json.dumps(build_basemap(args.geodata, args.out), indent=1))
         write_manifest(args.out.parent)
@@ -119,6 +123,10 @@ def run_command(args: argparse.Namespace) -> int:
         from geo.figure import run_figure_command
 
         return run_figure_command(args)
+    if args.command == "site":
+        from geo.site import run_site_command
+
+        return run_site_command(args)
     if args.command == "db":
         from geo.store.cli import run_db_command
 

@@ -18,8 +18,9 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from geo.atomic import refuse_data_dir, write_output
+from geo.basemap import BASEMAP_ATTRIBUTION, basemap_json
 from geo.io import DATA_DIR, STATIC_DIR, Dataset
-from geo.mapview import BASEMAP_ATTRIBUTION, basemap_json, to_script_json
+from geo.payload import to_script_json
 from geo.presenter import presenter_payload
 from geo.scenes import Scene
 from geo.vocab import MAP_CENTER, MAP_MAX_BOUNDS, MAP_ZOOM, MAX_ZOOM, MIN_ZOOM

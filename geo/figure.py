@@ -40,7 +40,7 @@ from shapely.geometry import box
 from geo.atomic import refuse_data_dir, write_output
 from geo.filters import FilterSpec, apply_filters, format_range
 from geo.io import DATA_DIR, Dataset
-from geo.mapview import crossing_label_side, view_for
+from geo.payload import crossing_label_side, view_for
 from geo.scenes import Scene, scene_groups
 from geo.schema import CONFIDENCE_LABELS, DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, as_text, is_blank
 from geo.text import format_count, publisher_names, short_name

@@ -1,7 +1,7 @@
 """Presenter mode: every scene's features computed here, stepped in the browser by presenter.js.
 
 The payload holds only what the scenes draw, with the display strings the main map uses
-(geo.mapview.feature_properties: no notes, no URLs), the scene captions and the outlets of the
+(geo.payload.feature_properties: no notes, no URLs), the scene captions and the outlets of the
 cited sources. The same payload drives the Presenter page and the standalone briefing HTML.
 """
 
@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from geo.filters import format_range
 from geo.io import Dataset, source_outlets
-from geo.mapview import STATIC, Map, ScriptCall, build_base_map, layer_collection, to_script_json
+from geo.mapview import Map, ScriptCall, build_base_map
+from geo.payload import STATIC, layer_collection, to_script_json
 from geo.scenes import Scene, scene_feature_ids
 from geo.text import short_name
 from geo.vocab import GROUP_LAYER

@@ -20,6 +20,7 @@ import pytest
 from shapely.geometry import LineString, Point, mapping
 from shapely.geometry.base import BaseGeometry
 
+from geo.io import add_date_spans
 from geo.manifest import write_manifest
 from geo.schema import LAYERS
 
@@ -192,6 +193,18 @@ def make_feature() -> Callable[..., dict]:
 @pytest.fixture(scope="session")
 def to_gdf() -> Callable[..., gpd.GeoDataFrame]:
     return _to_gdf
+
+
+@pytest.fixture
+def events(make_feature, to_gdf):
+    """Events built like geo.io builds them (spans added), from keyword overrides per event."""
+
+    def build(*overrides: dict) -> pd.DataFrame:
+        features = [make_feature("events", **{"id": f"ev-{i}", **o}) for i, o in enumerate(overrides)]
+        gdf = to_gdf(features)
+        return add_date_spans(gdf)
+
+    return build
 
 
 @pytest.fixture(scope="session")

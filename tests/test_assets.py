@@ -9,9 +9,10 @@ import tomllib
 from pathlib import Path
 
 from geo.io import STATIC_DIR
-from geo.mapview import STATIC, LayerControl, build_base_map
+from geo.mapview import LayerControl, build_base_map
+from geo.payload import STATIC
 from geo.presenter import PRESENTER_CSS, PRESENTER_JS
-from geo.timeline import REPLAY_JS
+from geo.replay import REPLAY_JS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENDOR_DIR = STATIC_DIR / "vendor"

@@ -11,16 +11,8 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from geo.basemap import (
-    LAYERS,
-    LICENCE_LGPL,
-    PROVENANCE_FILE,
-    REPORTED_TOWNS,
-    SOURCE_WDB,
-    BasemapError,
-    build_basemap,
-    load_basemap,
-)
+from geo.basemap import LAYERS, BasemapError, load_basemap
+from geo.basemap_build import LICENCE_LGPL, PROVENANCE_FILE, REPORTED_TOWNS, SOURCE_WDB, build_basemap
 from geo.schema import REGION_BBOX
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

@@ -10,7 +10,8 @@ import os
 import folium
 from streamlit_folium import generate_leaflet_string
 
-from geo.mapview import JsonLayer, build_base_map, to_script_json
+from geo.mapview import JsonLayer, build_base_map
+from geo.payload import to_script_json
 from geo.text import escape_markdown_inline
 
 SSTI = "Town {{ cycler.__init__.__globals__.os.getpid() }} {{7*7}} {# c #}"

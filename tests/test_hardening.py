@@ -17,11 +17,12 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from geo import upload
+from geo import upload, upload_read
 from geo.csvfile import csv_bytes_of, csv_text, neutralise_formula
 from geo.io import load_dataset
 from geo.schema import row_problems
-from geo.upload import MAX_COLUMNS, MAX_VALUE_BYTES, ColumnMapping, UploadError, import_upload, read_upload
+from geo.upload import ColumnMapping, import_upload
+from geo.upload_read import MAX_COLUMNS, MAX_VALUE_BYTES, UploadError, read_upload
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -105,11 +106,11 @@ def test_a_generated_column_is_refused_within_a_memory_limit(tmp_path, expressio
 def test_the_worst_geojson_is_refused_within_the_stated_peak(tmp_path):
     """SECURITY.md: a GeoJSON is parsed whole; 10 MB of nested empty arrays (the most Python objects a
     byte) peaks under 300 MB while it is read, then is refused by the per-value cap."""
-    body = "[" + ",".join(["[]"] * ((upload.MAX_UPLOAD_BYTES - 200) // 3)) + "]"
+    body = "[" + ",".join(["[]"] * ((upload_read.MAX_UPLOAD_BYTES - 200) // 3)) + "]"
     document = '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"x":' + body + "}}]}"
     path = tmp_path / "lists.geojson"
     path.write_text(document)
-    assert path.stat().st_size <= upload.MAX_UPLOAD_BYTES
+    assert path.stat().st_size <= upload_read.MAX_UPLOAD_BYTES
     done = subprocess.run(
         [sys.executable, "-c", CHILD, str(path), "lists.geojson"],
         cwd=ROOT,
@@ -211,7 +212,7 @@ def test_a_geopackage_at_the_column_limit_is_read(tmp_path):
 def test_the_session_keeps_only_the_mapped_columns(tmp_path):
     raw = read_upload("m.gpkg", gpkg_file(tmp_path, unmapped="a lot of text").read_bytes())
     mapping = upload.guess_mapping(raw)
-    kept = upload.keep_columns(raw, mapping.columns.values())
+    kept = upload_read.keep_columns(raw, mapping.columns.values())
     assert "unmapped" in kept.columns  # still offered in the mapping
     assert all("unmapped" not in row for row in kept.rows)
     assert kept.kept == frozenset(mapping.columns.values())
@@ -346,7 +347,7 @@ def test_a_count_of_thousands_of_digits_in_csv_is_rejected_not_a_crash(sources):
 
 def test_the_data_validation_applies_the_same_bounds(sources):
     """geo.schema.row_problems (the bundled data's check, `python -m geo validate`) says the same."""
-    spec = upload.UPLOAD_SPEC
+    spec = upload_read.UPLOAD_SPEC
     base = {
         **VALID,
         "source_ids": ["S1"],
@@ -370,7 +371,7 @@ DISGUISED = "Yanji \u202egpj.exe\u202c \u2066x\u2069 \u200e\u200f\u061c"
 
 
 def test_bidi_controls_are_shown_not_applied_and_long_names_are_cut_in_tooltips():
-    from geo.mapview import LABEL_CHARS, feature_properties
+    from geo.payload import LABEL_CHARS, feature_properties
     from geo.text import SHORT_TEXT_CHARS, escape_markdown, escape_markdown_inline
 
     props = feature_properties("uploaded", {"id": "u1", "name_en": DISGUISED, "name_ko": "가" * 5000})
@@ -385,7 +386,7 @@ def test_bidi_controls_are_shown_not_applied_and_long_names_are_cut_in_tooltips(
 
 
 def test_the_bundled_names_are_not_cut():
-    from geo.mapview import feature_properties
+    from geo.payload import feature_properties
 
     dataset = load_dataset()
     for layer, gdf in dataset.layers.items():
@@ -394,7 +395,7 @@ def test_the_bundled_names_are_not_cut():
 
 
 def test_an_uploaded_route_leg_is_labelled_by_its_own_date(sources):
-    from geo.mapview import feature_properties
+    from geo.payload import feature_properties
     from geo.vocab import KIND_LABELS
 
     leg = {
@@ -407,7 +408,7 @@ def test_an_uploaded_route_leg_is_labelled_by_its_own_date(sources):
     )
     assert len(result.layer) == 1, result.rejected.to_dict("records")
     row = result.layer.iloc[0].to_dict()
-    props = feature_properties(upload.UPLOAD_LAYER, row)
+    props = feature_properties(upload_read.UPLOAD_LAYER, row)
     assert "9 Oct" not in props["kind_label"] and props["date_label"] == "1 May 2019"
     details = upload.uploaded_feature_details(result.layer, sources, "my-1", KIND_LABELS)
     assert details is not None and "9 Oct" not in details.kind and details.dates == "1 May 2019"
@@ -449,7 +450,7 @@ def test_blank_cells_stay_empty_and_free_text_is_kept_exactly(sources):
 
 
 def test_the_trimming_rule_is_stated_on_the_import_page():
-    assert "Nothing is trimmed" in upload.LIMITS_TEXT
+    assert "Nothing is trimmed" in upload_read.LIMITS_TEXT
 
 
 @pytest.mark.parametrize("name", ["points.csv", "points.geojson", "points.json", "points"])
@@ -519,7 +520,7 @@ def test_a_failed_write_leaves_the_old_file_and_says_so_in_one_line(tmp_path, ca
 
 
 def test_the_manifest_and_the_basemap_build_write_atomically(tmp_path, monkeypatch):
-    from geo.basemap import write_text
+    from geo.basemap_build import write_text
     from geo.manifest import MANIFEST_NAME, write_manifest
 
     (tmp_path / MANIFEST_NAME).write_text("old manifest")

@@ -3,7 +3,8 @@
 - the core imports no Streamlit, no geo.ui and no page;
 - the glue imports no page;
 - pages load data through the glue's caches and draw maps through it (no folium, no direct loading);
-- only the map-drawing module imports folium, and the data-contract modules load none of it at run time.
+- only geo.mapview imports folium (geo.render_once branca), and no core module outside the few that draw a
+  map (MAP_DRAWING_MODULES) loads either at run time: the data contract and the pure payload encoding included.
 
 Imports are read from the source with ast (lazy imports inside functions and importlib calls included).
 """
@@ -107,27 +108,30 @@ def test_pages_load_and_draw_through_the_glue():
 def test_only_the_map_drawing_module_imports_folium():
     assert set(offenders(CORE + GLUE + PAGES, "folium")) == {"geo/mapview.py"}
     assert set(offenders(CORE + GLUE + PAGES, "branca")) == {"geo/render_once.py"}
+    assert set(offenders(CORE, "altair")) == {"geo/charts.py"}
 
 
-DATA_CONTRACT_MODULES = (
-    "geo.vocab",
-    "geo.schema",
-    "geo.io",
-    "geo.filters",
-    "geo.search",
-    "geo.export",
-    "geo.table",
-    "geo.details",
-    "geo.scenes",
-    "geo.profile",
-)
+# The core modules that draw a folium map (and so load folium and branca when imported); every other
+# core module, the data contract and the pure payload encoding included, loads none of it.
+MAP_DRAWING_MODULES = {"geo.mapview", "geo.render_once", "geo.presenter", "geo.replay", "geo.briefing"}
 
 
-def test_the_data_contract_loads_no_map_drawing_code():
-    """A fresh interpreter importing the tables, search, exports and details loads no folium or branca."""
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def test_the_map_drawing_modules_are_core_modules():
+    assert {module_name(p) for p in CORE} >= MAP_DRAWING_MODULES
+
+
+def test_the_core_loads_no_map_drawing_code_outside_the_map_drawing_modules():
+    """A fresh interpreter importing every other core module (tables, search, exports, details, the map
+    payloads, the figure, the timeline and its charts, the upload) loads no folium or branca."""
+    names = sorted(module_name(p) for p in CORE if module_name(p) not in MAP_DRAWING_MODULES)
+    assert {"geo.payload", "geo.figure", "geo.search", "geo.export", "geo.table", "geo.details"} <= set(names)
     code = (
         "import sys\n"
-        f"for name in {DATA_CONTRACT_MODULES!r}:\n"
+        f"for name in {names!r}:\n"
         "    __import__(name)\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('folium', 'branca', 'streamlit')))\n"
     )

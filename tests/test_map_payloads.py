@@ -29,18 +29,16 @@ from bench.synthetic import (
     with_date_spans,
     write_data_dir,
 )
-from geo import mapview
-from geo.basemap import load_basemap
+from geo import basemap
+from geo import payload as payload_module
+from geo.basemap import basemap_document, decode_basemap, load_basemap
 from geo.filters import FilterSpec, apply_filters
 from geo.io import add_date_spans, load_dataset
-from geo.mapview import (
+from geo.mapview import build_base_map, build_feature_groups
+from geo.payload import (
     COLUMN_PROPERTIES,
     ICON_LIMIT,
-    basemap_document,
-    build_base_map,
-    build_feature_groups,
     columns_payload,
-    decode_basemap,
     decode_columns,
     encode_features,
     encode_points,
@@ -153,7 +151,7 @@ def test_large_points_are_canvas_points_and_small_layers_stay_rich(bundled):
     assert serialise_group("events", "events", events)[2] == "columns"
     assert serialise_group("events", "events", events.iloc[:ICON_LIMIT])[2] == "features"
     # Routes and crossings are never compact (labels, legs), however many there are.
-    assert mapview.draw_mode("routes", bundled.layers["routes"]) == "features"
+    assert payload_module.draw_mode("routes", bundled.layers["routes"]) == "features"
 
 
 @pytest.mark.parametrize(
@@ -179,8 +177,8 @@ def test_bundled_layers_are_serialised_exactly_as_the_slow_path(bundled, spec):
 def test_date_codes_give_the_labels_format_dates_gives():
     for text in ("2023", "2023-10", "2023-10-09", "0999", "1986-01-31"):
         precision = {4: "year", 7: "month"}.get(len(text), "day")
-        assert mapview.code_label(mapview.date_code(text)) == format_dates(text, None, precision)
-    assert sorted(["2023-10-09", "2023", "2023-10", "2022-12-31"], key=mapview.date_code) == [
+        assert payload_module.code_label(payload_module.date_code(text)) == format_dates(text, None, precision)
+    assert sorted(["2023-10-09", "2023", "2023-10", "2022-12-31"], key=payload_module.date_code) == [
         "2022-12-31",
         "2023",
         "2023-10",
@@ -198,7 +196,7 @@ def test_the_quantised_basemap_decodes_to_the_same_geojson():
     decoded = decode_basemap(document)
     for name, gdf in layers.items():
         plain = json.loads(gdf.to_json(na="null", drop_id=True))
-        keep = mapview.BASEMAP_PROPERTIES.get(name, ())
+        keep = basemap.BASEMAP_PROPERTIES.get(name, ())
         assert [f["geometry"] for f in decoded[name]["features"]] == [f["geometry"] for f in plain["features"]]
         assert [f["properties"] for f in decoded[name]["features"]] == [
             {k: f["properties"].get(k) for k in keep} for f in plain["features"]
@@ -209,7 +207,7 @@ def test_the_quantised_basemap_decodes_to_the_same_geojson():
 
 
 def test_grid_counts_put_every_point_in_its_cell(monkeypatch):
-    monkeypatch.setattr(mapview, "AGGREGATE_ABOVE", 2000)
+    monkeypatch.setattr(payload_module, "AGGREGATE_ABOVE", 2000)
     events = edge_case_events(2500)
     payload, count, mode = serialise_group("events", "events", events)
     assert (mode, count) == ("grid", 2500)
@@ -295,7 +293,7 @@ def test_filter_changes_keep_the_base_javascript_and_change_only_the_data():
 
 
 def test_large_data_keeps_the_base_javascript_too(monkeypatch):
-    monkeypatch.setattr(mapview, "AGGREGATE_ABOVE", 3000)
+    monkeypatch.setattr(payload_module, "AGGREGATE_ABOVE", 3000)
     hashes, modes = set(), set()
     for n in (0, 2000, 4000):
         at = AppTest.from_file(str(ROOT / "bench" / "app.py"), default_timeout=TIMEOUT)

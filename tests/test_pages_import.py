@@ -10,7 +10,7 @@ import geopandas as gpd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import upload
+from geo import upload, upload_read
 from geo.text import escape_markdown
 from geo.ui import uploaded
 
@@ -66,9 +66,9 @@ def test_the_page_states_its_limits_and_asks_for_a_file():
     at = run_import()
     assert any(m.value == "## Import your own data" for m in at.markdown)
     limits = " ".join(c.value for c in at.caption)
-    assert f"At most {upload.MAX_UPLOAD_MB} MB, {upload.MAX_FEATURES:,} features" in limits
+    assert f"At most {upload_read.MAX_UPLOAD_MB} MB, {upload_read.MAX_FEATURES:,} features" in limits
     assert any("Upload a file, or try the example" in i.value for i in at.info)
-    assert at.file_uploader(key="import-file").allowed_type == [f".{e}" for e in upload.SUPPORTED_EXTENSIONS]
+    assert at.file_uploader(key="import-file").allowed_type == [f".{e}" for e in upload_read.SUPPORTED_EXTENSIONS]
 
 
 def test_the_example_shows_the_report_with_places_fields_and_reasons():
@@ -127,7 +127,7 @@ def test_a_mapping_choice_changes_the_result():
     at = upload_file(run_import(), "mine.csv", rows.encode(), "text/csv")
     assert metrics(at)["Accepted"] == "0"
     assert any("kind is missing: map a column or choose one value for every row" in r for r in _reasons(at))
-    token = upload.file_token(rows.encode())
+    token = upload_read.file_token(rows.encode())
     at.selectbox(key=f"imp-{token}-const-kind").set_value("arrest").run()
     at.selectbox(key=f"imp-{token}-const-confidence").set_value("inferred").run()
     at.selectbox(key=f"imp-{token}-const-location_precision").set_value("town").run()
@@ -197,14 +197,16 @@ def test_numbers_beyond_the_contract_are_rejected_rows_not_an_error_box():
     assert set(report["Field"]) >= {"geometry", "count_low", "uncertainty_m"}
 
 
-@pytest.mark.parametrize("step", ["read_upload", "build_layer"])
-def test_an_unexpected_error_is_a_refusal_with_a_reason(monkeypatch, step):
+@pytest.mark.parametrize(("module", "step"), [(upload_read, "read_upload"), (upload, "build_layer")])
+def test_an_unexpected_error_is_a_refusal_with_a_reason(monkeypatch, module, step):
     def broken(*args, **kwargs):
         raise OverflowError("int too large to convert to float")
 
-    monkeypatch.setattr(upload, step, broken)
+    monkeypatch.setattr(module, step, broken)
     at = upload_file(run_import(), "mine.geojson", json.dumps(GOOD).encode())
-    assert [e.value for e in at.error] == [f"**The file was refused.** {escape_markdown(upload.UNEXPECTED_REFUSAL)}"]
+    assert [e.value for e in at.error] == [
+        f"**The file was refused.** {escape_markdown(upload_read.UNEXPECTED_REFUSAL)}"
+    ]
     assert not at.exception and "int too large" not in at.error[0].value
 
 

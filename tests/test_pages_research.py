@@ -99,6 +99,7 @@ def test_data_page_offers_four_formats_and_the_citation():
         "CSV",
         "Citation manifest (text)",
         "Citation manifest (JSON)",
+        "Site for readers (zip)",
     ]
 
 

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.charts import BRUSH
 from geo.filters import FilterSpec, apply_filters, context_note, count_features
 from geo.io import load_dataset
-from geo.timeline import BRUSH
 from geo.ui.timeline_strip import CHART_KEY
 
 TIMEOUT = 60

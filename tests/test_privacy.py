@@ -187,7 +187,7 @@ def test_no_export_shows_a_secret(secret_store: Store, tmp_path: Path, fmt: str)
         assert out.stat().st_size > 0
 
 
-def test_the_briefing_figures_and_search_show_no_secret(secret_store: Store, tmp_path: Path):
+def test_the_briefing_figures_site_and_search_show_no_secret(secret_store: Store, tmp_path: Path):
     published = secret_store.publish(tmp_path / "published")  # the full data, as a release directory
     assert leaks((published / "detention_centres.geojson").read_text()) != []  # the secret is in the files
     briefing = tmp_path / "briefing.html"
@@ -196,6 +196,10 @@ def test_the_briefing_figures_and_search_show_no_secret(secret_store: Store, tmp
     svg = tmp_path / "held.svg"
     assert geo_main(["figure", "--scene", "held", "--out", str(svg), "--data", str(published)]) == 0
     assert leaks(svg.read_bytes()) == []
+    site = tmp_path / "site"
+    assert geo_main(["site", "--out", str(site), "--data", str(published)]) == 0
+    site_files = [path for path in site.rglob("*") if path.is_file() and "basemap" not in path.name]
+    assert site_files and all(leaks(path.read_bytes()) == [] for path in site_files)
     index = load_index(public_view(secret_store.read_dataset()))
     hits = search(index, MARKERS[0]) + search(index, "safe house") + search(index, MARKERS[2])
     assert leaks(repr(hits)) == []

@@ -16,12 +16,13 @@ from geo.export import build_export, caveat
 from geo.figure import view_for_spec
 from geo.filters import FilterSpec, apply_filters, count_features, describe_view
 from geo.io import load_dataset
-from geo.mapview import build_feature_groups, feature_properties, serialise_map
+from geo.mapview import build_feature_groups
+from geo.payload import feature_properties, serialise_map
 from geo.profile import crossing_profile, legs_of
+from geo.replay import monthly_stages, replay_stages
 from geo.scenes import KnownIds, parse_scene
 from geo.schema import LAYERS, validate
 from geo.table import feature_table
-from geo.timeline import monthly_stages, replay_stages
 from geo.vocab import DEFAULT_GROUP_IDS, GROUP_IDS, KIND_LABELS, REGULAR_ROUTES_TITLE, split_groups
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,15 +13,8 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo.io import load_dataset
-from geo.mapview import (
-    LayerControl,
-    Map,
-    build_base_map,
-    build_feature_groups,
-    selected_geometry,
-    selection_groups,
-    serialise_map,
-)
+from geo.mapview import LayerControl, Map, build_base_map, build_feature_groups, selection_groups
+from geo.payload import selected_geometry, serialise_map
 from geo.render_once import BRANCA_MACRO_RENDER, RenderOnce, branca_own_render
 from geo.ui.data import get_basemap_json
 
@@ -97,7 +90,7 @@ def test_branca_is_left_as_it_ships():
     code = (
         "import branca.element, folium\n"
         "own = branca.element.MacroElement.render\n"
-        "import geo.mapview, geo.presenter, geo.timeline, geo.briefing, geo.figure, geo.ui.mapwidget\n"
+        "import geo.mapview, geo.presenter, geo.timeline, geo.replay, geo.briefing, geo.figure, geo.ui.mapwidget\n"
         "import geo.ui.locator, geo.ui.presenter, geo.ui.uploaded\n"
         "assert branca.element.MacroElement.render is own\n"
         "assert 'render' not in vars(folium.Map) and folium.Map.render is folium.elements.JSCSSMixin.render\n"

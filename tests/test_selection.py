@@ -7,7 +7,8 @@ import pytest
 
 from geo.filters import FilterSpec, apply_filters
 from geo.io import load_dataset
-from geo.mapview import SELECTION_GROUP_TITLE, geometry_json, selected_geometry, selection_groups
+from geo.mapview import SELECTION_GROUP_TITLE, selection_groups
+from geo.payload import geometry_json, selected_geometry
 
 
 @pytest.fixture(scope="module")

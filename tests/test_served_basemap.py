@@ -5,15 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from geo.basemap import BASEMAP_FILE, BASEMAP_URL, basemap_json, basemap_reference, write_static_basemap
 from geo.io import DATA_DIR
-from geo.mapview import (
-    BASEMAP_FILE,
-    BASEMAP_URL,
-    basemap_json,
-    basemap_reference,
-    build_base_map,
-    write_static_basemap,
-)
+from geo.mapview import build_base_map
 from geo.schema import REGION_BBOX
 from geo.ui.data import get_basemap_json, get_map_basemap
 

@@ -30,7 +30,7 @@ def test_sources_table_lists_every_source_once_with_who_cites_it(make_feature, m
     assert dataset.rejected.empty, dataset.rejected.to_dict("records")
     table = sources_table(dataset).set_index("Id")
     assert list(table.index) == ["S1", "S2", "S3"]
-    assert table.loc["S1", "Cited by features"] == "dc-test, leg-test, rf-test, x-test"  # the factory features
+    assert table.loc["S1", "Cited by features"] == "dc-test, leg-test, rf-test, rr-test, x-test"  # the factory features
     assert table.loc["S1", "Cited by events"] == "—"
     assert table.loc["S2", "Cited by events"] == "ev-1"
     assert table.loc["S3", "Cited by features"] == "—" and table.loc["S3", "Cited by events"] == "—"

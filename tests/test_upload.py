@@ -27,21 +27,18 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from geo import upload
+from geo import upload, upload_read
 from geo.export import build_export, neutralise_formula
 from geo.filters import FilterSpec
 from geo.io import load_dataset
-from geo.upload import (
+from geo.schema import as_id_list
+from geo.upload import ColumnMapping, ImportResult, build_layer, guess_mapping, import_upload
+from geo.upload_read import (
     MAX_FEATURES,
     MAX_UPLOAD_BYTES,
     MAX_VERTICES,
     MAX_VERTICES_PER_FEATURE,
-    ColumnMapping,
-    ImportResult,
     UploadError,
-    build_layer,
-    guess_mapping,
-    import_upload,
     read_upload,
 )
 
@@ -402,19 +399,19 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_decoded(monkeypatch)
     def decoded(*args, **kwargs):
         raise AssertionError("decoded a file over the limit")
 
-    monkeypatch.setattr(upload, "_decode_utf8", decoded)
+    monkeypatch.setattr(upload_read, "_decode_utf8", decoded)
     with pytest.raises(UploadError, match=r"the limit is 10 MB"):
         read_upload("big.geojson", b" " * (MAX_UPLOAD_BYTES + 1))
 
 
 def test_too_many_features_are_refused_before_any_geometry_is_built(monkeypatch):
-    monkeypatch.setattr(upload, "geojson_geometry", lambda raw: pytest.fail("built a geometry"))
+    monkeypatch.setattr(upload_read, "geojson_geometry", lambda raw: pytest.fail("built a geometry"))
     with pytest.raises(UploadError, match=f"the limit is {MAX_FEATURES:,}"):
         read_upload("many.geojson", collection(*[feature()] * (MAX_FEATURES + 1)))
 
 
 def test_too_many_vertices_are_refused_before_any_geometry_is_built(monkeypatch):
-    monkeypatch.setattr(upload, "geojson_geometry", lambda raw: pytest.fail("built a geometry"))
+    monkeypatch.setattr(upload_read, "geojson_geometry", lambda raw: pytest.fail("built a geometry"))
     coordinates = [[129.5 + i * 1e-6, 42.8] for i in range(MAX_VERTICES_PER_FEATURE)]
     line = {"type": "LineString", "coordinates": coordinates}
     count = MAX_VERTICES // MAX_VERTICES_PER_FEATURE + 1
@@ -920,7 +917,7 @@ def _compare_export(result: ImportResult, expected: dict[str, dict], fmt: str) -
         for name in EXPORT_FIELDS:
             want, value = want_row.get(name), row.get(name)
             if name in ("source_ids", "count_source_ids"):
-                want = upload.as_id_list(want)
+                want = as_id_list(want)
             if want is pd.NA or (isinstance(want, float) and math.isnan(want)):
                 want = None
             if fmt == "csv" and isinstance(want, str):

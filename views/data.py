@@ -12,6 +12,7 @@ from geo.ui.details_panel import render_details
 from geo.ui.downloads import render_downloads
 from geo.ui.navigate import open_map
 from geo.ui.search_box import render_place_search
+from geo.ui.site_download import render_site_download
 
 LAST_ROW = "_data_table_last"  # the row selection already acted on, so a rerun does not re-select it
 
@@ -34,6 +35,8 @@ st.caption(
     "version, this filter, the export time in UTC, the licences). Every row keeps its confidence, location "
     "precision and a `caveat` marking inferred routes and city-level locations. Same files: `python -m geo export`."
 )
+st.markdown("#### Publish for readers")
+render_site_download(dataset, spec)
 
 search_column, filter_column = st.columns(2, gap="medium")
 with search_column:

@@ -11,7 +11,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from geo import upload
+from geo import upload, upload_read
 from geo.csvfile import csv_bytes_of
 from geo.text import escape_markdown as md
 from geo.ui import uploaded
@@ -39,9 +39,9 @@ def chosen_file() -> tuple[str | None, bytes]:
     with left:
         file = st.file_uploader(
             "Your file",
-            type=list(upload.SUPPORTED_EXTENSIONS),
+            type=list(upload_read.SUPPORTED_EXTENSIONS),
             key=FILE_KEY,
-            max_upload_size=upload.MAX_UPLOAD_MB,
+            max_upload_size=upload_read.MAX_UPLOAD_MB,
             help="GeoJSON, CSV with latitude/longitude columns, GeoPackage, or a zip holding one of them.",
         )
     with right:
@@ -62,20 +62,22 @@ def chosen_file() -> tuple[str | None, bytes]:
     return None, b""
 
 
-def _read(name: str, data: bytes, layer_choice: str | None) -> tuple[upload.RawTable | None, str | None]:
+def _read(name: str, data: bytes, layer_choice: str | None) -> tuple[upload_read.RawTable | None, str | None]:
     try:
-        return upload.read_upload(name, data, layer=layer_choice), None
-    except upload.UploadError as error:
+        return upload_read.read_upload(name, data, layer=layer_choice), None
+    except upload_read.UploadError as error:
         return None, str(error)
     except Exception:  # a reader's bug must end in a refusal with a reason, never an error box
         LOG.exception("unexpected error while reading an upload")
-        return None, upload.UNEXPECTED_REFUSAL
+        return None, upload_read.UNEXPECTED_REFUSAL
 
 
-def read_once(name: str, data: bytes, needed: set[str] | None = None) -> tuple[str, upload.RawTable | None, str | None]:
+def read_once(
+    name: str, data: bytes, needed: set[str] | None = None
+) -> tuple[str, upload_read.RawTable | None, str | None]:
     """The parsed file, read once per file and session. Between reruns the session keeps only the values of
     the mapped columns; a newly mapped column has the file read again (`needed`)."""
-    token = upload.file_token(data)
+    token = upload_read.file_token(data)
     layer_choice = st.session_state.get(f"imp-{token}-layer")
     cached = st.session_state.get(RAW_KEY)
     stale = not cached or cached[0] != token or cached[1] != layer_choice
@@ -87,12 +89,12 @@ def read_once(name: str, data: bytes, needed: set[str] | None = None) -> tuple[s
     return token, cached[2], cached[3]
 
 
-def keep_mapped_only(token: str, raw: upload.RawTable, mapping: upload.ColumnMapping) -> None:
+def keep_mapped_only(token: str, raw: upload_read.RawTable, mapping: upload.ColumnMapping) -> None:
     layer_choice = st.session_state.get(f"imp-{token}-layer")
-    st.session_state[RAW_KEY] = (token, layer_choice, upload.keep_columns(raw, mapping.columns.values()), None)
+    st.session_state[RAW_KEY] = (token, layer_choice, upload_read.keep_columns(raw, mapping.columns.values()), None)
 
 
-def mapping_widgets(raw: upload.RawTable, token: str) -> upload.ColumnMapping:
+def mapping_widgets(raw: upload_read.RawTable, token: str) -> upload.ColumnMapping:
     guess = upload.guess_mapping(raw)
     fields = [
         (name, label)
@@ -193,7 +195,7 @@ def render_import() -> None:
         "is dropped silently. Accepted rows appear on the map as an extra layer **in this browser session "
         "only**: they are never written to the server, and they are gone when you close the tab."
     )
-    st.caption(f"**Limits.** {upload.LIMITS_TEXT}")
+    st.caption(f"**Limits.** {upload_read.LIMITS_TEXT}")
     name, data = chosen_file()
 
     active = uploaded.current_layer()
@@ -230,12 +232,12 @@ def render_import() -> None:
     reserved_ids = {fid for gdf in dataset.layers.values() for fid in gdf["id"]}
     try:
         result = upload.build_layer(raw, mapping, dataset.sources, reserved_ids)
-    except upload.UploadError as error:
+    except upload_read.UploadError as error:
         st.error(md(str(error)))
         return
     except Exception:  # as above: a reason, not an error box
         LOG.exception("unexpected error while checking an upload")
-        st.error(f"**The file was refused.** {md(upload.UNEXPECTED_REFUSAL)}")
+        st.error(f"**The file was refused.** {md(upload_read.UNEXPECTED_REFUSAL)}")
         return
     finally:
         keep_mapped_only(token, raw, mapping)

@@ -7,8 +7,9 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.charts import BRUSH
+from geo.replay import REPLAY_SETS, build_replay_map
 from geo.text import escape_markdown as md
-from geo.timeline import BRUSH, REPLAY_SETS, build_replay_map
 from geo.ui.data import filter_sentence, get_data_span, get_dataset, get_map_basemap
 from geo.ui.state import read_spec
 from geo.ui.timeline_data import events_axis, events_in_range, get_replay, get_returns, get_timeline_domain

@@ -18,18 +18,10 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from geo.basemap import basemap_json, basemap_reference
 from geo.filters import FilterSpec, LayerIndex, apply_filters, count_features, data_span, describe_view, index_layers
 from geo.io import DATA_DIR, Dataset, load_dataset
-from geo.mapview import (
-    ICON_LIMIT,
-    MapLayers,
-    PointCodes,
-    basemap_json,
-    basemap_reference,
-    encode_features,
-    encode_points,
-    serialise_map,
-)
+from geo.payload import ICON_LIMIT, MapLayers, PointCodes, encode_features, encode_points, serialise_map
 from geo.store import Store, open_current_store
 from geo.text import escape_markdown_inline
 from geo.ui.session import is_editor

@@ -8,7 +8,8 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo.io import Dataset
-from geo.mapview import LayerControl, build_base_map, build_feature_groups, serialise_groups, view_for
+from geo.mapview import LayerControl, build_base_map, build_feature_groups
+from geo.payload import serialise_groups, view_for
 from geo.profile import locator_layers
 from geo.ui.data import get_dataset, get_map_basemap
 

@@ -8,16 +8,8 @@ from streamlit_folium import st_folium
 from geo.details import find_feature
 from geo.filters import FilterSpec
 from geo.io import Dataset
-from geo.mapview import (
-    AGGREGATE_ABOVE,
-    GRID_CELL_DEG,
-    LayerControl,
-    build_base_map,
-    build_feature_groups,
-    clicked_feature_id,
-    selected_geometry,
-    selection_groups,
-)
+from geo.mapview import LayerControl, build_base_map, build_feature_groups, clicked_feature_id, selection_groups
+from geo.payload import AGGREGATE_ABOVE, GRID_CELL_DEG, selected_geometry
 from geo.ui import state
 from geo.ui.data import filtered_layers, get_map_basemap, map_layers
 from geo.ui.uploaded import uploaded_map_groups

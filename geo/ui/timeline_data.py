@@ -16,21 +16,12 @@ import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
+from geo.charts import cumulative_chart, events_chart, vega_lite_spec, with_band
 from geo.filters import FilterSpec
 from geo.io import Dataset
-from geo.timeline import (
-    CumulativeSeries,
-    cumulative_chart,
-    cumulative_returned,
-    cumulative_table,
-    event_spans,
-    events_chart,
-    events_table,
-    replay_payload,
-    timeline_domain,
-    vega_lite_spec,
-    with_band,
-)
+from geo.replay import replay_payload
+from geo.returns import CumulativeSeries, cumulative_returned, cumulative_table
+from geo.timeline import event_spans, events_table, timeline_domain
 from geo.ui.data import filtered_layers
 
 

@@ -7,18 +7,10 @@ from datetime import date
 
 import streamlit as st
 
+from geo.charts import BRUSH, StripMarks, dates_from_brush, strip_chart, strip_marks, with_band
 from geo.filters import FilterSpec, date_mask, format_range
 from geo.io import Dataset
-from geo.timeline import (
-    BRUSH,
-    StripMarks,
-    dates_from_brush,
-    event_spans,
-    strip_chart,
-    strip_marks,
-    timeline_domain,
-    with_band,
-)
+from geo.timeline import event_spans, timeline_domain
 from geo.ui import state
 from geo.ui.data import get_data_span, get_dataset
 from geo.ui.timeline_data import vega_document

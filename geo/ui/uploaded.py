@@ -23,8 +23,10 @@ import streamlit as st
 from geo.details import FeatureDetails
 from geo.filters import FilterSpec
 from geo.io import Dataset
-from geo.mapview import FeatureGroup, JsonLayer, serialise_group
-from geo.upload import UPLOAD_LAYER, ImportResult, combined_sources, filter_uploaded, uploaded_feature_details
+from geo.mapview import FeatureGroup, JsonLayer
+from geo.payload import serialise_group
+from geo.upload import ImportResult, combined_sources, filter_uploaded, uploaded_feature_details
+from geo.upload_read import UPLOAD_LAYER
 from geo.vocab import KIND_LABELS
 
 LAYER = "uploaded_layer"

@@ -1,5 +1,5 @@
 /* Crossings map renderer: draws the offline basemap, the data layers and the legend.
- * Data arrives as GeoJSON with display strings already formatted by geo/mapview.py.
+ * Data arrives as GeoJSON with display strings already formatted by geo/payload.py.
  * Every string from data goes through esc() before it reaches HTML. */
 (function () {
   "use strict";
@@ -196,7 +196,7 @@
   }
 
   // ---------------------------------------------------------------- large layers
-  // Above geo/mapview.py's ICON_LIMIT a point layer arrives as parallel arrays ("columns") and is
+  // Above geo/payload.py's ICON_LIMIT a point layer arrives as parallel arrays ("columns") and is
   // drawn as circle markers on one shared canvas; above AGGREGATE_ABOVE as counts per grid cell.
   // One tooltip per layer builds its content on hover, so a point costs no DOM node.
   var sharedCanvas = null;
@@ -368,7 +368,7 @@
     }
   });
 
-  // geo.mapview.basemap_document sends coordinates as integers (x data.scale), each line or ring as
+  // geo.basemap.basemap_document sends coordinates as integers (x data.scale), each line or ring as
   // differences from the point before; plain GeoJSON (no scale) passes through unchanged.
   var DEPTH = { Point: 0, LineString: 1, MultiLineString: 2, Polygon: 2, MultiPolygon: 3 };
   function dequantise(q, depth, scale) {

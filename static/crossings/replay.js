@@ -1,7 +1,7 @@
 /* Crossings replay: steps a map through stages (the evening of 9 Oct 2023, or 2020–2025 month by
  * month) in the browser, with no script rerun per frame and no network.
  *
- * The stages and features come from geo/timeline.py (replay_payload): each stage names the
+ * The stages and features come from geo/replay.py (replay_payload): each stage names the
  * features drawn (drawn_ids), the ones new at this stage (feature_ids), display overrides (props)
  * and caption lines, each with its evidence ("reported", "inferred", "not reported") and source ids.
  * Features are drawn by CrossingsMap.draw (static/crossings/map.js), so symbols match the main map.

@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from bench.server import streamlit_server
 from geo.io import load_dataset
 from geo.text import format_count
-from tests.browser.conftest import ROOT, free_port, screenshot, wait_healthy
+from tests.browser.conftest import ROOT, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -27,23 +28,8 @@ pytestmark = pytest.mark.browser
 def store_app(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     env = {**os.environ, "CROSSINGS_DATABASE_URL": str(tmp_path / "live.sqlite")}
     env.pop("CROSSINGS_DATA_DIR", None)
-    port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true",
-    ]  # fmt: skip
-    with (tmp_path / "server.log").open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(base_url, process)
-            yield base_url, env
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, log=tmp_path / "server.log", env=env) as (base_url, _process):
+        yield base_url, env
 
 
 def test_a_cli_revision_appears_in_an_open_session(page: Page, store_app: tuple[str, dict[str, str]]) -> None:

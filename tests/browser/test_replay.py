@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import FrameLocator, Page, expect
 
 from geo.io import load_dataset
-from geo.timeline import replay_payload
+from geo.replay import replay_payload
 from tests.browser.conftest import MAP_FRAME, screenshot, wait_for_map
 
 pytestmark = pytest.mark.browser
@@ -59,7 +59,7 @@ def drawn_points(payload: dict, stage: dict) -> int:
 
 
 def check_stage(frame: FrameLocator, payload: dict, index: int) -> None:
-    """The caption and the drawn layers are those of the stage, as built by geo.timeline."""
+    """The caption and the drawn layers are those of the stage, as built by geo.replay."""
     stage = payload["stages"][index]
     control = frame.locator(".cx-rp")
     expect(control).to_have_attribute("data-stage", stage["id"])

@@ -13,8 +13,6 @@ import csv
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -22,9 +20,10 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import Browser, Frame, Page, expect
 
+from bench.server import streamlit_server
 from geo.io import load_dataset
 from geo.manifest import write_manifest
-from geo.mapview import LABEL_CHARS
+from geo.payload import LABEL_CHARS
 from geo.text import display_text
 from tests.browser.conftest import (
     CHROMIUM,
@@ -33,12 +32,10 @@ from tests.browser.conftest import (
     ROOT,
     RequestLog,
     close_context,
-    free_port,
     open_page,
     screenshot,
     wait_for_idle,
     wait_for_map,
-    wait_healthy,
 )
 
 pytestmark = pytest.mark.browser
@@ -111,23 +108,10 @@ def make_hostile_data(target: Path) -> Path:
 @pytest.fixture(scope="module")
 def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = make_hostile_data(tmp_path_factory.mktemp("hostile") / "data")
-    port = free_port()
     log = tmp_path_factory.mktemp("hostile-server") / "server.log"
     env = {**os.environ, "CROSSINGS_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    with log.open("w") as handle:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT)
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(base_url, process)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, log=log, env=env) as (base_url, _process):
+        yield base_url
 
 
 class Watch:

@@ -15,17 +15,16 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from shapely.geometry import Point
 
+from bench.server import streamlit_server
 from geo.store import open_current_store
 from tests.browser.conftest import (
     ROOT,
     SCREENSHOTS,
     RequestLog,
     close_context,
-    free_port,
     open_page,
     wait_for_idle,
     wait_for_map,
-    wait_healthy,
 )
 
 pytestmark = pytest.mark.browser
@@ -65,23 +64,8 @@ def team_app(tmp_path: Path) -> Iterator[str]:
         )
         assert made.returncode == 0, made.stderr
         assert PASSWORD not in made.stdout + made.stderr
-    port = free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true",
-    ]  # fmt: skip
-    with (tmp_path / "server.log").open("w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base_url = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(base_url, process)
-            yield base_url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+    with streamlit_server(ROOT / "app.py", cwd=ROOT, log=tmp_path / "server.log", env=env) as (base_url, _process):
+        yield base_url
     assert PASSWORD not in (tmp_path / "server.log").read_text()
 
 

@@ -6,6 +6,8 @@ import streamlit as st
 
 from geo.ui import state
 from geo.ui.data import StoreUnavailable, follow_revisions, get_data_span, get_dataset, store_outage
+from geo.ui.session import signed_in
+from geo.ui.signin import confirm_account, render_sign_in
 from geo.ui.widgets import render_filters, render_footer, render_url_notices
 
 STORE_DOWN = "The data store cannot be reached right now."
@@ -28,6 +30,7 @@ st.html(
     "align-items:center;justify-content:center}</style>"
 )
 
+confirm_account()  # before any data is read: a disabled account sees the public view at once
 try:
     dataset = get_dataset()
 except StoreUnavailable:  # the database is down and this process never read the data: say so, retry
@@ -45,6 +48,12 @@ if store_outage() is not None:
 span = get_data_span(dataset)
 today = date.today()
 
+account = signed_in()  # None for every viewer: nobody signs in to read
+editing = []
+if account is not None and account.may("propose"):
+    editing.append(st.Page("views/edit.py", title="Propose a change", icon=":material/edit:", url_path="edit"))
+if account is not None and account.may("review"):
+    editing.append(st.Page("views/review.py", title="Review", icon=":material/fact_check:", url_path="review"))
 pages = st.navigation(
     [
         st.Page("views/map.py", title="Map", icon=":material/map:", default=True),
@@ -55,10 +64,12 @@ pages = st.navigation(
         st.Page("views/import_data.py", title="Import", icon=":material/upload_file:", url_path="import"),
         st.Page("views/presenter.py", title="Presenter", icon=":material/slideshow:", url_path="presenter"),
         st.Page("views/about.py", title="About", icon=":material/info:", url_path="about"),
+        *editing,  # registered only for signed-in roles; each page and the store check the role again
     ]
 )
 st.session_state[state.PAGE] = pages.url_path
 render_filters(dataset, span, today)
 render_url_notices()
+render_sign_in()
 pages.run()
 render_footer(dataset)

@@ -3,7 +3,8 @@
 `python -m geo export --format geojson|gpkg|kml|csv [--from DATE] [--to DATE] [--crossing ID ...] --out PATH`,
 `python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`,
 `python -m geo site --out DIR [--lang en] [filters...]`,
-`python -m geo db init|seed|revise|history|diff|publish` (the history store: geo/store/cli.py)."""
+`python -m geo db init|seed|revise|history|diff|publish` (the history store: geo/store/cli.py),
+`python -m geo user add NAME --role editor|reviewer|admin` (accounts: geo/store/user_cli.py)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
     from geo.store.cli import add_db_parser
 
     add_db_parser(commands)  # python -m geo db init|seed|revise|history|diff|publish
+    from geo.store.user_cli import add_user_parser
+
+    add_user_parser(commands)  # python -m geo user add NAME --role editor|reviewer|admin
     args = parser.parse_args(argv)
     try:
         return run_command(args)
@@ -127,6 +131,10 @@ def run_command(args: argparse.Namespace) -> int:
         from geo.store.cli import run_db_command
 
         return run_db_command(args)
+    if args.command == "user":
+        from geo.store.user_cli import run_user_command
+
+        return run_user_command(args)
     return 2
 
 

@@ -124,9 +124,10 @@ def add_briefing_parser(commands: argparse._SubParsersAction) -> None:
 def run_briefing_command(args: argparse.Namespace) -> int:
     from geo.io import load_dataset
     from geo.scenes import load_scenes
+    from geo.visibility import public_view
 
     refuse_data_dir(args.out, DATA_DIR, args.data)  # before any work: OutputRefused is reported by main
-    dataset = load_dataset(args.data)
+    dataset = public_view(load_dataset(args.data))  # a file that travels: the public view only
     scenes = load_scenes(dataset, args.data)
     for reason in scenes.rejected:
         print(f"left out: {reason}")

@@ -771,6 +771,12 @@ def add_export_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--revision", type=int, metavar="N", help="the dataset as it was at store revision N")
     parser.add_argument("--url", help="the store: a file path or a postgresql:// URL (default: CROSSINGS_DATABASE_URL)")
     parser.add_argument("--data", type=Path, default=None, help=argparse.SUPPRESS)  # files instead of the store
+    parser.add_argument(
+        "--editor",
+        metavar="NAME",
+        help="export every record, restricted ones included, as this store account (password from a prompt or "
+        "stdin); without it the export is the public view (geo/visibility.py)",
+    )
 
 
 def resolve_crossings(dataset: Dataset, wanted: list[str]) -> tuple[str, ...]:
@@ -790,11 +796,14 @@ def _export_dataset(args: argparse.Namespace) -> tuple[Dataset, datetime | None]
     """The files given with --data as they are, else the store's dataset (at --revision). A store
     export is stamped with its revision's time, not the wall clock, so --revision N gives the same bytes."""
     from geo.io import load_dataset
+    from geo.visibility import public_view
 
     if args.data is not None:
         if args.revision is not None:
             raise ExportError("--revision reads the store; it cannot be combined with a data directory")
-        return load_dataset(args.data), None
+        if getattr(args, "editor", None):
+            raise ExportError("--editor signs in to the store; it cannot be combined with a data directory")
+        return public_view(load_dataset(args.data)), None
     from sqlalchemy.exc import SQLAlchemyError
 
     from geo.store import StoreError, read_current_dataset
@@ -806,7 +815,26 @@ def _export_dataset(args: argparse.Namespace) -> tuple[Dataset, datetime | None]
     except SQLAlchemyError as error:  # unreachable server, wrong password, missing database …
         raise ExportError(f"cannot read the store: {getattr(error, 'orig', None) or error}") from error
     stamp = datetime.fromisoformat(dataset.revised_at.replace("Z", "+00:00")) if dataset.revised_at else None
+    if not getattr(args, "editor", None):
+        return public_view(dataset), stamp
+    _sign_in_editor(args.url, args.editor)
     return dataset, stamp
+
+
+def _sign_in_editor(url: str | None, name: str) -> None:
+    """Refuses (ExportError) unless NAME signs in to the store with the password from the prompt or stdin."""
+    from geo.accounts import AccountError
+    from geo.store import StoreError, open_current_store
+    from geo.store.review import require, sign_in
+    from geo.store.user_cli import read_password
+
+    store = open_current_store(url)
+    try:
+        require(store, sign_in(store, name, read_password(f"Password for {name}: ")), "propose")
+    except (StoreError, AccountError) as error:
+        raise ExportError(f"--editor: {error}") from error
+    finally:
+        store.close()
 
 
 def run_export_command(args: argparse.Namespace) -> int:

@@ -862,13 +862,14 @@ def add_figure_parser(commands: argparse._SubParsersAction) -> None:
 def run_figure_command(args: argparse.Namespace) -> int:
     from geo.io import load_dataset
     from geo.scenes import load_scenes
+    from geo.visibility import public_view
 
     fmt = args.out.suffix.lower().lstrip(".")
     if fmt not in FIGURE_FORMATS:
         print(f"{args.out}: the extension must be one of .{', .'.join(FIGURE_FORMATS)}")
         return 2
     refuse_data_dir(args.out, DATA_DIR, args.data)  # before any work: OutputRefused is reported by main
-    dataset = load_dataset(args.data)
+    dataset = public_view(load_dataset(args.data))  # a file that travels: the public view only
     scenes = load_scenes(dataset, args.data)
     scene = scenes.get(args.scene)
     if scene is None:

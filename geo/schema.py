@@ -59,6 +59,8 @@ EVENT_KINDS: tuple[str, ...] = (
     "policy",
     "context",
 )
+# Per-record visibility (geo/visibility.py applies it to every public output); blank = public.
+VISIBILITIES: tuple[str, ...] = ("public", "generalised", "restricted")
 EVIDENCE = ("reported", "inferred")
 LEG_KINDS = ("origin", "handover")
 COUNT_OF = (
@@ -312,6 +314,10 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
         problems.append(("schematic", "a line drawn without road data must be marked schematic"))
     if spec.name == "regular_routes" and not is_blank(row.get("date_start")):
         problems.append(("date_start", "a regular route is undated context: NKDB gives no date for it"))
+
+    visibility = row.get("visibility")
+    if not is_blank(visibility) and visibility not in VISIBILITIES:
+        problems.append(("visibility", f"visibility must be one of {', '.join(VISIBILITIES)}, got {visibility!r}"))
 
     sources = as_id_list(row.get("source_ids"))
     if not sources:

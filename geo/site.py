@@ -66,13 +66,16 @@ EMBED_HEIGHT_PX = 560
 def public_dataset(dataset: Dataset) -> Dataset:
     """What readers of a published site may see: the one choke point every site output reads through.
 
-    main has no per-record visibility (restricted / generalised records) and no second language yet,
-    so no record is dropped for privacy yet. When visibility arrives, it is applied here (drop
-    restricted records, generalise the generalised ones) and the site, its zip and its preview follow.
+    Per-record visibility is applied first by geo.visibility.public_view (restricted records dropped
+    with what reveals them, generalised ones coarsened), so the site, its zip and its preview follow it,
+    whoever builds them.
 
     The undated context layers (CONTEXT_LAYERS: NKDB's regular routes) are left out of the site for now:
     site.js filters every record by date, and a reader must never see a regular route as a dated movement.
     """
+    from geo.visibility import public_view
+
+    dataset = public_view(dataset)
     layers = {name: gdf for name, gdf in dataset.layers.items() if name not in CONTEXT_LAYERS}
     return replace(dataset, layers=layers)
 

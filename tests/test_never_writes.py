@@ -57,13 +57,44 @@ def test_the_app_registers_every_page_file_once():
     assert sorted(pages) == sorted(f"views/{p.name}" for p in (APP.parent / "views").glob("*.py"))
 
 
-def test_no_page_no_import_and_no_check_writes_into_data(capsys: pytest.CaptureFixture[str]):
+# Registered only for a signed-in role (app.py): run as an admin of a store of the test's own.
+SIGNED_IN_PAGES = {"views/edit.py", "views/review.py"}
+
+
+def signed_in_state(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict:
+    import time
+
+    import streamlit as st
+
+    from geo.accounts import Account
+    from geo.store import open_current_store
+    from geo.store.review import add_user
+    from geo.ui.session import ACCOUNT, LAST_SEEN, SIGNED_IN_AT
+
+    url = str(tmp_path / "store.sqlite")
+    monkeypatch.setenv("CROSSINGS_DATABASE_URL", url)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    store = open_current_store(url)
+    add_user(store, "admin", "admin", "a long enough password")
+    store.close()
+    return {ACCOUNT: Account("admin", "admin"), SIGNED_IN_AT: time.time(), LAST_SEEN: time.time()}
+
+
+def test_no_page_no_import_and_no_check_writes_into_data(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     before = snapshot(DATA)
     assert manifest_problems(DATA) == []
 
     for page in registered_pages():
+        if page in SIGNED_IN_PAGES:
+            continue
         run_page(page)
         run_page(page, state={"feature": "x-tumen-namyang"})
+    admin = signed_in_state(tmp_path, monkeypatch)
+    for page in SIGNED_IN_PAGES:
+        run_page(page, state=admin)
 
     at = run_page("views/import_data.py")
     at.file_uploader(key="import-file").set_value(("mine.csv", example_csv().encode(), "text/csv")).run()

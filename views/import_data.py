@@ -16,6 +16,7 @@ from geo.csvfile import csv_bytes_of
 from geo.text import escape_markdown as md
 from geo.ui import uploaded
 from geo.ui.data import get_dataset
+from geo.ui.import_drafts import render_propose_drafts
 
 FILE_KEY = "import-file"
 EXAMPLE_KEY = "import-use-example"
@@ -182,6 +183,7 @@ def accepted_rows(result: upload.ImportResult, name: str, replacing: bool) -> No
     if st.button(f"{label} ({len(result.layer):,} features)", type="primary", key="import-apply"):
         uploaded.set_layer(result, name)
         st.rerun()
+    render_propose_drafts(result, name)  # signed-in editors only: the rows as drafts for review
 
 
 def render_import() -> None:

@@ -52,6 +52,11 @@ def add_db_parser(commands: argparse._SubParsersAction) -> None:
     publish = command("publish", "write the current state as files in data/'s format, with a manifest")
     publish.add_argument("--out", required=True, type=Path, metavar="DIR")
     publish.add_argument("--revision", type=int, help="an earlier revision instead of the current one")
+    publish.add_argument(
+        "--public",
+        action="store_true",
+        help="only what the public may see (restricted records left out, generalised ones coarsened)",
+    )
     dump = command("dump", "write the whole store (every revision of everything) to one file: a backup")
     dump.add_argument("--out", required=True, type=Path, metavar="FILE")
     restore = command("restore", "load a dump into an empty store (a new database or file)")
@@ -169,6 +174,10 @@ def _run(args: argparse.Namespace) -> int:
             from geo.__main__ import print_report, validation_report
 
             out = store.publish(args.out, args.data, at=args.revision)
+            if getattr(args, "public", False):
+                from geo.public_release import make_public
+
+                make_public(out)
             print(f"published revision {args.revision or store.revision()} to {out}")
             report = validation_report(out)
             print_report(report)

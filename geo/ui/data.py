@@ -35,6 +35,8 @@ from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.payload import ICON_LIMIT, MapLayers, PointCodes, encode_features, encode_points, serialise_map
 from geo.store import Store, StoreError, open_current_store
 from geo.text import escape_markdown_inline
+from geo.ui.session import is_editor
+from geo.visibility import editor_view, public_view
 from geo.vocab import HIDDEN_BY_DEFAULT
 
 # How often an open session asks the store for a newer revision (seconds). The answer is shared by
@@ -103,23 +105,41 @@ def store_outage() -> datetime | None:
 
 
 def get_dataset() -> Dataset:
-    """The dataset at the store's current revision: every cache below keys on its version, which
-    changes with the revision, so a new revision is new data everywhere without a restart. While the
-    store is unreachable, the last revision this process read (StoreUnavailable if there is none)."""
+    """What this session may see at the store's current revision: the public view (geo.visibility,
+    the one privacy choke point) for every viewer, the full data for a signed-in editor. Every cache
+    below keys on its version, which changes with the revision (and differs between the two views),
+    so a new revision is new data everywhere without a restart. While the store is unreachable, the
+    last revision this process read (StoreUnavailable if there is none)."""
     health = _store_health()
     revision = current_revision()
     if health["outage"] is not None and revision is None:
         raise StoreUnavailable("the data store is unreachable and no revision has been read yet")
     try:
-        dataset = _dataset_at(revision)
+        full = _dataset_at(revision)
     except (sa.exc.DBAPIError, StoreError) as error:
         _note_outage(error)
         if health["revision"] is None:
             raise StoreUnavailable("the data store is unreachable and no revision has been read yet") from error
-        return _dataset_at(health["revision"])  # read before, so in the cache: no query
-    if health["outage"] is None:
-        health["revision"] = revision
-    return dataset
+        full = _dataset_at(health["revision"])  # read before, so in the cache: no query
+    else:
+        if health["outage"] is None:
+            health["revision"] = revision
+    return _editor_dataset(full.version, full) if is_editor() else _public_dataset(full.version, full)
+
+
+def get_full_dataset() -> Dataset:
+    """Every record, restricted ones included: only for code that has checked the account's role."""
+    return _dataset_at(current_revision())
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _public_dataset(version: str, _full: Dataset) -> Dataset:
+    return public_view(_full)
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _editor_dataset(version: str, _full: Dataset) -> Dataset:
+    return editor_view(_full)
 
 
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=2)

@@ -8,6 +8,8 @@ from geo.io import Dataset
 from geo.store.records import change_rows
 from geo.text import escape_markdown as md
 from geo.ui.data import get_store
+from geo.ui.session import is_editor
+from geo.visibility import is_public_record
 
 ACTIONS = {"create": "first recorded", "change": "changed", "retract": "retracted", "move": "moved in its file"}
 
@@ -28,10 +30,17 @@ def render_history(dataset: Dataset, fid: str) -> None:
     entry = dataset.row_revisions.get(fid)
     if entry is None or dataset.revision is None:
         return
+    editor = is_editor()
+    if not editor and not is_public_record(dataset, fid):
+        # A generalised record's history holds its exact place and dates: editors only.
+        st.caption("The history of a record published at coarser precision is shown to editors only.")
+        return
     revision, changed_at = entry
     st.caption(f"Changed on {md(_when(changed_at))} (revision {revision})")
     outlets = dict(zip(dataset.sources["id"], dataset.sources["outlet"], strict=True))
     with st.expander("History", icon=":material/history:"):
+        if editor:
+            render_drafts(fid)
         for item in reversed(_history(dataset.revision, fid)):
             action = ACTIONS.get(str(item["action"]), str(item["action"]))
             when, author = md(_when(str(item["time"]))), md(item["author"])
@@ -49,3 +58,23 @@ def render_history(dataset: Dataset, fid: str) -> None:
                     f"- {md(field)}: {md(old)} → {md(new)}" for field, old, new in change_rows(item["changes"])
                 )
             st.markdown("\n".join(lines))
+
+
+def render_drafts(fid: str) -> None:
+    """Open drafts and reviewed ones (editors only: the caller checks). Every value is shown as text."""
+    from geo.store.review import drafts_for
+    from geo.ui.review_panel import draft_table
+
+    store = get_store()
+    if store is None:
+        return
+    for item in reversed(drafts_for(store, fid)):
+        if item.status == "approved":
+            continue  # an approval is the revision below
+        label = "Draft (waiting for review)" if item.status == "draft" else "Rejected draft"
+        st.markdown(f"**{label} {item.id}** · {md(_when(item.created_at))} · {md(item.author)}")
+        lines = [f"- **Reason:** {md(item.reason)}"]
+        if item.review_note:
+            lines.append(f"- **Review by {md(item.reviewer or '')}:** {md(item.review_note)}")
+        st.markdown("\n".join(lines))
+        draft_table(store, item)

@@ -13,7 +13,8 @@ from geo.manifest import ManifestError
 from geo.presenter import build_presenter_map, presenter_payload
 from geo.scenes import SCENES_FILE, SceneError, SceneSet, load_scenes
 from geo.text import escape_markdown as md
-from geo.ui.data import get_basemap_json, get_dataset, get_map_basemap
+from geo.ui.data import get_basemap_json, get_dataset, get_full_dataset, get_map_basemap
+from geo.visibility import public_view
 
 SCENE = "scene"  # the query parameter: ?scene=<id> opens the page at that scene
 PICKER = "presenter-scene"
@@ -45,14 +46,14 @@ def presenter_map_payload(version: str, initial: str) -> dict:
 
 @st.cache_data(show_spinner="Building the briefing…", max_entries=4)
 def briefing_bytes(version: str) -> bytes:
-    dataset = get_dataset()
+    dataset = public_view(get_full_dataset())  # a file that travels: the public view, whoever downloads it
     html = build_briefing_html(dataset, get_scenes(version).scenes, get_basemap_json(version))
     return html.encode("utf-8")
 
 
 @st.cache_data(show_spinner="Drawing the figure…", max_entries=64)
 def figure_bytes(version: str, scene_id: str, fmt: str) -> bytes:
-    dataset = get_dataset()
+    dataset = public_view(get_full_dataset())  # a figure travels too: the public view, whoever draws it
     scene = get_scenes(version).get(scene_id)
     if scene is None:
         raise KeyError(scene_id)

@@ -8,7 +8,6 @@ public sees them, sources cited only by hidden records are dropped, and the mani
 from __future__ import annotations
 
 import csv
-import io
 import json
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import pandas as pd
 from shapely.geometry import mapping
 
 from geo.atomic import write_text_atomic
+from geo.csvfile import sources_csv_text
 from geo.io import SOURCES_FILE, load_dataset
 from geo.manifest import write_manifest
 from geo.schema import LAYERS
@@ -55,12 +55,7 @@ def make_public(release: Path) -> Path:
     kept = set(public.sources["id"])
     with (release / SOURCES_FILE).open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        fields = list(reader.fieldnames or [])
         rows_kept = [row for row in reader if row["id"] in kept]
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows_kept)
-    write_text_atomic(release / SOURCES_FILE, buffer.getvalue())
+    write_text_atomic(release / SOURCES_FILE, sources_csv_text(rows_kept))
     write_manifest(release)
     return release

@@ -359,7 +359,7 @@ def _draft_problems(store, existing, layer, record_id, live, sources, added) -> 
 
 def sources_frame(rows: Iterable[Mapping[str, object]], added: Iterable[Mapping[str, object]] = ()) -> pd.DataFrame:
     """The sources table as the loader reads it (text only), with a draft's new sources."""
-    from geo.store.records import sources_csv_text
+    from geo.csvfile import sources_csv_text
 
     return read_sources(io.StringIO(sources_csv_text([*rows, *added])))
 

@@ -356,7 +356,7 @@
     state.feature = h.feature && byId[h.feature] ? h.feature : null;
     apply(h.spec);
     if (h.view) map.setView([h.view[0], h.view[1]], h.view[2], { animate: false });
-    else if (!isEmpty(state.spec)) frameShown(true);
+    else frameShown(true); // no view in the link: frame what is shown, whatever the window's size
     renderDetails();
   }
 

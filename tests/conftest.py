@@ -248,3 +248,23 @@ def make_data_dir(tmp_path: Path) -> Callable[..., Path]:
         return target
 
     return build
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole run (tests/browser and tests/deploy): Playwright's sync API allows one
+    running instance per thread, so a second session fixture in another folder would fail to start."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium) "
+            "or set CROSSINGS_CHROMIUM; `bash scripts/test` does this for you.",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -32,7 +32,6 @@ import sqlalchemy as sa
 
 from geo.store import open_store
 from geo.store.cluster import INSTALL_HINT, PG_BIN, PG_SHARE, ROLE, ClusterError, as_store_url, create_database
-from tests.browser.conftest import browser  # noqa: F401  (the same Chromium fixture as the browser tests)
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = os.environ.get("CROSSINGS_NGINX", "/usr/sbin/nginx")

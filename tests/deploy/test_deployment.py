@@ -243,7 +243,7 @@ def test_a_killed_replica_loses_nothing_and_its_sessions_come_back_from_the_url(
     after = revise(deployment, fid, "notes=written after replica A died", reason="after the kill")
     expect(on_a.get_by_text(f"(revision {after})", exact=False).first).to_be_visible(timeout=60_000)
     assert on_a.url == url_before
-    assert parse_qs(urlsplit(on_a.url).query)["crossing"] == [name]
+    assert parse_qs(urlsplit(on_a.url).query)["crossing"] == [fid]  # the URL names crossings by id
     expect(on_a.get_by_text(sentence, exact=False)).to_be_visible()
     expect(on_a.get_by_text(format_count(low, high + 40), exact=False).first).to_be_visible()
     wait_for_map(on_a)

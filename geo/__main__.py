@@ -4,7 +4,8 @@
 `python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`,
 `python -m geo site --out DIR [--lang en] [filters...]`,
 `python -m geo db init|seed|revise|history|diff|publish` (the history store: geo/store/cli.py),
-`python -m geo user add NAME --role editor|reviewer|admin` (accounts: geo/store/user_cli.py)."""
+`python -m geo user add NAME --role editor|reviewer|admin` (accounts: geo/store/user_cli.py),
+`python -m geo messages ko` (what the Korean catalogs lack, as .po entries to fill in: geo/messages.py)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
     from geo.store.user_cli import add_user_parser
 
     add_user_parser(commands)  # python -m geo user add NAME --role editor|reviewer|admin
+    messages = commands.add_parser("messages", help="list the interface messages a language's catalogs lack")
+    messages.add_argument("lang", help="a language code, e.g. ko")
     args = parser.parse_args(argv)
     try:
         return run_command(args)
@@ -135,7 +138,26 @@ def run_command(args: argparse.Namespace) -> int:
         from geo.store.user_cli import run_user_command
 
         return run_user_command(args)
+    if args.command == "messages":
+        return report_messages(args.lang)
     return 2
+
+
+def report_messages(lang: str) -> int:
+    """Print the untranslated messages as .po entries (paste into geo/locales/LANG/LC_MESSAGES/*.po and
+    fill in), placeholder mismatches and unused entries; exit 1 when the catalogs are incomplete."""
+    from geo.messages import missing, placeholder_mismatches, po_entry, unused
+
+    lacking = missing(lang)
+    for message in lacking:
+        print(po_entry(message))
+    mismatched = placeholder_mismatches(lang)
+    for message, form in mismatched:
+        print(f"# placeholders differ ({message.where}): {message.id!r} -> {form!r}", file=sys.stderr)
+    for message_id in unused(lang):
+        print(f"# unused entry: {message_id!r}", file=sys.stderr)
+    print(f"# {len(lacking)} untranslated, {len(mismatched)} with other placeholders", file=sys.stderr)
+    return 1 if lacking or mismatched else 0
 
 
 if __name__ == "__main__":

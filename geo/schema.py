@@ -17,6 +17,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from geo.i18n import N_
+
 CRS = "EPSG:4326"
 # The region the basemap covers (lon_min, lat_min, lon_max, lat_max): geodata/SOURCES.md.
 REGION_BBOX: tuple[float, float, float, float] = (119.5, 38.0, 131.5, 44.5)
@@ -29,19 +31,19 @@ CONFIRMED_DEFINITION = (
     "or a primary document (a UN, court or government text)"
 )
 CONFIDENCE_LABELS = {
-    "confirmed": "Confirmed (two or more independent outlets, or a primary document)",
-    "single-source": "Single source",
-    "inferred": "Inferred (a deduction, not stated by any source)",
-    "unknown": "Unknown",
+    "confirmed": N_("Confirmed (two or more independent outlets, or a primary document)"),
+    "single-source": N_("Single source"),
+    "inferred": N_("Inferred (a deduction, not stated by any source)"),
+    "unknown": N_("Unknown"),
 }
 DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year", "approximate")
 LOCATION_PRECISIONS: tuple[str, ...] = ("exact", "bridge_or_port", "town", "city", "region")
 LOCATION_PRECISION_LABELS = {
-    "exact": "exact point",
-    "bridge_or_port": "bridge or port",
-    "town": "town-level (facility not located)",
-    "city": "city-level (facility not located)",
-    "region": "region-level",
+    "exact": N_("exact point"),
+    "bridge_or_port": N_("bridge or port"),
+    "town": N_("town-level (facility not located)"),
+    "city": N_("city-level (facility not located)"),
+    "region": N_("region-level"),
 }
 # A drawing convention per precision class, not a measurement; a feature may override it.
 DEFAULT_UNCERTAINTY_M = {
@@ -78,10 +80,10 @@ COUNT_OF = (
 # A count has its own confidence, apart from the feature's ("crossing used: confirmed; about 300: single source").
 COUNT_CONFIDENCE_LEVELS: tuple[str, ...] = ("confirmed", "single-source", "conflicting", "inferred")
 COUNT_CONFIDENCE_LABELS = {
-    "confirmed": "confirmed",
-    "single-source": "single source",
-    "conflicting": "estimates conflict",
-    "inferred": "inferred",
+    "confirmed": N_("confirmed"),
+    "single-source": N_("single source"),
+    "conflicting": N_("estimates conflict"),
+    "inferred": N_("inferred"),
 }
 
 _DATE_RE = {

@@ -21,7 +21,7 @@ st.set_page_config(
 
 # Constant CSS only (no data): tighter top margin so the map fits a 720-pixel-high screen; captions, inline
 # code and code blocks' syntax colours dark enough for WCAG AA contrast (4.5:1); the date fields' day and
-# month at least 24 px to click.
+# month at least 24 px to click; the selected language's name dark enough on its tinted button.
 st.html(
     "<style>.block-container{padding-top:3rem;padding-bottom:1rem}"
     '[data-testid="stCaptionContainer"]{color:#62615e;opacity:1}'
@@ -30,7 +30,9 @@ st.html(
     '.stMarkdown code,[data-testid="stCaptionContainer"] code{color:#1f5a4c}'
     "pre code .token{color:inherit!important}"
     '[data-testid="stDateInput"] [role="spinbutton"]{min-width:24px;min-height:24px;display:inline-flex;'
-    "align-items:center;justify-content:center}</style>"
+    "align-items:center;justify-content:center}"
+    '[class*="st-key-lang-switch"] button[data-selected="true"],'
+    '[class*="st-key-lang-switch"] button[data-selected="true"] *{color:#08456b}</style>'
 )
 
 confirm_account()  # before any data is read: a disabled account sees the public view at once

@@ -447,7 +447,8 @@ def render_edit_form(store: Store, editor: Account) -> None:
     known = sources_frame(source_rows, st.session_state.get(NEW_SOURCES, []))
     places = {r.id for r in records if r.layer in POINT_LAYERS}
     crossings = {r.id for r in records if r.layer == "crossings"}
-    problems += record_problems(layer, props, geometry, known, places, crossings)
+    problems += date_field_problems(props) + record_problems(layer, props, geometry, known, places, crossings)
+    problems = list(dict.fromkeys(problems))  # the same reason from the form and from `geo validate`: once
     reason = st.text_area("Reason for this change (required; shown in the history)", key=f"edit-{record_id}-reason")
     diff = diff_fields(old, old_geometry, props, geometry)
     st.subheader("Preview of the change")
@@ -472,6 +473,24 @@ def render_edit_form(store: Store, editor: Account) -> None:
         st.caption("A reason is required.")
     if st.button("Submit for review", type="primary", disabled=not ready, key="edit-submit"):
         _submit(store, editor, record, record_id, layer, old, old_geometry, props, geometry, reason)
+
+
+def date_field_problems(props: dict) -> list[str]:
+    """Each date field read on its own (`geo validate` stops at the first bad date), so that every date
+    typed gets its reason next to it; the words are validate's."""
+    precision = props.get("date_precision")
+    if precision not in DATE_PRECISIONS:
+        return []
+    problems = []
+    for field in FORM_DATE_FIELDS:
+        value = props.get(field)
+        if is_blank(value):
+            continue
+        try:
+            parse_partial_date(str(value), str(precision))
+        except DateError as error:
+            problems.append(f"{field}: {error}")
+    return problems
 
 
 def problem_field(problem: str) -> str:

@@ -72,7 +72,7 @@ LABELS = {
     "lat": "Latitude (decimal degrees north)",
     "lon": "Longitude (decimal degrees east)",
     "location_precision": "Location precision",
-    "uncertainty_m": "Uncertainty radius (metres)",
+    "uncertainty_m": "Uncertainty radius (metres; empty = the class's convention)",
     "place_en": "Place (English)",
     "province": "Province",
     "country": "Country",
@@ -203,6 +203,8 @@ def candidate(
     geometry = old_geometry
     if has_point(layer):
         radius = _positive_number(state[_key(record_id, "uncertainty_m")], "uncertainty_m", problems)
+        if radius is None:  # empty: the contract's drawing convention for the class (shown in the preview)
+            radius = DEFAULT_UNCERTAINTY_M.get(str(state[_key(record_id, "location_precision")]))
         props["uncertainty_m"] = radius
         geometry = _point(record_id, problems)
         if geometry is None:

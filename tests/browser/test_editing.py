@@ -302,11 +302,13 @@ def test_an_editor_adds_an_event_with_a_new_source_placed_on_the_map(browser: Br
         public.get_by_text("History").first.click()
         expect(public.get_by_text("reviewed by rita", exact=False).first).to_be_visible(timeout=30_000)
         assert public.locator("img[src='x']").count() == 0 and public.evaluate("() => window.__pwned") is None
-        public.get_by_text("History").first.scroll_into_view_if_needed()
+        public.get_by_text("reviewed by rita", exact=False).first.evaluate("e => e.scrollIntoView({block: 'center'})")
         public.screenshot(path=str(DOCS / "public-history-new-event-1440x900.png"))
         public.goto(f"{team_app}/timeline?feature={NEW_EVENT}")
         expect(public.get_by_role("heading", name="Timeline")).to_be_visible(timeout=60_000)
+        public.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=60_000)
         wait_for_idle(public)
+        public.locator('[data-testid="stVegaLiteChart"]').first.scroll_into_view_if_needed()
         public.screenshot(path=str(DOCS / "timeline-new-event-1440x900.png"))
     finally:
         close_context(public.context)

@@ -10,9 +10,11 @@ basemap document by geo.basemap.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import folium
 import xyzservices
@@ -136,8 +138,8 @@ ONLINE_TILES: tuple[dict[str, str], ...] = (
 )
 
 
-def build_base_map(basemap_json: str) -> Map:
-    """The map that never changes: basemap, online tile options (off by default), legend, scale."""
+def _constant_map() -> Map:
+    """A map with the project's fixed view limits and its own Leaflet and renderer (no CDN)."""
     fmap = Map(
         location=MAP_CENTER,
         zoom_start=MAP_ZOOM,
@@ -158,6 +160,12 @@ def build_base_map(basemap_json: str) -> Map:
     fmap.options.update(minZoom=MIN_ZOOM, maxZoom=MAX_ZOOM)
     fmap.default_js = list(MAP_JS)
     fmap.default_css = list(MAP_CSS)
+    return fmap
+
+
+def build_base_map(basemap_json: str) -> Map:
+    """The map that never changes: basemap, online tile options (off by default), legend, scale."""
+    fmap = _constant_map()
     OfflineBasemap(basemap_json).add_to(fmap)
     for tile in ONLINE_TILES:
         # A TileProvider, not the URL string: given a string, folium first searches every
@@ -168,6 +176,70 @@ def build_base_map(basemap_json: str) -> Map:
         )
     Legend().add_to(fmap)
     return fmap
+
+
+class Circle(folium.Circle, RenderOnce):
+    pass
+
+
+class CircleMarker(folium.CircleMarker, RenderOnce):
+    pass
+
+
+class Tooltip(folium.Tooltip, RenderOnce):
+    pass
+
+
+def build_edit_map(basemap_json: str) -> Map:
+    """The edit form's small map: the offline basemap and a scale, nothing else; constant, like the main map."""
+    fmap = _constant_map()
+    OfflineBasemap(basemap_json).add_to(fmap)
+    return fmap
+
+
+@dataclass(frozen=True)
+class Position:
+    """A point on the edit map: where it is drawn, and the radius of its uncertainty circle (metres)."""
+
+    lat: float
+    lon: float
+    radius_m: float | None
+
+
+# What the edit map draws: the record as it is now (grey, dashed) and the proposed position (blue).
+NOW_COLOR, PROPOSED_COLOR = "#555555", "#0072B2"
+EDIT_GROUP_TITLE = "Position"
+
+
+def position_groups(now: Position | None, proposed: Position | None) -> list[FeatureGroup]:
+    """One layer with the current position and the proposed one (when it differs), each with its
+    uncertainty circle. Tooltips are constant words (coordinates are numbers, formatted here)."""
+    group = FeatureGroup(name=EDIT_GROUP_TITLE, show=True)
+    marks = [(now, NOW_COLOR, "Now", "5 5")]
+    if proposed is not None and proposed != now:
+        marks.append((proposed, PROPOSED_COLOR, "Proposed", None))
+    for position, color, label, dash in marks:
+        if position is None:
+            continue
+        at = (position.lat, position.lon)
+        words = f"{label}: {position.lat:.5f}, {position.lon:.5f}"
+        if position.radius_m:
+            words += f" (uncertainty {position.radius_m:,.0f} m)"
+            circle = Circle(at, radius=position.radius_m, color=color, weight=2, dash_array=dash, fill_opacity=0.08)
+            circle.options["interactive"] = False  # a click inside the circle places the point, as anywhere
+            circle.add_to(group)
+        marker = CircleMarker(at, radius=7, color="#ffffff", weight=2, fill=True, fill_color=color, fill_opacity=1)
+        Tooltip(html.escape(words)).add_to(marker)
+        marker.add_to(group)
+    return [group]
+
+
+def edit_map_zoom(location_precision: object) -> int:
+    """The edit map's zoom for a point of this precision class: close enough to place it at that precision."""
+    return EDIT_MAP_ZOOM.get(str(location_precision), MAP_ZOOM + 2)
+
+
+EDIT_MAP_ZOOM = {"exact": 12, "bridge_or_port": 12, "town": 10, "city": 9, "region": 7}
 
 
 def build_feature_groups(

@@ -138,7 +138,7 @@ def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
     if row.get("geometry") is not None and has_count:
         geom = row["geometry"]
         precision = location_label(row.get("location_precision"), row.get("uncertainty_m"))
-        location = f"{geom.y:.4f}° N, {geom.x:.4f}° E — {precision}"
+        location = _("{lat}° N, {lon}° E — {precision}", lat=f"{geom.y:.4f}", lon=f"{geom.x:.4f}", precision=precision)
     return FeatureDetails(
         id=fid,
         layer=layer,

@@ -11,6 +11,7 @@ from geo.i18n import _, language
 from geo.io import Dataset
 from geo.mapview import LayerControl, build_base_map, build_feature_groups, clicked_feature_id, selection_groups
 from geo.payload import AGGREGATE_ABOVE, GRID_CELL_DEG, selected_geometry
+from geo.text import format_number
 from geo.ui import state
 from geo.ui.data import filtered_layers, get_map_basemap, map_layers
 from geo.ui.uploaded import uploaded_map_groups
@@ -59,9 +60,9 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
             _(
                 "{count} features in view: more than {limit} points are drawn as counts per {cell}° grid cell, "
                 "not one by one. Narrow the dates, kinds or crossings to see each one.",
-                count=f"{layers.aggregated():,}",
-                limit=f"{AGGREGATE_ABOVE:,}",
-                cell=f"{GRID_CELL_DEG:g}",
+                count=format_number(layers.aggregated()),
+                limit=format_number(AGGREGATE_ABOVE),
+                cell=format(GRID_CELL_DEG, "g"),
             )
         )
     clicked = clicked_feature_id((result or {}).get("last_object_clicked_tooltip"))

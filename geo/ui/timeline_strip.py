@@ -12,6 +12,7 @@ from geo.charts import BRUSH, StripMarks, dates_from_brush, strip_chart, strip_m
 from geo.filters import FilterSpec, date_mask, format_range
 from geo.i18n import _
 from geo.io import Dataset
+from geo.text import format_number
 from geo.timeline import event_spans, timeline_domain
 from geo.ui import state
 from geo.ui.data import get_data_span, get_dataset
@@ -80,8 +81,8 @@ def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
             _(
                 "Timeline: {range} covers {shown} of {total} dated events.",
                 range=format_range(spec.date_from, spec.date_to),
-                shown=f"{in_range:,}",
-                total=f"{len(dated):,}",
+                shown=format_number(in_range),
+                total=format_number(len(dated)),
             )
         ]
         if (spec.date_from and spec.date_from < domain[0]) or (spec.date_to and spec.date_to > domain[1]):

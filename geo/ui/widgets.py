@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import streamlit as st
 
 from geo.filters import crossing_names, date_presets
-from geo.i18n import N_, _, ngettext
+from geo.i18n import N_, _, language, ngettext, use_language
 from geo.io import Dataset
 from geo.schema import EVENT_KINDS
 from geo.text import escape_markdown_inline
@@ -28,6 +29,17 @@ UNKNOWN_CONFIDENCE = N_(
 )
 
 KIND_CHOICES = ("detention_centre", "crossing", "receiving_facility", "route_leg", "regular_route", *EVENT_KINDS)
+
+
+def in_language(lang: str, label: Callable[[str], str]) -> Callable[[str], str]:
+    """A widget's format_func that names options in `lang`, wherever Streamlit calls it (AppTest formats the
+    previous run's values outside the script run, where the language is not set)."""
+
+    def format_in_language(value: str) -> str:
+        with use_language(lang):
+            return label(value)
+
+    return format_in_language
 
 
 def render_url_notices() -> None:
@@ -91,7 +103,7 @@ def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> No
             st.selectbox(
                 _("Confidence"),
                 options=list(CONFIDENCE_CHOICES),
-                format_func=lambda c: _(CONFIDENCE_CHOICES[c]),
+                format_func=in_language(language(), lambda c: _(CONFIDENCE_CHOICES[c])),
                 key=state.CONFIDENCE,
                 on_change=state.clear_url_notice,
                 args=(state.CONFIDENCE,),
@@ -99,7 +111,7 @@ def render_filters(dataset: Dataset, span: tuple[date, date], today: date) -> No
             st.multiselect(
                 _("Kinds"),
                 options=list(KIND_CHOICES),
-                format_func=kind_label,
+                format_func=in_language(language(), kind_label),
                 key=state.KINDS,
                 on_change=state.clear_url_notice,
                 args=(state.KINDS,),

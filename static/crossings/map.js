@@ -855,8 +855,10 @@
       towns.forEach(function (t) {
         var p = t.properties;
         if (p.rank > maxRank) return;
-        var local = p.country_code === "KP" || p.country_code === "KR" ? p.name_ko : p.name_zh;
-        var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(p.name_reported || p.name_en) +
+        // In Korean a town is named in Korean where the basemap has its name (its Chinese name follows).
+        var shown = LANG === "ko" && p.name_ko ? p.name_ko : p.name_reported || p.name_en;
+        var local = p.country_code === "KP" || p.country_code === "KR" ? (shown === p.name_ko ? "" : p.name_ko) : p.name_zh;
+        var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(shown) +
           (local ? ' <span class="cx-town-local">' + esc(local) + "</span>" : "") + "</span>";
         var marker = L.marker([t.geometry.coordinates[1], t.geometry.coordinates[0]], {
           interactive: false, keyboard: false, town: true,

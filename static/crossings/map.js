@@ -829,15 +829,15 @@
     ], { stroke: false, fillColor: "#e9ebee", fillOpacity: 1, interactive: false, renderer: r }).addTo(group);
     var labels = L.layerGroup().addTo(group);
     var countryLabels = [
-      { name: "CHINA", sub: "中国", at: [43.2, 124.2] },
-      { name: "NORTH KOREA", sub: "조선", at: [40.35, 127.0] },
-      { name: "SOUTH KOREA", sub: "한국", at: [38.25, 128.3] },
-      { name: "RUSSIA", sub: "Россия", at: [43.6, 131.1] }
+      { name: t("CHINA"), sub: "中国", at: [43.2, 124.2] },
+      { name: t("NORTH KOREA"), sub: "조선", at: [40.35, 127.0] },
+      { name: t("SOUTH KOREA"), sub: "한국", at: [38.25, 128.3] },
+      { name: t("RUSSIA"), sub: "Россия", at: [43.6, 131.1] }
     ];
     countryLabels.forEach(function (c) {
       L.marker(c.at, {
         interactive: false, keyboard: false,
-        icon: L.divIcon({ className: "cx-country", html: esc(c.name) + "<small>" + esc(c.sub) + "</small>", iconSize: [160, 40], iconAnchor: [80, 20] })
+        icon: L.divIcon({ className: "cx-country", html: esc(c.name) + (c.sub === c.name ? "" : "<small>" + esc(c.sub) + "</small>"), iconSize: [160, 40], iconAnchor: [80, 20] })
       }).addTo(labels);
     });
     var towns = (data.towns && data.towns.features) || [];

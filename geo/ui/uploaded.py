@@ -67,7 +67,7 @@ def uploaded_map_groups(spec: FilterSpec) -> list[FeatureGroup]:
     cached = st.session_state.get(_MAP_CACHE)
     if not cached or cached[0] != key:
         # Rich icons up to ICON_LIMIT points, canvas points above it: the same choice as the bundled layers.
-        payload, count, _ = serialise_group(UPLOAD_LAYER, UPLOAD_LAYER, filter_uploaded(layer, spec))
+        payload, count, _mode = serialise_group(UPLOAD_LAYER, UPLOAD_LAYER, filter_uploaded(layer, spec))
         cached = (key, payload, count)
         st.session_state[_MAP_CACHE] = cached
     group = FeatureGroup(name=_("{title} ({count})", title=_(MAP_GROUP_TITLE), count=cached[2]), show=True)

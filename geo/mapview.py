@@ -21,6 +21,7 @@ import xyzservices
 from jinja2 import Template
 
 from geo.basemap import BASEMAP_ATTRIBUTION
+from geo.i18n import N_, _, js_messages, language, use_language
 from geo.payload import STATIC, to_script_json
 from geo.render_once import RenderOnce
 from geo.vocab import DATA_GROUPS, HIDDEN_BY_DEFAULT, MAP_CENTER, MAP_MAX_BOUNDS, MAP_ZOOM, MAX_ZOOM, MIN_ZOOM
@@ -81,14 +82,15 @@ def SelectionRing(geometry: dict) -> ScriptCall:
     return ScriptCall("SelectionRing", "CrossingsMap.highlight", to_script_json(geometry))
 
 
-SELECTION_GROUP_TITLE = "Selected feature (ring)"
+SELECTION_GROUP_TITLE = N_("Selected feature (ring)")
+OFFLINE_BASEMAP_TITLE = N_("Offline basemap (no network needed)")
 
 
 def selection_groups(geometry: dict | None) -> list[FeatureGroup]:
     """A layer with the selection ring, or none: added after the data so it lies on top."""
     if not geometry:
         return []
-    group = FeatureGroup(name=SELECTION_GROUP_TITLE, show=True)
+    group = FeatureGroup(name=_(SELECTION_GROUP_TITLE), show=True)
     SelectionRing(geometry).add_to(group)
     return [group]
 
@@ -102,7 +104,7 @@ class OfflineBasemap(folium.map.Layer, RenderOnce):
         "{% endmacro %}"
     )
 
-    def __init__(self, data_json: str, name: str = "Offline basemap (no network needed)") -> None:
+    def __init__(self, data_json: str, name: str = OFFLINE_BASEMAP_TITLE) -> None:
         super().__init__(name=name, overlay=False, control=True, show=True)
         self._name = "OfflineBasemap"
         self.data_json = data_json
@@ -116,26 +118,32 @@ def Legend() -> ScriptCall:
 
 ONLINE_TILES: tuple[dict[str, str], ...] = (
     {
-        "name": "OpenStreetMap (online)",
+        "name": N_("OpenStreetMap (online)"),
         "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "attr": "&copy; OpenStreetMap contributors (ODbL)",
     },
     {
-        "name": "Light, CARTO (online)",
+        "name": N_("Light, CARTO (online)"),
         "tiles": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
         "attr": "&copy; OpenStreetMap contributors &copy; CARTO",
     },
     {
-        "name": "Dark, CARTO (online)",
+        "name": N_("Dark, CARTO (online)"),
         "tiles": "https://{s}.basemaps.cartocdn.com/dark_all/{z}/{x}/{y}{r}.png",
         "attr": "&copy; OpenStreetMap contributors &copy; CARTO",
     },
     {
-        "name": "Satellite, Esri (online)",
+        "name": N_("Satellite, Esri (online)"),
         "tiles": "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
         "attr": "Imagery &copy; Esri, Maxar, Earthstar Geographics, and the GIS User Community",
     },
 )
+
+
+def Settings(lang: str) -> ScriptCall:
+    """The map code's constant settings: its language and its words in it (geo.i18n.js_messages)."""
+    settings = {"lang": lang, "messages": js_messages(lang)}
+    return ScriptCall("Settings", "CrossingsMap.settings", to_script_json(settings))
 
 
 def _constant_map() -> Map:
@@ -163,17 +171,20 @@ def _constant_map() -> Map:
     return fmap
 
 
-def build_base_map(basemap_json: str) -> Map:
-    """The map that never changes: basemap, online tile options (off by default), legend, scale."""
+def build_base_map(basemap_json: str, lang: str = "en") -> Map:
+    """The map that never changes for a language: settings, basemap, online tile options (off by default),
+    legend, scale."""
     fmap = _constant_map()
-    OfflineBasemap(basemap_json).add_to(fmap)
+    Settings(lang).add_to(fmap)  # first: the code below draws words
+    with use_language(lang):
+        OfflineBasemap(basemap_json, name=_(OFFLINE_BASEMAP_TITLE)).add_to(fmap)
     for tile in ONLINE_TILES:
         # A TileProvider, not the URL string: given a string, folium first searches every
         # xyzservices provider by name (about 10 ms a layer, on every rerun).
-        provider = xyzservices.TileProvider(name=tile["name"], url=tile["tiles"], attribution=tile["attr"])
-        TileLayer(tiles=provider, attr=tile["attr"], name=tile["name"], overlay=False, control=True, show=False).add_to(
-            fmap
-        )
+        with use_language(lang):
+            name = _(tile["name"])
+        provider = xyzservices.TileProvider(name=name, url=tile["tiles"], attribution=tile["attr"])
+        TileLayer(tiles=provider, attr=tile["attr"], name=name, overlay=False, control=True, show=False).add_to(fmap)
     Legend().add_to(fmap)
     return fmap
 
@@ -193,7 +204,8 @@ class Tooltip(folium.Tooltip, RenderOnce):
 def build_edit_map(basemap_json: str) -> Map:
     """The edit form's small map: the offline basemap and a scale, nothing else; constant, like the main map."""
     fmap = _constant_map()
-    OfflineBasemap(basemap_json).add_to(fmap)
+    Settings(language()).add_to(fmap)
+    OfflineBasemap(basemap_json, name=_(OFFLINE_BASEMAP_TITLE)).add_to(fmap)
     return fmap
 
 
@@ -248,9 +260,14 @@ def build_feature_groups(
     """One FeatureGroup per data group, each carrying its JSON; titles show the counts."""
     feature_groups = []
     for group_id, layer, title in DATA_GROUPS:
-        note = ", counts per cell" if (modes or {}).get(group_id) == "grid" else ""
+        count = counts.get(group_id, 0)
+        name = (
+            _("{title} ({count}, counts per cell)", title=_(title), count=count)
+            if (modes or {}).get(group_id) == "grid"
+            else _("{title} ({count})", title=_(title), count=count)
+        )
         shown = group_id not in HIDDEN_BY_DEFAULT
-        group = FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=shown)
+        group = FeatureGroup(name=name, show=shown)
         JsonLayer(layer, groups[group_id]).add_to(group)
         if not group.show:
             ScriptCall("HiddenByDefault", "CrossingsMap.hideUntilAsked").add_to(group)

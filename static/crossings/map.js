@@ -5,6 +5,22 @@
   "use strict";
 
   var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;", "$": "&#36;", "\\": "&#92;" };
+  // The interface's words: the page sends them in its language with the map's constant settings
+  // (geo.i18n.js_messages); t("English text", {named: value}) looks one up and fills its placeholders.
+  var MESSAGES = {}, LANG = "en";
+  function t(id, values) {
+    var text = Object.prototype.hasOwnProperty.call(MESSAGES, id) ? MESSAGES[id] : id;
+    return values ? text.replace(/\{(\w+)\}/g, function (m, k) { return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m; }) : text;
+  }
+  function settings(map, given) {
+    MESSAGES = (given && given.messages) || {};
+    LANG = (given && given.lang) || "en";
+  }
+  // A feature's name in the page's language: its Korean name in Korean where the data has one.
+  function localName(p) {
+    return LANG === "ko" && p.name_ko ? p.name_ko : p.name_en;
+  }
+
   function esc(value) {
     return String(value === null || value === undefined ? "" : value).replace(/[&<>"'`$\\]/g, function (c) {
       return ESCAPES[c];
@@ -26,14 +42,14 @@
 
   // Okabe–Ito colour-blind-safe palette; every layer also has its own shape.
   var STYLE = {
-    detention_centres: { color: "#D55E00", shape: "square", label: "Detention centre (China)" },
-    crossings: { color: "#0072B2", shape: "diamond", label: "Crossing used on 9 Oct 2023" },
-    other_crossings: { color: "#6b6b6b", shape: "diamond", label: "Other crossing (not linked to 9 Oct)" },
-    receiving_facilities: { color: "#9E2A7B", shape: "triangle", label: "Receiving facility (North Korea)" },
-    events: { color: "#B07A00", shape: "circle", label: "Dated event with a place" },
+    detention_centres: { color: "#D55E00", shape: "square" },
+    crossings: { color: "#0072B2", shape: "diamond" },
+    other_crossings: { color: "#6b6b6b", shape: "diamond" },
+    receiving_facilities: { color: "#9E2A7B", shape: "triangle" },
+    events: { color: "#B07A00", shape: "circle" },
     routes: { color: "#1d1d1d", label: "9 Oct 2023 leg" },
-    regular_routes: { color: "#8a8a8a", weight: 2, dash: "2 6", label: "Regular routes (NKDB), not 9 October" },
-    uploaded: { color: "#009E73", shape: "circle", label: "Your upload (this session only)" }
+    regular_routes: { color: "#8a8a8a", weight: 2, dash: "2 6" },
+    uploaded: { color: "#009E73", shape: "circle" }
   };
 
   function shapeSvg(shape, color, confidence, size) {
@@ -52,7 +68,7 @@
 
   function names(p) {
     var parts = [];
-    if (p.name_ko) parts.push(esc(p.name_ko));
+    if (LANG === "ko" && p.name_ko) { if (p.name_en) parts.push(esc(p.name_en)); } else if (p.name_ko) parts.push(esc(p.name_ko));
     if (p.name_zh) parts.push(esc(p.name_zh));
     return parts.length ? '<div class="cx-names">' + parts.join(" · ") + "</div>" : "";
   }
@@ -64,15 +80,15 @@
 
   function tooltipHtml(p) {
     var rows = [
-      '<div class="cx-tt-title">' + esc(p.name_en) + "</div>",
+      '<div class="cx-tt-title">' + esc(localName(p)) + "</div>",
       names(p),
       '<div class="cx-tt-row">' + esc(p.kind_label) + "</div>"
     ];
     if (p.date_label) rows.push('<div class="cx-tt-row">' + esc(p.date_label) + "</div>");
-    if (p.count_label) rows.push('<div class="cx-tt-row">People: ' + esc(p.count_label) + "</div>");
+    if (p.count_label) rows.push('<div class="cx-tt-row">' + esc(t("People: {count}", { count: p.count_label })) + "</div>");
     rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
-    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">Location: ' + esc(p.precision_label) + "</div>");
-    rows.push('<div class="cx-tt-row cx-muted">Click for details and sources</div>');
+    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Location: {place}", { place: p.precision_label })) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Click for details and sources")) + "</div>");
     return rows.join("") + fid(p);
   }
 
@@ -109,7 +125,7 @@
       iconAnchor: [target / 2, target / 2]
     });
     var marker = L.marker(latlng, {
-      icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true,
+      icon: icon, keyboard: true, title: localName(p), alt: localName(p), riseOnHover: true,
       // Symbols above the basemap's town names; what layoutSymbols needs to place the symbol.
       zIndexOffset: 1000, cxSymbol: { rank: big ? 0 : RANK[styleKey(layerName, p)] || 5, size: target, fid: p.id }
     });
@@ -180,7 +196,7 @@
     // this chip (an arrow in the leg's direction) beside it, to see and click the leg by.
     var chipSize = TARGET;
     var chip = L.marker(latlngs[Math.floor(latlngs.length / 2)], {
-      keyboard: true, title: p.name_en, alt: p.name_en, zIndexOffset: 900,
+      keyboard: true, title: localName(p), alt: localName(p), zIndexOffset: 900,
       cxSymbol: { rank: 6, size: chipSize, fid: p.id, leg: latlngs },
       icon: L.divIcon({
         className: "cx-leg-chip" + (inferred ? " cx-leg-chip-inferred" : ""),
@@ -494,10 +510,10 @@
   // The date label of point i: format_dates() in geo/text.py, rebuilt as geo.mapview.date_label does.
   function dateLabel(d, i) {
     var start = d.ds[i], u = unpack(d);
-    if (start === 0) return "undated";
+    if (start === 0) return t("undated");
     var first = codeLabel(u.codes[start]), last = codeLabel(u.codes[start + d.dd[i]]);
     var text = last === first ? first : (/^\d+$/.test(first) ? first + "\u2013" + last : first + " \u2013 " + last);
-    return u.approximate[i] ? "about " + text : text;
+    return u.approximate[i] ? t("about {dates}", { dates: text }) : text;
   }
 
   function columnsProps(d, i) {
@@ -510,10 +526,10 @@
   function columnsTooltip(p) {
     var rows = ['<div class="cx-tt-title">' + esc(p.kind_label) + "</div>"];
     if (p.date_label) rows.push('<div class="cx-tt-row">' + esc(p.date_label) + "</div>");
-    if (p.count_label) rows.push('<div class="cx-tt-row">People: ' + esc(p.count_label) + "</div>");
+    if (p.count_label) rows.push('<div class="cx-tt-row">' + esc(t("People: {count}", { count: p.count_label })) + "</div>");
     rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
-    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">Location: ' + esc(p.precision_label) + "</div>");
-    rows.push('<div class="cx-tt-row cx-muted">Click for the name, details and sources</div>');
+    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Location: {place}", { place: p.precision_label })) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Click for the name, details and sources")) + "</div>");
     var el = document.createElement("div");
     el.innerHTML = rows.join("") + fid(p);
     return el;
@@ -767,7 +783,7 @@
         notice.onAdd = function () {
           var div = L.DomUtil.create("div", "cx-basemap-error");
           div.setAttribute("role", "alert");
-          div.textContent = "The offline basemap could not be loaded (" + (error && error.message) + "). Reload the page.";
+          div.textContent = t("The offline basemap could not be loaded ({error}). Reload the page.", { error: error && error.message });
           return div;
         };
         if (group._map) notice.addTo(group._map);
@@ -813,15 +829,15 @@
     ], { stroke: false, fillColor: "#e9ebee", fillOpacity: 1, interactive: false, renderer: r }).addTo(group);
     var labels = L.layerGroup().addTo(group);
     var countryLabels = [
-      { name: "CHINA", sub: "中国", at: [43.2, 124.2] },
-      { name: "NORTH KOREA", sub: "조선", at: [40.35, 127.0] },
-      { name: "SOUTH KOREA", sub: "한국", at: [38.25, 128.3] },
-      { name: "RUSSIA", sub: "Россия", at: [43.6, 131.1] }
+      { name: t("CHINA"), sub: "中国", at: [43.2, 124.2] },
+      { name: t("NORTH KOREA"), sub: "조선", at: [40.35, 127.0] },
+      { name: t("SOUTH KOREA"), sub: "한국", at: [38.25, 128.3] },
+      { name: t("RUSSIA"), sub: "Россия", at: [43.6, 131.1] }
     ];
     countryLabels.forEach(function (c) {
       L.marker(c.at, {
         interactive: false, keyboard: false,
-        icon: L.divIcon({ className: "cx-country", html: esc(c.name) + "<small>" + esc(c.sub) + "</small>", iconSize: [160, 40], iconAnchor: [80, 20] })
+        icon: L.divIcon({ className: "cx-country", html: esc(c.name) + (c.sub === c.name ? "" : "<small>" + esc(c.sub) + "</small>"), iconSize: [160, 40], iconAnchor: [80, 20] })
       }).addTo(labels);
     });
     var towns = (data.towns && data.towns.features) || [];
@@ -839,8 +855,10 @@
       towns.forEach(function (t) {
         var p = t.properties;
         if (p.rank > maxRank) return;
-        var local = p.country_code === "KP" || p.country_code === "KR" ? p.name_ko : p.name_zh;
-        var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(p.name_reported || p.name_en) +
+        // In Korean a town is named in Korean where the basemap has its name (its Chinese name follows).
+        var shown = LANG === "ko" && p.name_ko ? p.name_ko : p.name_reported || p.name_en;
+        var local = p.country_code === "KP" || p.country_code === "KR" ? (shown === p.name_ko ? "" : p.name_ko) : p.name_zh;
+        var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(shown) +
           (local ? ' <span class="cx-town-local">' + esc(local) + "</span>" : "") + "</span>";
         var marker = L.marker([t.geometry.coordinates[1], t.geometry.coordinates[0]], {
           interactive: false, keyboard: false, town: true,
@@ -902,7 +920,7 @@
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "cx-legend");
       div.setAttribute("role", "region");
-      div.setAttribute("aria-label", "Map legend");
+      div.setAttribute("aria-label", t("Map legend"));
       // data-group names what a row explains (a map group, or a part of the legend), so code that
       // shows or hides rows (presenter.js) never depends on their wording.
       var item = function (group, symbol, text, extraClass) {
@@ -913,26 +931,34 @@
         return '<svg width="34" height="12" aria-hidden="true"><line x1="1" y1="6" x2="33" y2="6" stroke="' + color + '" stroke-width="' + width + '"' + (dash ? ' stroke-dasharray="' + dash + '"' : "") + "/></svg>";
       };
       var circle = '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="8" fill="#D55E00" fill-opacity="0.08" stroke="#D55E00" stroke-dasharray="3 3"/></svg>';
-      var html = '<button type="button" class="cx-legend-toggle" aria-expanded="true">Legend</button><div class="cx-legend-body">';
-      html += head("places", "Places");
+      var html = '<button type="button" class="cx-legend-toggle" aria-expanded="true">' + esc(t("Legend")) + '</button><div class="cx-legend-body">';
+      var labels = {
+        detention_centres: t("Detention centre (China)"),
+        crossings: t("Crossing used on 9 Oct 2023"),
+        other_crossings: t("Other crossing (not linked to 9 Oct)"),
+        receiving_facilities: t("Receiving facility (North Korea)"),
+        events: t("Dated event with a place"),
+        regular_routes: t("Regular routes (NKDB), not 9 October")
+      };
+      html += head("places", t("Places"));
       ["crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"].forEach(function (k) {
-        html += item(k, '<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", STYLE[k].label);
+        html += item(k, '<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", labels[k]);
       });
-      html += item("areas", circle, "Known only to the town or city: drawn as an area");
-      html += head("routes", "9 Oct 2023 legs (schematic)");
-      html += item("routes", line("#1d1d1d", null, 4), "Reported by a source");
-      html += item("routes", line("#555555", "8 6", 3), "Inferred: no source states it");
-      html += item("chips", '<span class="cx-legend-sym"><svg width="16" height="16" aria-hidden="true"><rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="#1d1d1d" stroke-width="1.5"/><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></svg></span>', "A leg too short to see at this zoom (arrow: its direction)");
-      html += item("moved", '<svg width="34" height="18" aria-hidden="true"><line x1="4" y1="14" x2="24" y2="5" stroke="#333" stroke-width="1.5"/><circle cx="4" cy="14" r="2.5" fill="#333"/><rect x="22" y="1" width="9" height="9" fill="#D55E00"/></svg>', "Moved aside so nothing hides it: the line leads to its place");
-      html += head("regular_routes", "Context, not dated");
-      html += item("regular_routes", line(STYLE.regular_routes.color, STYLE.regular_routes.dash, STYLE.regular_routes.weight), STYLE.regular_routes.label, "cx-legend-regular");
-      html += head("confidence", "Confidence (fill)");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (two or more independent outlets, or a primary document)");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
-      html += item("border", line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
-      html += item("selection", '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel", "cx-legend-ring");
-      html += '<div class="cx-legend-note" data-group="note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
+      html += item("areas", circle, t("Known only to the town or city: drawn as an area"));
+      html += head("routes", t("9 Oct 2023 legs (schematic)"));
+      html += item("routes", line("#1d1d1d", null, 4), t("Reported by a source"));
+      html += item("routes", line("#555555", "8 6", 3), t("Inferred: no source states it"));
+      html += item("chips", '<span class="cx-legend-sym"><svg width="16" height="16" aria-hidden="true"><rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="#1d1d1d" stroke-width="1.5"/><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></svg></span>', t("A leg too short to see at this zoom (arrow: its direction)"));
+      html += item("moved", '<svg width="34" height="18" aria-hidden="true"><line x1="4" y1="14" x2="24" y2="5" stroke="#333" stroke-width="1.5"/><circle cx="4" cy="14" r="2.5" fill="#333"/><rect x="22" y="1" width="9" height="9" fill="#D55E00"/></svg>', t("Moved aside so nothing hides it: the line leads to its place"));
+      html += head("regular_routes", t("Context, not dated"));
+      html += item("regular_routes", line(STYLE.regular_routes.color, STYLE.regular_routes.dash, STYLE.regular_routes.weight), labels.regular_routes, "cx-legend-regular");
+      html += head("confidence", t("Confidence (fill)"));
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", t("Confirmed (two or more independent outlets, or a primary document)"));
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", t("Single source"));
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", t("Inferred or unknown (hollow, dashed)"));
+      html += item("border", line("#7a2e2e", "12 4 2 4", 2.5), t("China–North Korea border (de facto)"));
+      html += item("selection", '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', t("Ring: the feature open in the details panel"), "cx-legend-ring");
+      html += '<div class="cx-legend-note" data-group="note">' + esc(t('Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.')) + "</div>";
       html += "</div>";
       div.innerHTML = html;
       L.DomEvent.disableClickPropagation(div);
@@ -988,7 +1014,7 @@
   }
 
   window.CrossingsMap = {
-    highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
+    settings: settings, t: t, highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap
   };
 })();

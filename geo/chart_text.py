@@ -58,7 +58,7 @@ def cumulative_chart_text(totals: list[tuple[str, int, int | None]], checkpoints
         steps=len(totals),
         first=totals[0][0],
         last=last_dates,
-        low=f"{low:,}",
+        low=format(low, ","),
         top=top,
     )
     parts = [text, reference] if checkpoints else [text]

@@ -302,7 +302,7 @@ def date_value(name: str, value: object) -> tuple[str | None, str | None, str | 
 
 
 def _month(number: int) -> str:
-    return MONTHS[number - 1]
+    return _(MONTHS[number - 1])  # "Mar" is a message of the site's words too: 3월 in Korean
 
 
 def id_list_value(name: str, value: object) -> tuple[list[str] | None, str | None]:

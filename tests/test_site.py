@@ -203,4 +203,4 @@ def test_command_line_refuses_bad_input(tmp_path, capsys) -> None:
     assert main(["site", "--out", str(DATA_DIR / "site"), "--no-preview"]) == 2
     assert not (DATA_DIR / "site").exists()
     with pytest.raises(SystemExit):
-        main(["site", "--out", str(tmp_path / "d"), "--lang", "fr"])  # no catalogs for it)
+        main(["site", "--out", str(tmp_path / "d"), "--lang", "fr"])  # no catalogs for it

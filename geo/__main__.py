@@ -16,6 +16,7 @@ from pathlib import Path
 
 from geo.atomic import OutputRefused
 from geo.basemap import write_static_basemap
+from geo.i18n import LANGUAGES, use_language
 from geo.io import DATA_DIR, PROJECT_ROOT, DataFileError, load_dataset
 from geo.manifest import ManifestError, manifest_problems, write_manifest
 
@@ -54,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("validate", help="check every data file and the manifest")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument(
+        "--lang",
+        default="en",
+        choices=list(LANGUAGES),
+        help="language of the printed reasons (the --json output stays English, for machines)",
+    )
     check.add_argument("--data", "--data-dir", dest="data", type=Path, default=DATA_DIR)
     manifest = commands.add_parser("manifest", help="rewrite data/manifest.json after editing data files")
     manifest.add_argument("--data", type=Path, default=DATA_DIR)
@@ -94,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     if args.command == "validate":
-        report = validation_report(args.data)
+        with use_language("en" if args.json else args.lang):
+            report = validation_report(args.data)
         if args.json:
             print(json.dumps({"layers": report["layers"], "ok": report["ok"], "problems": report["problems"]}))
         else:
@@ -117,7 +125,8 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "export":
         from geo.export import run_export_command
 
-        return run_export_command(args)
+        with use_language(args.lang):  # the caveats and the citation text; columns and ids stay as they are
+            return run_export_command(args)
     if args.command == "briefing":
         from geo.briefing import run_briefing_command
 

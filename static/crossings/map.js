@@ -725,7 +725,9 @@
     }
     var fit = function () {
       if (frame) fitFrame();
-      var height = Math.min(natural, window.innerHeight);
+      // Less what a replay docked under the map on a phone takes (replay.js dockNarrow).
+      var below = map._cxBelow ? map._cxBelow.offsetHeight : 0;
+      var height = Math.max(240, Math.min(natural, window.innerHeight) - below);
       if (height > 0 && el.offsetHeight !== height) {
         el.style.height = height + "px";
         map.invalidateSize({ animate: false });  // about the same centre

@@ -39,7 +39,8 @@ MAP_GEOMETRY = """(selector) => {
   const frame = document.querySelector(selector);
   const at = frame.getBoundingClientRect();
   const win = frame.contentWindow;
-  const box = (r) => ({left: r.left + at.left, top: r.top + at.top, right: r.right + at.left, bottom: r.bottom + at.top});
+  const box = (r) => ({left: r.left + at.left, top: r.top + at.top,
+                       right: r.right + at.left, bottom: r.bottom + at.top});
   const map = box(win.map.getContainer().getBoundingClientRect());
   const visible = {left: Math.max(map.left, 0), top: Math.max(map.top, 0),
                    right: Math.min(map.right, innerWidth), bottom: Math.min(map.bottom, innerHeight)};
@@ -49,7 +50,8 @@ MAP_GEOMETRY = """(selector) => {
     if (!symbol || symbol.rank !== 0 || !layer.getElement || !layer.getElement()) return;
     crossings.push(box(layer.getElement().getBoundingClientRect()));
     const tooltip = layer.getTooltip && layer.getTooltip();
-    if (tooltip && tooltip.options.permanent && tooltip.getElement()) labels.push(box(tooltip.getElement().getBoundingClientRect()));
+    if (tooltip && tooltip.options.permanent && tooltip.getElement())
+      labels.push(box(tooltip.getElement().getBoundingClientRect()));
   });
   return {map, visible, crossings, labels};
 }"""
@@ -170,7 +172,8 @@ def test_replay_caption_is_under_the_map_not_on_it(phone: Page, app_url: str) ->
     phone.goto(f"{app_url}/timeline")
     phone.wait_for_function(
         """(selector) => { const f = document.querySelector(selector);
-             return f && f.contentDocument && f.contentDocument.querySelector('.cx-rp.cx-rp-docked[data-stage-index="0"]'); }""",
+             return f && f.contentDocument
+               && f.contentDocument.querySelector('.cx-rp.cx-rp-docked[data-stage-index="0"]'); }""",
         arg=REPLAY_FRAME,
     )
     phone.locator(REPLAY_FRAME).scroll_into_view_if_needed()

@@ -32,7 +32,16 @@ st.html(
     '[data-testid="stDateInput"] [role="spinbutton"]{min-width:24px;min-height:24px;display:inline-flex;'
     "align-items:center;justify-content:center}"
     '[class*="st-key-lang-switch"] button[data-selected="true"],'
-    '[class*="st-key-lang-switch"] button[data-selected="true"] *{color:#08456b}</style>'
+    '[class*="st-key-lang-switch"] button[data-selected="true"] *{color:#08456b}'
+    # Phones (Streamlit stacks columns below 640 px): the map right after the title, the sentences about the
+    # filters under it; every control the sidebar and the page add at least 44 px to tap.
+    "@media (max-width:640px){.block-container{padding-top:3.5rem}"
+    "div:has(>.st-key-map-title){order:-2}div:has(>.st-key-map-layout){order:-1}"
+    ".st-key-map-title h3{font-size:1.25rem;padding:0}"
+    '[data-testid="stExpandSidebarButton"],[data-testid="stSidebarCollapseButton"] button,'
+    '[data-testid="stSidebarNavLink"],.stButton button,[data-testid="stBaseButton-segmented_control"],'
+    '[data-testid="stBaseButton-segmented_controlActive"],[data-testid="stMainMenu"] button'
+    "{min-height:44px;min-width:44px}}</style>"
 )
 
 confirm_account()  # before any data is read: a disabled account sees the public view at once

@@ -435,6 +435,7 @@
       if (b.w && obstacles(b) > 0) text.style.visibility = "hidden";
     });
     keyboardOrder(map, markers);
+    if (fitNarrow(map, markers)) return;  // moved: laid out again on moveend
     // The legend explains leader lines and leg chips only while the map shows one.
     container.classList.toggle("cx-has-moved", !!container.querySelector(".cx-moved"));
     container.classList.toggle("cx-has-chips", markers.some(function (m) { return m.options.cxSymbol.leg; }));
@@ -465,6 +466,33 @@
     }
     var tooltip = marker.getTooltip && marker.getTooltip();
     if (tooltip && !tooltip.options.permanent) tooltip.options.offset = L.point(dx, dy - 10);
+  }
+
+  // ---------------------------------------------------------------- narrow maps (phones)
+  // The map page's default view is framed for a wide screen; on a map narrower than NARROW_MAP px it
+  // cuts crossings of 9 Oct off at the sides. There the first layout fits the view to those crossings,
+  // with room above and below for their labels (which then take the top or bottom side), zooming out
+  // past the mapped region's floor if need be. Later pans and zooms are the viewer's.
+  var NARROW_MAP = 640;
+  function fitNarrow(map, markers) {
+    if (!map._cxMainMap || map._cxNarrowFitted) return false;
+    var size = map.getSize();
+    var crossings = markers.filter(function (m) { return m.options.cxSymbol.rank === 0; });
+    if (!size.x || size.x >= NARROW_MAP || !crossings.length) return false;
+    map._cxNarrowFitted = true;
+    var bounds = L.latLngBounds(crossings.map(function (m) { return m.getLatLng(); }));
+    var padding = { paddingTopLeft: [28, 64], paddingBottomRight: [28, 64] };
+    var floor = map.options.minZoom;
+    map.options.minZoom = 0;  // getBoundsZoom clamps to the floor
+    var zoom = map.getBoundsZoom(bounds, false, L.point(56, 128));
+    map.options.minZoom = floor;
+    if (zoom < map.getMinZoom()) {
+      map._cxNarrowMin = zoom;
+      map.options.minZoom = zoom;
+      map.fire("zoomlevelschange");
+    }
+    map.fitBounds(bounds, L.extend({ animate: false }, padding));
+    return true;
   }
 
   // Tab reaches the symbols before the legs, and the crossings of 9 Oct first.
@@ -701,15 +729,21 @@
     var fitFrame = function () {
       var top = frame.getBoundingClientRect().top + window.parent.scrollY;
       var wanted = Math.max(420, Math.min(natural, Math.floor(window.parent.innerHeight - top - 8)));
+      // A phone's map is about as tall as the mapped region is at the width it fits (fitNarrow):
+      // taller, it would show empty "not mapped" bands and push the page's text further down.
+      if (frame.offsetWidth < NARROW_MAP) wanted = Math.min(wanted, Math.max(420, Math.round(frame.offsetWidth * 1.3)));
       if (Math.abs(frame.offsetHeight - wanted) > 1) frame.style.height = wanted + "px";
     };
     if (frame) {
+      map._cxMainMap = true;
       fitFrame();
       window.parent.addEventListener("resize", fitFrame);
     }
     var fit = function () {
       if (frame) fitFrame();
-      var height = Math.min(natural, window.innerHeight);
+      // Less what a replay docked under the map on a phone takes (replay.js dockNarrow).
+      var below = map._cxBelow ? map._cxBelow.offsetHeight : 0;
+      var height = Math.max(240, Math.min(natural, window.innerHeight) - below);
       if (height > 0 && el.offsetHeight !== height) {
         el.style.height = height + "px";
         map.invalidateSize({ animate: false });  // about the same centre
@@ -730,6 +764,7 @@
       if (!size.x || !size.y) return;
       // The presenter fits each scene to its features and may need to zoom out further.
       var min = map._cxFitsScenes ? Math.min(floor, 4) : Math.max(floor, map.getBoundsZoom(mapped, true));
+      if (map._cxNarrowMin !== undefined) min = Math.min(min, map._cxNarrowMin);  // fitNarrow
       // Moved into place at once (setMinZoom and setMaxBounds would animate the first view).
       map.options.minZoom = min;
       // (The presenter puts a scene in the part of the map its caption bar and legend leave free,

@@ -121,7 +121,13 @@
 
     // Leaflet's bottom controls (legend, scale, attribution) sit above the bar.
     function layoutControls() {
-      container.style.setProperty("--cx-pr-bar", bar.offsetHeight + "px");
+      container.style.setProperty("--cx-pr-bar", onSide() ? "0px" : bar.offsetHeight + "px");
+      container.style.setProperty("--cx-pr-side", onSide() ? bar.offsetWidth + "px" : "0px");
+    }
+
+    // On a landscape phone (presenter.css) the bar is a panel down the right side of the map.
+    function onSide() {
+      return bar.offsetHeight > container.offsetHeight * 0.8;
     }
 
     // The part of the map not covered by the bar, the legend or the zoom buttons, with room for the
@@ -136,6 +142,9 @@
       // (A label laid out before the stylesheet applies spans the whole map: never more than a third.)
       var labelWidth = label ? Math.min(label.offsetWidth, map.getSize().x / 3) + 24 : 0;
       var scale = container.querySelector(".leaflet-control-scale");
+      if (onSide()) {
+        return { left: 36, top: top, right: bar.offsetWidth + Math.max(legendWidth, labelWidth, 36), bottom: (scale ? scale.offsetHeight + 8 : 12) + 16 };
+      }
       var bottom = bar.offsetHeight + 16 + (scale ? scale.offsetHeight + 8 : 12);
       return { left: 36, top: top, right: Math.max(legendWidth, labelWidth, 36), bottom: bottom };
     }

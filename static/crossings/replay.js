@@ -66,8 +66,15 @@
     ".cx-rp-halo{animation:cx-rp-pulse 1.6s ease-out 2}",
     "@keyframes cx-rp-pulse{0%{stroke-opacity:1;stroke-width:6}100%{stroke-opacity:.25;stroke-width:2}}",
     ".cx-rp:lang(ko){word-break:keep-all;overflow-wrap:anywhere}.cx-rp:lang(ko) .cx-rp-tag{text-transform:none;letter-spacing:0}",
-    "@media (prefers-reduced-motion: reduce){.cx-rp-halo{animation:none}}"
+    "@media (prefers-reduced-motion: reduce){.cx-rp-halo{animation:none}}",
+    // Narrow maps (phones): the panel is docked under the map as a full-width bar (dockNarrow).
+    ".cx-rp.cx-rp-docked{width:auto;min-width:0;border-radius:0;box-shadow:0 -1px 4px rgba(0,0,0,.2);margin:0}",
+    ".cx-rp-docked .cx-rp-body{max-height:7.5em}",
+    // Touch screens: 44-px targets; no keyboard hint (the buttons say what they do).
+    "@media (hover: none) and (pointer: coarse){.cx-rp button{min-height:44px;min-width:44px}",
+    ".cx-rp-range{height:44px;margin:0}.cx-rp-keys{display:none}}"
   ].join("");
+  var NARROW_MAP = 640;
 
   function addCss() {
     if (document.getElementById("cx-replay-css")) return;
@@ -150,8 +157,21 @@
     this.layout();
   };
 
+  // On a map narrower than NARROW_MAP the panel would cover most of it: it moves under the map, as a
+  // compact bar whose lines scroll, and the map gives up that height of the frame.
+  Replay.prototype.dockNarrow = function () {
+    var container = this.map.getContainer();
+    if (this.el.classList.contains("cx-rp-docked") || container.offsetWidth >= NARROW_MAP) return;
+    this.el.classList.add("cx-rp-docked");
+    container.parentNode.insertBefore(this.el, container.nextSibling);
+    this.map._cxBelow = this.el;  // map.js fillFrame keeps the map this much shorter
+    container.style.height = Math.max(240, container.offsetHeight - this.el.offsetHeight) + "px";
+    this.map.invalidateSize({ animate: false });
+  };
+
   // The caption's lines scroll inside the map's height, clear of the zoom buttons and the scale.
   Replay.prototype.layout = function () {
+    if (this.el.classList.contains("cx-rp-docked")) return;
     var body = this.el.querySelector(".cx-rp-body");
     var fixed = this.el.offsetHeight - body.offsetHeight;
     var top = this.el.offsetTop || 90;
@@ -169,7 +189,7 @@
     });
     if (!bounds.isValid()) return;
     var size = this.map.getSize();
-    var panel = this.el.offsetWidth + 30;
+    var panel = this.el.classList.contains("cx-rp-docked") ? 10 : this.el.offsetWidth + 30;
     var left = panel < size.x * 0.55 ? panel : 40;
     // Crossing labels sit east of their symbols: keep room on the right.
     var right = Math.min(175, Math.round(size.x * 0.15));
@@ -330,6 +350,7 @@
     replay.control();
     replay.keys();
     replay.show(0);
+    replay.dockNarrow();
     foldLegend(map);
     replay.frame();
     map.on("resize", function () { replay.layout(); replay.frame(); });

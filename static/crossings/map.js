@@ -474,11 +474,22 @@
   // with room above and below for their labels (which then take the top or bottom side), zooming out
   // past the mapped region's floor if need be. Later pans and zooms are the viewer's.
   var NARROW_MAP = 640;
+  // A phone is a narrow page, not a narrow map: beside the sidebar on a 1280-px screen the map itself
+  // is under 640 px, and keeps its wide framing there.
+  function narrowPage() {
+    var width = window.innerWidth;
+    try {
+      width = window.parent.innerWidth || width;
+    } catch (e) {
+      // a parent on another origin: the map's own width
+    }
+    return width < NARROW_MAP;
+  }
   function fitNarrow(map, markers) {
     if (!map._cxMainMap || map._cxNarrowFitted) return false;
     var size = map.getSize();
     var crossings = markers.filter(function (m) { return m.options.cxSymbol.rank === 0; });
-    if (!size.x || size.x >= NARROW_MAP || !crossings.length) return false;
+    if (!size.x || !narrowPage() || !crossings.length) return false;
     map._cxNarrowFitted = true;
     var bounds = L.latLngBounds(crossings.map(function (m) { return m.getLatLng(); }));
     var padding = { paddingTopLeft: [28, 64], paddingBottomRight: [28, 64] };
@@ -731,7 +742,7 @@
       var wanted = Math.max(420, Math.min(natural, Math.floor(window.parent.innerHeight - top - 8)));
       // A phone's map is about as tall as the mapped region is at the width it fits (fitNarrow):
       // taller, it would show empty "not mapped" bands and push the page's text further down.
-      if (frame.offsetWidth < NARROW_MAP) wanted = Math.min(wanted, Math.max(420, Math.round(frame.offsetWidth * 1.3)));
+      if (narrowPage()) wanted = Math.min(wanted, Math.max(420, Math.round(frame.offsetWidth * 1.3)));
       if (Math.abs(frame.offsetHeight - wanted) > 1) frame.style.height = wanted + "px";
     };
     if (frame) {

@@ -47,7 +47,6 @@ from geo.filters import FilterSpec, apply_filters
 from geo.i18n import N_, _, use_language
 from geo.io import DATA_DIR, Dataset
 from geo.payload import crossing_label_side, view_for
-from geo.presenter import range_label
 from geo.scenes import Scene, scene_groups
 from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, as_text, is_blank
 from geo.text import confidence_label, format_count, publisher_names, short_name
@@ -242,6 +241,8 @@ def _source_sort_key(sid: str) -> tuple:
 
 
 def dates_line(view: FigureView) -> str:
+    from geo.presenter import range_label  # not at import: geo.presenter loads the map-drawing code
+
     return range_label(view.date_from, view.date_to)
 
 

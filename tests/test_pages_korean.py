@@ -190,6 +190,8 @@ def allowed_words() -> frozenset[str]:
                 texts.extend(str(v) for v in gdf[column] if isinstance(v, str))
     for column in dataset.sources.columns:
         texts.extend(str(v) for v in dataset.sources[column])
+    # The footer's licences are the manifest's words (data, per file), shown as they are.
+    texts.extend(str(entry.get("licence", "")) for entry in dataset.manifest.files.values())
     texts.extend(m.id for m in missing("ko") if m.where.split(":")[0] not in MINE)
     return frozenset(w.casefold() for text in texts for w in WORD.findall(text)) | PROPER
 

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from shapely.geometry import Point
 
 from bench.server import streamlit_server
@@ -132,9 +132,9 @@ def test_edit_review_public_flow_with_hostile_text(browser: Browser, team_app: s
         sign_in(editor, "ed")
         editor.get_by_role("link", name="Propose a change").click()
         expect(editor.get_by_role("heading", name="Propose a change")).to_be_visible(timeout=30_000)
-        editor.locator('[data-testid="stSelectbox"]').filter(has_text="Record").click()
-        editor.keyboard.type("Baishan City")
-        editor.keyboard.press("Enter")
+        pick_typed_option(
+            editor, editor.locator('[data-testid="stSelectbox"]').filter(has_text="Record"), "Baishan City"
+        )
         notes = editor.get_by_label("Notes")
         expect(notes).to_be_visible(timeout=30_000)
         notes.fill(HOSTILE)
@@ -203,8 +203,18 @@ EDIT_MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
 def choose(page: Page, label: str, text: str) -> None:
     """Pick an option of the Streamlit select labelled `label` by typing it (keyboard, as a person could)."""
     main = page.get_by_test_id("stMain")
-    main.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).click()
+    pick_typed_option(
+        page, main.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)), text
+    )
+
+
+def pick_typed_option(page: Page, select: Locator, text: str) -> None:
+    """Open the select, type, and take the offered option once it is listed (Enter before the list has
+    filtered, on a loaded machine, would keep the previous choice)."""
+    select.click()
     page.keyboard.type(text)
+    option = page.get_by_role("option").filter(has_text=text).first
+    expect(option).to_be_visible(timeout=30_000)
     page.keyboard.press("Enter")
     wait_for_idle(page)
 

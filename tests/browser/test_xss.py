@@ -315,7 +315,7 @@ def test_the_documented_csp_lets_the_app_work(browser: Browser, app_url: str, pa
         expect(page.frame_locator(MAP_FRAME).locator(".cx-label", has_text="Tumen–Namyang")).to_be_visible()
         if path == "timeline":
             page.goto(f"{app_url}/{path}")
-            expect(page.locator(".vega-embed canvas, .vega-embed svg").first).to_be_visible()
+            expect(page.locator(".vega-embed canvas, .vega-embed svg").first).to_be_visible(timeout=30_000)
         if path == "import":
             page.goto(f"{app_url}/{path}")
             page.get_by_role("button", name="Try the example file").click()

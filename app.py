@@ -8,6 +8,7 @@ from geo.i18n import N_, _
 from geo.ui import state
 from geo.ui.data import StoreUnavailable, follow_revisions, get_data_span, get_dataset, store_outage
 from geo.ui.language import render_language_switch, resolve_language
+from geo.ui.phone import render_phone_support
 from geo.ui.session import signed_in
 from geo.ui.signin import confirm_account, render_sign_in
 from geo.ui.widgets import render_filters, render_footer, render_url_notices
@@ -44,6 +45,7 @@ st.html(
     "{min-height:44px;min-width:44px}}</style>"
 )
 
+render_phone_support()  # a phone's filter panel starts closed on every load; touch hints on touch screens
 confirm_account()  # before any data is read: a disabled account sees the public view at once
 try:
     dataset = get_dataset()

@@ -57,6 +57,18 @@
     if (narrow.matches) forget();
   });
 
+  // A search result chosen on a phone: the panel folds away so the map and the details under it show
+  // (as Streamlit does itself for its page links). After the button's own click handler has run.
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!narrow.matches || !target || !target.closest) return;
+    if (!target.closest('[class*="st-key-sidebar-place-search-hit-"] button')) return;
+    window.setTimeout(function () {
+      var close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (close) close.click();
+    }, 0);
+  });
+
   // A state remembered before this script ran (at a desktop width, or before this fix) has already
   // opened the panel on this load: close it once, with Streamlit's own button.
   if (narrow.matches && forget()) {

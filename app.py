@@ -38,7 +38,7 @@ st.html(
     # filters under it; every control the sidebar and the page add at least 44 px to tap.
     "@media (max-width:640px){.block-container{padding-top:4rem}"  # clear of the 3.75-rem header
     "div:has(>.st-key-map-title){order:-2}div:has(>.st-key-map-layout){order:-1}"
-    ".st-key-map-title h3{font-size:1.25rem;padding:0}"
+    ".st-key-map-title h3{font-size:1.25rem;padding:0}.st-key-details-panel{scroll-margin-top:4.5rem}"
     '[data-testid="stExpandSidebarButton"],[data-testid="stSidebarCollapseButton"] button,'
     '[data-testid="stSidebarNavLink"],.stButton button,[data-testid="stBaseButton-segmented_control"],'
     '[data-testid="stBaseButton-segmented_controlActive"],[data-testid="stMainMenu"] button'

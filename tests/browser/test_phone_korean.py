@@ -122,7 +122,8 @@ def test_a_korean_reader_finds_tumen_on_a_phone(phone: Page, app_url: str, datas
     for source in as_id_list(crossing["source_ids"]):  # every source of what is reported there
         expect(details).to_contain_text(source)
     assert small_targets(phone, ".st-key-clear-selection button") == []
-    details.scroll_into_view_if_needed()
+    details.evaluate("(e) => e.scrollIntoView({block: 'start'})")  # its heading just under Streamlit's header
+    expect(details.get_by_role("heading", name="도문–남양")).to_be_in_viewport()
     screenshot(phone, "ko-details-390x844")
     selected = texts(phone)
 

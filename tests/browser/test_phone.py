@@ -70,6 +70,18 @@ def overlaps(a: dict, b: dict) -> bool:
     return a["left"] < b["right"] and b["left"] < a["right"] and a["top"] < b["bottom"] and b["top"] < a["bottom"]
 
 
+def assert_scale_and_attribution_apart(frame) -> None:
+    """The scale bar and the attribution, both in the map's bottom corners, do not cover each other."""
+    boxes = [
+        frame.locator(selector).evaluate(
+            "(e) => { const r = e.getBoundingClientRect(); "
+            "return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; }"
+        )
+        for selector in (".leaflet-control-scale", ".leaflet-control-attribution")
+    ]
+    assert not overlaps(*boxes), boxes
+
+
 def sidebar_open(page: Page) -> bool:
     return page.get_by_test_id("stSidebar").get_attribute("data-collapsed") == "false"
 
@@ -117,6 +129,7 @@ def test_map_first_with_the_five_crossings_and_whole_labels(phone: Page, app_url
     assert all(inside(c, visible) for c in geometry["crossings"]), (visible, geometry["crossings"])
     assert len(geometry["labels"]) == 5, geometry["labels"]
     assert all(inside(label, visible) for label in geometry["labels"]), (visible, geometry["labels"])
+    assert_scale_and_attribution_apart(phone.frame_locator(MAP_FRAME))
     assert not requests_log.blocked
     screenshot(phone, f"phone-map-{width}x{height}")
 
@@ -243,6 +256,7 @@ def test_presenter_on_a_landscape_phone(browser: Browser, app_url: str, requests
             assert box["width"] >= TAP - 0.5 and box["height"] >= TAP - 0.5, (button, box)
             assert box["y"] >= 0 and box["y"] + box["height"] <= 390, (button, box)
         assert page.evaluate("() => document.documentElement.scrollWidth <= innerWidth")
+        assert_scale_and_attribution_apart(frame)
         frame.locator(".cx-pr-next").tap()
         wait_for_scene(page, scenes[1].id)
         screenshot(page, "phone-presenter-844x390")

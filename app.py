@@ -4,10 +4,11 @@ from datetime import date
 
 import streamlit as st
 
-from geo.i18n import N_, _
+from geo.i18n import N_, _, language
 from geo.ui import state
 from geo.ui.data import StoreUnavailable, follow_revisions, get_data_span, get_dataset, store_outage
 from geo.ui.language import render_language_switch, resolve_language
+from geo.ui.phone import render_phone_support
 from geo.ui.session import signed_in
 from geo.ui.signin import confirm_account, render_sign_in
 from geo.ui.widgets import render_filters, render_footer, render_url_notices
@@ -35,15 +36,19 @@ st.html(
     '[class*="st-key-lang-switch"] button[data-selected="true"] *{color:#08456b}'
     # Phones (Streamlit stacks columns below 640 px): the map right after the title, the sentences about the
     # filters under it; every control the sidebar and the page add at least 44 px to tap.
-    "@media (max-width:640px){.block-container{padding-top:3.5rem}"
+    "@media (max-width:640px){.block-container{padding-top:4rem}"  # clear of the 3.75-rem header
     "div:has(>.st-key-map-title){order:-2}div:has(>.st-key-map-layout){order:-1}"
-    ".st-key-map-title h3{font-size:1.25rem;padding:0}"
+    ".st-key-map-title h3{font-size:1.25rem;padding:0}.st-key-details-panel{scroll-margin-top:4.5rem}"
     '[data-testid="stExpandSidebarButton"],[data-testid="stSidebarCollapseButton"] button,'
     '[data-testid="stSidebarNavLink"],.stButton button,[data-testid="stBaseButton-segmented_control"],'
     '[data-testid="stBaseButton-segmented_controlActive"],[data-testid="stMainMenu"] button'
     "{min-height:44px;min-width:44px}}</style>"
 )
 
+if language() == "ko":  # Korean lines break between words (as in print), not inside one (Streamlit's markdown
+    # sets break-word on its paragraphs, hence !important); no effect on Latin text
+    st.html('<style>.stMain *,[data-testid="stSidebar"] *{word-break:keep-all!important}</style>')
+render_phone_support()  # a phone's filter panel starts closed on every load; touch hints on touch screens
 confirm_account()  # before any data is read: a disabled account sees the public view at once
 try:
     dataset = get_dataset()

@@ -99,13 +99,15 @@ def build_briefing_html(
         "zoomDelta": 0.5,
         "preferCanvas": False,
     }
+    settings = {"lang": payload["lang"], "messages": payload["messages"]}
     boot = (
         "(function () {\n"
         f"  var map = L.map('map', {to_script_json(options)});\n"
+        # map.js takes the page's language and words (i18n.js_messages) before it draws the basemap's labels
+        # and the legend, as the app's map does with its constant Settings (geo/mapview.py).
+        f"  CrossingsMap.settings(map, {to_script_json(settings)});\n"
         "  L.control.scale().addTo(map);\n"
         f"  CrossingsMap.basemap({basemap_json}, {to_script_json(BASEMAP_ATTRIBUTION)}).addTo(map);\n"
-        # map.js takes the page's words before it draws its legend, where it has a way to (see i18n.js_messages).
-        f"  if (CrossingsMap.setMessages) CrossingsMap.setMessages({to_script_json(payload['messages'])});\n"
         "  CrossingsMap.legend(map);\n"
         f"  CrossingsPresenter.mount(map, {to_script_json(payload)});\n"
         "})();"

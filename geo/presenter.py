@@ -114,7 +114,7 @@ def presenter_payload(
 
 def build_presenter_map(basemap_json: str, payload: dict) -> Map:
     """The constant base map (basemap, legend, scale) plus the scenes, stepped in the browser."""
-    fmap = build_base_map(basemap_json)
+    fmap = build_base_map(basemap_json, payload["lang"])  # the legend and basemap in the scenes' language
     fmap.default_js = [*fmap.default_js, PRESENTER_JS]
     fmap.default_css = [*fmap.default_css, PRESENTER_CSS]
     ScriptCall("PresenterControl", "CrossingsPresenter.mount", to_script_json(payload)).add_to(fmap)

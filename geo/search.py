@@ -19,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.basemap import read_layer
+from geo.i18n import N_, _
 from geo.io import DATA_DIR, Dataset
 from geo.manifest import Manifest, verify_file
 from geo.schema import as_text, is_blank
@@ -46,6 +47,7 @@ PLACE_FIELDS = (
 TOWN_FIELDS = ("name_en", "name_ko", "name_zh", "name_reported")
 # How much a match on each kind of name counts, and which results come first on a tie.
 NAME_WEIGHT, PLACE_WEIGHT, EVENT_WEIGHT, ALIAS_WEIGHT = 1.0, 0.9, 0.8, 0.95
+COUNTRIES = {"CN": N_("China"), "KP": N_("North Korea")}
 PRIORITY = {"crossings": 0, "detention_centres": 1, "receiving_facilities": 2, "town": 3, "events": 4}
 
 _APOSTROPHES = re.compile(r"['’ʼ‘`´]")
@@ -113,6 +115,11 @@ class Place:
     lat: float | None
     lon: float | None
     names: tuple[tuple[str, str, float], ...] = field(repr=False)  # (display name, normalised, weight)
+    label_ko: str = ""  # its Korean name, where the data has one
+
+    def label_in(self, lang: str) -> str:
+        """The name to show in `lang`: the Korean name in Korean where there is one, else the English."""
+        return self.label_ko if lang == "ko" and self.label_ko else self.label
 
 
 @dataclass(frozen=True)
@@ -125,8 +132,8 @@ class SearchHit:
     @property
     def explanation(self) -> str:
         if self.via:
-            return f"matched “{self.matched}” (another name for {self.via})"
-        return f"matched “{self.matched}”"
+            return _("matched “{name}” (another name for {via})", name=self.matched, via=self.via)
+        return _("matched “{name}”", name=self.matched)
 
 
 @dataclass(frozen=True)
@@ -167,7 +174,17 @@ def feature_places(dataset: Dataset) -> list[Place]:
             where = as_text(row.get("place_en")) if layer == "events" else ""
             detail = " · ".join(p for p in (kind, local, where) if p)
             places.append(
-                Place(as_text(row["id"]), "feature", layer, as_text(row["name_en"]), detail, lat, lon, tuple(names))
+                Place(
+                    as_text(row["id"]),
+                    "feature",
+                    layer,
+                    as_text(row["name_en"]),
+                    detail,
+                    lat,
+                    lon,
+                    tuple(names),
+                    as_text(row.get("name_ko")),
+                )
             )
     return places
 
@@ -179,15 +196,16 @@ def town_places(towns: gpd.GeoDataFrame) -> list[Place]:
         label = reported or geonames
         if reported and normalise(reported) != normalise(geonames):
             label = f"{reported} ({geonames})"
-        country = {"CN": "China", "KP": "North Korea"}.get(
-            as_text(row.get("country_code")), as_text(row.get("country_code"))
-        )
+        code = as_text(row.get("country_code"))
+        country = _(COUNTRIES[code]) if code in COUNTRIES else code
         local = " · ".join(n for n in (as_text(row.get("name_ko")), as_text(row.get("name_zh"))) if n)
-        detail = " · ".join(p for p in (f"Town, {country}" if country else "Town", local) if p)
+        town = _("Town, {country}", country=country) if country else _("Town")
+        detail = " · ".join(p for p in (town, local) if p)
         geonameid = row.get("geonameid")
         key = f"town:{int(geonameid)}" if not is_blank(geonameid) and geonameid is not pd.NA else f"town:{label}"
         lat, lon = _point(row.get("geometry"))
-        places.append(Place(key, "town", "town", label, detail, lat, lon, tuple(_names(row, TOWN_FIELDS, NAME_WEIGHT))))
+        names = tuple(_names(row, TOWN_FIELDS, NAME_WEIGHT))
+        places.append(Place(key, "town", "town", label, detail, lat, lon, names, as_text(row.get("name_ko"))))
     return places
 
 
@@ -215,6 +233,7 @@ def alias_groups(aliases: pd.DataFrame) -> dict[str, tuple[str, frozenset[str]]]
 
 
 def build_index(dataset: Dataset, towns: gpd.GeoDataFrame, aliases: pd.DataFrame) -> PlaceIndex:
+    """The places with their details (kind, country) in the active language."""
     return PlaceIndex(tuple(feature_places(dataset) + town_places(towns)), alias_groups(aliases))
 
 

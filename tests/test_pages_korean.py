@@ -201,6 +201,8 @@ def visible_text(at: AppTest) -> list[str]:
     found: list[str] = []
 
     def walk(node) -> None:
+        if getattr(node, "type", None) == "html" and str(node.value).lstrip().startswith(("<script", "<style")):
+            return  # code the page runs (geo/ui/phone.py), not text a reader sees
         for attribute in ("value", "label", "help", "placeholder"):
             try:
                 value = getattr(node, attribute)

@@ -13,6 +13,7 @@ from geo.i18n import _, ngettext
 from geo.replay import REPLAY_SETS, build_replay_map
 from geo.text import escape_markdown as md
 from geo.ui.data import filter_sentence, get_data_span, get_dataset, get_map_basemap
+from geo.ui.phone import pointer_or_touch
 from geo.ui.state import read_spec
 from geo.ui.timeline_data import events_axis, events_in_range, get_replay, get_returns, get_timeline_domain
 from geo.ui.timeline_strip import CHART_KEY, apply_brush
@@ -131,11 +132,18 @@ with st.container(key=f"replay-map-{choice}"):
         use_container_width=True,
         returned_objects=[],
     )
-st.caption(
+pointer_or_touch(
+    "replay-keys",
     _(
         "The stages step in the browser. **Keyboard:** click the map, then Space plays or pauses, ← and → step, "
         "Home and End jump to the first and last stage. Legs are schematic straight lines, not the roads taken; "
         "inferred legs are dashed and say so. Each caption line is tagged reported, inferred or not reported, with "
         "its source ids."
-    )
+    ),
+    _(
+        "The stages step in the browser: tap Play to play or pause, Prev and Next to step. Legs are schematic "
+        "straight lines, not the roads taken; inferred legs are dashed and say so. Each caption line is tagged "
+        "reported, inferred or not reported, with its source ids."
+    ),
+    show=st.caption,
 )

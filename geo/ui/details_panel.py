@@ -11,6 +11,7 @@ from geo.text import escape_markdown as md
 from geo.text import format_source_date
 from geo.ui import state
 from geo.ui.history_panel import render_history
+from geo.ui.phone import pointer_or_touch
 from geo.ui.uploaded import uploaded_details
 
 
@@ -70,11 +71,14 @@ def render_details_panel(dataset: Dataset) -> None:
     fid = state.selected_feature()
     if not fid:
         st.markdown("#### " + _("Details"))
-        st.info(
+        pointer_or_touch(
+            "details",
             _(
                 "Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is "
                 "reported there, the numbers and every source."
-            )
+            ),
+            _("Tap a symbol or a line on the map to see what is reported there, the numbers and every source."),
+            show=st.info,
         )
         return
     details = feature_details(dataset, fid) or uploaded_details(dataset, fid)

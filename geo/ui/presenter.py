@@ -17,6 +17,7 @@ from geo.scenes import SCENES_FILE, SceneError, SceneSet, load_scenes
 from geo.text import escape_markdown as md
 from geo.ui.data import get_basemap_json, get_dataset, get_full_dataset, get_map_basemap
 from geo.ui.language import render_language_switch
+from geo.ui.phone import pointer_or_touch
 from geo.visibility import public_view
 
 SCENE = "scene"  # the query parameter: ?scene=<id> opens the page at that scene
@@ -149,13 +150,21 @@ def render_presenter() -> None:
                     format=fmt.label,
                 ),
             )
-        st.caption(
+        pointer_or_touch(
+            "presenter-keys",
             _(
                 "**Keys:** → or Page Down next scene, ← or Page Up previous, Home / End first / last; they work "
                 "without clicking the map. Nothing on this page needs the internet. Scenes are data (data/{file}): "
                 "reorder or add scenes there, then run `python -m geo manifest`.",
                 file=SCENES_FILE,
-            )
+            ),
+            _(
+                "**On a touch screen:** tap → and ← on the map to step through the scenes. Nothing on this page "
+                "needs the internet. Scenes are data (data/{file}): reorder or add scenes there, then run "
+                "`python -m geo manifest`.",
+                file=SCENES_FILE,
+            ),
+            show=st.caption,
         )
         if scenes.rejected:
             with st.expander(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.i18n import N_, _
+from geo.i18n import N_, _, language, use_language
 from geo.io import DATA_DIR, Dataset
 from geo.search import PlaceIndex, SearchHit, load_index, search
 from geo.text import escape_markdown as md
@@ -15,8 +15,9 @@ from geo.ui.navigate import open_map
 
 
 @st.cache_resource(show_spinner=False)
-def get_place_index(version: str) -> PlaceIndex:
-    return load_index(get_dataset(), DATA_DIR)
+def get_place_index(version: str, lang: str) -> PlaceIndex:
+    with use_language(lang):  # the places' details (kind, country) are words of the interface
+        return load_index(get_dataset(), DATA_DIR)
 
 
 def choose(hit: SearchHit) -> None:
@@ -45,14 +46,15 @@ def render_place_search(
     )
     if not query or not query.strip():
         return
-    hits = search(get_place_index(dataset.version), query, limit=limit)
+    hits = search(get_place_index(dataset.version, language()), query, limit=limit)
     if not hits:
         st.caption(_("No place called “{query}” in the data or on the basemap.", query=md(query.strip())))
         return
     for position, hit in enumerate(hits):
         outside = shown_ids is not None and hit.place.kind == "feature" and hit.place.key not in shown_ids
         help_text = hit.place.detail + (" — " + _("outside the current filters") if outside else "")
-        title = hit.place.label if compact else f"{hit.place.label} — {hit.place.detail}"
+        label = hit.place.label_in(language())
+        title = label if compact else f"{label} — {hit.place.detail}"
         if st.button(
             md(title),
             key=f"{key}-hit-{position}",

@@ -16,6 +16,8 @@
     MESSAGES = (given && given.messages) || {};
     LANG = (given && given.lang) || "en";
   }
+  // A finger taps, a mouse clicks: tooltips say which (the same test as map.css's touch-screen rules).
+  var TOUCH = !!(window.matchMedia && window.matchMedia("(hover: none) and (pointer: coarse)").matches);
   // A feature's name in the page's language: its Korean name in Korean where the data has one.
   function localName(p) {
     return LANG === "ko" && p.name_ko ? p.name_ko : p.name_en;
@@ -88,7 +90,7 @@
     if (p.count_label) rows.push('<div class="cx-tt-row">' + esc(t("People: {count}", { count: p.count_label })) + "</div>");
     rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
     if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Location: {place}", { place: p.precision_label })) + "</div>");
-    rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Click for details and sources")) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">' + esc(TOUCH ? t("Tap for details and sources") : t("Click for details and sources")) + "</div>");
     return rows.join("") + fid(p);
   }
 
@@ -568,7 +570,7 @@
     if (p.count_label) rows.push('<div class="cx-tt-row">' + esc(t("People: {count}", { count: p.count_label })) + "</div>");
     rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
     if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Location: {place}", { place: p.precision_label })) + "</div>");
-    rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Click for the name, details and sources")) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">' + esc(TOUCH ? t("Tap for the name, details and sources") : t("Click for the name, details and sources")) + "</div>");
     var el = document.createElement("div");
     el.innerHTML = rows.join("") + fid(p);
     return el;

@@ -15,6 +15,8 @@
       return values && values[key] !== undefined ? String(values[key]) : whole;
     });
   }
+  // A finger taps, a mouse clicks: the hint says which (the same test as the touch-screen CSS rules).
+  var TOUCH = !!(window.matchMedia && window.matchMedia("(hover: none) and (pointer: coarse)").matches);
   var MONTHS = [t("Jan"), t("Feb"), t("Mar"), t("Apr"), t("May"), t("Jun"), t("Jul"), t("Aug"), t("Sep"), t("Oct"),
     t("Nov"), t("Dec")];
   var CONFIDENCE_WORDS = {
@@ -492,7 +494,7 @@
     box.classList.toggle("cx-empty", !d);
     if (!d) {
       if (box.classList.contains("cx-embed-details")) { box.hidden = true; return; }
-      box.appendChild(el("p", { className: "cx-hint", text: t("Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is reported there, the numbers and every source here.") }));
+      box.appendChild(el("p", { className: "cx-hint", text: TOUCH ? t("Tap a symbol or a line on the map to see what is reported there, the numbers and every source here.") : t("Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is reported there, the numbers and every source here.") }));
       return;
     }
     box.hidden = false;

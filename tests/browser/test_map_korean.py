@@ -8,8 +8,10 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
+from geo.briefing import basemap_json, build_briefing_html
 from geo.i18n import use_language
 from geo.io import DATA_DIR, load_dataset
+from geo.scenes import load_scenes
 from geo.vocab import kind_label
 from tests.browser.conftest import MAP_FRAME, screenshot, wait_for_idle, wait_for_map
 from tests.test_map_korean import ALLOWED, LATIN_WORD, data_words, english_words
@@ -95,3 +97,37 @@ def test_map_page_in_korean(page: Page, app_url: str) -> None:
     allowed = ALLOWED | BROWSER_ALLOWED | data_words(load_dataset()) | basemap_words()
     assert english_words([page_text], allowed) == []
     assert english_words([frame_text, tooltip_text], allowed) == []
+
+
+KOREAN_LEGEND = ("범례", "장소", "2023년 10월 9일 사용된 통과 지점", "신뢰도 (채우기)", "중국–북한 국경 (사실상)")
+
+
+def check_korean_legend(frame, allowed: set[str]) -> None:
+    """The map's legend and country labels drawn by map.js speak Korean, with no interface English."""
+    legend = frame.locator(".cx-legend")
+    expect(legend).to_have_attribute("aria-label", "지도 범례")
+    for korean in KOREAN_LEGEND:
+        expect(legend).to_contain_text(korean)
+    # (textContent: a label the scene's view leaves out is hidden, not gone)
+    countries = " ".join(frame.locator(".cx-country").all_text_contents())
+    assert "중국" in countries and "북한" in countries, countries
+    assert english_words([legend.inner_text(), countries], allowed) == []
+
+
+def test_the_presenter_and_the_briefing_file_draw_a_korean_legend(page: Page, app_url: str, requests_log) -> None:
+    """The presenter's map and the standalone briefing file get the page's language before map.js draws the
+    legend and the basemap's labels (they were English in both: the presenter built an English base map, the
+    briefing file called a CrossingsMap.setMessages that map.js does not have)."""
+    dataset = load_dataset()
+    allowed = ALLOWED | BROWSER_ALLOWED | data_words(dataset) | basemap_words()
+    page.goto(f"{app_url}/presenter?lang=ko")
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator("html[data-cx-scene]").wait_for(state="attached")
+    check_korean_legend(frame, allowed)
+
+    with use_language("ko"):
+        html = build_briefing_html(dataset, load_scenes(dataset).scenes, basemap_json())
+    page.set_content(html)  # self-contained: it asks for nothing (the page's route blocks every other host)
+    page.locator(".cx-legend").wait_for()
+    check_korean_legend(page, allowed)
+    assert requests_log.blocked == []

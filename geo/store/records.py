@@ -12,6 +12,7 @@ from shapely import wkt
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from geo.i18n import N_, _
 from geo.io import row_rejections
 from geo.schema import SourceIndex, as_id_list, is_blank, route_endpoint_problems
 
@@ -109,7 +110,7 @@ def _json_value_problem(field: str, value: object) -> str | None:
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):
-        return f"{field}: {value!r} is not a JSON value"
+        return _("{field}: {value!r} is not a JSON value", field=field, value=value)
     return None
 
 
@@ -128,9 +129,9 @@ def record_problems(
         return problems
     if layer == SOURCES_LAYER:
         if is_blank(properties.get("id")):
-            problems.append("id: id is missing")
+            problems.append(_("id: id is missing"))
         problems.extend(
-            f"{field}: a source field is text, got {value!r}"
+            _("{field}: a source field is text, got {value!r}", field=field, value=value)
             for field, value in properties.items()
             if not isinstance(value, str)
         )
@@ -176,17 +177,62 @@ def value_text(value: object) -> str:
     """A field value as a reader sees it: empty stays "empty" (never 0), lists are joined, a point
     is "lat° N, lon° E", another geometry is named by its type."""
     if value is None or value == "" or value == []:
-        return "empty"
+        return _("empty")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     if isinstance(value, Mapping) and "type" in value and "coordinates" in value:
         coordinates = value["coordinates"]
         if value["type"] == "Point" and isinstance(coordinates, list) and len(coordinates) == 2:
-            return f"{coordinates[1]}° N, {coordinates[0]}° E"
-        return f"a {value['type']}"
+            return _("{lat}° N, {lon}° E", lat=coordinates[1], lon=coordinates[0])
+        return _("a {geometry_type}", geometry_type=value["type"])
     return str(value)
+
+
+# A field's name as the edit form, the review queue and the history show it: the contract's own name in
+# English (what `geo validate` and the command line say), a word with that name beside it in Korean.
+FIELD_NAMES: dict[str, str] = {
+    "id": N_("id"),
+    "name_en": N_("name_en"),
+    "name_ko": N_("name_ko"),
+    "name_zh": N_("name_zh"),
+    "kind": N_("kind"),
+    "confidence": N_("confidence"),
+    "visibility": N_("visibility"),
+    "date_start": N_("date_start"),
+    "date_end": N_("date_end"),
+    "date_precision": N_("date_precision"),
+    "count_of": N_("count_of"),
+    "count_low": N_("count_low"),
+    "count_high": N_("count_high"),
+    "count_note": N_("count_note"),
+    "count_confidence": N_("count_confidence"),
+    "location_precision": N_("location_precision"),
+    "uncertainty_m": N_("uncertainty_m"),
+    "place_en": N_("place_en"),
+    "province": N_("province"),
+    "country": N_("country"),
+    "notes": N_("notes"),
+    "side_cn_en": N_("side_cn_en"),
+    "side_kp_en": N_("side_kp_en"),
+    "from_id": N_("from_id"),
+    "to_id": N_("to_id"),
+    "crossing_id": N_("crossing_id"),
+    "source_ids": N_("source_ids"),
+    "count_source_ids": N_("count_source_ids"),
+    "geometry": N_("geometry"),
+    "retracted": N_("retracted"),
+    "outlet": N_("outlet"),
+    "title": N_("title"),
+    "url": N_("url"),
+    "published": N_("published"),
+}
+
+
+def field_name(field: str) -> str:
+    """A field's name in the active language (an unlisted field as it is)."""
+    return _(FIELD_NAMES[field]) if field in FIELD_NAMES else field
 
 
 def change_rows(changes: Mapping[str, Mapping[str, object]]) -> list[tuple[str, str, str]]:

@@ -19,6 +19,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo.basemap import read_layer
+from geo.i18n import N_, _
 from geo.io import DATA_DIR, Dataset
 from geo.manifest import Manifest, verify_file
 from geo.schema import as_text, is_blank
@@ -124,9 +125,10 @@ class SearchHit:
 
     @property
     def explanation(self) -> str:
+        """Why this result was found, in the active language (the names are data, shown as they are)."""
         if self.via:
-            return f"matched “{self.matched}” (another name for {self.via})"
-        return f"matched “{self.matched}”"
+            return _("matched “{name}” (another name for {place})", name=self.matched, place=self.via)
+        return _("matched “{name}”", name=self.matched)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,10 @@ def feature_places(dataset: Dataset) -> list[Place]:
     return places
 
 
+# A basemap town's kind and country, one whole phrase each.
+TOWN_IN = {"CN": N_("Town, China"), "KP": N_("Town, North Korea")}
+
+
 def town_places(towns: gpd.GeoDataFrame) -> list[Place]:
     places = []
     for row in towns.to_dict("records"):
@@ -179,11 +185,10 @@ def town_places(towns: gpd.GeoDataFrame) -> list[Place]:
         label = reported or geonames
         if reported and normalise(reported) != normalise(geonames):
             label = f"{reported} ({geonames})"
-        country = {"CN": "China", "KP": "North Korea"}.get(
-            as_text(row.get("country_code")), as_text(row.get("country_code"))
-        )
+        code = as_text(row.get("country_code"))
+        town = _(TOWN_IN[code]) if code in TOWN_IN else _("Town, {country}", country=code) if code else _("Town")
         local = " · ".join(n for n in (as_text(row.get("name_ko")), as_text(row.get("name_zh"))) if n)
-        detail = " · ".join(p for p in (f"Town, {country}" if country else "Town", local) if p)
+        detail = " · ".join(p for p in (town, local) if p)
         geonameid = row.get("geonameid")
         key = f"town:{int(geonameid)}" if not is_blank(geonameid) and geonameid is not pd.NA else f"town:{label}"
         lat, lon = _point(row.get("geometry"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.i18n import N_, _
+from geo import i18n
+from geo.i18n import N_, _, use_language
 from geo.io import DATA_DIR, Dataset
 from geo.search import PlaceIndex, SearchHit, load_index, search
 from geo.text import escape_markdown as md
@@ -14,9 +15,15 @@ from geo.ui.data import get_dataset
 from geo.ui.navigate import open_map
 
 
-@st.cache_resource(show_spinner=False)
 def get_place_index(version: str) -> PlaceIndex:
-    return load_index(get_dataset(), DATA_DIR)
+    """The index of this dataset version in the active language (its results' details are words)."""
+    return _place_index(version, i18n.language())
+
+
+@st.cache_resource(show_spinner=False)
+def _place_index(version: str, lang: str) -> PlaceIndex:
+    with use_language(lang):
+        return load_index(get_dataset(), DATA_DIR)
 
 
 def choose(hit: SearchHit) -> None:
@@ -51,12 +58,19 @@ def render_place_search(
         return
     for position, hit in enumerate(hits):
         outside = shown_ids is not None and hit.place.kind == "feature" and hit.place.key not in shown_ids
-        help_text = hit.place.detail + (" — " + _("outside the current filters") if outside else "")
+        if outside:
+            help_text = _(
+                "{detail} — outside the current filters. {explanation}.",
+                detail=hit.place.detail,
+                explanation=hit.explanation,
+            )
+        else:
+            help_text = _("{detail}. {explanation}.", detail=hit.place.detail, explanation=hit.explanation)
         title = hit.place.label if compact else f"{hit.place.label} — {hit.place.detail}"
         if st.button(
             md(title),
             key=f"{key}-hit-{position}",
-            help=md(f"{help_text}. {hit.explanation}."),
+            help=md(help_text),
             width="stretch",
             icon=":material/location_on:" if hit.place.kind == "town" else ":material/place:",
         ):

@@ -39,7 +39,15 @@ from geo.table import confidence_word
 from geo.text import escape_markdown as md
 from geo.text import safe_url
 from geo.ui.edit_map import render_edit_map
-from geo.ui.review_panel import DIFF_COLUMNS, diff_rows, draft_table, new_sources_frame, show_table, text_frame
+from geo.ui.review_panel import (
+    DIFF_COLUMNS,
+    diff_rows,
+    draft_table,
+    new_sources_frame,
+    show_table,
+    stamp_text,
+    text_frame,
+)
 from geo.visibility import VISIBILITY_LABELS
 from geo.vocab import kind_label
 
@@ -617,7 +625,7 @@ def _submit(store, editor, record, record_id, layer, old, old_geometry, props, g
                 "is lost: compare, then ask a reviewer to decide on theirs first.",
                 author=md(conflict.other.author),
                 draft=conflict.other.id,
-                when=md(conflict.other.created_at[:16]),
+                when=md(stamp_text(conflict.other.created_at)),
             ),
             icon=":material/sync_problem:",
         )

@@ -65,6 +65,11 @@ def diff_rows(changes) -> list[tuple[str, str, str]]:
     return [(field_name(field), old, new) for field, old, new in change_rows(changes)]
 
 
+def stamp_text(stamp: str) -> str:
+    """A stored UTC time stamp as a reader sees it: 2026-12-04 15:23 UTC."""
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else stamp
+
+
 def text_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A table of data or typed text as a reader should see it: bidirectional controls shown, not applied
     (the table is drawn as text, so no markup can come from a cell)."""
@@ -119,7 +124,7 @@ def render_review_queue(store: Store, reviewer: Account) -> None:
                     record=md(item.record_id),
                     layer=md(_(LAYER_NAMES[item.layer]) if item.layer in LAYER_NAMES else item.layer),
                     author=md(item.author),
-                    when=md(item.created_at[:16]),
+                    when=md(stamp_text(item.created_at)),
                 )
             )
             st.markdown(_("**Reason:** {reason}", reason=md(item.reason)))

@@ -289,7 +289,7 @@ def test_the_history_of_a_claim_with_its_drafts_is_korean(team_store: Store):
     reasons = tuple(entry.reason for entry in team_store.history(RECORD))
     assert english_left(texts, reasons) == []
     joined = "\n".join(texts)
-    assert "**초안 (검토 대기)" in joined and "- 메모 \\(notes\\): " in joined
+    assert "**초안 (검토 대기)" in joined and "- 비고 \\(notes\\): " in joined
     drafts = next(iter(frames(history)))
     assert "인원 하한 (count_low)" in set(drafts.value["field"])
 

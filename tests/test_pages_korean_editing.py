@@ -352,3 +352,21 @@ def test_reasons_of_the_store_follow_the_language(team_store: Store):
     with pytest.raises(Exception, match="a reason is required"):
         propose(team_store, "ed", RECORD, {"notes": "x"}, reason=" ", base=team_store.revision())
     assert drafts_for(team_store, RECORD) == []
+
+
+def test_the_edit_maps_marks_and_the_loading_spinners_follow_the_language():
+    from streamlit.string_util import clean_text
+
+    from geo.mapview import Position, position_groups
+    from geo.ui.data import SpinnerText
+
+    def tooltips() -> list[str]:
+        (group,) = position_groups(Position(41.1, 128.2, 5000), Position(41.2, 128.3, None))
+        marks = [child for layer in group._children.values() for child in layer._children.values()]
+        return [group.layer_name, *(getattr(mark, "text", "") for mark in marks if getattr(mark, "text", ""))]
+
+    with use_language("ko"):
+        assert tooltips() == ["위치", "현재: 41.10000, 128.20000 (불확실성 반경 5,000m)", "제안: 41.20000, 128.30000"]
+        assert clean_text(SpinnerText("Loading the dataset…")) == "데이터를 불러오는 중…"  # what st.spinner shows
+    assert tooltips()[1] == "Now: 41.10000, 128.20000 (uncertainty 5,000 m)"
+    assert clean_text(SpinnerText("Loading the dataset…")) == "Loading the dataset…"

@@ -4,6 +4,7 @@ record is valid, how a command-line value is read, and the published file format
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -238,3 +239,31 @@ def field_name(field: str) -> str:
 def change_rows(changes: Mapping[str, Mapping[str, object]]) -> list[tuple[str, str, str]]:
     """(field, before, after) for each changed field, in the order recorded."""
     return [(field, value_text(change.get("old")), value_text(change.get("new"))) for field, change in changes.items()]
+
+
+# The reasons the store writes itself (with the editor's own words inside), recognised when shown so that they
+# read in the reader's language; the stored text stays as written (the command line and exports show it).
+STORE_REASONS = (
+    (
+        re.compile(r"made less visible at once, before review \(fail closed\): (?P<reason>.*)", re.DOTALL),
+        N_("made less visible at once, before review (fail closed): {reason}"),
+    ),
+    (
+        re.compile(r"imported the data release (?P<version>\S+) from (?P<folder>[^/]+)/", re.DOTALL),
+        N_("imported the data release {version} from {folder}/"),
+    ),
+    (
+        re.compile(r"(?P<reason>.*) \(reviewed by (?P<reviewer>[^:()]+): (?P<note>.*)\)", re.DOTALL),
+        N_("{reason} (reviewed by {reviewer}: {note})"),
+    ),
+)
+
+
+def reason_text(reason: object) -> str:
+    """A revision's reason as a reader sees it: the store's own words in the active language, the rest as typed."""
+    text = "" if reason is None else str(reason)
+    for pattern, message in STORE_REASONS:
+        found = pattern.fullmatch(text)
+        if found:
+            return _(message, **found.groupdict())
+    return text

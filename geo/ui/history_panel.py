@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo.i18n import N_, _, ngettext
 from geo.io import Dataset
-from geo.store.records import change_rows, field_name
+from geo.store.records import change_rows, field_name, reason_text
 from geo.text import escape_markdown as md
 from geo.ui.data import get_store
 from geo.ui.session import is_editor
@@ -52,7 +52,7 @@ def render_history(dataset: Dataset, fid: str) -> None:
             when, author = md(_when(str(item["time"]))), md(item["author"])
             revision_title = _("**Revision {revision}**", revision=item["revision"])
             st.markdown(f"{revision_title} · {when} · {author} · {md(action)}")
-            lines = ["- " + _("**Reason:** {reason}", reason=md(item["reason"]))]
+            lines = ["- " + _("**Reason:** {reason}", reason=md(reason_text(item["reason"])))]
             if item["source_ids"]:
                 cited = ", ".join(
                     f"{md(sid)} ({md(outlets[sid])})" if sid in outlets else md(sid) for sid in item["source_ids"]

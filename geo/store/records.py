@@ -236,6 +236,22 @@ def field_name(field: str) -> str:
     return _(FIELD_NAMES[field]) if field in FIELD_NAMES else field
 
 
+# A visibility value in a change, and the seed's author, as the reader's language says them (codes in English).
+VISIBILITY_WORDS = {"public": N_("public"), "generalised": N_("generalised"), "restricted": N_("restricted")}
+STORE_AUTHORS = {"data release": N_("data release")}
+
+
+def shown_value(field: str, text: str) -> str:
+    """A changed value's text (value_text) with a visibility code in words."""
+    return _(VISIBILITY_WORDS[text]) if field == "visibility" and text in VISIBILITY_WORDS else text
+
+
+def author_text(author: object) -> str:
+    """A revision's author: an account name as it is, the store's own author in words."""
+    text = "" if author is None else str(author)
+    return _(STORE_AUTHORS[text]) if text in STORE_AUTHORS else text
+
+
 def change_rows(changes: Mapping[str, Mapping[str, object]]) -> list[tuple[str, str, str]]:
     """(field, before, after) for each changed field, in the order recorded."""
     return [(field, value_text(change.get("old")), value_text(change.get("new"))) for field, change in changes.items()]

@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo.i18n import N_, _, ngettext
 from geo.io import Dataset
-from geo.store.records import change_rows, field_name, reason_text
+from geo.store.records import author_text, change_rows, field_name, reason_text, shown_value
 from geo.text import escape_markdown as md
 from geo.ui.data import get_store
 from geo.ui.session import is_editor
@@ -49,7 +49,7 @@ def render_history(dataset: Dataset, fid: str) -> None:
             render_drafts(fid)
         for item in reversed(_history(dataset.revision, fid)):
             action = _(ACTIONS[str(item["action"])]) if str(item["action"]) in ACTIONS else str(item["action"])
-            when, author = md(_when(str(item["time"]))), md(item["author"])
+            when, author = md(_when(str(item["time"]))), md(author_text(item["author"]))
             revision_title = _("**Revision {revision}**", revision=item["revision"])
             st.markdown(f"{revision_title} · {when} · {author} · {md(action)}")
             lines = ["- " + _("**Reason:** {reason}", reason=md(reason_text(item["reason"])))]
@@ -62,7 +62,7 @@ def render_history(dataset: Dataset, fid: str) -> None:
                 lines.append("- " + ngettext("{n} field recorded", "{n} fields recorded", len(item["changes"])))
             else:
                 lines.extend(
-                    f"- {md(field_name(field))}: {md(old)} → {md(new)}"
+                    f"- {md(field_name(field))}: {md(shown_value(field, old))} → {md(shown_value(field, new))}"
                     for field, old, new in change_rows(item["changes"])
                 )
             st.markdown("\n".join(lines))

@@ -11,7 +11,7 @@ import streamlit as st
 from geo.accounts import Account
 from geo.i18n import N_, _
 from geo.store import RevisionRefused, Store, StoreError
-from geo.store.records import change_rows, diff_fields, field_name, parse_geometry
+from geo.store.records import change_rows, diff_fields, field_name, parse_geometry, shown_value
 from geo.store.review import Draft, drafts_for, review
 from geo.text import display_text
 from geo.text import escape_markdown as md
@@ -62,7 +62,10 @@ def column_config(frame: pd.DataFrame) -> dict[str, str]:
 
 def diff_rows(changes) -> list[tuple[str, str, str]]:
     """(field as the reader's language names it, now, proposed)."""
-    return [(field_name(field), old, new) for field, old, new in change_rows(changes)]
+    return [
+        (field_name(field), shown_value(field, old), shown_value(field, new))
+        for field, old, new in change_rows(changes)
+    ]
 
 
 def stamp_text(stamp: str) -> str:

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from geo.i18n import N_, _
+
 ROLES: tuple[str, ...] = ("editor", "reviewer", "admin")
+ROLE_LABELS: dict[str, str] = {"editor": N_("editor"), "reviewer": N_("reviewer"), "admin": N_("admin")}
 # What each role may do. Every write checks this on the server (geo.store.review), not by hiding pages.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "editor": frozenset({"propose"}),
@@ -42,6 +45,11 @@ class Account:
 
     def may(self, action: str) -> bool:
         return action in PERMISSIONS.get(self.role, frozenset())
+
+
+def role_label(role: str) -> str:
+    """A role's name in the active language (an unknown role as it is)."""
+    return _(ROLE_LABELS[role]) if role in ROLE_LABELS else role
 
 
 def hash_password(password: str) -> str:

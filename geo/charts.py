@@ -13,12 +13,13 @@ from datetime import UTC, date, datetime, timedelta
 import altair as alt
 import pandas as pd
 
+from geo.i18n import N_, _
 from geo.io import source_outlets
 from geo.returns import CumulativeSeries
 from geo.schema import EVENT_KINDS
 from geo.text import format_dates
 from geo.timeline import cite
-from geo.vocab import KIND_LABELS
+from geo.vocab import kind_label
 
 # Okabe–Ito, colour-blind safe; every kind also has its own row on the axis.
 KIND_COLOURS: dict[str, str] = {
@@ -34,6 +35,8 @@ assert set(KIND_COLOURS) == set(EVENT_KINDS)
 # ---------------------------------------------------------------- charts (Altair, drawn by Vega-Lite)
 
 BRUSH = "brush"
+# The time axis labels a year (d3-time-format): "2023" in English, "2023년" in Korean.
+YEAR_FORMAT = N_("%Y")
 STRIP_HEIGHT = 92  # Streamlit fits the whole chart, axis included, in this height
 
 
@@ -53,7 +56,7 @@ def _x(domain: tuple[date, date] | None, title: str | None = None, field_name: s
         f"{field_name}:T",
         title=title,
         scale=_time_scale(domain) if domain else alt.Scale(type="utc"),
-        axis=alt.Axis(format="%Y", tickCount="year", labelFontSize=13, grid=True, gridOpacity=0.35),
+        axis=alt.Axis(format=_(YEAR_FORMAT), tickCount="year", labelFontSize=13, grid=True, gridOpacity=0.35),
     )
 
 
@@ -66,18 +69,20 @@ def _range_rows(date_from: date | None, date_to: date | None, domain: tuple[date
 
 
 def _kind_scale() -> alt.Scale:
-    return alt.Scale(domain=[KIND_LABELS[k] for k in EVENT_KINDS], range=[KIND_COLOURS[k] for k in EVENT_KINDS])
+    return alt.Scale(domain=[kind_label(k) for k in EVENT_KINDS], range=[KIND_COLOURS[k] for k in EVENT_KINDS])
 
 
-TOOLTIP = [
-    alt.Tooltip("name:N", title="Event"),
-    alt.Tooltip("dates:N", title="Date"),
-    alt.Tooltip("kind_label:N", title="Kind"),
-    alt.Tooltip("people:N", title="People"),
-    alt.Tooltip("confidence:N", title="Confidence"),
-    alt.Tooltip("sources:N", title="Sources"),
-    alt.Tooltip("count_sources:N", title="Sources of the number"),
-]
+def tooltip() -> list[alt.Tooltip]:
+    """An event's tooltip, its titles in the active language."""
+    return [
+        alt.Tooltip("name:N", title=_("Event")),
+        alt.Tooltip("dates:N", title=_("Date")),
+        alt.Tooltip("kind_label:N", title=_("Kind")),
+        alt.Tooltip("people:N", title=_("People")),
+        alt.Tooltip("confidence:N", title=_("Confidence")),
+        alt.Tooltip("sources:N", title=_("Sources")),
+        alt.Tooltip("count_sources:N", title=_("Sources of the number")),
+    ]
 
 
 def events_chart(
@@ -94,8 +99,8 @@ def events_chart(
     y = alt.Y(
         "kind_label:N",
         title=None,
-        sort=[KIND_LABELS[k] for k in EVENT_KINDS],
-        scale=alt.Scale(domain=[KIND_LABELS[k] for k in EVENT_KINDS]),
+        sort=[kind_label(k) for k in EVENT_KINDS],
+        scale=alt.Scale(domain=[kind_label(k) for k in EVENT_KINDS]),
         axis=alt.Axis(labelFontSize=13, labelLimit=160),
     )
     colour = alt.Color("kind_label:N", scale=_kind_scale(), legend=None)
@@ -109,13 +114,13 @@ def events_chart(
         alt.Chart(data)
         .transform_filter(alt.datum.mark == "span")
         .mark_bar(cornerRadius=3, opacity=0.85, minBandSize=3)
-        .encode(x=_x(None), x2="end:T", y=y, yOffset=y_offset, color=colour, tooltip=TOOLTIP)
+        .encode(x=_x(None), x2="end:T", y=y, yOffset=y_offset, color=colour, tooltip=tooltip())
     )
     points_layer = (
         alt.Chart(data)
         .transform_filter(alt.datum.mark == "point")
         .mark_point(filled=True, size=110, opacity=0.95, stroke="#ffffff", strokeWidth=1)
-        .encode(x=_x(domain), y=y, yOffset=y_offset, color=colour, tooltip=TOOLTIP)
+        .encode(x=_x(domain), y=y, yOffset=y_offset, color=colour, tooltip=tooltip())
     )
     base = current_range
     if brush:
@@ -149,7 +154,7 @@ def weekly_counts(spans: pd.DataFrame) -> pd.DataFrame:
     )
     counts["start"] = [d.isoformat() for d in counts["week_start"]]
     counts["end"] = [(d + timedelta(days=7)).isoformat() for d in counts["week_start"]]
-    counts["week"] = [f"week of {format_dates(d.isoformat(), None, 'day')}" for d in counts["week_start"]]
+    counts["week"] = [_("week of {date}", date=format_dates(d.isoformat(), None, "day")) for d in counts["week_start"]]
     return counts[columns]
 
 
@@ -189,7 +194,7 @@ def strip_chart(spans: pd.DataFrame | StripMarks, domain: tuple[date, date], cur
             x=_x(domain),
             y=row,
             color=alt.Color("kind_label:N", scale=_kind_scale(), legend=None),
-            tooltip=TOOLTIP[:4],
+            tooltip=tooltip()[:4],
         )
     )
     return alt.layer(band, ticks).properties(height=STRIP_HEIGHT).configure_view(stroke=None)
@@ -237,9 +242,9 @@ def _weekly_strip_chart(counts: pd.DataFrame, domain: tuple[date, date], current
             y=alt.Y("sum(events):Q", axis=None, title=None, stack="zero"),
             color=alt.Color("kind_label:N", scale=_kind_scale(), legend=None),
             tooltip=[
-                alt.Tooltip("week:N", title="Week"),
-                alt.Tooltip("kind_label:N", title="Kind"),
-                alt.Tooltip("sum(events):Q", title="Events", format=","),
+                alt.Tooltip("week:N", title=_("Week")),
+                alt.Tooltip("kind_label:N", title=_("Kind")),
+                alt.Tooltip("sum(events):Q", title=_("Events"), format=","),
             ],
         )
     )
@@ -257,7 +262,9 @@ def _series_rows(series: CumulativeSeries, outlets: Mapping[str, str], end: date
                 "event": step.name,
                 "dates": step.dates,
                 "added": step.added_label,
-                "total": step.total_label + ("" if step.total_high is not None else " (top of the range unknown)"),
+                "total": step.total_label
+                if step.total_high is not None
+                else _("{total} (top of the range unknown)", total=step.total_label),
                 "sources": cite(step.source_ids, outlets),
             }
         )
@@ -277,21 +284,21 @@ def cumulative_chart(series: CumulativeSeries, sources: pd.DataFrame, domain: tu
         "day:T",
         title=None,
         scale=_time_scale(domain),
-        axis=alt.Axis(format="%Y", tickCount="year", labelFontSize=13),
+        axis=alt.Axis(format=_(YEAR_FORMAT), tickCount="year", labelFontSize=13),
     )
     peak = max([0, *(r["high"] or r["low"] for r in rows), *(c.high or c.low or 0 for c in series.checkpoints)])
     y = alt.Y(
         "low:Q",
-        title="People reported returned (cumulative)",
+        title=_("People reported returned (cumulative)"),
         scale=alt.Scale(domain=[0, int(peak * 1.15) + 1]),
         axis=alt.Axis(labelFontSize=12, titleFontSize=13),
     )
     tooltip = [
-        alt.Tooltip("event:N", title="Step"),
-        alt.Tooltip("dates:N", title="Date"),
-        alt.Tooltip("added:N", title="Added"),
-        alt.Tooltip("total:N", title="Running total"),
-        alt.Tooltip("sources:N", title="Sources of the number"),
+        alt.Tooltip("event:N", title=_("Step")),
+        alt.Tooltip("dates:N", title=_("Date")),
+        alt.Tooltip("added:N", title=_("Added")),
+        alt.Tooltip("total:N", title=_("Running total")),
+        alt.Tooltip("sources:N", title=_("Sources of the number")),
     ]
     data = alt.Data(values=rows)
     known = [r for r in rows if r["high"] is not None]
@@ -322,7 +329,7 @@ def cumulative_chart(series: CumulativeSeries, sources: pd.DataFrame, domain: tu
             {
                 "day": unknown_from.day.isoformat(),
                 "low": unknown_from.total_low,
-                "text": f"top of the range unknown from {unknown_from.dates}",
+                "text": _("top of the range unknown from {dates}", dates=unknown_from.dates),
             }
         ]
         layers.append(
@@ -337,19 +344,19 @@ def cumulative_chart(series: CumulativeSeries, sources: pd.DataFrame, domain: tu
                 "low": c.low if c.low is not None else c.high,
                 "event": c.name,
                 "dates": format_dates(c.day.isoformat(), None, "day"),
-                "total": f"{c.label} since {c.since.year}",
+                "total": _("{total} since {year}", total=c.label, year=c.since.year),
                 "note": c.note,
                 "sources": cite(c.source_ids, outlets),
-                "text": f"{c.label} since {c.since.year} (stated total)",
+                "text": _("{total} since {year} (stated total)", total=c.label, year=c.since.year),
             }
             for c in series.checkpoints
         ]
         check_tooltip = [
-            alt.Tooltip("event:N", title="Stated total"),
-            alt.Tooltip("dates:N", title="Date"),
-            alt.Tooltip("total:N", title="Total"),
-            alt.Tooltip("note:N", title="Note"),
-            alt.Tooltip("sources:N", title="Sources of the number"),
+            alt.Tooltip("event:N", title=_("Stated total")),
+            alt.Tooltip("dates:N", title=_("Date")),
+            alt.Tooltip("total:N", title=_("Total")),
+            alt.Tooltip("note:N", title=_("Note")),
+            alt.Tooltip("sources:N", title=_("Sources of the number")),
         ]
         check = alt.Chart(alt.Data(values=check_rows))
         layers.append(

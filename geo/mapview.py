@@ -220,23 +220,30 @@ class Position:
 
 # What the edit map draws: the record as it is now (grey, dashed) and the proposed position (blue).
 NOW_COLOR, PROPOSED_COLOR = "#555555", "#0072B2"
-EDIT_GROUP_TITLE = "Position"
+EDIT_GROUP_TITLE = N_("Position")
+# A mark's tooltip, one whole sentence each (with and without an uncertainty circle).
+EDIT_MARK_WORDS = {
+    "now": (N_("Now: {lat}, {lon}"), N_("Now: {lat}, {lon} (uncertainty {radius} m)")),
+    "proposed": (N_("Proposed: {lat}, {lon}"), N_("Proposed: {lat}, {lon} (uncertainty {radius} m)")),
+}
 
 
 def position_groups(now: Position | None, proposed: Position | None) -> list[FeatureGroup]:
     """One layer with the current position and the proposed one (when it differs), each with its
     uncertainty circle. Tooltips are constant words (coordinates are numbers, formatted here)."""
-    group = FeatureGroup(name=EDIT_GROUP_TITLE, show=True)
-    marks = [(now, NOW_COLOR, "Now", "5 5")]
+    group = FeatureGroup(name=_(EDIT_GROUP_TITLE), show=True)
+    marks = [(now, NOW_COLOR, "now", "5 5")]
     if proposed is not None and proposed != now:
-        marks.append((proposed, PROPOSED_COLOR, "Proposed", None))
-    for position, color, label, dash in marks:
+        marks.append((proposed, PROPOSED_COLOR, "proposed", None))
+    for position, color, which, dash in marks:
         if position is None:
             continue
         at = (position.lat, position.lon)
-        words = f"{label}: {position.lat:.5f}, {position.lon:.5f}"
+        plain, with_radius = EDIT_MARK_WORDS[which]
+        lat, lon = f"{position.lat:.5f}", f"{position.lon:.5f}"
+        words = _(plain, lat=lat, lon=lon)
         if position.radius_m:
-            words += f" (uncertainty {position.radius_m:,.0f} m)"
+            words = _(with_radius, lat=lat, lon=lon, radius=f"{position.radius_m:,.0f}")
             circle = Circle(at, radius=position.radius_m, color=color, weight=2, dash_array=dash, fill_opacity=0.08)
             circle.options["interactive"] = False  # a click inside the circle places the point, as anywhere
             circle.add_to(group)

@@ -18,20 +18,23 @@ from datetime import date
 import geopandas as gpd
 import pandas as pd
 
+from geo.i18n import N_, _
 from geo.io import source_outlets
 from geo.schema import as_id_list, as_text
 from geo.text import format_count, format_dates
 from geo.timeline import _day, _int_or_none, cite
 
 # Counts that are never summed into the series, and why.
+# (Each reason is the whole sentence "not summed: …", so a language can order it its own way.)
 NOT_SUMMED: dict[str, str] = {
-    "returned_claim": "a statement about a total, not a separate return",
-    "named_person": "one named person, part of a counted repatriation",
-    "held": "people held, not people returned",
-    "arrested": "people arrested, not people returned",
-    "deaths": "deaths, not people returned",
-    "voluntary_returnees": "voluntary returnees, not a forced repatriation",
+    "returned_claim": N_("not summed: a statement about a total, not a separate return"),
+    "named_person": N_("not summed: one named person, part of a counted repatriation"),
+    "held": N_("not summed: people held, not people returned"),
+    "arrested": N_("not summed: people arrested, not people returned"),
+    "deaths": N_("not summed: deaths, not people returned"),
+    "voluntary_returnees": N_("not summed: voluntary returnees, not a forced repatriation"),
 }
+NOT_A_COUNT_OF_RETURNS = N_("not summed: not a count of returns")
 
 
 @dataclass(frozen=True)
@@ -113,19 +116,16 @@ def cumulative_returned(events: gpd.GeoDataFrame) -> CumulativeSeries:
         if count_of.startswith("returned_total_since_") and count_of != "returned_total_since_2020":
             if has_count:
                 base = count_of.removeprefix("returned_total_since_")
-                excluded.append(
-                    Exclusion(
-                        fid, name, f"a stated total since {base}: another base than this chart's (2020), not drawn"
-                    )
-                )
+                reason = _("a stated total since {base}: another base than this chart's (2020), not drawn", base=base)
+                excluded.append(Exclusion(fid, name, reason))
             continue
         if count_of == "returned_total_since_2020":
             if not has_count:
                 continue
             if not count_ids:
-                excluded.append(Exclusion(fid, name, "a total without a source is not shown"))
+                excluded.append(Exclusion(fid, name, _("a total without a source is not shown")))
             elif last is None:
-                excluded.append(Exclusion(fid, name, "an undated total cannot be placed on the axis"))
+                excluded.append(Exclusion(fid, name, _("an undated total cannot be placed on the axis")))
             else:
                 note = as_text(record.get("count_note"))
                 checkpoints.append(Checkpoint(fid, name, last, date(2020, 1, 1), low, high, note, count_ids))
@@ -133,15 +133,15 @@ def cumulative_returned(events: gpd.GeoDataFrame) -> CumulativeSeries:
         if kind != "repatriation" and count_of not in ("returned", "returned_claim"):
             continue
         if not has_count:
-            excluded.append(Exclusion(fid, name, "no number reported"))
+            excluded.append(Exclusion(fid, name, _("no number reported")))
         elif count_of != "returned":
-            excluded.append(Exclusion(fid, name, f"not summed: {NOT_SUMMED.get(count_of, 'not a count of returns')}"))
+            excluded.append(Exclusion(fid, name, _(NOT_SUMMED.get(count_of, NOT_A_COUNT_OF_RETURNS))))
         elif kind != "repatriation":
-            excluded.append(Exclusion(fid, name, "not summed: not a forced repatriation event"))
+            excluded.append(Exclusion(fid, name, _("not summed: not a forced repatriation event")))
         elif not count_ids:
-            excluded.append(Exclusion(fid, name, "not counted: the number has no source"))
+            excluded.append(Exclusion(fid, name, _("not counted: the number has no source")))
         elif last is None:
-            excluded.append(Exclusion(fid, name, "not counted: undated"))
+            excluded.append(Exclusion(fid, name, _("not counted: undated")))
         else:
             candidates.append((last, fid, name, record, low, high, count_ids))
 
@@ -168,7 +168,7 @@ def cumulative_table(series: CumulativeSeries, sources: pd.DataFrame) -> pd.Data
             "Added": step.added_label,
             "Running total (low–high)": step.total_label
             if step.total_high is not None
-            else f"{step.total_label} (top unknown)",
+            else _("{total} (top unknown)", total=step.total_label),
             "Sources of the number": cite(step.source_ids, outlets),
         }
         for step in series.steps

@@ -47,7 +47,6 @@ PLACE_FIELDS = (
 TOWN_FIELDS = ("name_en", "name_ko", "name_zh", "name_reported")
 # How much a match on each kind of name counts, and which results come first on a tie.
 NAME_WEIGHT, PLACE_WEIGHT, EVENT_WEIGHT, ALIAS_WEIGHT = 1.0, 0.9, 0.8, 0.95
-COUNTRIES = {"CN": N_("China"), "KP": N_("North Korea")}
 PRIORITY = {"crossings": 0, "detention_centres": 1, "receiving_facilities": 2, "town": 3, "events": 4}
 
 _APOSTROPHES = re.compile(r"['’ʼ‘`´]")
@@ -131,8 +130,9 @@ class SearchHit:
 
     @property
     def explanation(self) -> str:
+        """Why this result was found, in the active language (the names are data, shown as they are)."""
         if self.via:
-            return _("matched “{name}” (another name for {via})", name=self.matched, via=self.via)
+            return _("matched “{name}” (another name for {place})", name=self.matched, place=self.via)
         return _("matched “{name}”", name=self.matched)
 
 
@@ -189,6 +189,10 @@ def feature_places(dataset: Dataset) -> list[Place]:
     return places
 
 
+# A basemap town's kind and country, one whole phrase each.
+TOWN_IN = {"CN": N_("Town, China"), "KP": N_("Town, North Korea")}
+
+
 def town_places(towns: gpd.GeoDataFrame) -> list[Place]:
     places = []
     for row in towns.to_dict("records"):
@@ -197,9 +201,8 @@ def town_places(towns: gpd.GeoDataFrame) -> list[Place]:
         if reported and normalise(reported) != normalise(geonames):
             label = f"{reported} ({geonames})"
         code = as_text(row.get("country_code"))
-        country = _(COUNTRIES[code]) if code in COUNTRIES else code
+        town = _(TOWN_IN[code]) if code in TOWN_IN else _("Town, {country}", country=code) if code else _("Town")
         local = " · ".join(n for n in (as_text(row.get("name_ko")), as_text(row.get("name_zh"))) if n)
-        town = _("Town, {country}", country=country) if country else _("Town")
         detail = " · ".join(p for p in (town, local) if p)
         geonameid = row.get("geonameid")
         key = f"town:{int(geonameid)}" if not is_blank(geonameid) and geonameid is not pd.NA else f"town:{label}"

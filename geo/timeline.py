@@ -16,29 +16,50 @@ from datetime import date, timedelta
 import geopandas as gpd
 import pandas as pd
 
-from geo.i18n import SOURCE_LANGUAGE, language
+from geo.i18n import N_, SOURCE_LANGUAGE, _, language
 from geo.io import source_outlets
 from geo.schema import as_id_list, as_text
+from geo.table import confidence_word
 from geo.text import MONTHS, SHORT_TEXT_CHARS, display_text, format_count, format_dates, is_missing
-from geo.vocab import KIND_LABELS
+from geo.vocab import kind_label
 
 SHORT_SPAN = timedelta(days=21)
 TIMELINE_START = date(2020, 1, 1)
 TIMELINE_END = date(2025, 12, 31)
 
 
-# What a count counts, as a noun phrase after the number.
-COUNT_NOUNS: dict[str, str] = {
-    "returned": "people returned",
-    "returned_claim": "people returned (a statement of the total)",
-    "returned_total_since_2020": "people returned since 2020 (a cumulative total)",
-    "returned_total_since_2024": "people returned since 2024 (a cumulative total)",
-    "held": "people held in China",
-    "arrested": "people arrested",
-    "deaths": "deaths",
-    "named_person": "named person",
-    "voluntary_returnees": "voluntary returnees (not forced)",
+# What a count counts, as a whole phrase around the number (Korean puts the number elsewhere).
+COUNT_PHRASES: dict[str, str] = {
+    "returned": N_("{count} people returned"),
+    "returned_claim": N_("{count} people returned (a statement of the total)"),
+    "returned_total_since_2020": N_("{count} people returned since 2020 (a cumulative total)"),
+    "returned_total_since_2024": N_("{count} people returned since 2024 (a cumulative total)"),
+    "held": N_("{count} people held in China"),
+    "arrested": N_("{count} people arrested"),
+    "deaths": N_("{count} deaths"),
+    "named_person": N_("{count} named person"),
+    "voluntary_returnees": N_("{count} voluntary returnees (not forced)"),
 }
+PEOPLE = N_("{count} people")
+NO_NUMBER = N_("no number reported")
+# The event table's columns (the frame keeps these English names, which code and tests read; the page
+# shows each header in the reader's language).
+COLUMN_LABELS: dict[str, str] = {
+    "Date": N_("Date"),
+    "Kind": N_("Kind"),
+    "Event": N_("Event"),
+    "People": N_("People"),
+    "Sources of the number": N_("Sources of the number"),
+    "Confidence": N_("Confidence"),
+    "Sources": N_("Sources"),
+    "Id": N_("Id"),
+    "Added": N_("Added"),
+    "Running total (low–high)": N_("Running total (low–high)"),
+}
+
+
+def column_label(column: str) -> str:
+    return _(COLUMN_LABELS[column]) if column in COLUMN_LABELS else column
 
 
 def _int_or_none(value: object) -> int | None:
@@ -132,13 +153,14 @@ def _union(*groups: Iterable[str]) -> list[str]:
 
 def count_phrase(low: object, high: object, count_of: object) -> str:
     """'500–600 people returned', 'one named person', 'unknown'."""
-    noun = COUNT_NOUNS.get(as_text(count_of), "people")
+    phrase = COUNT_PHRASES.get(as_text(count_of), PEOPLE)
     low_i, high_i = _int_or_none(low), _int_or_none(high)
     if low_i is None and high_i is None:
-        return "unknown"
+        return _("unknown")
     if low_i == high_i == 1 and as_text(count_of) in ("named_person", "deaths"):
-        return "one named person" if as_text(count_of) == "named_person" else "one death"
-    return f"{format_count(low_i if low_i is not None else pd.NA, high_i if high_i is not None else pd.NA)} {noun}"
+        return _("one named person") if as_text(count_of) == "named_person" else _("one death")
+    count = format_count(low_i if low_i is not None else pd.NA, high_i if high_i is not None else pd.NA)
+    return _(phrase, count=count)
 
 
 def _lanes(rows: list[dict], gap: timedelta) -> None:
@@ -187,7 +209,7 @@ def event_spans(
                 "id": as_text(record.get("id")),
                 "name": display_text(record.get("name_en"), SHORT_TEXT_CHARS),  # a tooltip: cut, bidi shown
                 "kind": kind,
-                "kind_label": KIND_LABELS.get(kind, kind),
+                "kind_label": kind_label(kind),
                 "start": first.isoformat(),
                 "end": (last + timedelta(days=1)).isoformat(),
                 "start_day": first,
@@ -197,8 +219,8 @@ def event_spans(
                 "dates": format_dates(record.get("date_start"), record.get("date_end"), precision),
                 "people": count_phrase(record.get("count_low"), record.get("count_high"), record.get("count_of"))
                 if has_count
-                else "no number reported",
-                "confidence": as_text(record.get("confidence")),
+                else _(NO_NUMBER),
+                "confidence": confidence_word(record.get("confidence")),
                 "sources": cite(ids, outlets),
                 "count_sources": cite(count_ids, outlets) if count_ids else "",
                 "source_ids": ", ".join(ids),
@@ -240,13 +262,13 @@ def events_table(events: gpd.GeoDataFrame, sources: pd.DataFrame) -> pd.DataFram
         rows.append(
             {
                 "Date": format_dates(record.get("date_start"), record.get("date_end"), record.get("date_precision")),
-                "Kind": KIND_LABELS.get(kind, kind),
+                "Kind": kind_label(kind),
                 "Event": as_text(record.get("name_en")),
                 "People": count_phrase(record.get("count_low"), record.get("count_high"), record.get("count_of"))
                 if has_count
-                else "no number reported",
+                else _(NO_NUMBER),
                 "Sources of the number": cite(count_ids, outlets) if has_count else "",
-                "Confidence": as_text(record.get("confidence")),
+                "Confidence": confidence_word(record.get("confidence")),
                 "Sources": cite(as_id_list(record.get("source_ids")), outlets),
                 "Id": as_text(record.get("id")),
                 "_start": _day(record.get("span_start")) or date.min,

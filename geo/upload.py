@@ -526,14 +526,20 @@ def uploaded_feature_details(
     location = None
     if isinstance(geometry, BaseGeometry) and geometry.geom_type == "Point":
         precision = location_label(row.get("location_precision"), row.get("uncertainty_m"))
-        location = f"{geometry.y:.4f}° N, {geometry.x:.4f}° E — {precision}"
+        location = _(
+            "{lat}° N, {lon}° E — {precision}", lat=f"{geometry.y:.4f}", lon=f"{geometry.x:.4f}", precision=precision
+        )
 
     kind = as_text(row.get("kind"))
     return FeatureDetails(
         id=fid,
         layer=UPLOAD_LAYER,
         layer_title=UPLOAD_TITLE,
-        kind=f"{kind_labels.get(kind, kind)} — from your upload ({as_text(row.get('upload_where'))})",
+        kind=_(
+            "{kind} — from your upload ({where})",
+            kind=_(kind_labels[kind]) if kind in kind_labels else kind,
+            where=as_text(row.get("upload_where")),
+        ),
         name_en=as_text(row.get("name_en")),
         name_ko=as_text(row.get("name_ko")),
         name_zh=as_text(row.get("name_zh")),

@@ -469,17 +469,23 @@ def parse_json(text: str) -> object:
         return json.loads(text, parse_constant=NonFinite, parse_float=_parse_float, object_pairs_hook=_object_pairs)
     except json.JSONDecodeError as error:
         ending = text.rstrip()[-1:]
-        hint = _(" The file looks truncated (it does not end with '}' or ']').") if ending not in ("}", "]") else ""
         what = error.msg[:-3] + " here" if error.msg.endswith(" at") else error.msg  # json's own words
-        raise UploadError(
-            _(
-                "Invalid JSON at line {lineno}, column {colno}: {what}.{hint}",
+        if ending not in ("}", "]"):
+            message = _(
+                "Invalid JSON at line {lineno}, column {colno}: {what}. The file looks truncated (it does not end "
+                "with '}}' or ']').",
                 lineno=error.lineno,
                 colno=error.colno,
                 what=what,
-                hint=hint,
             )
-        ) from error
+        else:
+            message = _(
+                "Invalid JSON at line {lineno}, column {colno}: {what}.",
+                lineno=error.lineno,
+                colno=error.colno,
+                what=what,
+            )
+        raise UploadError(message) from error
     except RecursionError as error:
         raise UploadError(_("The JSON is nested too deeply to be GeoJSON.")) from error
     except ValueError as error:  # e.g. an integer with thousands of digits

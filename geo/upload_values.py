@@ -158,8 +158,13 @@ def decimal_value(name: str, value: object, from_text: bool) -> tuple[int | floa
         if stripped.lower() in _NAN_WORDS:
             return None, _("{name} is {value}: NaN and Infinity are not numbers", name=name, value=_show(value))
         if not _DECIMAL.match(stripped):
-            hint = _(" (use a point as the decimal separator)") if re.match(r"^[+-]?[0-9]+,[0-9]+$", stripped) else ""
-            return None, _("{name} {value} is not a decimal number{hint}", name=name, value=_show(value), hint=hint)
+            if re.match(r"^[+-]?[0-9]+,[0-9]+$", stripped):
+                return None, _(
+                    "{name} {value} is not a decimal number (use a point as the decimal separator)",
+                    name=name,
+                    value=_show(value),
+                )
+            return None, _("{name} {value} is not a decimal number", name=name, value=_show(value))
         if len(stripped.lstrip("+-").split(".")[0].lstrip("0")) > _MAX_DECIMAL_DIGITS:
             return None, _too_large(name)
         return (int(stripped) if re.match(r"^[+-]?[0-9]+$", stripped) else float(stripped)), None

@@ -39,14 +39,15 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import LineString, Point
 
+from geo.i18n import N_
 from geo.io import Dataset, add_date_spans
 from geo.schema import VISIBILITIES, as_id_list, is_blank
 
 VISIBILITY_FIELD = "visibility"
-VISIBILITY_LABELS = {
-    "public": "Public",
-    "generalised": "Generalised (published at about 10 km and to the month)",
-    "restricted": "Restricted (editors only)",
+VISIBILITY_LABELS = {  # message ids: translated where shown
+    "public": N_("Public"),
+    "generalised": N_("Generalised (published at about 10 km and to the month)"),
+    "restricted": N_("Restricted (editors only)"),
 }
 # Ordered from most to least visible: a change towards the end takes effect at once (fail closed).
 VISIBILITY_RANK = {name: rank for rank, name in enumerate(VISIBILITIES)}

@@ -12,6 +12,7 @@ from geo.charts import BRUSH
 from geo.i18n import _, ngettext
 from geo.replay import REPLAY_SETS, build_replay_map
 from geo.text import escape_markdown as md
+from geo.timeline import column_label
 from geo.ui.data import filter_sentence, get_data_span, get_dataset, get_map_basemap
 from geo.ui.phone import pointer_or_touch
 from geo.ui.state import read_spec
@@ -71,14 +72,14 @@ st.dataframe(
     width="stretch",
     height=320,
     column_config={
-        "Date": st.column_config.TextColumn(width="small"),
-        "Kind": st.column_config.TextColumn(width="small"),
-        "Event": st.column_config.TextColumn(width="large"),
-        "People": st.column_config.TextColumn(width="medium"),
-        "Sources of the number": st.column_config.TextColumn(width="medium"),
-        "Confidence": st.column_config.TextColumn(width="small"),
-        "Sources": st.column_config.TextColumn(width="large"),
-        "Id": st.column_config.TextColumn(width="small"),
+        "Date": st.column_config.TextColumn(column_label("Date"), width="small"),
+        "Kind": st.column_config.TextColumn(column_label("Kind"), width="small"),
+        "Event": st.column_config.TextColumn(column_label("Event"), width="large"),
+        "People": st.column_config.TextColumn(column_label("People"), width="medium"),
+        "Sources of the number": st.column_config.TextColumn(column_label("Sources of the number"), width="medium"),
+        "Confidence": st.column_config.TextColumn(column_label("Confidence"), width="small"),
+        "Sources": st.column_config.TextColumn(column_label("Sources"), width="large"),
+        "Id": st.column_config.TextColumn(column_label("Id"), width="small"),
     },
 )
 
@@ -108,7 +109,12 @@ st.caption(
         "Statements of the 9 October total, named people and people held are not summed."
     )
 )
-st.dataframe(returns.table, hide_index=True, width="stretch")
+st.dataframe(
+    returns.table,
+    hide_index=True,
+    width="stretch",
+    column_config={column: column_label(column) for column in returns.table.columns},
+)
 if series.excluded:
     with st.expander(_("Counts not summed ({n}), and why", n=len(series.excluded))):
         st.markdown("\n".join(f"- **{md(e.event_id)}** {md(e.name)}: {md(e.reason)}" for e in series.excluded))

@@ -4,6 +4,7 @@ record is valid, how a command-line value is read, and the published file format
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from shapely import wkt
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
+from geo.i18n import N_, _
 from geo.io import row_rejections
 from geo.schema import SourceIndex, as_id_list, is_blank, route_endpoint_problems
 
@@ -109,7 +111,7 @@ def _json_value_problem(field: str, value: object) -> str | None:
     try:
         json.dumps(value, allow_nan=False)
     except (TypeError, ValueError):
-        return f"{field}: {value!r} is not a JSON value"
+        return _("{field}: {value!r} is not a JSON value", field=field, value=value)
     return None
 
 
@@ -128,9 +130,9 @@ def record_problems(
         return problems
     if layer == SOURCES_LAYER:
         if is_blank(properties.get("id")):
-            problems.append("id: id is missing")
+            problems.append(_("id: id is missing"))
         problems.extend(
-            f"{field}: a source field is text, got {value!r}"
+            _("{field}: a source field is text, got {value!r}", field=field, value=value)
             for field, value in properties.items()
             if not isinstance(value, str)
         )
@@ -176,19 +178,108 @@ def value_text(value: object) -> str:
     """A field value as a reader sees it: empty stays "empty" (never 0), lists are joined, a point
     is "lat° N, lon° E", another geometry is named by its type."""
     if value is None or value == "" or value == []:
-        return "empty"
+        return _("empty")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         return "; ".join(str(v) for v in value)
     if isinstance(value, Mapping) and "type" in value and "coordinates" in value:
         coordinates = value["coordinates"]
         if value["type"] == "Point" and isinstance(coordinates, list) and len(coordinates) == 2:
-            return f"{coordinates[1]}° N, {coordinates[0]}° E"
-        return f"a {value['type']}"
+            return _("{lat}° N, {lon}° E", lat=coordinates[1], lon=coordinates[0])
+        return _("a {geometry_type}", geometry_type=value["type"])
     return str(value)
+
+
+# A field's name as the edit form, the review queue and the history show it: the contract's own name in
+# English (what `geo validate` and the command line say), a word with that name beside it in Korean.
+FIELD_NAMES: dict[str, str] = {
+    "id": N_("id"),
+    "name_en": N_("name_en"),
+    "name_ko": N_("name_ko"),
+    "name_zh": N_("name_zh"),
+    "kind": N_("kind"),
+    "confidence": N_("confidence"),
+    "visibility": N_("visibility"),
+    "date_start": N_("date_start"),
+    "date_end": N_("date_end"),
+    "date_precision": N_("date_precision"),
+    "count_of": N_("count_of"),
+    "count_low": N_("count_low"),
+    "count_high": N_("count_high"),
+    "count_note": N_("count_note"),
+    "count_confidence": N_("count_confidence"),
+    "location_precision": N_("location_precision"),
+    "uncertainty_m": N_("uncertainty_m"),
+    "place_en": N_("place_en"),
+    "province": N_("province"),
+    "country": N_("country"),
+    "notes": N_("notes"),
+    "side_cn_en": N_("side_cn_en"),
+    "side_kp_en": N_("side_kp_en"),
+    "from_id": N_("from_id"),
+    "to_id": N_("to_id"),
+    "crossing_id": N_("crossing_id"),
+    "source_ids": N_("source_ids"),
+    "count_source_ids": N_("count_source_ids"),
+    "geometry": N_("geometry"),
+    "retracted": N_("retracted"),
+    "outlet": N_("outlet"),
+    "title": N_("title"),
+    "url": N_("url"),
+    "published": N_("published"),
+}
+
+
+def field_name(field: str) -> str:
+    """A field's name in the active language (an unlisted field as it is)."""
+    return _(FIELD_NAMES[field]) if field in FIELD_NAMES else field
+
+
+# A visibility value in a change, and the seed's author, as the reader's language says them (codes in English).
+VISIBILITY_WORDS = {"public": N_("public"), "generalised": N_("generalised"), "restricted": N_("restricted")}
+STORE_AUTHORS = {"data release": N_("data release")}
+
+
+def shown_value(field: str, text: str) -> str:
+    """A changed value's text (value_text) with a visibility code in words."""
+    return _(VISIBILITY_WORDS[text]) if field == "visibility" and text in VISIBILITY_WORDS else text
+
+
+def author_text(author: object) -> str:
+    """A revision's author: an account name as it is, the store's own author in words."""
+    text = "" if author is None else str(author)
+    return _(STORE_AUTHORS[text]) if text in STORE_AUTHORS else text
 
 
 def change_rows(changes: Mapping[str, Mapping[str, object]]) -> list[tuple[str, str, str]]:
     """(field, before, after) for each changed field, in the order recorded."""
     return [(field, value_text(change.get("old")), value_text(change.get("new"))) for field, change in changes.items()]
+
+
+# The reasons the store writes itself (with the editor's own words inside), recognised when shown so that they
+# read in the reader's language; the stored text stays as written (the command line and exports show it).
+STORE_REASONS = (
+    (
+        re.compile(r"made less visible at once, before review \(fail closed\): (?P<reason>.*)", re.DOTALL),
+        N_("made less visible at once, before review (fail closed): {reason}"),
+    ),
+    (
+        re.compile(r"imported the data release (?P<version>\S+) from (?P<folder>[^/]+)/", re.DOTALL),
+        N_("imported the data release {version} from {folder}/"),
+    ),
+    (
+        re.compile(r"(?P<reason>.*) \(reviewed by (?P<reviewer>[^:()]+): (?P<note>.*)\)", re.DOTALL),
+        N_("{reason} (reviewed by {reviewer}: {note})"),
+    ),
+)
+
+
+def reason_text(reason: object) -> str:
+    """A revision's reason as a reader sees it: the store's own words in the active language, the rest as typed."""
+    text = "" if reason is None else str(reason)
+    for pattern, message in STORE_REASONS:
+        found = pattern.fullmatch(text)
+        if found:
+            return _(message, **found.groupdict())
+    return text

@@ -27,8 +27,10 @@ from geo.accounts import (
     check_role,
     hash_password,
     password_matches,
+    role_label,
     wait_remaining,
 )
+from geo.i18n import N_, _
 from geo.io import read_sources
 from geo.schema import LAYERS
 from geo.store.records import POINT_LAYERS, SOURCES_LAYER, geometry_json, parse_geometry, record_problems
@@ -149,7 +151,7 @@ def sign_in(store: Store, name: str, password: str, now: float | None = None) ->
     each time, see geo.accounts.delay_after) before its password is even checked again."""
     ensure_review_schema(store)
     now = time.time() if now is None else now
-    wrong = SignInRefused("wrong account name or password")
+    wrong = SignInRefused(_("wrong account name or password"))
     with store.engine.begin() as conn:  # a failure is committed before it is reported
         row = conn.execute(sa.select(users).where(users.c.name == name.strip())).first()
         if row is None or row.disabled:
@@ -157,7 +159,7 @@ def sign_in(store: Store, name: str, password: str, now: float | None = None) ->
             raise wrong
         wait = wait_remaining(row.failed_logins, row.last_failed_at, now)
         if wait > 0:
-            raise SignInRefused(f"too many failed sign-ins: try again in {wait:.0f} s", wait)
+            raise SignInRefused(_("too many failed sign-ins: try again in {wait:.0f} s", wait=wait), wait)
         matched = password_matches(row.password_hash, password)
         values = {"failed_logins": 0, "last_failed_at": None}
         if not matched:
@@ -171,13 +173,24 @@ def sign_in(store: Store, name: str, password: str, now: float | None = None) ->
 _DUMMY_HASH = hash_password("not-a-real-password-0000")
 
 
+# Why a role is refused an action, one whole sentence per action.
+REFUSED_ACTIONS = {
+    "propose": N_("the {role} role may not propose"),
+    "review": N_("the {role} role may not review"),
+    "manage_accounts": N_("the {role} role may not manage accounts"),
+}
+
+
 def require(store: Store, who: Account | str | None, action: str) -> Account:
     """The account re-read from the store, if it may do `action`; else AccessDenied."""
     name = who.name if isinstance(who, Account) else who
     current = account(store, name) if name else None
     if current is None:
-        raise AccessDenied("sign in as an editor, reviewer or admin first")
+        raise AccessDenied(_("sign in as an editor, reviewer or admin first"))
     if not current.may(action):
+        role = role_label(current.role)
+        if action in REFUSED_ACTIONS:
+            raise AccessDenied(_(REFUSED_ACTIONS[action], role=role))
         raise AccessDenied(f"the {current.role} role may not {action.replace('_', ' ')}")
     return current
 
@@ -242,9 +255,9 @@ def _check_sources(new_sources: Iterable[Mapping[str, object]]) -> list[dict[str
     for source in new_sources:
         row = {str(k): "" if v is None else str(v) for k, v in source.items()}
         if not row.get("id", "").strip():
-            raise RevisionRefused("sources", ["a new source needs an id"])
+            raise RevisionRefused("sources", [_("a new source needs an id")])
         if not (row.get("outlet", "").strip() or row.get("title", "").strip()):
-            raise RevisionRefused(row["id"], ["a new source needs an outlet or a title"])
+            raise RevisionRefused(row["id"], [_("a new source needs an outlet or a title")])
         rows.append(row)
     return rows
 
@@ -267,27 +280,39 @@ def propose(
     visibility is written at once as its own revision (fail closed); the rest waits for review."""
     editor = require(store, who, "propose")
     if not str(reason or "").strip():
-        raise RevisionRefused(record_id, ["a reason is required"])
+        raise RevisionRefused(record_id, [_("a reason is required")])
     sources = [s.strip() for s in source_ids if str(s).strip()]
     added = _check_sources(new_sources)
     existing = store.record(record_id)
     if layer is None:
         if existing is None:
-            raise RevisionRefused(record_id, [f"no record with id {record_id!r} in the store"])
+            raise RevisionRefused(record_id, [_("no record with id {record_id!r} in the store", record_id=record_id)])
         layer = existing.layer
         action = "change"
     else:
         if layer not in LAYERS:
-            raise RevisionRefused(record_id, [f"unknown layer {layer!r}"])
+            raise RevisionRefused(record_id, [_("unknown layer {layer!r}", layer=layer)])
         if existing is not None:
-            raise RevisionRefused(record_id, [f"the id {record_id!r} is taken: ids are stable and unique"])
+            raise RevisionRefused(
+                record_id, [_("the id {record_id!r} is taken: ids are stable and unique", record_id=record_id)]
+            )
         action = "create"
     live = _live_changes(changes)
     problems = _draft_problems(store, existing, layer, record_id, live, sources, added)
     if problems:
         raise RevisionRefused(record_id, problems)
     if existing is not None and existing.revision > base:
-        raise StaleRevision(record_id, [f"{record_id} changed in revision {existing.revision}, after {base}"])
+        raise StaleRevision(
+            record_id,
+            [
+                _(
+                    "{record_id} changed in revision {revision}, after {base}",
+                    record_id=record_id,
+                    revision=existing.revision,
+                    base=base,
+                )
+            ],
+        )
     open_drafts = [d for d in drafts_for(store, record_id, "draft") if d.author != editor.name]
     if open_drafts:
         raise DraftConflict(record_id, open_drafts[-1])
@@ -329,12 +354,17 @@ class DraftConflict(StaleRevision):
 
     def __init__(self, record_id: str, other: Draft):
         self.other = other
-        fields = ", ".join(other.changes) or "nothing"
+        fields = ", ".join(other.changes) or _("nothing")
         when = other.created_at[:16]
-        super().__init__(
-            record_id,
-            [f"{other.author} proposed a change to {record_id} at {when} (draft {other.id}): {fields}"],
+        message = _(
+            "{author} proposed a change to {record_id} at {when} (draft {draft}): {fields}",
+            author=other.author,
+            record_id=record_id,
+            when=when,
+            draft=other.id,
+            fields=fields,
         )
+        super().__init__(record_id, [message])
 
 
 def _draft_problems(store, existing, layer, record_id, live, sources, added) -> list[str]:
@@ -343,7 +373,7 @@ def _draft_problems(store, existing, layer, record_id, live, sources, added) -> 
     records = store.records()
     table = sources_frame([r.properties for r in records if r.layer == SOURCES_LAYER], added)
     source_ids = set(table["id"])
-    problems = [f"source {sid!r} is not in the sources table" for sid in sources if sid not in source_ids]
+    problems = [_("source {sid!r} is not in the sources table", sid=sid) for sid in sources if sid not in source_ids]
     props = dict(existing.properties) if existing else {"id": record_id}
     geometry = existing.geometry if existing else None
     for field, value in live.items():
@@ -364,6 +394,13 @@ def sources_frame(rows: Iterable[Mapping[str, object]], added: Iterable[Mapping[
     return read_sources(io.StringIO(sources_csv_text([*rows, *added])))
 
 
+# A draft reviewed twice: one whole sentence per state it is already in.
+DRAFT_ALREADY = {
+    "approved": N_("draft {draft} is already approved"),
+    "rejected": N_("draft {draft} is already rejected"),
+}
+
+
 def review(
     store: Store,
     who: Account | str,
@@ -378,13 +415,14 @@ def review(
     reviewer = require(store, who, "review")
     current = draft(store, draft_id)
     if current is None:
-        raise RevisionRefused(str(draft_id), ["no such draft"])
+        raise RevisionRefused(str(draft_id), [_("no such draft")])
     if current.status != "draft":
-        raise RevisionRefused(current.record_id, [f"draft {draft_id} is already {current.status}"])
+        already = _(DRAFT_ALREADY.get(current.status, N_("draft {draft} is already {status}")))
+        raise RevisionRefused(current.record_id, [already.format(draft=draft_id, status=current.status)])
     if current.author == reviewer.name and not allow_self_review:
-        raise AccessDenied("nobody reviews their own change: ask another reviewer")
+        raise AccessDenied(_("nobody reviews their own change: ask another reviewer"))
     if not str(note or "").strip():
-        raise RevisionRefused(current.record_id, ["a review note is required"])
+        raise RevisionRefused(current.record_id, [_("a review note is required")])
     revision = None
     if approve:
         for source in current.new_sources:
@@ -437,7 +475,7 @@ def _create(store: Store, layer: str, record_id: str, props: dict, geometry, aut
 
     with store._write() as (conn, current):
         if store._locked_record(conn, record_id) is not None:
-            raise RevisionRefused(record_id, [f"the id {record_id!r} is taken"])
+            raise RevisionRefused(record_id, [_("the id {record_id!r} is taken", record_id=record_id)])
         position = conn.execute(
             sa.select(sa.func.coalesce(sa.func.max(records_table.c.position), -1)).where(records_table.c.layer == layer)
         ).scalar_one()

@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.atomic import write_text_atomic
 from geo.csvfile import sources_csv_text
+from geo.i18n import _
 from geo.io import (
     DATA_DIR,
     GEOMETRY_ERROR,
@@ -62,7 +63,9 @@ class RevisionRefused(StoreError):
     def __init__(self, record_id: str, reasons: Sequence[str]):
         self.record_id = record_id
         self.reasons = list(reasons)
-        super().__init__(f"revision of {record_id} refused: " + "; ".join(self.reasons))
+        super().__init__(
+            _("revision of {record_id} refused: {reasons}", record_id=record_id, reasons="; ".join(self.reasons))
+        )
 
 
 class StaleRevision(RevisionRefused):
@@ -536,28 +539,34 @@ class Store:
         sources = list(dict.fromkeys(str(s).strip() for s in source_ids if str(s).strip()))
         reasons: list[str] = []
         if not str(reason or "").strip():
-            reasons.append("a reason is required")
+            reasons.append(_("a reason is required"))
         if not str(author or "").strip():
-            reasons.append("an author is required")
+            reasons.append(_("an author is required"))
         if retract and changes:
-            reasons.append("a retraction changes no field: retract, or change fields, not both")
+            reasons.append(_("a retraction changes no field: retract, or change fields, not both"))
         for field in changes:
             if field in IMMUTABLE_FIELDS:
-                reasons.append(f"{field} cannot change: ids are stable (retract the record and add another)")
+                reasons.append(
+                    _("{field} cannot change: ids are stable (retract the record and add another)", field=field)
+                )
         if reasons:
             raise RevisionRefused(record_id, reasons)
         with self._write() as (conn, current):
             old = self._locked_record(conn, record_id)
             if old is None:
-                raise RevisionRefused(record_id, [f"no record with id {record_id!r} in the store"])
+                raise RevisionRefused(
+                    record_id, [_("no record with id {record_id!r} in the store", record_id=record_id)]
+                )
             if base is not None:
                 if base > current:
-                    missing = f"base revision {base} does not exist (the store is at {current})"
+                    missing = _(
+                        "base revision {base} does not exist (the store is at {current})", base=base, current=current
+                    )
                     raise RevisionRefused(record_id, [missing])
                 if old.revision > base:
                     raise StaleRevision(record_id, self._changed_since(conn, record_id, base))
             if retract and old.retracted:
-                raise RevisionRefused(record_id, ["it is already retracted"])
+                raise RevisionRefused(record_id, [_("it is already retracted")])
             props = dict(old.properties)
             geometry = old.geometry
             for field, value in changes.items():
@@ -571,7 +580,7 @@ class Store:
             elif old.retracted:
                 diff["retracted"] = {"old": True, "new": False}
             if not diff:
-                raise RevisionRefused(record_id, ["nothing changes: every value given is already the current one"])
+                raise RevisionRefused(record_id, [_("nothing changes: every value given is already the current one")])
             problems = self._revision_problems(conn, old, props, geometry, diff, sources, retract)
             if problems:
                 raise RevisionRefused(record_id, problems)
@@ -622,11 +631,20 @@ class Store:
             .where(h.c.record_id == record_id, h.c.revision > base)
             .order_by(h.c.revision)
         )
-        lines = [f"{record_id} changed after revision {base}"]
+        lines = [_("{record_id} changed after revision {base}", record_id=record_id, base=base)]
         for r in rows:
-            fields = ", ".join(json.loads(r.changes)) or "nothing"
-            lines.append(f"revision {r.revision} ({r.created_at}, {r.author}: {r.reason}) changed {fields}")
-        lines.append("read the record again and base the change on its current revision")
+            fields = ", ".join(json.loads(r.changes)) or _("nothing")
+            lines.append(
+                _(
+                    "revision {revision} ({created_at}, {author}: {reason}) changed {fields}",
+                    revision=r.revision,
+                    created_at=r.created_at,
+                    author=r.author,
+                    reason=r.reason,
+                    fields=fields,
+                )
+            )
+        lines.append(_("read the record again and base the change on its current revision"))
         return lines
 
     def _live_ids(self, conn, layers: Sequence[str]) -> dict[str, str]:
@@ -658,10 +676,12 @@ class Store:
         costs the same with 67 records or 100,000."""
         live_sources, table, index = self._sources(conn)
         source_ids = set(live_sources)
-        problems = [f"source {sid!r} is not in the sources table" for sid in sources if sid not in source_ids]
+        problems = [
+            _("source {sid!r} is not in the sources table", sid=sid) for sid in sources if sid not in source_ids
+        ]
         sourced = sorted(f for f in diff if needs_source(f))
         if sourced and not sources:
-            problems.append(f"a change to {', '.join(sourced)} must cite a source (--source SID)")
+            problems.append(_("a change to {fields} must cite a source (--source SID)", fields=", ".join(sourced)))
         if retract:
             if old.layer in POINT_LAYERS:
                 legs = self._live_properties(conn, ["routes"])
@@ -674,7 +694,13 @@ class Store:
             else:
                 dependants = []
             if dependants:
-                problems.append(f"{', '.join(dependants)} still refer to {old.id}: revise or retract them first")
+                problems.append(
+                    _(
+                        "{dependants} still refer to {record_id}: revise or retract them first",
+                        dependants=", ".join(dependants),
+                        record_id=old.id,
+                    )
+                )
             return problems
         places = self._live_ids(conn, POINT_LAYERS) if old.layer == "routes" else {}
         crossing_ids = {rid for rid, layer in places.items() if layer == "crossings"}

@@ -31,7 +31,7 @@ from geo.filters import (
     describe_view,
     index_layers,
 )
-from geo.i18n import language, use_language
+from geo.i18n import N_, _, language, use_language
 from geo.io import DATA_DIR, Dataset, load_dataset
 from geo.payload import ICON_LIMIT, MapLayers, PointCodes, encode_features, encode_points, serialise_map
 from geo.store import Store, StoreError, open_current_store
@@ -49,11 +49,19 @@ REVISION_TTL_SECONDS = 1
 log = logging.getLogger(__name__)
 
 
+class SpinnerText(str):
+    """A cache's spinner text (fixed when the decorator runs, at import) that reads as its translation in
+    the language of the run that shows it: Streamlit turns it into text with str() in the script thread."""
+
+    def __str__(self) -> str:
+        return _(str.__str__(self))
+
+
 class StoreUnavailable(RuntimeError):
     """The store cannot be reached and this process has no earlier revision of the data to show."""
 
 
-@st.cache_resource(show_spinner="Opening the data store…")
+@st.cache_resource(show_spinner=SpinnerText(N_("Opening the data store…")))
 def get_store() -> Store | None:
     """The store the app reads (CROSSINGS_DATABASE_URL, else the embedded default). None when
     CROSSINGS_DATA_DIR names a data directory: its files are then shown exactly as they are."""
@@ -143,7 +151,7 @@ def _editor_dataset(version: str, _full: Dataset) -> Dataset:
     return editor_view(_full)
 
 
-@st.cache_resource(show_spinner="Loading the dataset…", max_entries=2)
+@st.cache_resource(show_spinner=SpinnerText(N_("Loading the dataset…")), max_entries=2)
 def _dataset_at(revision: int | None) -> Dataset:
     store = get_store()
     return load_dataset(DATA_DIR) if store is None else store.read_dataset(revision)
@@ -168,7 +176,7 @@ def _data_span(version: str, _dataset: Dataset) -> tuple[date, date]:
     return data_span(_dataset.layers)
 
 
-@st.cache_resource(show_spinner="Loading the offline basemap…")
+@st.cache_resource(show_spinner=SpinnerText(N_("Loading the offline basemap…")))
 def get_basemap_json(version: str) -> str:
     """The offline basemap for CrossingsMap.basemap: the properties it reads, exact integer coordinates."""
     return basemap_json(DATA_DIR)

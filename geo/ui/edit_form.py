@@ -17,6 +17,7 @@ from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from geo.accounts import Account
+from geo.i18n import N_, _, ngettext
 from geo.mapview import Position
 from geo.schema import (
     CONFIDENCE_LEVELS,
@@ -32,13 +33,23 @@ from geo.schema import (
     parse_partial_date,
 )
 from geo.store import RevisionRefused, StaleRevision, Store, StoreError
-from geo.store.records import POINT_LAYERS, SOURCES_LAYER, Record, change_rows, diff_fields, record_problems
+from geo.store.records import POINT_LAYERS, SOURCES_LAYER, Record, diff_fields, field_name, record_problems
 from geo.store.review import DraftConflict, propose, sources_frame
+from geo.table import confidence_word
 from geo.text import escape_markdown as md
 from geo.text import safe_url
 from geo.ui.edit_map import render_edit_map
-from geo.ui.review_panel import draft_table, text_frame
+from geo.ui.review_panel import (
+    DIFF_COLUMNS,
+    diff_rows,
+    draft_table,
+    new_sources_frame,
+    show_table,
+    stamp_text,
+    text_frame,
+)
 from geo.visibility import VISIBILITY_LABELS
+from geo.vocab import kind_label
 
 EDITABLE_LAYERS = (*POINT_LAYERS, "events")
 TEXT_FIELDS = ("name_en", "name_ko", "name_zh", "place_en", "province", "country", "notes")
@@ -55,45 +66,83 @@ SOURCE_FIELDS = ("source_ids", "count_source_ids")
 COORDINATES = ("lat", "lon")  # the point's geometry, as two fields
 NEW_SOURCES = "_edit_new_sources"
 BASES = "_edit_bases"  # record id -> the revision the editor read
-# The English words of the form, one label per field (geo/i18n will take them over).
+# The form's label of each field (message ids: translated where shown).
 LABELS = {
-    "name_en": "Name (English)",
-    "name_ko": "Name (Korean)",
-    "name_zh": "Name (Chinese)",
-    "kind": "Kind",
-    "confidence": "Confidence",
-    "visibility": "Visibility",
-    "date_start": "Date start (YYYY, YYYY-MM or YYYY-MM-DD)",
-    "date_end": "Date end",
-    "date_precision": "Date precision",
-    "count_of": "Count of (what the count counts)",
-    "count_low": "Count, low (empty = unknown)",
-    "count_high": "Count, high (empty = unknown)",
-    "lat": "Latitude (decimal degrees north)",
-    "lon": "Longitude (decimal degrees east)",
-    "location_precision": "Location precision",
-    "uncertainty_m": "Uncertainty radius (metres; empty = the class's convention)",
-    "place_en": "Place (English)",
-    "province": "Province",
-    "country": "Country",
-    "notes": "Notes",
-    "side_cn_en": "Chinese side (English)",
-    "side_kp_en": "North Korean side (English)",
-    "from_id": "From (record id)",
-    "to_id": "To (record id)",
-    "crossing_id": "Crossing (record id)",
-    "source_ids": "Sources",
-    "count_source_ids": "Sources of the count",
+    "name_en": N_("Name (English)"),
+    "name_ko": N_("Name (Korean)"),
+    "name_zh": N_("Name (Chinese)"),
+    "kind": N_("Kind"),
+    "confidence": N_("Confidence"),
+    "visibility": N_("Visibility"),
+    "date_start": N_("Date start (YYYY, YYYY-MM or YYYY-MM-DD)"),
+    "date_end": N_("Date end"),
+    "date_precision": N_("Date precision"),
+    "count_of": N_("Count of (what the count counts)"),
+    "count_low": N_("Count, low (empty = unknown)"),
+    "count_high": N_("Count, high (empty = unknown)"),
+    "lat": N_("Latitude (decimal degrees north)"),
+    "lon": N_("Longitude (decimal degrees east)"),
+    "location_precision": N_("Location precision"),
+    "uncertainty_m": N_("Uncertainty radius (metres; empty = the class's convention)"),
+    "place_en": N_("Place (English)"),
+    "province": N_("Province"),
+    "country": N_("Country"),
+    "notes": N_("Notes"),
+    "side_cn_en": N_("Chinese side (English)"),
+    "side_kp_en": N_("North Korean side (English)"),
+    "from_id": N_("From (record id)"),
+    "to_id": N_("To (record id)"),
+    "crossing_id": N_("Crossing (record id)"),
+    "source_ids": N_("Sources"),
+    "count_source_ids": N_("Sources of the count"),
 }
-MAP_HELP = (
+# The codes a select offers, as the reader's language names them (the contract's code itself in English).
+CHOICE_WORDS = {
+    "day": N_("day"),
+    "month": N_("month"),
+    "year": N_("year"),
+    "approximate": N_("approximate"),
+    "returned": N_("returned"),
+    "returned_claim": N_("returned_claim"),
+    "returned_total_since_2020": N_("returned_total_since_2020"),
+    "returned_total_since_2024": N_("returned_total_since_2024"),
+    "held": N_("held"),
+    "arrested": N_("arrested"),
+    "deaths": N_("deaths"),
+    "named_person": N_("named_person"),
+    "voluntary_returnees": N_("voluntary_returnees"),
+    "exact": N_("exact"),
+    "bridge_or_port": N_("bridge_or_port"),
+    "town": N_("town"),
+    "city": N_("city"),
+    "region": N_("region"),
+}
+MAP_HELP = N_(
     "Click the map to put the proposed position there, or type the coordinates. Grey, dashed: where it is "
     "now, with its uncertainty circle; blue: the proposed position. The precision class says what the point "
     "stands for: a city-level place is drawn with its circle, never as an exact pin."
 )
-ROUTES_KEEP_GEOMETRY = (
+ROUTES_KEEP_GEOMETRY = N_(
     "Moving on the map is for points only: a leg's line keeps its geometry here "
     "(its ends follow the records named in From, To and Crossing)."
 )
+
+
+def label(field: str) -> str:
+    """A field's label in the active language."""
+    return _(LABELS[field]) if field in LABELS else field_name(field)
+
+
+def choice_text(field: str, code: object) -> str:
+    """An option of a select as the reader sees it."""
+    text = "" if code is None else str(code)
+    if field == "confidence":
+        return confidence_word(text)
+    if field == "visibility":
+        return _(VISIBILITY_LABELS[text]) if text in VISIBILITY_LABELS else text
+    if field == "location_precision":
+        return _(LOCATION_PRECISION_LABELS[text]) if text in LOCATION_PRECISION_LABELS else _("not given")
+    return _(CHOICE_WORDS[text]) if text in CHOICE_WORDS else text
 
 
 def layer_text_fields(layer: str) -> tuple[str, ...]:
@@ -151,7 +200,9 @@ def _whole_number(text: str, field: str, problems: list[str]) -> int | None:
     try:
         return int(text)
     except ValueError:
-        problems.append(f"{field}: {text!r} is not a whole number (leave it empty when unknown)")
+        problems.append(
+            _("{field}: {value!r} is not a whole number (leave it empty when unknown)", field=field, value=text)
+        )
         return None
 
 
@@ -162,7 +213,7 @@ def _positive_number(text: str, field: str, problems: list[str]) -> float | int 
     try:
         number = float(text)
     except ValueError:
-        problems.append(f"{field}: {text!r} is not a number")
+        problems.append(_("{field}: {value!r} is not a number", field=field, value=text))
         return None
     return int(number) if number.is_integer() else number
 
@@ -175,10 +226,10 @@ def _point(record_id: str, problems: list[str]) -> Point | None:
     try:
         lat, lon = float(lat_text), float(lon_text)
     except ValueError:
-        problems.append("geometry: latitude and longitude must both be decimal degrees")
+        problems.append(_("geometry: latitude and longitude must both be decimal degrees"))
         return None
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        problems.append("geometry: latitude must be within ±90 and longitude within ±180")
+        problems.append(_("geometry: latitude must be within ±90 and longitude within ±180"))
         return None
     return Point(lon, lat)
 
@@ -216,11 +267,11 @@ def candidate(
 
 # The new-source form's fields: (field, label). Its values stay typed until the source is added.
 NEW_SOURCE_FIELDS = (
-    ("id", "Source id (e.g. S120)"),
-    ("outlet", "Outlet"),
-    ("title", "Title"),
-    ("url", "URL"),
-    ("published", "Published (YYYY-MM-DD)"),
+    ("id", N_("Source id (e.g. S120)")),
+    ("outlet", N_("Outlet")),
+    ("title", N_("Title")),
+    ("url", N_("URL")),
+    ("published", N_("Published (YYYY-MM-DD)")),
 )
 NEW_SOURCE_MIRROR = "new-source-mirror"
 _CLEAR_NEW_SOURCE = "_edit_clear_new_source"
@@ -234,16 +285,16 @@ def new_source_problems(row: dict[str, str], taken: set[str]) -> list[str]:
     """Why a new source cannot be added to the draft ("field: reason"); nothing typed is cleared meanwhile."""
     problems = []
     if not row["id"] or row["id"] in taken:
-        problems.append("id: a new source needs an id that is not used yet")
+        problems.append(_("id: a new source needs an id that is not used yet"))
     if not (row["outlet"] or row["title"]):
-        problems.append("outlet: a new source needs an outlet or a title")
+        problems.append(_("outlet: a new source needs an outlet or a title"))
     if row["url"] and safe_url(row["url"]) is None:
-        problems.append("url: a source's URL starts with http:// or https://")
+        problems.append(_("url: a source's URL starts with http:// or https://"))
     if row["published"]:
         try:
             parse_partial_date(row["published"], "day")
         except DateError as error:
-            problems.append(f"published: {error} (YYYY-MM-DD, or leave it empty)")
+            problems.append(_("published: {error} (YYYY-MM-DD, or leave it empty)", error=error))
     return problems
 
 
@@ -254,18 +305,18 @@ def _source_picker(record_id: str, source_ids: list[str], slots: dict) -> None:
         key = _key(record_id, field)
         chosen = [s for s in st.session_state.get(key, []) if s in options]
         st.session_state[key] = chosen
-        st.multiselect(LABELS[field], options, key=key, help="Every claim cites at least one source.")
+        st.multiselect(label(field), options, key=key, help=_("Every claim cites at least one source."))
         slots[field] = st.empty()
     state = st.session_state
     if state.pop(_CLEAR_NEW_SOURCE, False):  # added: an empty form for the next one
         for field, _label in NEW_SOURCE_FIELDS:
             state[new_source_key(field)] = ""
         state[NEW_SOURCE_MIRROR] = False
-    with st.expander("Add a new source", icon=":material/add:"), st.form("new-source"):
-        for field, label in NEW_SOURCE_FIELDS:
-            st.text_input(label, key=new_source_key(field))
-        mirror = st.checkbox("This is a mirror or a copy of another source", key=NEW_SOURCE_MIRROR)
-        if st.form_submit_button("Add to this draft"):
+    with st.expander(_("Add a new source"), icon=":material/add:"), st.form("new-source"):
+        for field, field_label in NEW_SOURCE_FIELDS:
+            st.text_input(_(field_label), key=new_source_key(field))
+        mirror = st.checkbox(_("This is a mirror or a copy of another source"), key=NEW_SOURCE_MIRROR)
+        if st.form_submit_button(_("Add to this draft")):
             row = {field: str(state.get(new_source_key(field)) or "").strip() for field, _label in NEW_SOURCE_FIELDS}
             problems = new_source_problems(row, {*source_ids, *added})
             for problem in problems:
@@ -276,7 +327,7 @@ def _source_picker(record_id: str, source_ids: list[str], slots: dict) -> None:
                 state[_CLEAR_NEW_SOURCE] = True
                 st.rerun()
     if state.get(NEW_SOURCES):
-        st.dataframe(text_frame(pd.DataFrame(state[NEW_SOURCES], dtype=str)), hide_index=True, width="stretch")
+        st.dataframe(new_sources_frame(state[NEW_SOURCES]), hide_index=True, width="stretch")
 
 
 def _fields(record_id: str, layer: str, slots: dict, now: Position | None, now_precision: object) -> None:
@@ -286,22 +337,22 @@ def _fields(record_id: str, layer: str, slots: dict, now: Position | None, now_p
     if st.session_state.get(k("kind")) not in kinds:
         st.session_state[k("kind")] = kinds[0]
     helps = {
-        "name_en": "The public headline: name no private place in it.",
-        "visibility": "Less visible takes effect at once; more visible waits for review.",
+        "name_en": _("The public headline: name no private place in it."),
+        "visibility": _("Less visible takes effect at once; more visible waits for review."),
     }
 
     def widget(column, field: str) -> None:
-        label, key, help_text = LABELS.get(field, field), k(field), helps.get(field)
+        text, key, help_text = label(field), k(field), helps.get(field)
         if field == "kind":
-            column.selectbox(label, kinds, key=key)
-        elif field == "visibility":
-            column.selectbox(label, CHOICES[field], key=key, format_func=VISIBILITY_LABELS.get, help=help_text)
+            column.selectbox(text, kinds, key=key, format_func=kind_label)
         elif field in CHOICES:
-            column.selectbox(label, CHOICES[field], key=key, help=help_text)
+            column.selectbox(
+                text, CHOICES[field], key=key, format_func=lambda code: choice_text(field, code), help=help_text
+            )
         elif field == "notes":
-            column.text_area(label, key=key)
+            column.text_area(text, key=key)
         else:
-            column.text_input(label, key=key, help=help_text)
+            column.text_input(text, key=key, help=help_text)
         slots[field] = column.empty()
 
     rows = [
@@ -319,7 +370,7 @@ def _fields(record_id: str, layer: str, slots: dict, now: Position | None, now_p
     if has_point(layer):
         _location(record_id, layer, slots, now, now_precision)
     else:
-        st.caption(ROUTES_KEEP_GEOMETRY)
+        st.caption(_(ROUTES_KEEP_GEOMETRY))
     rest = ["place_en", "province", "country", *layer_text_fields(layer)]
     for index in range(0, len(rest), 2):
         columns = st.columns(2)
@@ -371,31 +422,31 @@ def _location(record_id: str, layer: str, slots: dict, now: Position | None, now
     k = lambda field: _key(record_id, field)  # noqa: E731
     state = st.session_state
     apply_picked(record_id)
-    st.markdown("**Location**")
+    st.markdown("**" + _("Location") + "**")
     map_column, fields_column = st.columns([3, 2])
     with map_column:
         precision = state[k("location_precision")] or now_precision
         clicked = render_edit_map(record_id, now, _proposed_position(record_id), precision)
-        st.caption(MAP_HELP)
+        st.caption(_(MAP_HELP))
     if clicked is not None and clicked != state.get(k(CLICKED)):
         state[k(CLICKED)] = clicked
         state[k(PICKED)] = clicked
         st.rerun()
     with fields_column:
         for field in ("lat", "lon"):
-            st.text_input(LABELS[field], key=k(field))
+            st.text_input(label(field), key=k(field))
         slots["geometry"] = st.empty()
         st.selectbox(
-            LABELS["location_precision"],
+            label("location_precision"),
             CHOICES["location_precision"],
             key=k("location_precision"),
-            format_func=lambda p: LOCATION_PRECISION_LABELS.get(p, "not given"),
+            format_func=lambda p: choice_text("location_precision", p),
         )
         slots["location_precision"] = st.empty()
-        st.text_input(LABELS["uncertainty_m"], key=k("uncertainty_m"), help=_radius_help())
+        st.text_input(label("uncertainty_m"), key=k("uncertainty_m"), help=_radius_help())
         slots["uncertainty_m"] = st.empty()
         if layer == "events":
-            st.caption("An event may have no place: clear both coordinates to remove its point.")
+            st.caption(_("An event may have no place: clear both coordinates to remove its point."))
 
 
 def now_position(old: dict, old_geometry: BaseGeometry | None) -> Position | None:
@@ -406,21 +457,37 @@ def now_position(old: dict, old_geometry: BaseGeometry | None) -> Position | Non
 
 
 def _radius_help() -> str:
-    return "Drawing conventions: " + ", ".join(f"{p} {m:,} m" for p, m in DEFAULT_UNCERTAINTY_M.items())
+    conventions = ", ".join(
+        _("{precision} {metres} m", precision=choice_text("", p), metres=f"{m:,}")
+        for p, m in DEFAULT_UNCERTAINTY_M.items()
+    )
+    return _("Drawing conventions: {conventions}", conventions=conventions)
+
+
+EDIT_MODES = {"change": N_("Change a record"), "add": N_("Add a new record")}
 
 
 def render_edit_form(store: Store, editor: Account) -> None:
     records = [r for r in store.records() if r.layer in EDITABLE_LAYERS or r.layer == "routes"]
     mode = st.radio(
-        "What do you want to do?", ["Change a record", "Add a new record"], horizontal=True, key="edit-mode"
+        _("What do you want to do?"),
+        ["change", "add"],
+        format_func=lambda m: _(EDIT_MODES[m]),
+        horizontal=True,
+        key="edit-mode",
     )
-    if mode == "Change a record":
+    if mode == "change":
         labels = {r.id: f"{r.properties.get('name_en', '')} ({r.id})" for r in records}
         record_id = st.selectbox(
-            "Record", list(labels), format_func=lambda rid: labels[rid], index=None, key="edit-record"
+            _("Record"),
+            list(labels),
+            format_func=lambda rid: labels[rid],
+            index=None,
+            key="edit-record",
+            placeholder=_("Choose an option"),
         )
         if record_id is None:
-            st.info("Choose the record to change.")
+            st.info(_("Choose the record to change."))
             return
         record: Record | None = next(r for r in records if r.id == record_id)
         layer = record.layer
@@ -429,14 +496,16 @@ def render_edit_form(store: Store, editor: Account) -> None:
         bases.setdefault(record_id, record.revision)
     else:
         layer = st.selectbox(
-            "Layer", EDITABLE_LAYERS, format_func=lambda name: LAYERS[name].title, key="edit-new-layer"
+            _("Layer"), EDITABLE_LAYERS, format_func=lambda name: _(LAYERS[name].title), key="edit-new-layer"
         )
-        record_id = st.text_input("Id of the new record (stable; e.g. ev-2024-05-arrests)", key="edit-new-id").strip()
+        record_id = st.text_input(
+            _("Id of the new record (stable; e.g. ev-2024-05-arrests)"), key="edit-new-id"
+        ).strip()
         if not record_id:
-            st.info("Give the new record an id.")
+            st.info(_("Give the new record an id."))
             return
         if any(r.id == record_id for r in records) or store.record(record_id) is not None:
-            st.error(f"The id “{md(record_id)}” is taken: ids are stable and unique.")
+            st.error(_("The id “{record_id}” is taken: ids are stable and unique.", record_id=md(record_id)))
             return
         record, old, old_geometry = None, {}, None
     _seed_widgets(record_id, layer, old, old_geometry)
@@ -451,29 +520,32 @@ def render_edit_form(store: Store, editor: Account) -> None:
     crossings = {r.id for r in records if r.layer == "crossings"}
     problems += date_field_problems(props) + record_problems(layer, props, geometry, known, places, crossings)
     problems = list(dict.fromkeys(problems))  # the same reason from the form and from `geo validate`: once
-    reason = st.text_area("Reason for this change (required; shown in the history)", key=f"edit-{record_id}-reason")
+    reason = st.text_area(_("Reason for this change (required; shown in the history)"), key=f"edit-{record_id}-reason")
     diff = diff_fields(old, old_geometry, props, geometry)
-    st.subheader("Preview of the change")
+    st.subheader(_("Preview of the change"))
     if diff:
-        st.dataframe(
-            text_frame(pd.DataFrame(change_rows(diff), columns=["field", "now", "proposed"], dtype=str)),
-            hide_index=True,
-            width="stretch",
-        )
+        show_table(text_frame(pd.DataFrame(diff_rows(diff), columns=list(DIFF_COLUMNS), dtype=str)))
     else:
-        st.caption("Nothing changes yet.")
+        st.caption(_("Nothing changes yet."))
     unplaced = show_in_place(problems, slots)
     if problems:
-        st.caption(
-            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} to fix before submitting"
-            + (": the reasons are shown next to their fields." if not unplaced else ":")
-        )
+        if unplaced:
+            summary = ngettext(
+                "{n} problem to fix before submitting:", "{n} problems to fix before submitting:", len(problems)
+            )
+        else:
+            summary = ngettext(
+                "{n} problem to fix before submitting: the reasons are shown next to their fields.",
+                "{n} problems to fix before submitting: the reasons are shown next to their fields.",
+                len(problems),
+            )
+        st.caption(summary)
     for problem in unplaced:
-        st.error(md(problem), icon=":material/error:")
+        st.error(md(problem_text(problem)), icon=":material/error:")
     ready = diff and not problems and reason.strip()
     if not reason.strip():
-        st.caption("A reason is required.")
-    if st.button("Submit for review", type="primary", disabled=not ready, key="edit-submit"):
+        st.caption(_("A reason is required."))
+    if st.button(_("Submit for review"), type="primary", disabled=not ready, key="edit-submit"):
         _submit(store, editor, record, record_id, layer, old, old_geometry, props, geometry, reason)
 
 
@@ -491,7 +563,7 @@ def date_field_problems(props: dict) -> list[str]:
         try:
             parse_partial_date(str(value), str(precision))
         except DateError as error:
-            problems.append(f"{field}: {error}")
+            problems.append(_("{field}: {reason}", field=field, reason=error))
     return problems
 
 
@@ -499,6 +571,14 @@ def problem_field(problem: str) -> str:
     """The field a "field: reason" line is about ("" when it names none)."""
     field, _, reason = problem.partition(":")
     return field.strip() if reason else ""
+
+
+def problem_text(problem: str) -> str:
+    """A "field: reason" line with the field named in the reader's language (the contract's name in English)."""
+    field = problem_field(problem)
+    if not field:
+        return problem
+    return _("{field}: {reason}", field=field_name(field), reason=problem.partition(":")[2].strip())
 
 
 def show_in_place(problems: list[str], slots: dict) -> list[str]:
@@ -512,7 +592,7 @@ def show_in_place(problems: list[str], slots: dict) -> list[str]:
         else:
             unplaced.append(problem)
     for field, lines in by_field.items():
-        slots[field].error("  \n".join(md(line) for line in lines), icon=":material/error:")
+        slots[field].error("  \n".join(md(problem_text(line)) for line in lines), icon=":material/error:")
     return unplaced
 
 
@@ -540,16 +620,20 @@ def _submit(store, editor, record, record_id, layer, old, old_geometry, props, g
         )
     except DraftConflict as conflict:
         st.warning(
-            f"{md(conflict.other.author)} has already proposed a change to this record (draft {conflict.other.id}, "
-            f"{md(conflict.other.created_at[:16])}). Nothing you typed is lost: compare, then ask a reviewer to "
-            "decide on theirs first.",
+            _(
+                "{author} has already proposed a change to this record (draft {draft}, {when}). Nothing you typed "
+                "is lost: compare, then ask a reviewer to decide on theirs first.",
+                author=md(conflict.other.author),
+                draft=conflict.other.id,
+                when=md(stamp_text(conflict.other.created_at)),
+            ),
             icon=":material/sync_problem:",
         )
         draft_table(store, conflict.other)
         return
     except StaleRevision as stale:
-        st.warning(" ".join(md(r) for r in stale.reasons) + ". Nothing you typed is lost.")
-        if st.button("Base my change on the current revision", key="edit-rebase"):
+        st.warning(_("{reasons}. Nothing you typed is lost.", reasons=" ".join(md(r) for r in stale.reasons)))
+        if st.button(_("Base my change on the current revision"), key="edit-rebase"):
             bases[record_id] = store.record(record_id).revision
             st.rerun()
         return
@@ -562,5 +646,15 @@ def _submit(store, editor, record, record_id, layer, old, old_geometry, props, g
         return
     st.session_state.pop(NEW_SOURCES, None)
     bases.pop(record_id, None)
-    note = " Its stricter visibility took effect at once." if made.applied_at_once else ""
-    st.success(f"Draft {made.id} is waiting for review. The public sees nothing of it until it is approved.{note}")
+    if made.applied_at_once:
+        st.success(
+            _(
+                "Draft {draft} is waiting for review. The public sees nothing of it until it is approved. "
+                "Its stricter visibility took effect at once.",
+                draft=made.id,
+            )
+        )
+    else:
+        st.success(
+            _("Draft {draft} is waiting for review. The public sees nothing of it until it is approved.", draft=made.id)
+        )

@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo.i18n import N_, _, ngettext
 from geo.io import Dataset
-from geo.store.records import change_rows
+from geo.store.records import author_text, change_rows, field_name, reason_text, shown_value
 from geo.text import escape_markdown as md
 from geo.ui.data import get_store
 from geo.ui.session import is_editor
@@ -49,10 +49,10 @@ def render_history(dataset: Dataset, fid: str) -> None:
             render_drafts(fid)
         for item in reversed(_history(dataset.revision, fid)):
             action = _(ACTIONS[str(item["action"])]) if str(item["action"]) in ACTIONS else str(item["action"])
-            when, author = md(_when(str(item["time"]))), md(item["author"])
+            when, author = md(_when(str(item["time"]))), md(author_text(item["author"]))
             revision_title = _("**Revision {revision}**", revision=item["revision"])
             st.markdown(f"{revision_title} · {when} · {author} · {md(action)}")
-            lines = ["- " + _("**Reason:** {reason}", reason=md(item["reason"]))]
+            lines = ["- " + _("**Reason:** {reason}", reason=md(reason_text(item["reason"])))]
             if item["source_ids"]:
                 cited = ", ".join(
                     f"{md(sid)} ({md(outlets[sid])})" if sid in outlets else md(sid) for sid in item["source_ids"]
@@ -62,7 +62,8 @@ def render_history(dataset: Dataset, fid: str) -> None:
                 lines.append("- " + ngettext("{n} field recorded", "{n} fields recorded", len(item["changes"])))
             else:
                 lines.extend(
-                    f"- {md(field)}: {md(old)} → {md(new)}" for field, old, new in change_rows(item["changes"])
+                    f"- {md(field_name(field))}: {md(shown_value(field, old))} → {md(shown_value(field, new))}"
+                    for field, old, new in change_rows(item["changes"])
                 )
             st.markdown("\n".join(lines))
 
@@ -78,10 +79,16 @@ def render_drafts(fid: str) -> None:
     for item in reversed(drafts_for(store, fid)):
         if item.status == "approved":
             continue  # an approval is the revision below
-        label = "Draft (waiting for review)" if item.status == "draft" else "Rejected draft"
-        st.markdown(f"**{label} {item.id}** · {md(_when(item.created_at))} · {md(item.author)}")
-        lines = [f"- **Reason:** {md(item.reason)}"]
+        if item.status == "draft":
+            title = _("**Draft (waiting for review) {draft}**", draft=item.id)
+        else:
+            title = _("**Rejected draft {draft}**", draft=item.id)
+        st.markdown(f"{title} · {md(_when(item.created_at))} · {md(item.author)}")
+        lines = ["- " + _("**Reason:** {reason}", reason=md(item.reason))]
         if item.review_note:
-            lines.append(f"- **Review by {md(item.reviewer or '')}:** {md(item.review_note)}")
+            lines.append(
+                "- "
+                + _("**Review by {reviewer}:** {note}", reviewer=md(item.reviewer or ""), note=md(item.review_note))
+            )
         st.markdown("\n".join(lines))
         draft_table(store, item)

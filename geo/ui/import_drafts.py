@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import upload
+from geo.i18n import _, ngettext
 from geo.store.review import propose_rows
 from geo.text import escape_markdown as md
 from geo.ui.data import get_store
@@ -16,13 +17,21 @@ def render_propose_drafts(result: upload.ImportResult, name: str) -> None:
     store = get_store()
     if editor is None or not editor.may("propose") or store is None or not len(result.layer):
         return
-    st.markdown("### 4. Propose as drafts")
+    st.markdown("### " + _("4. Propose as drafts"))
     st.caption(
-        "Each accepted row becomes a draft of a new record, with its sources; a reviewer approves or rejects "
-        "each one. Nothing is public before that."
+        _(
+            "Each accepted row becomes a draft of a new record, with its sources; a reviewer approves or rejects "
+            "each one. Nothing is public before that."
+        )
     )
-    reason = st.text_input("Reason (required; shown in each record's history)", key="import-draft-reason")
-    if st.button(f"Propose {len(result.layer):,} rows as drafts", key="import-propose", disabled=not reason.strip()):
+    reason = st.text_input(_("Reason (required; shown in each record's history)"), key="import-draft-reason")
+    rows_label = ngettext(
+        "Propose {count} row as a draft",
+        "Propose {count} rows as drafts",
+        len(result.layer),
+        count=f"{len(result.layer):,}",
+    )
+    if st.button(rows_label, key="import-propose", disabled=not reason.strip()):
         rows = [
             (dict(row), geometry)
             for row, geometry in zip(
@@ -31,6 +40,13 @@ def render_propose_drafts(result: upload.ImportResult, name: str) -> None:
         ]
         made, refused = propose_rows(store, editor, rows, result.sources.to_dict("records"), reason=reason)
         if made:
-            st.success(f"{len(made)} drafts are waiting for review (from {md(name)}).")
+            st.success(
+                ngettext(
+                    "{n} draft is waiting for review (from {name}).",
+                    "{n} drafts are waiting for review (from {name}).",
+                    len(made),
+                    name=md(name),
+                )
+            )
         for line in refused:
             st.error(md(line))

@@ -9,8 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from geo.accounts import Account
+from geo.i18n import N_, _
 from geo.store import RevisionRefused, Store, StoreError
-from geo.store.records import change_rows, diff_fields, parse_geometry
+from geo.store.records import change_rows, diff_fields, field_name, parse_geometry, shown_value
 from geo.store.review import Draft, drafts_for, review
 from geo.text import display_text
 from geo.text import escape_markdown as md
@@ -21,6 +22,55 @@ SELF_REVIEW_VARIABLE = "CROSSINGS_ALLOW_SELF_REVIEW"
 
 def self_review_allowed() -> bool:
     return os.environ.get(SELF_REVIEW_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+
+
+# The columns of a draft's diff (the frame keeps these names, which code and tests read; the header is translated).
+DIFF_COLUMNS = ("field", "now", "proposed")
+COLUMN_LABELS = {
+    "field": N_("field"),
+    "now": N_("now"),
+    "proposed": N_("proposed"),
+    "draft": N_("draft"),
+    "record": N_("record"),
+    "author": N_("author"),
+    "status": N_("status"),
+    "reviewer": N_("reviewer"),
+    "note": N_("note"),
+    "revision": N_("revision"),
+}
+# A layer's name in a draft's headline: the store's own name in English, a word with it in Korean.
+LAYER_NAMES = {
+    "detention_centres": N_("detention_centres"),
+    "crossings": N_("crossings"),
+    "receiving_facilities": N_("receiving_facilities"),
+    "routes": N_("routes"),
+    "regular_routes": N_("regular_routes"),
+    "events": N_("events"),
+    "sources": N_("sources"),
+}
+STATUS_LABELS = {"draft": N_("draft"), "approved": N_("approved"), "rejected": N_("rejected")}
+
+
+def status_label(status: str) -> str:
+    return _(STATUS_LABELS[status]) if status in STATUS_LABELS else status
+
+
+def column_config(frame: pd.DataFrame) -> dict[str, str]:
+    """Headers in the active language for the columns the review tables name (others as they are)."""
+    return {column: _(COLUMN_LABELS[column]) for column in frame.columns if column in COLUMN_LABELS}
+
+
+def diff_rows(changes) -> list[tuple[str, str, str]]:
+    """(field as the reader's language names it, now, proposed)."""
+    return [
+        (field_name(field), shown_value(field, old), shown_value(field, new))
+        for field, old, new in change_rows(changes)
+    ]
+
+
+def stamp_text(stamp: str) -> str:
+    """A stored UTC time stamp as a reader sees it: 2026-12-04 15:23 UTC."""
+    return f"{stamp[:10]} {stamp[11:16]} UTC" if len(stamp) >= 16 else stamp
 
 
 def text_frame(frame: pd.DataFrame) -> pd.DataFrame:
@@ -41,52 +91,73 @@ def draft_diff(store: Store, item: Draft) -> pd.DataFrame:
             new_geometry = parse_geometry(value)
         else:
             new_props[field] = value
-    rows = change_rows(diff_fields(old_props, old_geometry, new_props, new_geometry))
-    return text_frame(pd.DataFrame(rows, columns=["field", "now", "proposed"], dtype=str))
+    rows = diff_rows(diff_fields(old_props, old_geometry, new_props, new_geometry))
+    return text_frame(pd.DataFrame(rows, columns=list(DIFF_COLUMNS), dtype=str))
+
+
+def new_sources_frame(rows: list[dict[str, str]]) -> pd.DataFrame:
+    """A draft's new sources, their columns named in the reader's language."""
+    frame = text_frame(pd.DataFrame(rows, dtype=str))
+    return frame.rename(columns={column: field_name(column) for column in frame.columns})
+
+
+def show_table(frame: pd.DataFrame) -> None:
+    st.dataframe(frame, hide_index=True, width="stretch", column_config=column_config(frame))
 
 
 def draft_table(store: Store, item: Draft) -> None:
-    st.dataframe(draft_diff(store, item), hide_index=True, width="stretch")
+    show_table(draft_diff(store, item))
     if item.new_sources:
-        st.caption("New sources in this draft")
-        st.dataframe(text_frame(pd.DataFrame(item.new_sources, dtype=str)), hide_index=True, width="stretch")
+        st.caption(_("New sources in this draft"))
+        st.dataframe(new_sources_frame(item.new_sources), hide_index=True, width="stretch")
 
 
 def render_review_queue(store: Store, reviewer: Account) -> None:
     waiting = drafts_for(store, status="draft")
     if not waiting:
-        st.info("No draft is waiting for review.")
+        st.info(_("No draft is waiting for review."))
     allow_self = self_review_allowed()
     for item in waiting:
         with st.container(border=True, key=f"draft-{item.id}"):
-            what = "new record" if item.action == "create" else "change"
+            headline = DRAFT_HEADLINES["create" if item.action == "create" else "change"]
             st.markdown(
-                f"**Draft {item.id}** · {md(what)} of {md(item.record_id)} ({md(item.layer)}) · "
-                f"by {md(item.author)} · {md(item.created_at[:16])}"
+                _(
+                    headline,
+                    draft=item.id,
+                    record=md(item.record_id),
+                    layer=md(_(LAYER_NAMES[item.layer]) if item.layer in LAYER_NAMES else item.layer),
+                    author=md(item.author),
+                    when=md(stamp_text(item.created_at)),
+                )
             )
-            st.markdown(f"**Reason:** {md(item.reason)}")
+            st.markdown(_("**Reason:** {reason}", reason=md(item.reason)))
             if item.applied_at_once:
-                st.caption(f"Made less visible at once in revision {item.applied_at_once} (fail closed).")
+                st.caption(
+                    _(
+                        "Made less visible at once in revision {revision} (fail closed).",
+                        revision=item.applied_at_once,
+                    )
+                )
             draft_table(store, item)
             own = item.author == reviewer.name and not allow_self
             if own:
-                st.caption("Your own change: another reviewer must review it.")
-            note = st.text_input("Review note", key=f"review-note-{item.id}", disabled=own)
+                st.caption(_("Your own change: another reviewer must review it."))
+            note = st.text_input(_("Review note"), key=f"review-note-{item.id}", disabled=own)
             approve, reject = st.columns(2)
-            if approve.button("Approve", key=f"approve-{item.id}", disabled=own, type="primary"):
+            if approve.button(_("Approve"), key=f"approve-{item.id}", disabled=own, type="primary"):
                 _review(store, reviewer, item, True, note, allow_self)
-            if reject.button("Reject", key=f"reject-{item.id}", disabled=own):
+            if reject.button(_("Reject"), key=f"reject-{item.id}", disabled=own):
                 _review(store, reviewer, item, False, note, allow_self)
     reviewed = [d for d in drafts_for(store) if d.status != "draft"][-20:]
     if reviewed:
-        st.subheader("Recently reviewed")
+        st.subheader(_("Recently reviewed"))
         frame = pd.DataFrame(
             [
                 {
                     "draft": str(d.id),
                     "record": d.record_id,
                     "author": d.author,
-                    "status": d.status,
+                    "status": status_label(d.status),
                     "reviewer": d.reviewer or "",
                     "note": d.review_note or "",
                     "revision": "" if d.revision is None else str(d.revision),
@@ -95,19 +166,33 @@ def render_review_queue(store: Store, reviewer: Account) -> None:
             ],
             dtype=str,
         )
-        st.dataframe(text_frame(frame), hide_index=True, width="stretch")
+        show_table(text_frame(frame))
 
 
 def _review(store: Store, reviewer: Account, item: Draft, approve: bool, note: str, allow_self: bool) -> None:
     try:
         done = review(store, reviewer, item.id, approve=approve, note=note, allow_self_review=allow_self)
     except RevisionRefused as refused:
-        st.error("Not reviewed: " + "; ".join(md(r) for r in refused.reasons))
+        st.error(_("Not reviewed: {reasons}", reasons="; ".join(md(r) for r in refused.reasons)))
         return
     except StoreError as error:
-        st.error(f"Not reviewed: {md(error)}")
+        st.error(_("Not reviewed: {reasons}", reasons=md(error)))
         return
-    st.session_state["_review_message"] = f"Draft {done.id} {done.status}" + (
-        f" as revision {done.revision}." if done.revision else "."
-    )
+    st.session_state["_review_message"] = review_message(done)
     st.rerun()
+
+
+# The headline of a draft in the queue, one whole sentence per kind of draft (markdown; values escaped).
+DRAFT_HEADLINES = {
+    "create": N_("**Draft {draft}** · new record of {record} ({layer}) · by {author} · {when}"),
+    "change": N_("**Draft {draft}** · change of {record} ({layer}) · by {author} · {when}"),
+}
+
+
+def review_message(done: Draft) -> str:
+    """What the reviewer is told after a review (plain text: the page escapes it)."""
+    if done.status == "approved":
+        if done.revision:
+            return _("Draft {draft} approved as revision {revision}.", draft=done.id, revision=done.revision)
+        return _("Draft {draft} approved.", draft=done.id)
+    return _("Draft {draft} rejected.", draft=done.id)

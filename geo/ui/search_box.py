@@ -52,13 +52,20 @@ def render_place_search(
         return
     for position, hit in enumerate(hits):
         outside = shown_ids is not None and hit.place.kind == "feature" and hit.place.key not in shown_ids
-        help_text = hit.place.detail + (" — " + _("outside the current filters") if outside else "")
+        if outside:
+            help_text = _(
+                "{detail} — outside the current filters. {explanation}.",
+                detail=hit.place.detail,
+                explanation=hit.explanation,
+            )
+        else:
+            help_text = _("{detail}. {explanation}.", detail=hit.place.detail, explanation=hit.explanation)
         label = hit.place.label_in(language())
         title = label if compact else f"{label} — {hit.place.detail}"
         if st.button(
             md(title),
             key=f"{key}-hit-{position}",
-            help=md(f"{help_text}. {hit.explanation}."),
+            help=md(help_text),
             width="stretch",
             icon=":material/location_on:" if hit.place.kind == "town" else ":material/place:",
         ):

@@ -12,7 +12,7 @@ import time
 
 import streamlit as st
 
-from geo.accounts import wait_remaining
+from geo.accounts import role_label, wait_remaining
 from geo.i18n import _
 from geo.store.review import SignInRefused, account, sign_in
 from geo.ui.data import get_store
@@ -44,17 +44,19 @@ def _try_sign_in(name: str, password: str) -> str | None:
     failures = int(state.get(SESSION_FAILURES, 0))
     wait = wait_remaining(failures, state.get(SESSION_LAST_FAILURE), time.time())
     if wait > 0:
-        return f"Too many failed sign-ins in this session: try again in {wait:.0f} s."
+        return _("Too many failed sign-ins in this session: try again in {wait:.0f} s.", wait=wait)
     store = get_store()
     if store is None:
-        return "Signing in needs the data store (this app shows a data directory)."
+        return _("Signing in needs the data store (this app shows a data directory).")
     try:
         start_session(sign_in(store, name, password))
     except SignInRefused as refused:
         if refused.wait == 0:
             state[SESSION_FAILURES] = failures + 1
             state[SESSION_LAST_FAILURE] = time.time()
-        return str(refused).capitalize() + "."
+        if refused.wait > 0:
+            return _("Too many failed sign-ins: try again in {wait:.0f} s.", wait=refused.wait)
+        return _("Wrong account name or password.")
     state[SESSION_FAILURES] = 0
     return None
 
@@ -79,7 +81,7 @@ def render_sign_in() -> None:
         _("Editors: sign in") if current is None else _("Signed in: {name}", name=current.name), icon=":material/lock:"
     ):
         if current is not None:
-            st.caption(_("Role: {role}. Sessions end after 30 minutes idle or 8 hours.", role=current.role))
+            st.caption(_("Role: {role}. Sessions end after 30 minutes idle or 8 hours.", role=role_label(current.role)))
             if st.button(_("Sign out"), key="sign-out"):
                 sign_out()
                 if _oidc_configured() and getattr(getattr(st, "user", None), "is_logged_in", False):

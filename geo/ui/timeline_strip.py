@@ -7,10 +7,11 @@ from datetime import date
 
 import streamlit as st
 
+from geo import i18n
 from geo.chart_text import spec_with_text_alternative, strip_chart_text
 from geo.charts import BRUSH, StripMarks, dates_from_brush, strip_chart, strip_marks, with_band
 from geo.filters import FilterSpec, date_mask, format_range
-from geo.i18n import _
+from geo.i18n import _, use_language
 from geo.io import Dataset
 from geo.text import format_number
 from geo.timeline import event_spans, timeline_domain
@@ -41,8 +42,13 @@ def apply_brush() -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _strip_marks(version: str, _dataset: Dataset) -> StripMarks:
-    """The strip's marks for one dataset version (the same for every filter: only the band moves)."""
+def _strip_marks(version: str, lang: str, _dataset: Dataset) -> StripMarks:
+    """The strip's marks for one dataset version and language (the same for every filter: only the band moves)."""
+    with use_language(lang):
+        return _build_strip_marks(_dataset)
+
+
+def _build_strip_marks(_dataset: Dataset) -> StripMarks:
     events = _dataset.layers["events"]
     domain = timeline_domain(events)
     spans = event_spans(events, _dataset.sources)
@@ -51,26 +57,29 @@ def _strip_marks(version: str, _dataset: Dataset) -> StripMarks:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _strip_document(version: str, _dataset: Dataset) -> dict:
+def _strip_document(version: str, lang: str, _dataset: Dataset) -> dict:
     """The strip's Vega-Lite document for one dataset version, its marks already Arrow.
 
     Shared, never modified: `_strip_spec` moves the band (all that a date range changes) in a copy.
     Streamlit would convert the marks' rows to Arrow on every rerun; given bytes, it sends them as they are.
     """
     domain = timeline_domain(_dataset.layers["events"])
-    return vega_document(strip_chart(_strip_marks(version, _dataset), domain, (None, None)))
+    with use_language(lang):
+        return vega_document(strip_chart(_strip_marks(version, lang, _dataset), domain, (None, None)))
 
 
 def _strip_spec(version: str, current: tuple[date | None, date | None], _dataset: Dataset) -> dict:
     """The strip's document for one date range: the per-version document with its band moved."""
-    return with_band(_strip_document(version, _dataset), current, timeline_domain(_dataset.layers["events"]))
+    return with_band(
+        _strip_document(version, i18n.language(), _dataset), current, timeline_domain(_dataset.layers["events"])
+    )
 
 
 def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
     """Where the current date range sits on 2020–2025: a tick per event, the range as a band."""
     events = dataset.layers["events"]
     domain = timeline_domain(events)
-    marks = _strip_marks(dataset.version, dataset)
+    marks = _strip_marks(dataset.version, i18n.language(), dataset)
     dated = events[events["span_start"].notna()]
     in_range = int(date_mask(dated, spec.date_from, spec.date_to).sum())
     with st.container(key="timeline-strip"):

@@ -5,13 +5,28 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.clientdata import spec_json
 from geo.details import find_feature
 from geo.filters import FilterSpec
 from geo.io import Dataset
-from geo.mapview import LayerControl, build_base_map, build_feature_groups, clicked_feature_id, selection_groups
+from geo.mapview import (
+    LayerControl,
+    build_base_map,
+    build_client_groups,
+    build_feature_groups,
+    clicked_feature_id,
+    selection_groups,
+)
 from geo.payload import AGGREGATE_ABOVE, GRID_CELL_DEG, selected_geometry
 from geo.ui import state
-from geo.ui.data import filtered_layers, get_map_basemap, map_layers
+from geo.ui.data import (
+    client_data_url,
+    client_group_counts,
+    filtered_layers,
+    get_map_basemap,
+    map_layers,
+    map_view,
+)
 from geo.ui.uploaded import uploaded_map_groups
 
 MAP_KEY = "crossings-map"
@@ -25,10 +40,21 @@ MAP_FRAME_CSS = (
 
 
 def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> None:
-    # Cached per (dataset version, filter spec): a rerun that changes no filter serialises nothing,
-    # and streamlit sends the unchanged map element as a reference to the copy the browser has.
-    layers = map_layers(dataset, spec)
-    center, zoom = layers.view
+    # The browser holds the dataset's features (a static file, fetched once per dataset version) and
+    # applies the filter itself; otherwise (editors, grid-sized data) each filter state's payloads are
+    # sent, cached per (dataset version, filter spec). Either way a rerun that changes no filter sends
+    # the unchanged map element as a reference to the copy the browser has.
+    data_url = client_data_url(dataset)
+    if data_url is not None:
+        counts = client_group_counts(dataset, spec)
+        groups = build_client_groups(counts, data_url, spec_json(spec))
+        center, zoom = map_view(dataset, spec)
+        aggregated = 0
+    else:
+        layers = map_layers(dataset, spec)
+        groups = build_feature_groups(layers.payloads, layers.counts, layers.modes)
+        center, zoom = layers.view
+        aggregated = layers.aggregated()
     focus = state.take_focus()
     if focus:
         center, zoom = focus_view(dataset, focus, (center, zoom))
@@ -45,7 +71,7 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
             key=MAP_KEY,
             height=height,
             use_container_width=True,
-            feature_group_to_add=build_feature_groups(layers.payloads, layers.counts, layers.modes)
+            feature_group_to_add=groups
             + uploaded_map_groups(spec)
             + selection_groups(selected_geometry(filtered_layers(dataset, spec), state.selected_feature())),
             layer_control=LayerControl(collapsed=True, position="topright"),
@@ -53,9 +79,9 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
             zoom=zoom,
             returned_objects=["last_object_clicked_tooltip"],
         )
-    if layers.aggregated():
+    if aggregated:
         st.caption(
-            f"{layers.aggregated():,} features in view: more than {AGGREGATE_ABOVE:,} points are drawn as counts "
+            f"{aggregated:,} features in view: more than {AGGREGATE_ABOVE:,} points are drawn as counts "
             f"per {GRID_CELL_DEG:g}° grid cell, not one by one. Narrow the dates, kinds or crossings to see each one."
         )
     clicked = clicked_feature_id((result or {}).get("last_object_clicked_tooltip"))

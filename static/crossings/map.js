@@ -619,6 +619,369 @@
     return group;
   }
 
+  // ---------------------------------------------------------------- data held in the browser
+  // geo/clientdata.py: every drawable feature of a dataset version in one static file, fetched once
+  // (and cached by the browser: its name is its content hash); a filter change sends only the filter,
+  // which selectRows applies exactly as geo.filters.apply_filters does.
+  var POINT_LAYERS = ["detention_centres", "crossings", "receiving_facilities"];
+  var CONTEXT_LAYERS = ["regular_routes"];
+  var documents = {};  // url -> {promise, doc}
+  var current = null;  // {url, spec, error}: set by useData before the groups draw
+  var drawing = 0;  // groups waiting for their document (bench and tests wait for 0)
+
+  function prepare(doc) {
+    Object.keys(doc.layers).forEach(function (name) {
+      var c = doc.layers[name];
+      var n = c.n, undated = new Uint8Array(n), ss = new Float64Array(n), se = new Float64Array(n);
+      for (var i = 0; i < n; i++) {
+        if (c.ss[i] === null) undated[i] = 1;
+        else { ss[i] = c.ss[i]; se[i] = c.se[i]; }
+      }
+      c.undated = undated;
+      c.start = ss;
+      c.end = se;
+      c.conf = Int32Array.from(c.conf);
+      c.kind = Int32Array.from(c.kind);
+      if (c.cx) c.cx = Int32Array.from(c.cx);
+    });
+    doc._selections = {};
+    return doc;
+  }
+
+  function loadDocument(url) {
+    var entry = documents[url];
+    if (!entry) {
+      entry = documents[url] = { doc: null };
+      entry.promise = fetch(url, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          return response.json();
+        })
+        .then(function (doc) {
+          entry.doc = prepare(doc);
+          return entry.doc;
+        });
+    }
+    return entry;
+  }
+
+  function codesIn(values, wanted) {
+    var set = {};
+    wanted.forEach(function (w) { set[w] = true; });
+    return values.map(function (v) { return set[v] === true; });
+  }
+
+  // geo.filters.apply_filters on the document: a Uint8Array per layer, 1 where the row is shown.
+  function selectRows(doc, spec) {
+    var key = JSON.stringify(spec);
+    if (doc._selections[key]) return doc._selections[key];
+    var layers = doc.layers, names = Object.keys(layers);
+    var attribute = {}, shown = {};
+    var kindFilter = spec.kinds && spec.kinds.length;
+    names.forEach(function (name) {
+      var c = layers[name], n = c.n;
+      var confOk = codesIn(c.confs, spec.confidence), kindOk = codesIn(c.kinds, spec.kinds || []);
+      var a = new Uint8Array(n), s = new Uint8Array(n);
+      for (var i = 0; i < n; i++) {
+        var ok = c.conf[i] >= 0 && confOk[c.conf[i]] && (!kindFilter || (c.kind[i] >= 0 && kindOk[c.kind[i]]));
+        a[i] = ok ? 1 : 0;
+        if (!ok) continue;
+        var dated = (spec.from === null || c.end[i] >= spec.from) && (spec.to === null || c.start[i] <= spec.to);
+        s[i] = dated || c.undated[i] ? 1 : 0;
+      }
+      attribute[name] = a;
+      shown[name] = s;
+    });
+    var has = function (set, v) { return Object.prototype.hasOwnProperty.call(set, v); };
+    var toSet = function (list) { var set = {}; list.forEach(function (v) { set[v] = true; }); return set; };
+    var selected = toSet(spec.crossings || []);
+    var anySelected = (spec.crossings || []).length > 0;
+    var routes = layers.routes, i;
+    if (anySelected) {
+      var xs = shown.crossings;
+      for (i = 0; i < xs.length; i++) if (xs[i] && !has(selected, layers.crossings.id[i])) xs[i] = 0;
+      var rs = shown.routes, endpoints = {};
+      for (i = 0; i < rs.length; i++) {
+        if (rs[i] && !has(selected, routes.crossing_id[i])) rs[i] = 0;
+        if (rs[i]) { endpoints[routes.from_id[i]] = true; endpoints[routes.to_id[i]] = true; }
+      }
+      ["detention_centres", "receiving_facilities"].forEach(function (name) {
+        var s = shown[name], ids = layers[name].id;
+        for (var k = 0; k < s.length; k++) if (s[k] && !has(endpoints, ids[k])) s[k] = 0;
+      });
+      var ev = layers.events, es = shown.events;
+      var touches = (ev.cxs || []).map(function (list) { return list.some(function (x) { return has(selected, x); }); });
+      for (i = 0; i < es.length; i++) if (es[i] && !(ev.cx && ev.cx[i] >= 0 && touches[ev.cx[i]])) es[i] = 0;
+    }
+    var available = {};
+    POINT_LAYERS.forEach(function (name) {
+      var a = attribute[name], ids = layers[name].id;
+      for (var k = 0; k < a.length; k++) if (a[k]) available[ids[k]] = true;
+    });
+    var needed = {};
+    var rshown = shown.routes;
+    for (i = 0; i < rshown.length; i++) {
+      if (rshown[i] && !(has(available, routes.from_id[i]) && has(available, routes.to_id[i]))) rshown[i] = 0;
+      if (rshown[i]) { needed[routes.from_id[i]] = true; needed[routes.to_id[i]] = true; }
+    }
+    POINT_LAYERS.forEach(function (name) {
+      var a = attribute[name], s = shown[name], ids = layers[name].id;
+      for (var k = 0; k < s.length; k++) if (!s[k] && a[k] && has(needed, ids[k])) s[k] = 1;
+    });
+    CONTEXT_LAYERS.forEach(function (name) {
+      if (!shown[name]) return;
+      var a = attribute[name], s = shown[name];
+      for (var k = 0; k < s.length; k++) s[k] = a[k] && !anySelected ? 1 : 0;
+    });
+    doc._selections = {};  // one filter state at a time
+    doc._selections[key] = shown;
+    return shown;
+  }
+
+  // The ids each group draws under the filter (tests compare them with the server's selection).
+  function selectedIds(doc, spec) {
+    var shown = selectRows(doc, spec), out = {};
+    Object.keys(doc.groups).forEach(function (groupId) {
+      var g = doc.groups[groupId], mask = shown[g.layer], ids = [];
+      if (g.mode === "columns") {
+        var u = unpack(g.payload);
+        for (var k = 0; k < g.rows.length; k++) if (mask[g.rows[k]]) ids.push(g.payload.prefix + u.ids[k]);
+      } else {
+        g.payload.features.forEach(function (f, k) { if (mask[g.rows[k]]) ids.push(f.properties.id); });
+      }
+      out[groupId] = ids;
+    });
+    return out;
+  }
+
+  // geo.payload.crossing_label_side over the crossings in view.
+  function labelSides(features) {
+    var points = features.map(function (f) { return [f.properties.id, f.geometry.coordinates[0], f.geometry.coordinates[1]]; });
+    features.forEach(function (f, k) {
+      var x = points[k][1], y = points[k][2], east = false, west = false;
+      points.forEach(function (o) {
+        if (o[0] === points[k][0]) return;
+        if (o[1] - x > 0 && o[1] - x < 1.0 && Math.abs(o[2] - y) < 0.5) east = true;
+        if (x - o[1] > 0 && x - o[1] < 1.0 && Math.abs(o[2] - y) < 0.5) west = true;
+      });
+      f.properties.label_side = east ? "left" : west ? "top" : "right";
+    });
+  }
+
+  function useData(group, source, spec) {
+    current = { url: source.url, spec: spec, error: source.error };
+    loadDocument(source.url);
+    return group;
+  }
+
+  function dataError(group, message) {
+    var show = function () {
+      var map = group._map;
+      if (!map || map._cxDataError) return;
+      map._cxDataError = true;
+      var notice = L.control({ position: "bottomleft" });
+      notice.onAdd = function () {
+        var div = L.DomUtil.create("div", "cx-basemap-error");
+        div.setAttribute("role", "alert");
+        div.textContent = message;
+        return div;
+      };
+      notice.addTo(map);
+    };
+    if (group._map) show();
+    else group.once("add", show);
+  }
+
+  function drawGroup(group, groupId, doc, spec) {
+    var g = doc.groups[groupId];
+    if (!g) return group;
+    var mask = selectRows(doc, spec)[g.layer];
+    if (g.mode === "columns") {
+      var keep = [];
+      for (var k = 0; k < g.rows.length; k++) if (mask[g.rows[k]]) keep.push(k);
+      group.addLayer(new PointsLayer(g.payload, g.layer, Int32Array.from(keep)));
+      return group;
+    }
+    var features = g.payload.features.filter(function (f, k) { return mask[g.rows[k]]; });
+    if (groupId === "crossings") labelSides(features);
+    return draw(group, g.layer, { type: "FeatureCollection", features: features });
+  }
+
+  // Draws this group's part of the current filter state, now if the document is here, else when it comes.
+  function drawSelection(group, groupId) {
+    var state = current;
+    if (!state) return group;
+    var entry = loadDocument(state.url);
+    if (entry.doc) return drawGroup(group, groupId, entry.doc, state.spec);
+    drawing += 1;
+    entry.promise.then(function (doc) {
+      drawing -= 1;
+      drawGroup(group, groupId, doc, state.spec);
+    }, function (error) {
+      drawing -= 1;
+      dataError(group, (state.error || "") + " (" + (error && error.message) + ")");
+      if (window.console) console.error("Crossings data:", error);
+    });
+    return group;
+  }
+
+  // ---------------------------------------------------------------- canvas points from typed arrays
+  // A point layer above ICON_LIMIT drawn in one pass on a canvas of its own: no object per point, so
+  // a filter change redraws 100,000 points in milliseconds. Hover shows the point's tooltip; a click
+  // goes to its group as a click on a marker with that tooltip would (streamlit-folium reads it).
+  var WORLD_M = 40075016.686;
+  function decodePoints(d) {
+    if (d._pts) return d._pts;
+    var n = d.n, mx = new Float64Array(n), my = new Float64Array(n), lat = new Float64Array(n), lon = new Float64Array(n);
+    var x = d.x0;
+    for (var i = 0; i < n; i++) {
+      x += d.x[i];
+      lon[i] = x / d.scale;
+      lat[i] = (d.y0 + d.y[i]) / d.scale;
+      var phi = Math.max(Math.min(lat[i], 85.0511287798), -85.0511287798) * Math.PI / 180;
+      mx[i] = lon[i] / 360 + 0.5;
+      my[i] = 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI);
+    }
+    d._pts = { mx: mx, my: my, lat: lat, lon: lon };
+    return d._pts;
+  }
+
+  var PointsLayer = L.Layer.extend({
+    initialize: function (d, layerName, keep) {
+      this._d = d;
+      this._keep = keep;
+      this._st = STYLE[d.style] || STYLE[layerName] || STYLE.events;
+      this._hit = -1;
+    },
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "cx-points leaflet-zoom-hide");
+      this._canvas.style.position = "absolute";
+      this._canvas.style.pointerEvents = "none";
+      map.getPane("overlayPane").appendChild(this._canvas);
+      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("mousemove", this._move, this);
+      map.on("mouseout", this._out, this);
+      map.on("click", this._click, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("mousemove", this._move, this);
+      map.off("mouseout", this._out, this);
+      map.off("click", this._click, this);
+      this._out();
+    },
+    _redraw: function () {
+      var map = this._map;
+      if (!map) return;
+      var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
+      L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
+      canvas.width = size.x * ratio;
+      canvas.height = size.y * ratio;
+      canvas.style.width = size.x + "px";
+      canvas.style.height = size.y + "px";
+      var ctx = canvas.getContext("2d");
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      var d = this._d, pts = decodePoints(d), keep = this._keep, zoom = map.getZoom();
+      var world = map.options.crs.scale(zoom);
+      var origin = map.getPixelOrigin().subtract(map._getMapPanePos());
+      var n = keep.length, sx = new Float32Array(n), sy = new Float32Array(n);
+      var fields = d.fields, iConf = fields.indexOf("confidence"), iArea = fields.indexOf("area_precision"), iRadius = fields.indexOf("radius_m");
+      var groups = d.attrs.map(function () { return []; });
+      var R = 5, pad = 8;
+      var areas = new Path2D(), anyArea = false;
+      for (var k = 0; k < n; k++) {
+        var i = keep[k];
+        var x = pts.mx[i] * world - origin.x, y = pts.my[i] * world - origin.y;
+        sx[k] = x;
+        sy[k] = y;
+        var attrs = d.attrs[d.a[i]];
+        if (attrs[iArea] && attrs[iRadius]) {
+          var r = attrs[iRadius] / (WORLD_M * Math.cos(pts.lat[i] * Math.PI / 180) / world);
+          if (x + r >= 0 && y + r >= 0 && x - r <= size.x && y - r <= size.y && r >= 1) {
+            areas.moveTo(x + r, y);
+            areas.arc(x, y, r, 0, 2 * Math.PI);
+            anyArea = true;
+          }
+        }
+        if (x < -pad || y < -pad || x > size.x + pad || y > size.y + pad) continue;
+        groups[d.a[i]].push(k);
+      }
+      this._sx = sx;
+      this._sy = sy;
+      var color = this._st.color;
+      if (anyArea) {
+        ctx.setLineDash([4, 4]);
+        ctx.fillStyle = color;
+        ctx.globalAlpha = 0.04;
+        ctx.fill(areas);
+        ctx.globalAlpha = 0.5;
+        ctx.lineWidth = 1;
+        ctx.strokeStyle = color;
+        ctx.stroke(areas);
+      }
+      groups.forEach(function (members, code) {
+        if (!members.length) return;
+        var style = pointStyle(color, d.attrs[code][iConf]);
+        var path = new Path2D();
+        members.forEach(function (k) {
+          path.moveTo(sx[k] + R, sy[k]);
+          path.arc(sx[k], sy[k], R, 0, 2 * Math.PI);
+        });
+        ctx.setLineDash(style.dashArray ? [3, 2] : []);
+        ctx.globalAlpha = style.fillOpacity;
+        ctx.fillStyle = style.fillColor;
+        ctx.fill(path);
+        ctx.globalAlpha = style.opacity;
+        ctx.lineWidth = style.weight;
+        ctx.strokeStyle = style.color;
+        ctx.stroke(path);
+      });
+      ctx.globalAlpha = 1;
+      ctx.setLineDash([]);
+    },
+    // The point under the pointer (the last drawn on top wins), or -1.
+    _find: function (point) {
+      var best = -1, bestD = 49, sx = this._sx, sy = this._sy;
+      if (!sx) return -1;
+      for (var k = sx.length - 1; k >= 0; k--) {
+        var dx = sx[k] - point.x, dy = sy[k] - point.y, dd = dx * dx + dy * dy;
+        if (dd < bestD) { bestD = dd; best = k; }
+      }
+      return best;
+    },
+    _latlng: function (k) {
+      var pts = decodePoints(this._d), i = this._keep[k];
+      return L.latLng(pts.lat[i], pts.lon[i]);
+    },
+    _move: function (e) {
+      var k = this._find(e.containerPoint);
+      if (k === this._hit) return;
+      this._out();
+      if (k < 0) return;
+      this._hit = k;
+      this._map.getContainer().classList.add("cx-points-hover");
+      this._tooltip = L.tooltip({ direction: "top", offset: [0, -6], className: "cx-tooltip" })
+        .setLatLng(this._latlng(k))
+        .setContent(columnsTooltip(columnsProps(this._d, this._keep[k])))
+        .addTo(this._map);
+    },
+    _out: function () {
+      this._hit = -1;
+      if (this._map) this._map.getContainer().classList.remove("cx-points-hover");
+      if (this._tooltip) { this._tooltip.remove(); this._tooltip = null; }
+    },
+    _click: function (e) {
+      var k = this._find(e.containerPoint);
+      if (k < 0) return;
+      var html = columnsTooltip(columnsProps(this._d, this._keep[k])).innerHTML;
+      var tooltip = { _content: html, getContent: function () { return html; } };
+      var target = { _tooltip: tooltip, getTooltip: function () { return tooltip; } };
+      this.fire("click", { latlng: this._latlng(k), sourceTarget: target, originalEvent: e.originalEvent }, true);
+    }
+  });
+
   // ---------------------------------------------------------------- offline basemap
   var BASE = {
     // Sea, China and North Korea far enough apart to tell on a washed-out projector (1.46:1 and 1.3:1).
@@ -989,6 +1352,8 @@
 
   window.CrossingsMap = {
     highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
-    draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap
+    draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap,
+    useData: useData, drawSelection: drawSelection, selectRows: selectRows, selectedIds: selectedIds,
+    prepare: prepare, busy: function () { return drawing; }
   };
 })();

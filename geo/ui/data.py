@@ -32,7 +32,7 @@ from geo.filters import (
     describe_view,
     index_layers,
 )
-from geo.io import DATA_DIR, STATIC_DIR, Dataset, load_dataset
+from geo.io import COLUMN_CACHE_DIR, DATA_DIR, STATIC_DIR, Dataset, load_dataset
 from geo.payload import (
     ICON_LIMIT,
     STATIC,
@@ -155,7 +155,7 @@ def _editor_dataset(version: str, _full: Dataset) -> Dataset:
 @st.cache_resource(show_spinner="Loading the dataset…", max_entries=2)
 def _dataset_at(revision: int | None) -> Dataset:
     store = get_store()
-    return load_dataset(DATA_DIR) if store is None else store.read_dataset(revision)
+    return load_dataset(DATA_DIR, COLUMN_CACHE_DIR) if store is None else store.read_dataset(revision)
 
 
 @st.fragment(run_every=REVISION_POLL_SECONDS)

@@ -31,12 +31,11 @@ from streamlit_folium import _get_map_string, generate_js_hash
 from bench import browser as web
 from bench.page import bench_dataset, spec_for
 from bench.synthetic import SEED, write_data_dir
+from geo import colcache
 from geo.basemap import decode_basemap
 from geo.filters import apply_filters
-from geo import colcache
 from geo.io import DATA_DIR, SOURCES_FILE, Dataset, load_dataset
 from geo.manifest import read_manifest
-from geo.schema import LAYERS
 from geo.mapview import Map, build_base_map
 from geo.payload import (
     AGGREGATE_ABOVE,
@@ -52,6 +51,7 @@ from geo.payload import (
     to_script_json,
 )
 from geo.render_once import RenderOnce
+from geo.schema import LAYERS
 from geo.ui.data import FEATURE_TEXTS_UP_TO, get_basemap_json, get_map_basemap
 from geo.ui.mapwidget import MAP_KEY
 from geo.vocab import GROUP_LAYER, split_groups

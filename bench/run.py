@@ -909,6 +909,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only, 3 runs, no 1,000,000")
     parser.add_argument("--runs", type=int, default=None, help="runs per measurement (default 5; --quick 3)")
+    parser.add_argument("--max-n", type=int, default=None, help="leave out the sizes above this (e.g. 100000)")
     parser.add_argument("--no-browser", action="store_true", help="skip the Chromium measurements")
     parser.add_argument("--no-load", action="store_true", help="skip the loading measurements")
     parser.add_argument("--report-only", action="store_true", help="rewrite latest.md from latest.json")
@@ -921,6 +922,7 @@ def main() -> None:
         return
     runs = args.runs or (3 if args.quick else 5)
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000, 1_000_000]
+    sizes = [n for n in sizes if args.max_n is None or n <= args.max_n]
     started = time.perf_counter()
     load_before = os.getloadavg()
     datasets: dict[int, Dataset] = {-1: bench_dataset(-1), 0: bench_dataset(0)}

@@ -123,7 +123,7 @@
       L.DomEvent.on(el, "keydown", function (ev) {
         if (ev.key !== "Enter" && ev.key !== " " && ev.key !== "Spacebar") return;
         L.DomEvent.preventDefault(ev);
-        marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev });
+        marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev }, true);
       });
     });
     marker.on("add", function () { scheduleLayout(marker._map); });
@@ -139,7 +139,7 @@
           el._cxClick = true;
           L.DomEvent.on(el, "click", function (ev) {
             L.DomEvent.stop(ev);
-            marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev });
+            marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev }, true);
           });
         }
       });
@@ -199,7 +199,7 @@
       L.DomEvent.on(el, "keydown", function (ev) {
         if (ev.key !== "Enter" && ev.key !== " " && ev.key !== "Spacebar") return;
         L.DomEvent.preventDefault(ev);
-        chip.fire("click", { latlng: chip.getLatLng(), sourceTarget: chip, originalEvent: ev });
+        chip.fire("click", { latlng: chip.getLatLng(), sourceTarget: chip, originalEvent: ev }, true);
       });
       scheduleLayout(chip._map);
     });

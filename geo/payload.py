@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.i18n import _, language
 from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_text, is_blank
 from geo.text import (
     MONTHS,
@@ -88,24 +89,26 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
         props["radius_m"] = float(radius) if not is_blank(radius) else DEFAULT_UNCERTAINTY_M.get(precision, 0)
     if layer in ("crossings", "detention_centres", "events"):
         props["count_label"] = format_count(row.get("count_low"), row.get("count_high"))
-        if layer != "crossings" and props["count_label"] == "unknown":
+        if layer != "crossings" and props["count_label"] == _("unknown"):
             props["count_label"] = ""  # only crossings promise a number; elsewhere silence is not a claim
     if layer == "crossings":
         used = row.get("used_2023_10_09") is True
         props["used"] = used
-        props["label"] = display_text(short_name(row.get("name_en")), LABEL_CHARS)
+        # In Korean the label is the Korean name where the data has one (else the English name).
+        local = row.get("name_ko") if language() == "ko" and not is_blank(row.get("name_ko")) else row.get("name_en")
+        props["label"] = display_text(short_name(local), LABEL_CHARS)
         props["label_side"] = label_side or "right"
         if used:
-            props["count_label"] = f"9 Oct: {props['count_label']}"
+            props["count_label"] = _("9 Oct: {count}", count=props["count_label"])
     if layer == "regular_routes":
-        props["kind_label"] = "Regular route (NKDB), not 9 October (schematic)"
-        props["date_label"] = "Not dated: a usual route over the years, per NKDB"
+        props["kind_label"] = _("Regular route (NKDB), not 9 October (schematic)")
+        props["date_label"] = _("Not dated: a usual route over the years, per NKDB")
     if layer == "routes":
         props["evidence"] = as_text(row.get("evidence"))
         props["kind_label"] = (
-            "Reported leg, 9 Oct 2023 (schematic)"
+            _("Reported leg, 9 Oct 2023 (schematic)")
             if props["evidence"] == "reported"
-            else "Inferred leg, 9 Oct 2023 (schematic, not stated by any source)"
+            else _("Inferred leg, 9 Oct 2023 (schematic, not stated by any source)")
         )
     return props
 

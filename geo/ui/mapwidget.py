@@ -8,6 +8,7 @@ from streamlit_folium import st_folium
 from geo.clientdata import spec_json
 from geo.details import find_feature
 from geo.filters import FilterSpec
+from geo.i18n import _, language
 from geo.io import Dataset
 from geo.mapview import (
     LayerControl,
@@ -18,6 +19,7 @@ from geo.mapview import (
     selection_groups,
 )
 from geo.payload import AGGREGATE_ABOVE, GRID_CELL_DEG, selected_geometry
+from geo.text import format_number
 from geo.ui import state
 from geo.ui.data import (
     client_data_url,
@@ -62,7 +64,7 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
     if point:
         center, zoom = (point[0], point[1]), point[2]
     # Built fresh every rerun (st_folium mutates the map it is given) from constants only.
-    base = build_base_map(get_map_basemap(dataset.version))
+    base = build_base_map(get_map_basemap(dataset.version), language())
     # On a short screen (1280×720) the frame, and the map in it (map.js fillFrame), end above the fold.
     st.html(MAP_FRAME_CSS)
     with st.container(key=MAP_CONTAINER):  # map.js fits the frame in it to the window's height
@@ -81,8 +83,13 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
         )
     if aggregated:
         st.caption(
-            f"{aggregated:,} features in view: more than {AGGREGATE_ABOVE:,} points are drawn as counts "
-            f"per {GRID_CELL_DEG:g}° grid cell, not one by one. Narrow the dates, kinds or crossings to see each one."
+            _(
+                "{count} features in view: more than {limit} points are drawn as counts per {cell}° grid cell, "
+                "not one by one. Narrow the dates, kinds or crossings to see each one.",
+                count=format_number(aggregated),
+                limit=format_number(AGGREGATE_ABOVE),
+                cell=format(GRID_CELL_DEG, "g"),
+            )
         )
     clicked = clicked_feature_id((result or {}).get("last_object_clicked_tooltip"))
     if clicked and clicked != st.session_state.get("_last_clicked"):

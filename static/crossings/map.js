@@ -5,6 +5,22 @@
   "use strict";
 
   var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;", "$": "&#36;", "\\": "&#92;" };
+  // The interface's words: the page sends them in its language with the map's constant settings
+  // (geo.i18n.js_messages); t("English text", {named: value}) looks one up and fills its placeholders.
+  var MESSAGES = {}, LANG = "en";
+  function t(id, values) {
+    var text = Object.prototype.hasOwnProperty.call(MESSAGES, id) ? MESSAGES[id] : id;
+    return values ? text.replace(/\{(\w+)\}/g, function (m, k) { return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m; }) : text;
+  }
+  function settings(map, given) {
+    MESSAGES = (given && given.messages) || {};
+    LANG = (given && given.lang) || "en";
+  }
+  // A feature's name in the page's language: its Korean name in Korean where the data has one.
+  function localName(p) {
+    return LANG === "ko" && p.name_ko ? p.name_ko : p.name_en;
+  }
+
   function esc(value) {
     return String(value === null || value === undefined ? "" : value).replace(/[&<>"'`$\\]/g, function (c) {
       return ESCAPES[c];
@@ -26,14 +42,14 @@
 
   // Okabe–Ito colour-blind-safe palette; every layer also has its own shape.
   var STYLE = {
-    detention_centres: { color: "#D55E00", shape: "square", label: "Detention centre (China)" },
-    crossings: { color: "#0072B2", shape: "diamond", label: "Crossing used on 9 Oct 2023" },
-    other_crossings: { color: "#6b6b6b", shape: "diamond", label: "Other crossing (not linked to 9 Oct)" },
-    receiving_facilities: { color: "#9E2A7B", shape: "triangle", label: "Receiving facility (North Korea)" },
-    events: { color: "#B07A00", shape: "circle", label: "Dated event with a place" },
+    detention_centres: { color: "#D55E00", shape: "square" },
+    crossings: { color: "#0072B2", shape: "diamond" },
+    other_crossings: { color: "#6b6b6b", shape: "diamond" },
+    receiving_facilities: { color: "#9E2A7B", shape: "triangle" },
+    events: { color: "#B07A00", shape: "circle" },
     routes: { color: "#1d1d1d", label: "9 Oct 2023 leg" },
-    regular_routes: { color: "#8a8a8a", weight: 2, dash: "2 6", label: "Regular routes (NKDB), not 9 October" },
-    uploaded: { color: "#009E73", shape: "circle", label: "Your upload (this session only)" }
+    regular_routes: { color: "#8a8a8a", weight: 2, dash: "2 6" },
+    uploaded: { color: "#009E73", shape: "circle" }
   };
 
   function shapeSvg(shape, color, confidence, size) {
@@ -52,7 +68,7 @@
 
   function names(p) {
     var parts = [];
-    if (p.name_ko) parts.push(esc(p.name_ko));
+    if (LANG === "ko" && p.name_ko) { if (p.name_en) parts.push(esc(p.name_en)); } else if (p.name_ko) parts.push(esc(p.name_ko));
     if (p.name_zh) parts.push(esc(p.name_zh));
     return parts.length ? '<div class="cx-names">' + parts.join(" · ") + "</div>" : "";
   }
@@ -64,15 +80,15 @@
 
   function tooltipHtml(p) {
     var rows = [
-      '<div class="cx-tt-title">' + esc(p.name_en) + "</div>",
+      '<div class="cx-tt-title">' + esc(localName(p)) + "</div>",
       names(p),
       '<div class="cx-tt-row">' + esc(p.kind_label) + "</div>"
     ];
     if (p.date_label) rows.push('<div class="cx-tt-row">' + esc(p.date_label) + "</div>");
-    if (p.count_label) rows.push('<div class="cx-tt-row">People: ' + esc(p.count_label) + "</div>");
+    if (p.count_label) rows.push('<div class="cx-tt-row">' + esc(t("People: {count}", { count: p.count_label })) + "</div>");
     rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
-    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">Location: ' + esc(p.precision_label) + "</div>");
-    rows.push('<div class="cx-tt-row cx-muted">Click for details and sources</div>');
+    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Location: {place}", { place: p.precision_label })) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Click for details and sources")) + "</div>");
     return rows.join("") + fid(p);
   }
 
@@ -109,7 +125,7 @@
       iconAnchor: [target / 2, target / 2]
     });
     var marker = L.marker(latlng, {
-      icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true,
+      icon: icon, keyboard: true, title: localName(p), alt: localName(p), riseOnHover: true,
       // Symbols above the basemap's town names; what layoutSymbols needs to place the symbol.
       zIndexOffset: 1000, cxSymbol: { rank: big ? 0 : RANK[styleKey(layerName, p)] || 5, size: target, fid: p.id }
     });
@@ -180,7 +196,7 @@
     // this chip (an arrow in the leg's direction) beside it, to see and click the leg by.
     var chipSize = TARGET;
     var chip = L.marker(latlngs[Math.floor(latlngs.length / 2)], {
-      keyboard: true, title: p.name_en, alt: p.name_en, zIndexOffset: 900,
+      keyboard: true, title: localName(p), alt: localName(p), zIndexOffset: 900,
       cxSymbol: { rank: 6, size: chipSize, fid: p.id, leg: latlngs },
       icon: L.divIcon({
         className: "cx-leg-chip" + (inferred ? " cx-leg-chip-inferred" : ""),
@@ -419,6 +435,7 @@
       if (b.w && obstacles(b) > 0) text.style.visibility = "hidden";
     });
     keyboardOrder(map, markers);
+    if (fitNarrow(map, markers)) return;  // moved: laid out again on moveend
     // The legend explains leader lines and leg chips only while the map shows one.
     container.classList.toggle("cx-has-moved", !!container.querySelector(".cx-moved"));
     container.classList.toggle("cx-has-chips", markers.some(function (m) { return m.options.cxSymbol.leg; }));
@@ -449,6 +466,44 @@
     }
     var tooltip = marker.getTooltip && marker.getTooltip();
     if (tooltip && !tooltip.options.permanent) tooltip.options.offset = L.point(dx, dy - 10);
+  }
+
+  // ---------------------------------------------------------------- narrow maps (phones)
+  // The map page's default view is framed for a wide screen; on a map narrower than NARROW_MAP px it
+  // cuts crossings of 9 Oct off at the sides. There the first layout fits the view to those crossings,
+  // with room above and below for their labels (which then take the top or bottom side), zooming out
+  // past the mapped region's floor if need be. Later pans and zooms are the viewer's.
+  var NARROW_MAP = 640;
+  // A phone is a narrow page, not a narrow map: beside the sidebar on a 1280-px screen the map itself
+  // is under 640 px, and keeps its wide framing there.
+  function narrowPage() {
+    var width = window.innerWidth;
+    try {
+      width = window.parent.innerWidth || width;
+    } catch (e) {
+      // a parent on another origin: the map's own width
+    }
+    return width < NARROW_MAP;
+  }
+  function fitNarrow(map, markers) {
+    if (!map._cxMainMap || map._cxNarrowFitted) return false;
+    var size = map.getSize();
+    var crossings = markers.filter(function (m) { return m.options.cxSymbol.rank === 0; });
+    if (!size.x || !narrowPage() || !crossings.length) return false;
+    map._cxNarrowFitted = true;
+    var bounds = L.latLngBounds(crossings.map(function (m) { return m.getLatLng(); }));
+    var padding = { paddingTopLeft: [28, 64], paddingBottomRight: [28, 64] };
+    var floor = map.options.minZoom;
+    map.options.minZoom = 0;  // getBoundsZoom clamps to the floor
+    var zoom = map.getBoundsZoom(bounds, false, L.point(56, 128));
+    map.options.minZoom = floor;
+    if (zoom < map.getMinZoom()) {
+      map._cxNarrowMin = zoom;
+      map.options.minZoom = zoom;
+      map.fire("zoomlevelschange");
+    }
+    map.fitBounds(bounds, L.extend({ animate: false }, padding));
+    return true;
   }
 
   // Tab reaches the symbols before the legs, and the crossings of 9 Oct first.
@@ -494,10 +549,10 @@
   // The date label of point i: format_dates() in geo/text.py, rebuilt as geo.mapview.date_label does.
   function dateLabel(d, i) {
     var start = d.ds[i], u = unpack(d);
-    if (start === 0) return "undated";
+    if (start === 0) return t("undated");
     var first = codeLabel(u.codes[start]), last = codeLabel(u.codes[start + d.dd[i]]);
     var text = last === first ? first : (/^\d+$/.test(first) ? first + "\u2013" + last : first + " \u2013 " + last);
-    return u.approximate[i] ? "about " + text : text;
+    return u.approximate[i] ? t("about {dates}", { dates: text }) : text;
   }
 
   function columnsProps(d, i) {
@@ -510,10 +565,10 @@
   function columnsTooltip(p) {
     var rows = ['<div class="cx-tt-title">' + esc(p.kind_label) + "</div>"];
     if (p.date_label) rows.push('<div class="cx-tt-row">' + esc(p.date_label) + "</div>");
-    if (p.count_label) rows.push('<div class="cx-tt-row">People: ' + esc(p.count_label) + "</div>");
+    if (p.count_label) rows.push('<div class="cx-tt-row">' + esc(t("People: {count}", { count: p.count_label })) + "</div>");
     rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
-    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">Location: ' + esc(p.precision_label) + "</div>");
-    rows.push('<div class="cx-tt-row cx-muted">Click for the name, details and sources</div>');
+    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Location: {place}", { place: p.precision_label })) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Click for the name, details and sources")) + "</div>");
     var el = document.createElement("div");
     el.innerHTML = rows.join("") + fid(p);
     return el;
@@ -769,7 +824,7 @@
   }
 
   function useData(group, source, spec) {
-    current = { url: source.url, spec: spec, error: source.error };
+    current = { url: source.url, spec: spec };
     loadDocument(source.url);
     return group;
   }
@@ -819,7 +874,7 @@
       drawGroup(group, groupId, doc, state.spec);
     }, function (error) {
       drawing -= 1;
-      dataError(group, (state.error || "") + " (" + (error && error.message) + ")");
+      dataError(group, t("The map's data could not be loaded ({error}). Reload the page.", { error: String(error && error.message) }));
       if (window.console) console.error("Crossings data:", error);
     });
     return group;
@@ -1048,15 +1103,21 @@
     var fitFrame = function () {
       var top = frame.getBoundingClientRect().top + window.parent.scrollY;
       var wanted = Math.max(420, Math.min(natural, Math.floor(window.parent.innerHeight - top - 8)));
+      // A phone's map is about as tall as the mapped region is at the width it fits (fitNarrow):
+      // taller, it would show empty "not mapped" bands and push the page's text further down.
+      if (narrowPage()) wanted = Math.min(wanted, Math.max(420, Math.round(frame.offsetWidth * 1.3)));
       if (Math.abs(frame.offsetHeight - wanted) > 1) frame.style.height = wanted + "px";
     };
     if (frame) {
+      map._cxMainMap = true;
       fitFrame();
       window.parent.addEventListener("resize", fitFrame);
     }
     var fit = function () {
       if (frame) fitFrame();
-      var height = Math.min(natural, window.innerHeight);
+      // Less what a replay docked under the map on a phone takes (replay.js dockNarrow).
+      var below = map._cxBelow ? map._cxBelow.offsetHeight : 0;
+      var height = Math.max(240, Math.min(natural, window.innerHeight) - below);
       if (height > 0 && el.offsetHeight !== height) {
         el.style.height = height + "px";
         map.invalidateSize({ animate: false });  // about the same centre
@@ -1077,6 +1138,7 @@
       if (!size.x || !size.y) return;
       // The presenter fits each scene to its features and may need to zoom out further.
       var min = map._cxFitsScenes ? Math.min(floor, 4) : Math.max(floor, map.getBoundsZoom(mapped, true));
+      if (map._cxNarrowMin !== undefined) min = Math.min(min, map._cxNarrowMin);  // fitNarrow
       // Moved into place at once (setMinZoom and setMaxBounds would animate the first view).
       map.options.minZoom = min;
       // (The presenter puts a scene in the part of the map its caption bar and legend leave free,
@@ -1130,7 +1192,7 @@
         notice.onAdd = function () {
           var div = L.DomUtil.create("div", "cx-basemap-error");
           div.setAttribute("role", "alert");
-          div.textContent = "The offline basemap could not be loaded (" + (error && error.message) + "). Reload the page.";
+          div.textContent = t("The offline basemap could not be loaded ({error}). Reload the page.", { error: error && error.message });
           return div;
         };
         if (group._map) notice.addTo(group._map);
@@ -1176,15 +1238,15 @@
     ], { stroke: false, fillColor: "#e9ebee", fillOpacity: 1, interactive: false, renderer: r }).addTo(group);
     var labels = L.layerGroup().addTo(group);
     var countryLabels = [
-      { name: "CHINA", sub: "中国", at: [43.2, 124.2] },
-      { name: "NORTH KOREA", sub: "조선", at: [40.35, 127.0] },
-      { name: "SOUTH KOREA", sub: "한국", at: [38.25, 128.3] },
-      { name: "RUSSIA", sub: "Россия", at: [43.6, 131.1] }
+      { name: t("CHINA"), sub: "中国", at: [43.2, 124.2] },
+      { name: t("NORTH KOREA"), sub: "조선", at: [40.35, 127.0] },
+      { name: t("SOUTH KOREA"), sub: "한국", at: [38.25, 128.3] },
+      { name: t("RUSSIA"), sub: "Россия", at: [43.6, 131.1] }
     ];
     countryLabels.forEach(function (c) {
       L.marker(c.at, {
         interactive: false, keyboard: false,
-        icon: L.divIcon({ className: "cx-country", html: esc(c.name) + "<small>" + esc(c.sub) + "</small>", iconSize: [160, 40], iconAnchor: [80, 20] })
+        icon: L.divIcon({ className: "cx-country", html: esc(c.name) + (c.sub === c.name ? "" : "<small>" + esc(c.sub) + "</small>"), iconSize: [160, 40], iconAnchor: [80, 20] })
       }).addTo(labels);
     });
     var towns = (data.towns && data.towns.features) || [];
@@ -1202,8 +1264,10 @@
       towns.forEach(function (t) {
         var p = t.properties;
         if (p.rank > maxRank) return;
-        var local = p.country_code === "KP" || p.country_code === "KR" ? p.name_ko : p.name_zh;
-        var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(p.name_reported || p.name_en) +
+        // In Korean a town is named in Korean where the basemap has its name (its Chinese name follows).
+        var shown = LANG === "ko" && p.name_ko ? p.name_ko : p.name_reported || p.name_en;
+        var local = p.country_code === "KP" || p.country_code === "KR" ? (shown === p.name_ko ? "" : p.name_ko) : p.name_zh;
+        var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(shown) +
           (local ? ' <span class="cx-town-local">' + esc(local) + "</span>" : "") + "</span>";
         var marker = L.marker([t.geometry.coordinates[1], t.geometry.coordinates[0]], {
           interactive: false, keyboard: false, town: true,
@@ -1265,7 +1329,7 @@
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "cx-legend");
       div.setAttribute("role", "region");
-      div.setAttribute("aria-label", "Map legend");
+      div.setAttribute("aria-label", t("Map legend"));
       // data-group names what a row explains (a map group, or a part of the legend), so code that
       // shows or hides rows (presenter.js) never depends on their wording.
       var item = function (group, symbol, text, extraClass) {
@@ -1276,26 +1340,34 @@
         return '<svg width="34" height="12" aria-hidden="true"><line x1="1" y1="6" x2="33" y2="6" stroke="' + color + '" stroke-width="' + width + '"' + (dash ? ' stroke-dasharray="' + dash + '"' : "") + "/></svg>";
       };
       var circle = '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="8" fill="#D55E00" fill-opacity="0.08" stroke="#D55E00" stroke-dasharray="3 3"/></svg>';
-      var html = '<button type="button" class="cx-legend-toggle" aria-expanded="true">Legend</button><div class="cx-legend-body">';
-      html += head("places", "Places");
+      var html = '<button type="button" class="cx-legend-toggle" aria-expanded="true">' + esc(t("Legend")) + '</button><div class="cx-legend-body">';
+      var labels = {
+        detention_centres: t("Detention centre (China)"),
+        crossings: t("Crossing used on 9 Oct 2023"),
+        other_crossings: t("Other crossing (not linked to 9 Oct)"),
+        receiving_facilities: t("Receiving facility (North Korea)"),
+        events: t("Dated event with a place"),
+        regular_routes: t("Regular routes (NKDB), not 9 October")
+      };
+      html += head("places", t("Places"));
       ["crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"].forEach(function (k) {
-        html += item(k, '<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", STYLE[k].label);
+        html += item(k, '<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", labels[k]);
       });
-      html += item("areas", circle, "Known only to the town or city: drawn as an area");
-      html += head("routes", "9 Oct 2023 legs (schematic)");
-      html += item("routes", line("#1d1d1d", null, 4), "Reported by a source");
-      html += item("routes", line("#555555", "8 6", 3), "Inferred: no source states it");
-      html += item("chips", '<span class="cx-legend-sym"><svg width="16" height="16" aria-hidden="true"><rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="#1d1d1d" stroke-width="1.5"/><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></svg></span>', "A leg too short to see at this zoom (arrow: its direction)");
-      html += item("moved", '<svg width="34" height="18" aria-hidden="true"><line x1="4" y1="14" x2="24" y2="5" stroke="#333" stroke-width="1.5"/><circle cx="4" cy="14" r="2.5" fill="#333"/><rect x="22" y="1" width="9" height="9" fill="#D55E00"/></svg>', "Moved aside so nothing hides it: the line leads to its place");
-      html += head("regular_routes", "Context, not dated");
-      html += item("regular_routes", line(STYLE.regular_routes.color, STYLE.regular_routes.dash, STYLE.regular_routes.weight), STYLE.regular_routes.label, "cx-legend-regular");
-      html += head("confidence", "Confidence (fill)");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (two or more independent outlets, or a primary document)");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
-      html += item("border", line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
-      html += item("selection", '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel", "cx-legend-ring");
-      html += '<div class="cx-legend-note" data-group="note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
+      html += item("areas", circle, t("Known only to the town or city: drawn as an area"));
+      html += head("routes", t("9 Oct 2023 legs (schematic)"));
+      html += item("routes", line("#1d1d1d", null, 4), t("Reported by a source"));
+      html += item("routes", line("#555555", "8 6", 3), t("Inferred: no source states it"));
+      html += item("chips", '<span class="cx-legend-sym"><svg width="16" height="16" aria-hidden="true"><rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="#1d1d1d" stroke-width="1.5"/><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></svg></span>', t("A leg too short to see at this zoom (arrow: its direction)"));
+      html += item("moved", '<svg width="34" height="18" aria-hidden="true"><line x1="4" y1="14" x2="24" y2="5" stroke="#333" stroke-width="1.5"/><circle cx="4" cy="14" r="2.5" fill="#333"/><rect x="22" y="1" width="9" height="9" fill="#D55E00"/></svg>', t("Moved aside so nothing hides it: the line leads to its place"));
+      html += head("regular_routes", t("Context, not dated"));
+      html += item("regular_routes", line(STYLE.regular_routes.color, STYLE.regular_routes.dash, STYLE.regular_routes.weight), labels.regular_routes, "cx-legend-regular");
+      html += head("confidence", t("Confidence (fill)"));
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", t("Confirmed (two or more independent outlets, or a primary document)"));
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", t("Single source"));
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", t("Inferred or unknown (hollow, dashed)"));
+      html += item("border", line("#7a2e2e", "12 4 2 4", 2.5), t("China–North Korea border (de facto)"));
+      html += item("selection", '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', t("Ring: the feature open in the details panel"), "cx-legend-ring");
+      html += '<div class="cx-legend-note" data-group="note">' + esc(t('Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.')) + "</div>";
       html += "</div>";
       div.innerHTML = html;
       L.DomEvent.disableClickPropagation(div);
@@ -1351,7 +1423,7 @@
   }
 
   window.CrossingsMap = {
-    highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
+    settings: settings, t: t, highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap,
     useData: useData, drawSelection: drawSelection, selectRows: selectRows, selectedIds: selectedIds,
     prepare: prepare, busy: function () { return drawing; }

@@ -7,7 +7,7 @@
   var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;", "$": "&#36;", "\\": "&#92;" };
   // The interface's words: the page sends them in its language with the map's constant settings
   // (geo.i18n.js_messages); t("English text", {named: value}) looks one up and fills its placeholders.
-  var MESSAGES = {}, LANG = "en";
+  var MESSAGES = {}, LANG = "en", WORDS = null;
   function t(id, values) {
     var text = Object.prototype.hasOwnProperty.call(MESSAGES, id) ? MESSAGES[id] : id;
     return values ? text.replace(/\{(\w+)\}/g, function (m, k) { return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m; }) : text;
@@ -15,6 +15,7 @@
   function settings(map, given) {
     MESSAGES = (given && given.messages) || {};
     LANG = (given && given.lang) || "en";
+    WORDS = (given && given.words) || null;
   }
   // A feature's name in the page's language: its Korean name in Korean where the data has one.
   function localName(p) {
@@ -529,11 +530,73 @@
 
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-  // A partial date from its code (20231009, 20231000, 20230000): geo.mapview.code_label.
+  // A partial date from its code (20231009, 20231000, 20230000) in the page's language (the forms come
+  // from geo.payload.map_words; without them, English): geo.payload.code_label.
   function codeLabel(code) {
     var year = Math.floor(code / 10000), month = Math.floor(code / 100) % 100, day = code % 100;
-    if (!month) return String(year);
-    return (day ? day + " " : "") + MONTHS[month - 1] + " " + year;
+    var fill = function (form) { return form.replace("{y}", String(year)).replace("{d}", String(day)); };
+    if (!month) return WORDS ? fill(WORDS.year) : String(year);
+    if (!day) return WORDS ? fill(WORDS.months[month - 1]) : MONTHS[month - 1] + " " + year;
+    return WORDS ? fill(WORDS.days[month - 1]) : day + " " + MONTHS[month - 1] + " " + year;
+  }
+  function dateCode(text) {
+    var parts = String(text).split("-");
+    return Number(parts[0]) * 10000 + (parts[1] ? Number(parts[1]) * 100 : 0) + (parts[2] ? Number(parts[2]) : 0);
+  }
+
+  // geo.text.format_dates.
+  function formatDates(start, end, precision) {
+    if (!start) return t("undated");
+    var first = codeLabel(dateCode(start));
+    var last = !end || end === start ? first : codeLabel(dateCode(end));
+    var text = last === first ? first : (String(start).length === 4 ? first + "\u2013" + last : first + " \u2013 " + last);
+    return precision === "approximate" ? t("about {dates}", { dates: text }) : text;
+  }
+
+  // geo.text.format_count.
+  function formatCount(low, high) {
+    if (low === null && high === null) return t("unknown");
+    if (high === null) return t("at least {count}", { count: number(low) });
+    if (low === null) return t("up to {count}", { count: number(high) });
+    if (low === high) return t("about {count}", { count: number(low) });
+    return number(low) + "\u2013" + number(high);
+  }
+
+  // geo.text.location_label (Python's "{:g}" of the radius in km).
+  function locationLabel(precision, radius) {
+    var words = WORDS || { precision: {}, precisionOther: "unknown" };
+    var label = Object.prototype.hasOwnProperty.call(words.precision, precision) ? words.precision[precision] : words.precisionOther;
+    if (radius !== null && radius !== undefined && (precision === "town" || precision === "city" || precision === "region")) {
+      return t("{label}, within about {km} km", { label: label, km: String(parseFloat((radius / 1000).toPrecision(6))) });
+    }
+    return label;
+  }
+
+  // The words of a feature of the browser-held document (codes only: geo.clientdata), in the page's
+  // language, as geo.payload.feature_properties writes them for the server's payloads.
+  function localise(layerName, p) {
+    if (p.kind_label !== undefined || p.kind === undefined) return p;
+    var words = WORDS || { kinds: {}, confidence: {}, confidenceOther: "Unknown" };
+    var has = function (table, key) { return Object.prototype.hasOwnProperty.call(table, key); };
+    p.kind_label = has(words.kinds, p.kind) ? words.kinds[p.kind] : p.kind;
+    p.confidence_label = has(words.confidence, p.confidence) ? words.confidence[p.confidence] : words.confidenceOther;
+    if (p.date_start !== undefined) p.date_label = formatDates(p.date_start, p.date_end, p.date_precision);
+    if (layerName !== "routes") p.precision_label = locationLabel(p.location_precision, p.uncertainty_m);
+    if (p.count && (layerName === "crossings" || layerName === "detention_centres" || layerName === "events")) {
+      p.count_label = formatCount(p.count[0], p.count[1]);
+      if (layerName !== "crossings" && p.count_label === t("unknown")) p.count_label = "";
+      if (layerName === "crossings" && p.used) p.count_label = t("9 Oct: {count}", { count: p.count_label });
+    }
+    if (layerName === "crossings") p.label = LANG === "ko" && p.label_ko ? p.label_ko : p.label_en;
+    if (layerName === "regular_routes") {
+      p.kind_label = t("Regular route (NKDB), not 9 October (schematic)");
+      p.date_label = t("Not dated: a usual route over the years, per NKDB");
+    }
+    if (layerName === "routes") {
+      p.kind_label = p.evidence === "reported" ? t("Reported leg, 9 Oct 2023 (schematic)")
+        : t("Inferred leg, 9 Oct 2023 (schematic, not stated by any source)");
+    }
+    return p;
   }
 
   // What a columnar payload needs decoding once: ids, date codes, approximate flags.
@@ -551,7 +614,8 @@
     var start = d.ds[i], u = unpack(d);
     if (start === 0) return t("undated");
     var first = codeLabel(u.codes[start]), last = codeLabel(u.codes[start + d.dd[i]]);
-    var text = last === first ? first : (/^\d+$/.test(first) ? first + "\u2013" + last : first + " \u2013 " + last);
+    var yearOnly = Math.floor(u.codes[start] / 100) % 100 === 0;
+    var text = last === first ? first : (yearOnly ? first + "\u2013" + last : first + " \u2013 " + last);
     return u.approximate[i] ? t("about {dates}", { dates: text }) : text;
   }
 
@@ -559,6 +623,14 @@
     var attrs = d.attrs[d.a[i]];
     var p = { id: d.prefix + unpack(d).ids[i], count_label: d.counts[d.c[i]], date_label: dateLabel(d, i) };
     for (var k = 0; k < d.fields.length; k++) p[d.fields[k]] = attrs[k];
+    if (p.kind !== undefined) {  // codes (the browser-held document): its words in the page's language
+      p.count = p.count_label;
+      delete p.count_label;
+      delete p.date_start;
+      localise(d.layer, p);
+      p.date_label = dateLabel(d, i);
+      if (p.count_label === undefined) p.count_label = "";
+    }
     return p;
   }
 
@@ -847,7 +919,10 @@
     else group.once("add", show);
   }
 
+  // Timing marks for bench/ (only when it asked for them by setting window.__cxMarks to a list).
+  function mark(what) { if (window.__cxMarks) window.__cxMarks.push([what, Math.round(performance.now())]); }
   function drawGroup(group, groupId, doc, spec) {
+    mark("draw " + groupId);
     var g = doc.groups[groupId];
     if (!g) return group;
     var mask = selectRows(doc, spec)[g.layer];
@@ -858,6 +933,7 @@
       return group;
     }
     var features = g.payload.features.filter(function (f, k) { return mask[g.rows[k]]; });
+    features.forEach(function (f) { localise(g.layer, f.properties); });
     if (groupId === "crossings") labelSides(features);
     return draw(group, g.layer, { type: "FeatureCollection", features: features });
   }
@@ -901,6 +977,124 @@
     return d._pts;
   }
 
+  // ---------------------------------------------------------------- a painter of coverage masks
+  // Drawing 100,000 arcs on a canvas costs seconds of rasterising (one path is filled as a union of
+  // every circle, in software without a GPU); writing pre-computed coverage "stamps" into byte masks
+  // and composing them once costs tens of milliseconds. The masks are unions (the maximum coverage
+  // where symbols overlap), as a path's fill is, so overlapping half-filled points do not add up.
+  var AREA_STAMP_MAX = 160;  // device pixels: larger uncertainty areas are drawn as paths
+  var POINT_STYLE_ORDER = ["hollow", "single-source", "confirmed"];  // drawn in this order (confirmed on top)
+  function styleName(confidence) {
+    return confidence === "confirmed" ? "confirmed" : confidence === "single-source" ? "single-source" : "hollow";
+  }
+  var stamps = {};
+  // A stamp: rows of full coverage as runs (filled natively) and the other covered pixels one by one.
+  function makeStamp(half, coverage) {
+    var runs = [], px = [];
+    for (var j = -half; j <= half; j++) {
+      var runStart = null;
+      for (var i = -half; i <= half + 1; i++) {
+        var v = i <= half ? coverage(i, j) : 0;
+        if (v >= 255) { if (runStart === null) runStart = i; continue; }
+        if (runStart !== null) { runs.push(j, runStart, i); runStart = null; }
+        if (v > 0) px.push(j, i, v);
+      }
+    }
+    return { half: half, runs: Int16Array.from(runs), px: Int16Array.from(px) };
+  }
+  // A disc of radius r, edges antialiased.
+  function discStamp(r) {
+    var key = "d" + r;
+    if (!stamps[key]) {
+      stamps[key] = makeStamp(Math.ceil(r) + 1, function (i, j) {
+        return Math.round(255 * Math.max(0, Math.min(1, r + 0.5 - Math.sqrt(i * i + j * j))));
+      });
+    }
+    return stamps[key];
+  }
+  // A ring of radius r and the given line width; dashed along its length when dash = [on, off].
+  function ringStamp(r, width, dash) {
+    var key = "r" + r + "," + width + "," + (dash ? dash.join("/") : "");
+    if (!stamps[key]) {
+      stamps[key] = makeStamp(Math.ceil(r + width / 2) + 1, function (i, j) {
+        var a = Math.max(0, Math.min(1, width / 2 + 0.5 - Math.abs(Math.sqrt(i * i + j * j) - r)));
+        if (a && dash && ((Math.atan2(j, i) + Math.PI) * r) % (dash[0] + dash[1]) >= dash[0]) a = 0;
+        return Math.round(255 * a);
+      });
+    }
+    return stamps[key];
+  }
+  function Painter(width, height) {
+    this.w = width;
+    this.h = height;
+    this.layers = [];
+  }
+  Painter.prototype.layer = function (color, opacity) {
+    var painter = this, mask = null;
+    var layer = {
+      color: color, opacity: opacity,
+      mask: function () { return mask; },
+      stamp: function (st, cx, cy) {
+        var w = painter.w, h = painter.h, x = Math.round(cx), y = Math.round(cy), half = st.half;
+        if (x - half >= w || y - half >= h || x + half < 0 || y + half < 0) return;
+        if (!mask) mask = new Uint8Array(w * h);
+        var runs = st.runs, px = st.px, k, row, a, b;
+        for (k = 0; k < runs.length; k += 3) {
+          row = y + runs[k];
+          if (row < 0 || row >= h) continue;
+          a = Math.max(0, x + runs[k + 1]);
+          b = Math.min(w, x + runs[k + 2]);
+          if (a < b) mask.fill(255, row * w + a, row * w + b);
+        }
+        for (k = 0; k < px.length; k += 3) {
+          row = y + px[k];
+          a = x + px[k + 1];
+          if (row < 0 || row >= h || a < 0 || a >= w) continue;
+          b = row * w + a;
+          if (px[k + 2] > mask[b]) mask[b] = px[k + 2];
+        }
+      }
+    };
+    this.layers.push(layer);
+    return layer;
+  };
+  // Every layer composed over the ones before it (source-over), then put on the canvas at once.
+  Painter.prototype.drawOn = function (ctx) {
+    var n = this.w * this.h, used = this.layers.filter(function (l) { return l.mask(); });
+    if (!used.length) return;
+    var image = ctx.createImageData(this.w, this.h), out = image.data;
+    var r = new Float32Array(n), g = new Float32Array(n), b = new Float32Array(n), a = new Float32Array(n);
+    used.forEach(function (layer) {
+      var c = parseInt(layer.color.slice(1), 16), cr = (c >> 16) & 255, cg = (c >> 8) & 255, cb = c & 255;
+      var mask = layer.mask(), k = layer.opacity / 255;
+      for (var p = 0; p < n; p++) {
+        var m = mask[p];
+        if (!m) continue;
+        var sa = m * k, keep = 1 - sa;  // premultiplied source-over
+        r[p] = cr * sa + r[p] * keep;
+        g[p] = cg * sa + g[p] * keep;
+        b[p] = cb * sa + b[p] * keep;
+        a[p] = sa + a[p] * keep;
+      }
+    });
+    for (var p = 0; p < n; p++) {
+      var alpha = a[p];
+      if (!alpha) continue;
+      var q = 4 * p;
+      out[q] = r[p] / alpha;
+      out[q + 1] = g[p] / alpha;
+      out[q + 2] = b[p] / alpha;
+      out[q + 3] = alpha * 255;
+    }
+    mark("composed");
+    // putImageData would replace the paths below: the image is drawn over them from a canvas of its own.
+    var layerCanvas = document.createElement("canvas");
+    layerCanvas.width = this.w;
+    layerCanvas.height = this.h;
+    layerCanvas.getContext("2d").putImageData(image, 0, 0);
+    ctx.drawImage(layerCanvas, 0, 0);
+  };
+
   var PointsLayer = L.Layer.extend({
     initialize: function (d, layerName, keep) {
       this._d = d;
@@ -930,22 +1124,33 @@
     _redraw: function () {
       var map = this._map;
       if (!map) return;
+      mark("redraw start");
       var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
       L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
-      canvas.width = size.x * ratio;
-      canvas.height = size.y * ratio;
+      var W = Math.max(1, Math.round(size.x * ratio)), H = Math.max(1, Math.round(size.y * ratio));
+      canvas.width = W;
+      canvas.height = H;
       canvas.style.width = size.x + "px";
       canvas.style.height = size.y + "px";
-      var ctx = canvas.getContext("2d");
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       var d = this._d, pts = decodePoints(d), keep = this._keep, zoom = map.getZoom();
       var world = map.options.crs.scale(zoom);
       var origin = map.getPixelOrigin().subtract(map._getMapPanePos());
       var n = keep.length, sx = new Float32Array(n), sy = new Float32Array(n);
       var fields = d.fields, iConf = fields.indexOf("confidence"), iArea = fields.indexOf("area_precision"), iRadius = fields.indexOf("radius_m");
-      var groups = d.attrs.map(function () { return []; });
-      var R = 5, pad = 8;
-      var areas = new Path2D(), anyArea = false;
+      var pad = 8, bigAreas = [];
+      var color = this._st.color;
+      // Coverage masks (one byte a device pixel): the uncertainty areas, then each confidence style's
+      // fill and outline; composed in that order as pointStyle() says (painter.compose).
+      var painter = new Painter(W, H);
+      var areaFill = painter.layer(color, 0.04), areaRing = painter.layer(color, 0.5);
+      var styleOf = d.attrs.map(function (attrs) { return POINT_STYLE_ORDER.indexOf(styleName(attrs[iConf])); });
+      var fills = [], rings = [];
+      POINT_STYLE_ORDER.forEach(function (name) {
+        var style = pointStyle(color, name === "hollow" ? "inferred" : name);
+        fills.push(painter.layer(style.fillColor, style.fillOpacity));
+        rings.push(painter.layer(style.color, style.opacity));
+      });
+      var R = 5 * ratio, disc = discStamp(R), solidRing = ringStamp(R, 1.5 * ratio, null), dashedRing = ringStamp(R, 1.5 * ratio, [3 * ratio, 2 * ratio]);
       for (var k = 0; k < n; k++) {
         var i = keep[k];
         var x = pts.mx[i] * world - origin.x, y = pts.my[i] * world - origin.y;
@@ -955,46 +1160,39 @@
         if (attrs[iArea] && attrs[iRadius]) {
           var r = attrs[iRadius] / (WORLD_M * Math.cos(pts.lat[i] * Math.PI / 180) / world);
           if (x + r >= 0 && y + r >= 0 && x - r <= size.x && y - r <= size.y && r >= 1) {
-            areas.moveTo(x + r, y);
-            areas.arc(x, y, r, 0, 2 * Math.PI);
-            anyArea = true;
+            if (r * ratio > AREA_STAMP_MAX) bigAreas.push([x, y, r]);
+            else {
+              var rr = Math.round(r * ratio);
+              areaFill.stamp(discStamp(rr), x * ratio, y * ratio);
+              areaRing.stamp(ringStamp(rr, ratio, [4 * ratio, 4 * ratio]), x * ratio, y * ratio);
+            }
           }
         }
         if (x < -pad || y < -pad || x > size.x + pad || y > size.y + pad) continue;
-        groups[d.a[i]].push(k);
+        var s = styleOf[d.a[i]];
+        fills[s].stamp(disc, x * ratio, y * ratio);
+        rings[s].stamp(s === POINT_STYLE_ORDER.length - 1 ? dashedRing : solidRing, x * ratio, y * ratio);
       }
       this._sx = sx;
       this._sy = sy;
-      var color = this._st.color;
-      if (anyArea) {
-        ctx.setLineDash([4, 4]);
+      mark("stamped");
+      var ctx = canvas.getContext("2d");
+      if (bigAreas.length) {  // a few areas larger than a stamp (close zooms): drawn as paths, under the rest
+        var areas = new Path2D();
+        bigAreas.forEach(function (a) { areas.moveTo((a[0] + a[2]) * ratio, a[1] * ratio); areas.arc(a[0] * ratio, a[1] * ratio, a[2] * ratio, 0, 2 * Math.PI); });
+        ctx.setLineDash([4 * ratio, 4 * ratio]);
         ctx.fillStyle = color;
         ctx.globalAlpha = 0.04;
         ctx.fill(areas);
         ctx.globalAlpha = 0.5;
-        ctx.lineWidth = 1;
+        ctx.lineWidth = ratio;
         ctx.strokeStyle = color;
         ctx.stroke(areas);
+        ctx.globalAlpha = 1;
+        ctx.setLineDash([]);
       }
-      groups.forEach(function (members, code) {
-        if (!members.length) return;
-        var style = pointStyle(color, d.attrs[code][iConf]);
-        var path = new Path2D();
-        members.forEach(function (k) {
-          path.moveTo(sx[k] + R, sy[k]);
-          path.arc(sx[k], sy[k], R, 0, 2 * Math.PI);
-        });
-        ctx.setLineDash(style.dashArray ? [3, 2] : []);
-        ctx.globalAlpha = style.fillOpacity;
-        ctx.fillStyle = style.fillColor;
-        ctx.fill(path);
-        ctx.globalAlpha = style.opacity;
-        ctx.lineWidth = style.weight;
-        ctx.strokeStyle = style.color;
-        ctx.stroke(path);
-      });
-      ctx.globalAlpha = 1;
-      ctx.setLineDash([]);
+      painter.drawOn(ctx);
+      mark("redraw end");
     },
     // The point under the pointer (the last drawn on top wins), or -1.
     _find: function (point) {
@@ -1423,7 +1621,7 @@
   }
 
   window.CrossingsMap = {
-    settings: settings, t: t, highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
+    settings: settings, t: t, localise: localise, highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap,
     useData: useData, drawSelection: drawSelection, selectRows: selectRows, selectedIds: selectedIds,
     prepare: prepare, busy: function () { return drawing; }

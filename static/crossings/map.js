@@ -779,13 +779,17 @@
     var entry = documents[url];
     if (!entry) {
       entry = documents[url] = { doc: null };
+      mark("fetch");
       entry.promise = fetch(url, { credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);
+          mark("response");
           return response.json();
         })
         .then(function (doc) {
+          mark("parsed");
           entry.doc = prepare(doc);
+          mark("prepared");
           return entry.doc;
         });
     }
@@ -1150,6 +1154,7 @@
         fills.push(painter.layer(style.fillColor, style.fillOpacity));
         rings.push(painter.layer(style.color, style.opacity));
       });
+      var areasDone = new Set(), pointsDone = [];
       var R = 5 * ratio, disc = discStamp(R), solidRing = ringStamp(R, 1.5 * ratio, null), dashedRing = ringStamp(R, 1.5 * ratio, [3 * ratio, 2 * ratio]);
       for (var k = 0; k < n; k++) {
         var i = keep[k];
@@ -1162,14 +1167,22 @@
           if (x + r >= 0 && y + r >= 0 && x - r <= size.x && y - r <= size.y && r >= 1) {
             if (r * ratio > AREA_STAMP_MAX) bigAreas.push([x, y, r]);
             else {
-              var rr = Math.round(r * ratio);
-              areaFill.stamp(discStamp(rr), x * ratio, y * ratio);
-              areaRing.stamp(ringStamp(rr, ratio, [4 * ratio, 4 * ratio]), x * ratio, y * ratio);
+              // Many areas share a centre pixel and a radius (a town, a city): each is stamped once.
+              var rr = Math.round(r * ratio), ax = Math.round(x * ratio), ay = Math.round(y * ratio);
+              var areaKey = ((ay + 4096) * 16384 + ax + 4096) * 512 + rr;
+              if (!areasDone.has(areaKey)) {
+                areasDone.add(areaKey);
+                areaFill.stamp(discStamp(rr), ax, ay);
+                areaRing.stamp(ringStamp(rr, ratio, [4 * ratio, 4 * ratio]), ax, ay);
+              }
             }
           }
         }
         if (x < -pad || y < -pad || x > size.x + pad || y > size.y + pad) continue;
-        var s = styleOf[d.a[i]];
+        var s = styleOf[d.a[i]], px = Math.round(x * ratio) + pad, py = Math.round(y * ratio) + pad;
+        var done = pointsDone[s] || (pointsDone[s] = new Uint8Array((W + 2 * pad + 1) * (H + 2 * pad + 1)));
+        if (done[py * (W + 2 * pad + 1) + px]) continue;  // the same symbol on the same pixel: drawn already
+        done[py * (W + 2 * pad + 1) + px] = 1;
         fills[s].stamp(disc, x * ratio, y * ratio);
         rings[s].stamp(s === POINT_STYLE_ORDER.length - 1 ? dashedRing : solidRing, x * ratio, y * ratio);
       }

@@ -19,10 +19,19 @@ import pandas as pd
 import shapely
 
 from geo.i18n import _, language
-from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_text, is_blank, is_missing
+from geo.schema import (
+    CONFIDENCE_LABELS,
+    DEFAULT_UNCERTAINTY_M,
+    LOCATION_PRECISION_LABELS,
+    REGION_BBOX,
+    as_text,
+    is_blank,
+    is_missing,
+)
 from geo.text import (
     MONTHS,
     SHORT_TEXT_CHARS,
+    _format_partial,
     confidence_label,
     display_text,
     format_count,
@@ -30,7 +39,7 @@ from geo.text import (
     location_label,
     short_name,
 )
-from geo.vocab import GROUP_LAYER, MAP_CENTER, MAP_ZOOM, MIN_ZOOM, kind_label, split_groups
+from geo.vocab import GROUP_LAYER, KIND_LABELS, MAP_CENTER, MAP_ZOOM, MIN_ZOOM, kind_label, split_groups
 
 STATIC = "/app/static"
 
@@ -298,10 +307,6 @@ def map_words() -> dict:
     """The words map.js puts on the browser-held document's codes (CrossingsMap.localise), in the active
     language: labels of kinds, confidence levels and location precisions, and the forms of partial dates
     ({y}, {d} filled in by map.js) as geo.text.format_dates writes them."""
-    from geo.schema import CONFIDENCE_LABELS, LOCATION_PRECISION_LABELS
-    from geo.text import _format_partial
-    from geo.vocab import KIND_LABELS
-
     return {
         "kinds": {kind: kind_label(kind) for kind in KIND_LABELS},
         "confidence": {level: confidence_label(level) for level in CONFIDENCE_LABELS},

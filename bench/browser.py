@@ -41,7 +41,9 @@ PAINTED = """async ([groups]) => {
   for (;;) {
     const f = document.querySelector('iframe[title="streamlit_folium.st_folium"]');
     const w = f && f.contentWindow;
-    if (w && w.map && w.feature_group && w.feature_group.length >= groups) {
+    // (the groups of the browser-held data draw once its file has come: CrossingsMap.busy() is 0)
+    if (w && w.map && w.feature_group && w.feature_group.length >= groups
+        && !(w.CrossingsMap && w.CrossingsMap.busy && w.CrossingsMap.busy())) {
       return await new Promise(r => w.requestAnimationFrame(() => w.requestAnimationFrame(() => r(Date.now()))));
     }
     if (Date.now() > deadline) return -1;

@@ -12,6 +12,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import shape
 
+from geo import colcache
 from geo.manifest import Manifest, read_manifest, verify_file
 from geo.schema import (
     CONTEXT_LAYERS,
@@ -31,6 +32,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STATIC_DIR = PROJECT_ROOT / "static"  # served by Streamlit at /app/static (server.enableStaticServing)
 # CROSSINGS_DATA_DIR points the app at another data directory (tests: a hostile copy); default data/.
 DATA_DIR = Path(os.environ.get("CROSSINGS_DATA_DIR") or PROJECT_ROOT / "data")
+# Validated datasets as Parquet columns (geo.colcache): a process that loads a version seen before reads these.
+COLUMN_CACHE_DIR = Path(os.environ.get("CROSSINGS_CACHE_DIR") or PROJECT_ROOT / ".crossings" / "columns")
 SOURCES_FILE = "sources.csv"
 GEOMETRY_ERROR = "_geometry_error"
 
@@ -216,8 +219,21 @@ def row_rejections(
     return [(str(r["field"]), str(r["reason"])) for r in rules.to_dict("records")]
 
 
-def load_dataset(data_dir: Path = DATA_DIR) -> Dataset:
-    """Every layer, validated, after checking each file against the manifest."""
+def load_dataset(data_dir: Path = DATA_DIR, cache_dir: Path | None = None) -> Dataset:
+    """Every layer, validated, after checking each file against the manifest.
+
+    With `cache_dir`, a dataset version loaded before is read from its columnar cache (geo.colcache,
+    keyed by the manifest hash and the files' sizes and times), and a new one is written there."""
+    if cache_dir is not None:
+        manifest = read_manifest(data_dir)
+        key = colcache.data_dir_key(data_dir, manifest, [SOURCES_FILE, *(f"{name}.geojson" for name in LAYERS)])
+        cached = colcache.read_entry(cache_dir, key)
+        if cached is not None:
+            return cached
+        dataset = load_dataset(data_dir)
+        if dataset.manifest.version == manifest.version:
+            colcache.write_entry(cache_dir, key, dataset)
+        return dataset
     manifest = read_manifest(data_dir)
     verify_file(data_dir, SOURCES_FILE, manifest)
     sources = read_sources(data_dir / SOURCES_FILE)

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 
 import folium
 import xyzservices
+from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
 from geo.basemap import BASEMAP_ATTRIBUTION
 from geo.i18n import N_, _, js_messages, language, use_language
-from geo.payload import STATIC, to_script_json
+from geo.payload import STATIC, map_words, to_script_json
 from geo.render_once import RenderOnce
 from geo.vocab import DATA_GROUPS, HIDDEN_BY_DEFAULT, MAP_CENTER, MAP_MAX_BOUNDS, MAP_ZOOM, MAX_ZOOM, MIN_ZOOM
 
@@ -46,12 +47,29 @@ class TileLayer(folium.TileLayer, RenderOnce):
     pass
 
 
+# The groups and the layer control travel with every filter change: folium's templates without their
+# indentation (the same code).
 class FeatureGroup(folium.FeatureGroup, RenderOnce):
-    pass
+    _template = FoliumTemplate(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = L.featureGroup({{ this.options|tojavascript }});"
+        "{% endmacro %}"
+    )
 
 
 class LayerControl(folium.LayerControl, RenderOnce):
-    pass
+    _template = FoliumTemplate(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }}_layers = {base_layers: { "
+        "{%- for key, val in this.base_layers.items() %}{{ key|tojson }}: {{ val }},{%- endfor %}"
+        "}, overlays: { "
+        "{%- for key, val in this.overlays.items() %}{{ key|tojson }}: {{ val }},{%- endfor %}"
+        "}};\n"
+        "let {{ this.get_name() }} = L.control.layers({{ this.get_name() }}_layers.base_layers, "
+        "{{ this.get_name() }}_layers.overlays, {{ this.options|tojavascript }}).addTo({{ this._parent.get_name() }});"
+        "{%- if this.draggable %}new L.Draggable({{ this.get_name() }}.getContainer()).enable();{%- endif %}"
+        "{% endmacro %}"
+    )
 
 
 class ScriptCall(RenderOnce):
@@ -142,7 +160,9 @@ ONLINE_TILES: tuple[dict[str, str], ...] = (
 
 def Settings(lang: str) -> ScriptCall:
     """The map code's constant settings: its language and its words in it (geo.i18n.js_messages)."""
-    settings = {"lang": lang, "messages": js_messages(lang)}
+    with use_language(lang):
+        words = map_words()
+    settings = {"lang": lang, "messages": js_messages(lang), "words": words}
     return ScriptCall("Settings", "CrossingsMap.settings", to_script_json(settings))
 
 
@@ -186,6 +206,43 @@ def build_base_map(basemap_json: str, lang: str = "en") -> Map:
         provider = xyzservices.TileProvider(name=name, url=tile["tiles"], attribution=tile["attr"])
         TileLayer(tiles=provider, attr=tile["attr"], name=name, overlay=False, control=True, show=False).add_to(fmap)
     Legend().add_to(fmap)
+    return fmap
+
+
+# ---------------------------------------------------------------- the constant code, served as a file
+# streamlit-folium sends the map's whole script with every rerun (one component message holds the script
+# and the data groups), about 9 KB of constant code. `thin_map` keeps the map's elements (the layer control
+# names them) but empties their scripts: the map's script becomes one line that runs the constant code
+# from a static file (content-addressed, so cached by the browser and never stale), and a filter change
+# sends only the groups and the layer control.
+_EMPTY = Template("{% macro script(this, kwargs) %}{% endmacro %}")
+# No header either: map.css styles the map's element (the header's <style>s and switches are constants).
+_THIN_MAP = Template(
+    "{% macro html(this, kwargs) %}"
+    '<div class="folium-map" id={{ this.get_name()|tojson }} ></div>'
+    "{% endmacro %}"
+    "{% macro script(this, kwargs) %}"
+    "eval(window.CrossingsBase[{{ this.base_key|tojson }}]);"
+    "{% endmacro %}"
+)
+
+
+def base_file_text(key: str, script: str) -> str:
+    """The static file that holds a base map's script, as a string the thin map's script evaluates (in
+    the page's global scope, so its variables are the ones the groups and the layer control refer to)."""
+    return (
+        "window.CrossingsBase = window.CrossingsBase || {};\n"
+        f"window.CrossingsBase[{json.dumps(key)}] = {to_script_json(script)};\n"
+    )
+
+
+def thin_map(fmap: Map, key: str, url: str) -> Map:
+    """`fmap` whose script only evaluates the code of the static file at `url` (base_file_text(key, …))."""
+    for child in fmap._children.values():
+        child._template = _EMPTY
+    fmap._template = _THIN_MAP
+    fmap.base_key = key
+    fmap.default_js = [*fmap.default_js, ("crossings_base", url)]
     return fmap
 
 
@@ -276,6 +333,24 @@ def build_feature_groups(
         shown = group_id not in HIDDEN_BY_DEFAULT
         group = FeatureGroup(name=name, show=shown)
         JsonLayer(layer, groups[group_id]).add_to(group)
+        if not group.show:
+            ScriptCall("HiddenByDefault", "CrossingsMap.hideUntilAsked").add_to(group)
+        feature_groups.append(group)
+    return feature_groups
+
+
+def build_client_groups(counts: Mapping[str, int], data_url: str, spec_json: str) -> list[FeatureGroup]:
+    """The data groups when the browser holds the data (geo.clientdata): the first group names the
+    document and the filter, each group then draws its own part of the selection. Only the filter and
+    the counts change between filter changes: a few hundred bytes, not the features."""
+    feature_groups = []
+    for index, (group_id, _layer, title) in enumerate(DATA_GROUPS):
+        shown = group_id not in HIDDEN_BY_DEFAULT
+        group = FeatureGroup(name=_("{title} ({count})", title=_(title), count=counts.get(group_id, 0)), show=shown)
+        if index == 0:
+            source = to_script_json({"url": data_url})
+            ScriptCall("ClientData", "CrossingsMap.useData", source, spec_json).add_to(group)
+        ScriptCall("ClientLayer", "CrossingsMap.drawSelection", json.dumps(group_id)).add_to(group)
         if not group.show:
             ScriptCall("HiddenByDefault", "CrossingsMap.hideUntilAsked").add_to(group)
         feature_groups.append(group)

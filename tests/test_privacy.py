@@ -9,6 +9,7 @@ briefing file, a figure's SVG text and the search results. None may contain them
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from dataclasses import astuple
 from pathlib import Path
@@ -19,11 +20,13 @@ from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
 from geo.__main__ import main as geo_main
+from geo.clientdata import client_document
 from geo.export import FORMATS
 from geo.io import load_dataset
 from geo.search import load_index, search
 from geo.store import Store, open_current_store
 from geo.text import escape_markdown as md
+from geo.ui.data import CLIENT_DATA_DIR
 from geo.visibility import (
     GENERALISED_RADIUS_M,
     WITHHELD_NOTE,
@@ -156,6 +159,22 @@ def test_no_page_shows_a_secret(secret_store: Store, page: str):
     text = element_text(at)
     assert len(text) > 2000  # the page rendered
     assert leaks(text) == []
+    # The map's data file (geo.clientdata: served to anyone at /app/static/...) that the page names.
+    names = set(re.findall(r"crossings/data/([0-9a-f]{20}\.json)", text))
+    assert names or page != "views/map.py"
+    for name in names:
+        served = (CLIENT_DATA_DIR / name).read_bytes()
+        assert RESTRICTED.encode() not in served
+        assert leaks(served) == []
+
+
+def test_the_map_data_file_holds_the_public_view_only(secret_store: Store):
+    """The document map.js filters is made from the public view: no restricted record, no exact place."""
+    full = secret_store.read_dataset()
+    document = client_document(public_view(full).layers)
+    assert document is not None and GENERALISED in document
+    assert RESTRICTED not in document and leaks(document) == []
+    assert leaks(client_document(full.layers) or "")  # the check would see them (seeded in the full data)
 
 
 def test_a_deep_link_to_a_restricted_id_is_a_missing_id(secret_store: Store):

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from geo.basemap import basemap_json, basemap_reference
+from geo.clientdata import client_document, group_counts, write_document
 from geo.filters import (
     FilterSpec,
     LayerIndex,
@@ -32,8 +33,17 @@ from geo.filters import (
     index_layers,
 )
 from geo.i18n import N_, _, language, use_language
-from geo.io import DATA_DIR, Dataset, load_dataset
-from geo.payload import ICON_LIMIT, MapLayers, PointCodes, encode_features, encode_points, serialise_map
+from geo.io import COLUMN_CACHE_DIR, DATA_DIR, STATIC_DIR, Dataset, load_dataset
+from geo.payload import (
+    ICON_LIMIT,
+    STATIC,
+    MapLayers,
+    PointCodes,
+    encode_features,
+    encode_points,
+    serialise_map,
+    view_for,
+)
 from geo.store import Store, StoreError, open_current_store
 from geo.text import escape_markdown_inline
 from geo.ui.session import is_editor
@@ -154,7 +164,7 @@ def _editor_dataset(version: str, _full: Dataset) -> Dataset:
 @st.cache_resource(show_spinner=SpinnerText(N_("Loading the dataset…")), max_entries=2)
 def _dataset_at(revision: int | None) -> Dataset:
     store = get_store()
-    return load_dataset(DATA_DIR) if store is None else store.read_dataset(revision)
+    return load_dataset(DATA_DIR, COLUMN_CACHE_DIR) if store is None else store.read_dataset(revision)
 
 
 @st.fragment(run_every=REVISION_POLL_SECONDS)
@@ -220,7 +230,7 @@ def filter_sentence(dataset: Dataset, spec: FilterSpec) -> str:
 def on_map_sentence(dataset: Dataset, spec: FilterSpec) -> str:
     """How many of the features in the filter sentence the map draws, and what the others are."""
     shown = _shown_count(dataset.version, astuple(spec), dataset)
-    counts = map_layers(dataset, spec).counts
+    counts = client_group_counts(dataset, spec)  # what every draw mode draws: the drawable rows in view
     # The context layers are off until asked for, and not counted among the features shown.
     return describe_on_map(shown, sum(n for group, n in counts.items() if group not in HIDDEN_BY_DEFAULT))
 
@@ -253,3 +263,51 @@ def _encoded(version: str, layer: str, kind: str, lang: str, _dataset: Dataset) 
         if kind == "points":
             return encode_points(layer, gdf) if len(gdf) > ICON_LIMIT else None
         return encode_features(layer, gdf) if len(gdf) <= FEATURE_TEXTS_UP_TO else None
+
+
+# The map's data for the browser: static/crossings/data/<content hash>.json (served at /app/static/...).
+CLIENT_DATA_DIR = STATIC_DIR / "crossings" / "data"
+CLIENT_DATA_URL = f"{STATIC}/crossings/data"
+
+
+def client_data_url(dataset: Dataset) -> str | None:
+    """The URL of the dataset's document for map.js (geo.clientdata), written once per dataset version;
+    None when the map takes the server's payloads instead: an editor's view (the file is served to
+    anyone, so only the public view is ever written), a dataset too large to hold in the browser, or
+    a static directory that cannot be written."""
+    if is_editor():
+        return None
+    return _client_data_url(dataset.version, dataset)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _client_data_url(version: str, _dataset: Dataset) -> str | None:
+    document = client_document(_dataset.layers)
+    if document is None:
+        return None
+    try:
+        name = write_document(document, CLIENT_DATA_DIR)
+    except OSError as error:
+        log.warning("the map data file cannot be written (%s): the map takes the server's payloads", error)
+        return None
+    return f"{CLIENT_DATA_URL}/{name}"
+
+
+def client_group_counts(dataset: Dataset, spec: FilterSpec) -> dict[str, int]:
+    """Features each map group draws under the spec (the layer control's counts; map.js draws them)."""
+    return _client_group_counts(dataset.version, astuple(spec), dataset)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _client_group_counts(version: str, spec_values: tuple, _dataset: Dataset) -> dict[str, int]:
+    return group_counts(_filtered(version, spec_values, _dataset))
+
+
+def map_view(dataset: Dataset, spec: FilterSpec) -> tuple:
+    """The centre and zoom that frame what the spec shows."""
+    return _map_view(dataset.version, astuple(spec), dataset)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _map_view(version: str, spec_values: tuple, _dataset: Dataset) -> tuple:
+    return view_for(_filtered(version, spec_values, _dataset))

@@ -7,7 +7,7 @@
   var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;", "$": "&#36;", "\\": "&#92;" };
   // The interface's words: the page sends them in its language with the map's constant settings
   // (geo.i18n.js_messages); t("English text", {named: value}) looks one up and fills its placeholders.
-  var MESSAGES = {}, LANG = "en";
+  var MESSAGES = {}, LANG = "en", WORDS = null;
   function t(id, values) {
     var text = Object.prototype.hasOwnProperty.call(MESSAGES, id) ? MESSAGES[id] : id;
     return values ? text.replace(/\{(\w+)\}/g, function (m, k) { return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m; }) : text;
@@ -15,6 +15,7 @@
   function settings(map, given) {
     MESSAGES = (given && given.messages) || {};
     LANG = (given && given.lang) || "en";
+    WORDS = (given && given.words) || null;
   }
   // A finger taps, a mouse clicks: tooltips say which (the same test as map.css's touch-screen rules).
   var TOUCH = !!(window.matchMedia && window.matchMedia("(hover: none) and (pointer: coarse)").matches);
@@ -141,7 +142,7 @@
       L.DomEvent.on(el, "keydown", function (ev) {
         if (ev.key !== "Enter" && ev.key !== " " && ev.key !== "Spacebar") return;
         L.DomEvent.preventDefault(ev);
-        marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev });
+        marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev }, true);
       });
     });
     marker.on("add", function () { scheduleLayout(marker._map); });
@@ -157,7 +158,7 @@
           el._cxClick = true;
           L.DomEvent.on(el, "click", function (ev) {
             L.DomEvent.stop(ev);
-            marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev });
+            marker.fire("click", { latlng: latlng, sourceTarget: marker, originalEvent: ev }, true);
           });
         }
       });
@@ -217,7 +218,7 @@
       L.DomEvent.on(el, "keydown", function (ev) {
         if (ev.key !== "Enter" && ev.key !== " " && ev.key !== "Spacebar") return;
         L.DomEvent.preventDefault(ev);
-        chip.fire("click", { latlng: chip.getLatLng(), sourceTarget: chip, originalEvent: ev });
+        chip.fire("click", { latlng: chip.getLatLng(), sourceTarget: chip, originalEvent: ev }, true);
       });
       scheduleLayout(chip._map);
     });
@@ -531,11 +532,73 @@
 
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-  // A partial date from its code (20231009, 20231000, 20230000): geo.mapview.code_label.
+  // A partial date from its code (20231009, 20231000, 20230000) in the page's language (the forms come
+  // from geo.payload.map_words; without them, English): geo.payload.code_label.
   function codeLabel(code) {
     var year = Math.floor(code / 10000), month = Math.floor(code / 100) % 100, day = code % 100;
-    if (!month) return String(year);
-    return (day ? day + " " : "") + MONTHS[month - 1] + " " + year;
+    var fill = function (form) { return form.replace("{y}", String(year)).replace("{d}", String(day)); };
+    if (!month) return WORDS ? fill(WORDS.year) : String(year);
+    if (!day) return WORDS ? fill(WORDS.months[month - 1]) : MONTHS[month - 1] + " " + year;
+    return WORDS ? fill(WORDS.days[month - 1]) : day + " " + MONTHS[month - 1] + " " + year;
+  }
+  function dateCode(text) {
+    var parts = String(text).split("-");
+    return Number(parts[0]) * 10000 + (parts[1] ? Number(parts[1]) * 100 : 0) + (parts[2] ? Number(parts[2]) : 0);
+  }
+
+  // geo.text.format_dates.
+  function formatDates(start, end, precision) {
+    if (!start) return t("undated");
+    var first = codeLabel(dateCode(start));
+    var last = !end || end === start ? first : codeLabel(dateCode(end));
+    var text = last === first ? first : (String(start).length === 4 ? first + "\u2013" + last : first + " \u2013 " + last);
+    return precision === "approximate" ? t("about {dates}", { dates: text }) : text;
+  }
+
+  // geo.text.format_count.
+  function formatCount(low, high) {
+    if (low === null && high === null) return t("unknown");
+    if (high === null) return t("at least {count}", { count: number(low) });
+    if (low === null) return t("up to {count}", { count: number(high) });
+    if (low === high) return t("about {count}", { count: number(low) });
+    return number(low) + "\u2013" + number(high);
+  }
+
+  // geo.text.location_label (Python's "{:g}" of the radius in km).
+  function locationLabel(precision, radius) {
+    var words = WORDS || { precision: {}, precisionOther: "unknown" };
+    var label = Object.prototype.hasOwnProperty.call(words.precision, precision) ? words.precision[precision] : words.precisionOther;
+    if (radius !== null && radius !== undefined && (precision === "town" || precision === "city" || precision === "region")) {
+      return t("{label}, within about {km} km", { label: label, km: String(parseFloat((radius / 1000).toPrecision(6))) });
+    }
+    return label;
+  }
+
+  // The words of a feature of the browser-held document (codes only: geo.clientdata), in the page's
+  // language, as geo.payload.feature_properties writes them for the server's payloads.
+  function localise(layerName, p) {
+    if (p.kind_label !== undefined || p.kind === undefined) return p;
+    var words = WORDS || { kinds: {}, confidence: {}, confidenceOther: "Unknown" };
+    var has = function (table, key) { return Object.prototype.hasOwnProperty.call(table, key); };
+    p.kind_label = has(words.kinds, p.kind) ? words.kinds[p.kind] : p.kind;
+    p.confidence_label = has(words.confidence, p.confidence) ? words.confidence[p.confidence] : words.confidenceOther;
+    if (p.date_start !== undefined) p.date_label = formatDates(p.date_start, p.date_end, p.date_precision);
+    if (layerName !== "routes") p.precision_label = locationLabel(p.location_precision, p.uncertainty_m);
+    if (p.count && (layerName === "crossings" || layerName === "detention_centres" || layerName === "events")) {
+      p.count_label = formatCount(p.count[0], p.count[1]);
+      if (layerName !== "crossings" && p.count_label === t("unknown")) p.count_label = "";
+      if (layerName === "crossings" && p.used) p.count_label = t("9 Oct: {count}", { count: p.count_label });
+    }
+    if (layerName === "crossings") p.label = LANG === "ko" && p.label_ko ? p.label_ko : p.label_en;
+    if (layerName === "regular_routes") {
+      p.kind_label = t("Regular route (NKDB), not 9 October (schematic)");
+      p.date_label = t("Not dated: a usual route over the years, per NKDB");
+    }
+    if (layerName === "routes") {
+      p.kind_label = p.evidence === "reported" ? t("Reported leg, 9 Oct 2023 (schematic)")
+        : t("Inferred leg, 9 Oct 2023 (schematic, not stated by any source)");
+    }
+    return p;
   }
 
   // What a columnar payload needs decoding once: ids, date codes, approximate flags.
@@ -553,7 +616,8 @@
     var start = d.ds[i], u = unpack(d);
     if (start === 0) return t("undated");
     var first = codeLabel(u.codes[start]), last = codeLabel(u.codes[start + d.dd[i]]);
-    var text = last === first ? first : (/^\d+$/.test(first) ? first + "\u2013" + last : first + " \u2013 " + last);
+    var yearOnly = Math.floor(u.codes[start] / 100) % 100 === 0;
+    var text = last === first ? first : (yearOnly ? first + "\u2013" + last : first + " \u2013 " + last);
     return u.approximate[i] ? t("about {dates}", { dates: text }) : text;
   }
 
@@ -561,6 +625,14 @@
     var attrs = d.attrs[d.a[i]];
     var p = { id: d.prefix + unpack(d).ids[i], count_label: d.counts[d.c[i]], date_label: dateLabel(d, i) };
     for (var k = 0; k < d.fields.length; k++) p[d.fields[k]] = attrs[k];
+    if (p.kind !== undefined) {  // codes (the browser-held document): its words in the page's language
+      p.count = p.count_label;
+      delete p.count_label;
+      delete p.date_start;
+      localise(d.layer, p);
+      p.date_label = dateLabel(d, i);
+      if (p.count_label === undefined) p.count_label = "";
+    }
     return p;
   }
 
@@ -675,6 +747,508 @@
     refreshLabels(group);
     return group;
   }
+
+  // ---------------------------------------------------------------- data held in the browser
+  // geo/clientdata.py: every drawable feature of a dataset version in one static file, fetched once
+  // (and cached by the browser: its name is its content hash); a filter change sends only the filter,
+  // which selectRows applies exactly as geo.filters.apply_filters does.
+  var POINT_LAYERS = ["detention_centres", "crossings", "receiving_facilities"];
+  var CONTEXT_LAYERS = ["regular_routes"];
+  var documents = {};  // url -> {promise, doc}
+  var current = null;  // {url, spec, error}: set by useData before the groups draw
+  var drawing = 0;  // groups waiting for their document (bench and tests wait for 0)
+
+  function prepare(doc) {
+    Object.keys(doc.layers).forEach(function (name) {
+      var c = doc.layers[name];
+      var n = c.n, undated = new Uint8Array(n), ss = new Float64Array(n), se = new Float64Array(n);
+      for (var i = 0; i < n; i++) {
+        if (c.ss[i] === null) undated[i] = 1;
+        else { ss[i] = c.ss[i]; se[i] = c.se[i]; }
+      }
+      c.undated = undated;
+      c.start = ss;
+      c.end = se;
+      c.conf = Int32Array.from(c.conf);
+      c.kind = Int32Array.from(c.kind);
+      if (c.cx) c.cx = Int32Array.from(c.cx);
+    });
+    doc._selections = {};
+    return doc;
+  }
+
+  function loadDocument(url) {
+    var entry = documents[url];
+    if (!entry) {
+      entry = documents[url] = { doc: null };
+      mark("fetch");
+      entry.promise = fetch(url, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) throw new Error("HTTP " + response.status);
+          mark("response");
+          return response.json();
+        })
+        .then(function (doc) {
+          mark("parsed");
+          entry.doc = prepare(doc);
+          mark("prepared");
+          return entry.doc;
+        });
+    }
+    return entry;
+  }
+
+  function codesIn(values, wanted) {
+    var set = {};
+    wanted.forEach(function (w) { set[w] = true; });
+    return values.map(function (v) { return set[v] === true; });
+  }
+
+  // geo.filters.apply_filters on the document: a Uint8Array per layer, 1 where the row is shown.
+  function selectRows(doc, spec) {
+    var key = JSON.stringify(spec);
+    if (doc._selections[key]) return doc._selections[key];
+    var layers = doc.layers, names = Object.keys(layers);
+    var attribute = {}, shown = {};
+    var kindFilter = spec.kinds && spec.kinds.length;
+    names.forEach(function (name) {
+      var c = layers[name], n = c.n;
+      var confOk = codesIn(c.confs, spec.confidence), kindOk = codesIn(c.kinds, spec.kinds || []);
+      var a = new Uint8Array(n), s = new Uint8Array(n);
+      for (var i = 0; i < n; i++) {
+        var ok = c.conf[i] >= 0 && confOk[c.conf[i]] && (!kindFilter || (c.kind[i] >= 0 && kindOk[c.kind[i]]));
+        a[i] = ok ? 1 : 0;
+        if (!ok) continue;
+        var dated = (spec.from === null || c.end[i] >= spec.from) && (spec.to === null || c.start[i] <= spec.to);
+        s[i] = dated || c.undated[i] ? 1 : 0;
+      }
+      attribute[name] = a;
+      shown[name] = s;
+    });
+    var has = function (set, v) { return Object.prototype.hasOwnProperty.call(set, v); };
+    var toSet = function (list) { var set = {}; list.forEach(function (v) { set[v] = true; }); return set; };
+    var selected = toSet(spec.crossings || []);
+    var anySelected = (spec.crossings || []).length > 0;
+    var routes = layers.routes, i;
+    if (anySelected) {
+      var xs = shown.crossings;
+      for (i = 0; i < xs.length; i++) if (xs[i] && !has(selected, layers.crossings.id[i])) xs[i] = 0;
+      var rs = shown.routes, endpoints = {};
+      for (i = 0; i < rs.length; i++) {
+        if (rs[i] && !has(selected, routes.crossing_id[i])) rs[i] = 0;
+        if (rs[i]) { endpoints[routes.from_id[i]] = true; endpoints[routes.to_id[i]] = true; }
+      }
+      ["detention_centres", "receiving_facilities"].forEach(function (name) {
+        var s = shown[name], ids = layers[name].id;
+        for (var k = 0; k < s.length; k++) if (s[k] && !has(endpoints, ids[k])) s[k] = 0;
+      });
+      var ev = layers.events, es = shown.events;
+      var touches = (ev.cxs || []).map(function (list) { return list.some(function (x) { return has(selected, x); }); });
+      for (i = 0; i < es.length; i++) if (es[i] && !(ev.cx && ev.cx[i] >= 0 && touches[ev.cx[i]])) es[i] = 0;
+    }
+    var available = {};
+    POINT_LAYERS.forEach(function (name) {
+      var a = attribute[name], ids = layers[name].id;
+      for (var k = 0; k < a.length; k++) if (a[k]) available[ids[k]] = true;
+    });
+    var needed = {};
+    var rshown = shown.routes;
+    for (i = 0; i < rshown.length; i++) {
+      if (rshown[i] && !(has(available, routes.from_id[i]) && has(available, routes.to_id[i]))) rshown[i] = 0;
+      if (rshown[i]) { needed[routes.from_id[i]] = true; needed[routes.to_id[i]] = true; }
+    }
+    POINT_LAYERS.forEach(function (name) {
+      var a = attribute[name], s = shown[name], ids = layers[name].id;
+      for (var k = 0; k < s.length; k++) if (!s[k] && a[k] && has(needed, ids[k])) s[k] = 1;
+    });
+    CONTEXT_LAYERS.forEach(function (name) {
+      if (!shown[name]) return;
+      var a = attribute[name], s = shown[name];
+      for (var k = 0; k < s.length; k++) s[k] = a[k] && !anySelected ? 1 : 0;
+    });
+    doc._selections = {};  // one filter state at a time
+    doc._selections[key] = shown;
+    return shown;
+  }
+
+  // The ids each group draws under the filter (tests compare them with the server's selection).
+  function selectedIds(doc, spec) {
+    var shown = selectRows(doc, spec), out = {};
+    Object.keys(doc.groups).forEach(function (groupId) {
+      var g = doc.groups[groupId], mask = shown[g.layer], ids = [];
+      if (g.mode === "columns") {
+        var u = unpack(g.payload);
+        for (var k = 0; k < g.rows.length; k++) if (mask[g.rows[k]]) ids.push(g.payload.prefix + u.ids[k]);
+      } else {
+        g.payload.features.forEach(function (f, k) { if (mask[g.rows[k]]) ids.push(f.properties.id); });
+      }
+      out[groupId] = ids;
+    });
+    return out;
+  }
+
+  // geo.payload.crossing_label_side over the crossings in view.
+  function labelSides(features) {
+    var points = features.map(function (f) { return [f.properties.id, f.geometry.coordinates[0], f.geometry.coordinates[1]]; });
+    features.forEach(function (f, k) {
+      var x = points[k][1], y = points[k][2], east = false, west = false;
+      points.forEach(function (o) {
+        if (o[0] === points[k][0]) return;
+        if (o[1] - x > 0 && o[1] - x < 1.0 && Math.abs(o[2] - y) < 0.5) east = true;
+        if (x - o[1] > 0 && x - o[1] < 1.0 && Math.abs(o[2] - y) < 0.5) west = true;
+      });
+      f.properties.label_side = east ? "left" : west ? "top" : "right";
+    });
+  }
+
+  function useData(group, source, spec) {
+    current = { url: source.url, spec: spec };
+    loadDocument(source.url);
+    return group;
+  }
+
+  function dataError(group, message) {
+    var show = function () {
+      var map = group._map;
+      if (!map || map._cxDataError) return;
+      map._cxDataError = true;
+      var notice = L.control({ position: "bottomleft" });
+      notice.onAdd = function () {
+        var div = L.DomUtil.create("div", "cx-basemap-error");
+        div.setAttribute("role", "alert");
+        div.textContent = message;
+        return div;
+      };
+      notice.addTo(map);
+    };
+    if (group._map) show();
+    else group.once("add", show);
+  }
+
+  // Timing marks for bench/ (only when it asked for them by setting window.__cxMarks to a list).
+  function mark(what) { if (window.__cxMarks) window.__cxMarks.push([what, Math.round(performance.now())]); }
+  function drawGroup(group, groupId, doc, spec) {
+    mark("draw " + groupId);
+    var g = doc.groups[groupId];
+    if (!g) return group;
+    var mask = selectRows(doc, spec)[g.layer];
+    if (g.mode === "columns") {
+      var keep = [];
+      for (var k = 0; k < g.rows.length; k++) if (mask[g.rows[k]]) keep.push(k);
+      group.addLayer(new PointsLayer(g.payload, g.layer, Int32Array.from(keep)));
+      return group;
+    }
+    var features = g.payload.features.filter(function (f, k) { return mask[g.rows[k]]; });
+    features.forEach(function (f) { localise(g.layer, f.properties); });
+    if (groupId === "crossings") labelSides(features);
+    return draw(group, g.layer, { type: "FeatureCollection", features: features });
+  }
+
+  // Draws this group's part of the current filter state, now if the document is here, else when it comes.
+  function drawSelection(group, groupId) {
+    var state = current;
+    if (!state) return group;
+    var entry = loadDocument(state.url);
+    if (entry.doc) return drawGroup(group, groupId, entry.doc, state.spec);
+    drawing += 1;
+    entry.promise.then(function (doc) {
+      drawing -= 1;
+      drawGroup(group, groupId, doc, state.spec);
+    }, function (error) {
+      drawing -= 1;
+      dataError(group, t("The map's data could not be loaded ({error}). Reload the page.", { error: String(error && error.message) }));
+      if (window.console) console.error("Crossings data:", error);
+    });
+    return group;
+  }
+
+  // ---------------------------------------------------------------- canvas points from typed arrays
+  // A point layer above ICON_LIMIT drawn in one pass on a canvas of its own: no object per point, so
+  // a filter change redraws 100,000 points in milliseconds. Hover shows the point's tooltip; a click
+  // goes to its group as a click on a marker with that tooltip would (streamlit-folium reads it).
+  var WORLD_M = 40075016.686;
+  function decodePoints(d) {
+    if (d._pts) return d._pts;
+    var n = d.n, mx = new Float64Array(n), my = new Float64Array(n), lat = new Float64Array(n), lon = new Float64Array(n);
+    var x = d.x0;
+    for (var i = 0; i < n; i++) {
+      x += d.x[i];
+      lon[i] = x / d.scale;
+      lat[i] = (d.y0 + d.y[i]) / d.scale;
+      var phi = Math.max(Math.min(lat[i], 85.0511287798), -85.0511287798) * Math.PI / 180;
+      mx[i] = lon[i] / 360 + 0.5;
+      my[i] = 0.5 - Math.log(Math.tan(Math.PI / 4 + phi / 2)) / (2 * Math.PI);
+    }
+    d._pts = { mx: mx, my: my, lat: lat, lon: lon };
+    return d._pts;
+  }
+
+  // ---------------------------------------------------------------- a painter of coverage masks
+  // Drawing 100,000 arcs on a canvas costs seconds of rasterising (one path is filled as a union of
+  // every circle, in software without a GPU); writing pre-computed coverage "stamps" into byte masks
+  // and composing them once costs tens of milliseconds. The masks are unions (the maximum coverage
+  // where symbols overlap), as a path's fill is, so overlapping half-filled points do not add up.
+  var AREA_STAMP_MAX = 160;  // device pixels: larger uncertainty areas are drawn as paths
+  var POINT_STYLE_ORDER = ["hollow", "single-source", "confirmed"];  // drawn in this order (confirmed on top)
+  function styleName(confidence) {
+    return confidence === "confirmed" ? "confirmed" : confidence === "single-source" ? "single-source" : "hollow";
+  }
+  var stamps = {};
+  // A stamp: rows of full coverage as runs (filled natively) and the other covered pixels one by one.
+  function makeStamp(half, coverage) {
+    var runs = [], px = [];
+    for (var j = -half; j <= half; j++) {
+      var runStart = null;
+      for (var i = -half; i <= half + 1; i++) {
+        var v = i <= half ? coverage(i, j) : 0;
+        if (v >= 255) { if (runStart === null) runStart = i; continue; }
+        if (runStart !== null) { runs.push(j, runStart, i); runStart = null; }
+        if (v > 0) px.push(j, i, v);
+      }
+    }
+    return { half: half, runs: Int16Array.from(runs), px: Int16Array.from(px) };
+  }
+  // A disc of radius r, edges antialiased.
+  function discStamp(r) {
+    var key = "d" + r;
+    if (!stamps[key]) {
+      stamps[key] = makeStamp(Math.ceil(r) + 1, function (i, j) {
+        return Math.round(255 * Math.max(0, Math.min(1, r + 0.5 - Math.sqrt(i * i + j * j))));
+      });
+    }
+    return stamps[key];
+  }
+  // A ring of radius r and the given line width; dashed along its length when dash = [on, off].
+  function ringStamp(r, width, dash) {
+    var key = "r" + r + "," + width + "," + (dash ? dash.join("/") : "");
+    if (!stamps[key]) {
+      stamps[key] = makeStamp(Math.ceil(r + width / 2) + 1, function (i, j) {
+        var a = Math.max(0, Math.min(1, width / 2 + 0.5 - Math.abs(Math.sqrt(i * i + j * j) - r)));
+        if (a && dash && ((Math.atan2(j, i) + Math.PI) * r) % (dash[0] + dash[1]) >= dash[0]) a = 0;
+        return Math.round(255 * a);
+      });
+    }
+    return stamps[key];
+  }
+  function Painter(width, height) {
+    this.w = width;
+    this.h = height;
+    this.layers = [];
+  }
+  Painter.prototype.layer = function (color, opacity) {
+    var painter = this, mask = null;
+    var layer = {
+      color: color, opacity: opacity,
+      mask: function () { return mask; },
+      stamp: function (st, cx, cy) {
+        var w = painter.w, h = painter.h, x = Math.round(cx), y = Math.round(cy), half = st.half;
+        if (x - half >= w || y - half >= h || x + half < 0 || y + half < 0) return;
+        if (!mask) mask = new Uint8Array(w * h);
+        var runs = st.runs, px = st.px, k, row, a, b;
+        for (k = 0; k < runs.length; k += 3) {
+          row = y + runs[k];
+          if (row < 0 || row >= h) continue;
+          a = Math.max(0, x + runs[k + 1]);
+          b = Math.min(w, x + runs[k + 2]);
+          if (a < b) mask.fill(255, row * w + a, row * w + b);
+        }
+        for (k = 0; k < px.length; k += 3) {
+          row = y + px[k];
+          a = x + px[k + 1];
+          if (row < 0 || row >= h || a < 0 || a >= w) continue;
+          b = row * w + a;
+          if (px[k + 2] > mask[b]) mask[b] = px[k + 2];
+        }
+      }
+    };
+    this.layers.push(layer);
+    return layer;
+  };
+  // Every layer composed over the ones before it (source-over), then put on the canvas at once.
+  Painter.prototype.drawOn = function (ctx) {
+    var n = this.w * this.h, used = this.layers.filter(function (l) { return l.mask(); });
+    if (!used.length) return;
+    var image = ctx.createImageData(this.w, this.h), out = image.data;
+    var r = new Float32Array(n), g = new Float32Array(n), b = new Float32Array(n), a = new Float32Array(n);
+    used.forEach(function (layer) {
+      var c = parseInt(layer.color.slice(1), 16), cr = (c >> 16) & 255, cg = (c >> 8) & 255, cb = c & 255;
+      var mask = layer.mask(), k = layer.opacity / 255;
+      for (var p = 0; p < n; p++) {
+        var m = mask[p];
+        if (!m) continue;
+        var sa = m * k, keep = 1 - sa;  // premultiplied source-over
+        r[p] = cr * sa + r[p] * keep;
+        g[p] = cg * sa + g[p] * keep;
+        b[p] = cb * sa + b[p] * keep;
+        a[p] = sa + a[p] * keep;
+      }
+    });
+    for (var p = 0; p < n; p++) {
+      var alpha = a[p];
+      if (!alpha) continue;
+      var q = 4 * p;
+      out[q] = r[p] / alpha;
+      out[q + 1] = g[p] / alpha;
+      out[q + 2] = b[p] / alpha;
+      out[q + 3] = alpha * 255;
+    }
+    mark("composed");
+    // putImageData would replace the paths below: the image is drawn over them from a canvas of its own.
+    var layerCanvas = document.createElement("canvas");
+    layerCanvas.width = this.w;
+    layerCanvas.height = this.h;
+    layerCanvas.getContext("2d").putImageData(image, 0, 0);
+    ctx.drawImage(layerCanvas, 0, 0);
+  };
+
+  var PointsLayer = L.Layer.extend({
+    initialize: function (d, layerName, keep) {
+      this._d = d;
+      this._keep = keep;
+      this._st = STYLE[d.style] || STYLE[layerName] || STYLE.events;
+      this._hit = -1;
+    },
+    onAdd: function (map) {
+      this._canvas = L.DomUtil.create("canvas", "cx-points leaflet-zoom-hide");
+      this._canvas.style.position = "absolute";
+      this._canvas.style.pointerEvents = "none";
+      map.getPane("overlayPane").appendChild(this._canvas);
+      map.on("moveend zoomend resize viewreset", this._redraw, this);
+      map.on("mousemove", this._move, this);
+      map.on("mouseout", this._out, this);
+      map.on("click", this._click, this);
+      this._redraw();
+    },
+    onRemove: function (map) {
+      L.DomUtil.remove(this._canvas);
+      map.off("moveend zoomend resize viewreset", this._redraw, this);
+      map.off("mousemove", this._move, this);
+      map.off("mouseout", this._out, this);
+      map.off("click", this._click, this);
+      this._out();
+    },
+    _redraw: function () {
+      var map = this._map;
+      if (!map) return;
+      mark("redraw start");
+      var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
+      L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
+      var W = Math.max(1, Math.round(size.x * ratio)), H = Math.max(1, Math.round(size.y * ratio));
+      canvas.width = W;
+      canvas.height = H;
+      canvas.style.width = size.x + "px";
+      canvas.style.height = size.y + "px";
+      var d = this._d, pts = decodePoints(d), keep = this._keep, zoom = map.getZoom();
+      var world = map.options.crs.scale(zoom);
+      var origin = map.getPixelOrigin().subtract(map._getMapPanePos());
+      var n = keep.length, sx = new Float32Array(n), sy = new Float32Array(n);
+      var fields = d.fields, iConf = fields.indexOf("confidence"), iArea = fields.indexOf("area_precision"), iRadius = fields.indexOf("radius_m");
+      var pad = 8, bigAreas = [];
+      var color = this._st.color;
+      // Coverage masks (one byte a device pixel): the uncertainty areas, then each confidence style's
+      // fill and outline; composed in that order as pointStyle() says (painter.compose).
+      var painter = new Painter(W, H);
+      var areaFill = painter.layer(color, 0.04), areaRing = painter.layer(color, 0.5);
+      var styleOf = d.attrs.map(function (attrs) { return POINT_STYLE_ORDER.indexOf(styleName(attrs[iConf])); });
+      var fills = [], rings = [];
+      POINT_STYLE_ORDER.forEach(function (name) {
+        var style = pointStyle(color, name === "hollow" ? "inferred" : name);
+        fills.push(painter.layer(style.fillColor, style.fillOpacity));
+        rings.push(painter.layer(style.color, style.opacity));
+      });
+      var areasDone = new Set(), pointsDone = [];
+      var R = 5 * ratio, disc = discStamp(R), solidRing = ringStamp(R, 1.5 * ratio, null), dashedRing = ringStamp(R, 1.5 * ratio, [3 * ratio, 2 * ratio]);
+      for (var k = 0; k < n; k++) {
+        var i = keep[k];
+        var x = pts.mx[i] * world - origin.x, y = pts.my[i] * world - origin.y;
+        sx[k] = x;
+        sy[k] = y;
+        var attrs = d.attrs[d.a[i]];
+        if (attrs[iArea] && attrs[iRadius]) {
+          var r = attrs[iRadius] / (WORLD_M * Math.cos(pts.lat[i] * Math.PI / 180) / world);
+          if (x + r >= 0 && y + r >= 0 && x - r <= size.x && y - r <= size.y && r >= 1) {
+            if (r * ratio > AREA_STAMP_MAX) bigAreas.push([x, y, r]);
+            else {
+              // Many areas share a centre pixel and a radius (a town, a city): each is stamped once.
+              var rr = Math.round(r * ratio), ax = Math.round(x * ratio), ay = Math.round(y * ratio);
+              var areaKey = ((ay + 4096) * 16384 + ax + 4096) * 512 + rr;
+              if (!areasDone.has(areaKey)) {
+                areasDone.add(areaKey);
+                areaFill.stamp(discStamp(rr), ax, ay);
+                areaRing.stamp(ringStamp(rr, ratio, [4 * ratio, 4 * ratio]), ax, ay);
+              }
+            }
+          }
+        }
+        if (x < -pad || y < -pad || x > size.x + pad || y > size.y + pad) continue;
+        var s = styleOf[d.a[i]], px = Math.round(x * ratio) + pad, py = Math.round(y * ratio) + pad;
+        var done = pointsDone[s] || (pointsDone[s] = new Uint8Array((W + 2 * pad + 1) * (H + 2 * pad + 1)));
+        if (done[py * (W + 2 * pad + 1) + px]) continue;  // the same symbol on the same pixel: drawn already
+        done[py * (W + 2 * pad + 1) + px] = 1;
+        fills[s].stamp(disc, x * ratio, y * ratio);
+        rings[s].stamp(s === POINT_STYLE_ORDER.length - 1 ? dashedRing : solidRing, x * ratio, y * ratio);
+      }
+      this._sx = sx;
+      this._sy = sy;
+      mark("stamped");
+      var ctx = canvas.getContext("2d");
+      if (bigAreas.length) {  // a few areas larger than a stamp (close zooms): drawn as paths, under the rest
+        var areas = new Path2D();
+        bigAreas.forEach(function (a) { areas.moveTo((a[0] + a[2]) * ratio, a[1] * ratio); areas.arc(a[0] * ratio, a[1] * ratio, a[2] * ratio, 0, 2 * Math.PI); });
+        ctx.setLineDash([4 * ratio, 4 * ratio]);
+        ctx.fillStyle = color;
+        ctx.globalAlpha = 0.04;
+        ctx.fill(areas);
+        ctx.globalAlpha = 0.5;
+        ctx.lineWidth = ratio;
+        ctx.strokeStyle = color;
+        ctx.stroke(areas);
+        ctx.globalAlpha = 1;
+        ctx.setLineDash([]);
+      }
+      painter.drawOn(ctx);
+      mark("redraw end");
+    },
+    // The point under the pointer (the last drawn on top wins), or -1.
+    _find: function (point) {
+      var best = -1, bestD = 49, sx = this._sx, sy = this._sy;
+      if (!sx) return -1;
+      for (var k = sx.length - 1; k >= 0; k--) {
+        var dx = sx[k] - point.x, dy = sy[k] - point.y, dd = dx * dx + dy * dy;
+        if (dd < bestD) { bestD = dd; best = k; }
+      }
+      return best;
+    },
+    _latlng: function (k) {
+      var pts = decodePoints(this._d), i = this._keep[k];
+      return L.latLng(pts.lat[i], pts.lon[i]);
+    },
+    _move: function (e) {
+      var k = this._find(e.containerPoint);
+      if (k === this._hit) return;
+      this._out();
+      if (k < 0) return;
+      this._hit = k;
+      this._map.getContainer().classList.add("cx-points-hover");
+      this._tooltip = L.tooltip({ direction: "top", offset: [0, -6], className: "cx-tooltip" })
+        .setLatLng(this._latlng(k))
+        .setContent(columnsTooltip(columnsProps(this._d, this._keep[k])))
+        .addTo(this._map);
+    },
+    _out: function () {
+      this._hit = -1;
+      if (this._map) this._map.getContainer().classList.remove("cx-points-hover");
+      if (this._tooltip) { this._tooltip.remove(); this._tooltip = null; }
+    },
+    _click: function (e) {
+      var k = this._find(e.containerPoint);
+      if (k < 0) return;
+      var html = columnsTooltip(columnsProps(this._d, this._keep[k])).innerHTML;
+      var tooltip = { _content: html, getContent: function () { return html; } };
+      var target = { _tooltip: tooltip, getTooltip: function () { return tooltip; } };
+      this.fire("click", { latlng: this._latlng(k), sourceTarget: target, originalEvent: e.originalEvent }, true);
+    }
+  });
 
   // ---------------------------------------------------------------- offline basemap
   var BASE = {
@@ -1062,7 +1636,9 @@
   }
 
   window.CrossingsMap = {
-    settings: settings, t: t, highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
-    draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap
+    settings: settings, t: t, localise: localise, highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
+    draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap,
+    useData: useData, drawSelection: drawSelection, selectRows: selectRows, selectedIds: selectedIds,
+    prepare: prepare, busy: function () { return drawing; }
   };
 })();

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import functools
+import gc
 import hashlib
 import importlib.metadata
 import json
@@ -186,9 +187,11 @@ def _encode_object(values: np.ndarray) -> tuple[str, pa.Array]:
         distinct = len(set(values))
         array = _dictionary(values) if distinct <= len(values) // 2 else pa.array(values, type=pa.string())
         return encoding, array
-    if encoding in ("int", "float", "bool"):
+    if encoding in ("int", "float", "bool") and len(set(values)) > len(values) // 2:
         kind = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}[encoding]
         return encoding, pa.array(values, type=kind, from_pandas=False)
+    # Repeated numbers (a few radii in metres), lists, mixed types: a dictionary of distinct JSON texts.
+    encoding = "json"
     distinct_objects = {id(v): v for v in values}
     if not all(_json_value(v) for v in distinct_objects.values()):
         raise TypeError("a column holds values JSON cannot carry exactly")
@@ -336,17 +339,17 @@ def table_frame(table: pa.Table) -> pd.DataFrame:
             x = values.to_numpy()
             y = table.column(position).to_numpy()
             position += 1
-            data[name] = gpd.GeoSeries(gpd.array.from_shapely(shapely.points(x, y), crs=crs), index=index, crs=crs)
+            data[name] = gpd.GeoSeries(gpd.array.from_shapely(shapely.points(x, y), crs=crs), index=index)
         elif encoding == "wkb":
             geometries = shapely.from_wkb(values.to_numpy(zero_copy_only=False))
-            data[name] = gpd.GeoSeries(gpd.array.from_shapely(geometries, crs=crs), index=index, crs=crs)
+            data[name] = gpd.GeoSeries(gpd.array.from_shapely(geometries, crs=crs), index=index)
         elif encoding == "native":
             data[name] = _decode_native(values, dtype, index)
-        else:
+        else:  # a Series of dtype object: pandas would otherwise infer its own string dtype
             data[name] = pd.Series(_decode_object(values, encoding, rows), index=index, dtype=object, copy=False)
     frame = pd.DataFrame(data, index=index, copy=False)
-    if meta["geometry"] is not None:
-        return gpd.GeoDataFrame(frame, geometry=meta["geometry"], crs=crs, copy=False)
+    if meta["geometry"] is not None:  # the CRS comes with the geometry column
+        return gpd.GeoDataFrame(frame, geometry=meta["geometry"], copy=False)
     return frame
 
 
@@ -431,6 +434,10 @@ def read_entry(cache_dir: Path, key: str):
         raw = (target / META).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None  # no entry (or no complete one: meta.json is written last)
+    # The decoding makes millions of small objects at once; the cyclic collector would walk every
+    # object of the process several times over while it does (none of them can form a cycle).
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return _read_checked(target, key, json.loads(raw))
     except Exception as error:  # any failure to read back means a full load, never a crash
@@ -442,6 +449,9 @@ def read_entry(cache_dir: Path, key: str):
         )
         discard_entry(cache_dir, key)
         return None
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def _read_checked(target: Path, key: str, meta: dict):

@@ -4,13 +4,13 @@ A cold load of a data directory parses GeoJSON and validates every row in Python
 loading the same dataset version reads the validated columns back instead (geo.io.load_dataset with
 a cache directory) and neither parses nor validates again. That is safe because of the key: the
 manifest's hash, each data file's identity (size, modification and change times, inode), the hash of
-every geo module the loader runs (geo.io and what it imports from geo, found by reading their imports)
+every geo module the loader runs (geo.io and what it imports from geo, found by reading their import lines)
 and the versions of the libraries that decode. Any change to the data, to that code or to those
 libraries is a new key, so a stale entry is never read (it is simply not found).
 
 Entries are written whole or not at all (a staging directory renamed into place, so replicas sharing
 a cache directory never see half an entry), never inside a data directory, and checked when read:
-file sizes, Parquet page checksums, row counts. An entry that fails any check is moved out of the way
+the SHA-256 of every file, row counts. An entry that fails any check is moved out of the way
 with a log line and the caller loads from the data files.
 
 What comes back is what went in: the same columns in the same order, dtypes, index, CRS and Python
@@ -22,14 +22,15 @@ Point layers are stored as x/y columns and rebuilt with one vectorised shapely c
 
 from __future__ import annotations
 
-import ast
 import functools
 import gc
 import hashlib
-import importlib.metadata
+import importlib
 import json
 import logging
+import mmap
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -49,10 +50,10 @@ from geo.manifest import Manifest
 FORMAT = 2
 META = "meta.json"
 STAGING_PREFIX = ".tmp-"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding geo/
 STALE_STAGING_SECONDS = 3600
 _ENTRY_MODULE = "geo.io"  # the loader: its code and every geo module it imports are in the key
 _LIBRARIES = ("pyarrow", "pandas", "numpy", "shapely", "geopandas", "pyproj")
-_READ = {"memory_map": True, "page_checksum_verification": True}
 
 log = logging.getLogger(__name__)
 
@@ -95,15 +96,25 @@ def _imported_geo_modules(module: str, root: Path) -> set[str]:
         if name in seen or path is None:
             continue
         seen.add(name)
-        for node in ast.walk(ast.parse(path.read_bytes())):
-            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                if node.module == "geo":
-                    pending += [f"geo.{alias.name}" for alias in node.names]
-                elif node.module.startswith("geo."):
-                    pending += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
-            elif isinstance(node, ast.Import):
-                pending += [alias.name for alias in node.names if alias.name.startswith("geo.")]
+        stat = path.stat()
+        pending += _geo_imports(str(path), stat.st_mtime_ns, stat.st_size)
     return seen
+
+
+# `from geo.x import a, b` / `from geo.x import (a,\n b)` / `import geo.x` at any indentation.
+_FROM_GEO = re.compile(rb"^[ \t]*from[ \t]+(geo(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.MULTILINE)
+_IMPORT_GEO = re.compile(rb"^[ \t]*import[ \t]+(geo\.[\w.]+)", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=256)
+def _geo_imports(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    """The geo modules one file may import (names that are not modules are ignored by the caller)."""
+    source = Path(path).read_bytes()
+    names = [m.decode() for m in _IMPORT_GEO.findall(source)]
+    for module, imported in _FROM_GEO.findall(source):
+        names.append(module.decode())
+        names += [f"{module.decode()}.{name.decode()}" for name in re.findall(rb"\w+", imported)]
+    return tuple(names)
 
 
 def _module_path(name: str, root: Path) -> Path | None:
@@ -114,15 +125,17 @@ def _module_path(name: str, root: Path) -> Path | None:
     return None
 
 
-def code_hash() -> str:
+def code_hash(root: Path = PACKAGE_ROOT) -> str:
     """The loader's code (geo.io and every geo module it imports), the cache format and the libraries."""
-    root = Path(__file__).resolve().parent.parent
-    digest = hashlib.sha256(f"format {FORMAT};".encode())
+    digest = hashlib.sha256(f"format {FORMAT};{_library_versions()};".encode())
     for name in sorted(_imported_geo_modules(_ENTRY_MODULE, root)):
         digest.update(name.encode() + b"\0" + _module_path(name, root).read_bytes() + b"\0")
-    for library in _LIBRARIES:
-        digest.update(f"{library}={importlib.metadata.version(library)};".encode())
     return digest.hexdigest()[:12]
+
+
+@functools.cache
+def _library_versions() -> str:
+    return ";".join(f"{name}={importlib.import_module(name).__version__}" for name in _LIBRARIES)
 
 
 def data_dir_key(data_dir: Path, manifest: Manifest, files: list[str]) -> str:
@@ -384,8 +397,8 @@ def write_entry(cache_dir: Path, key: str, dataset, data_dir: Path | None = None
         files = {}
         for name, frame in _frames(dataset).items():
             path = staging / f"{name}.parquet"
-            pq.write_table(frame_table(frame), path, compression="zstd", write_page_checksum=True)
-            files[path.name] = {"bytes": path.stat().st_size, "rows": len(frame)}
+            pq.write_table(frame_table(frame), path, compression="zstd")
+            files[path.name] = {"sha256": _file_sha256(path), "rows": len(frame)}
         meta = {
             "format": FORMAT,
             "key": key,
@@ -397,7 +410,7 @@ def write_entry(cache_dir: Path, key: str, dataset, data_dir: Path | None = None
             "row_revisions": {k: list(v) for k, v in dataset.row_revisions.items()},
             "revised_at": dataset.revised_at,
         }
-        (staging / META).write_text(json.dumps(meta), encoding="utf-8")
+        (staging / META).write_text(json.dumps({"sha256": _meta_sha256(meta), "meta": meta}), encoding="utf-8")
         os.chmod(staging, 0o755)  # noqa: S103  mkdtemp makes it private; replicas run as other users may read
         try:
             os.replace(staging, target)
@@ -439,7 +452,7 @@ def read_entry(cache_dir: Path, key: str):
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _read_checked(target, key, json.loads(raw))
+        return _read_checked(target, key, raw)
     except Exception as error:  # any failure to read back means a full load, never a crash
         log.warning(
             "the columnar cache entry %s cannot be read (%s: %s): loading from the data files",
@@ -454,18 +467,38 @@ def read_entry(cache_dir: Path, key: str):
             gc.enable()
 
 
-def _read_checked(target: Path, key: str, meta: dict):
+def _meta_sha256(meta: dict) -> str:
+    return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _read_table(path: Path, sha256: str | None = None) -> pa.Table:
+    """A Parquet file through a memory map; with sha256, refused unless its bytes hash to it."""
+    with path.open("rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
+    if sha256 is not None and hashlib.sha256(mapped).hexdigest() != sha256:
+        raise CorruptEntry(f"{path.name} is not the file that was written (its SHA-256 differs)")
+    return pq.read_table(pa.py_buffer(mapped))
+
+
+def _read_checked(target: Path, key: str, raw: str):
+    """Every byte is checked: meta.json against its own hash, each Parquet file against the hash in it
+    (a damaged page, a damaged footer and a damaged column name are all refused, not decoded)."""
     from geo.io import Dataset  # geo.io imports this module
 
+    document = json.loads(raw)
+    meta = document["meta"]
+    if document["sha256"] != _meta_sha256(meta):
+        raise CorruptEntry(f"{META} is not the file that was written (its SHA-256 differs)")
     if meta.get("format") != FORMAT or meta.get("key") != key:
         raise CorruptEntry(f"format {meta.get('format')} and key {meta.get('key')} where {FORMAT} and {key}")
     tables = {}
     for name, expected in meta["files"].items():
-        path = target / name
-        size = path.stat().st_size
-        if size != expected["bytes"]:
-            raise CorruptEntry(f"{name} has {size} bytes where {expected['bytes']} were written")
-        tables[name] = pq.read_table(path, **_READ)
+        tables[name] = _read_table(target / name, expected["sha256"])
         if tables[name].num_rows != expected["rows"]:
             raise CorruptEntry(f"{name} has {tables[name].num_rows} rows where {expected['rows']} were written")
     layers = {name: table_frame(tables[f"layer-{name}.parquet"]) for name in meta["layers"]}
@@ -492,4 +525,4 @@ def discard_entry(cache_dir: Path, key: str) -> None:
 def read_columns(cache_dir: Path, key: str) -> int:
     """The floor of a cached load: every column of the entry read by pyarrow alone (rows read)."""
     target = entry_dir(cache_dir, key)
-    return sum(pq.read_table(path, **_READ).num_rows for path in sorted(target.glob("*.parquet")))
+    return sum(_read_table(path).num_rows for path in sorted(target.glob("*.parquet")))

@@ -52,6 +52,7 @@ META = "meta.json"
 STAGING_PREFIX = ".tmp-"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding geo/
 STALE_STAGING_SECONDS = 3600
+DICTIONARY_FROM_ROWS = 64  # below this, decoding a dictionary costs more than the strings
 _ENTRY_MODULE = "geo.io"  # the loader: its code and every geo module it imports are in the key
 _LIBRARIES = ("pyarrow", "pandas", "numpy", "shapely", "geopandas", "pyproj")
 
@@ -198,7 +199,8 @@ def _encode_object(values: np.ndarray) -> tuple[str, pa.Array]:
         return encoding, pa.nulls(len(values))
     if encoding == "str":
         distinct = len(set(values))
-        array = _dictionary(values) if distinct <= len(values) // 2 else pa.array(values, type=pa.string())
+        repeated = len(values) >= DICTIONARY_FROM_ROWS and distinct <= len(values) // 2
+        array = _dictionary(values) if repeated else pa.array(values, type=pa.string())
         return encoding, array
     if encoding in ("int", "float", "bool") and len(set(values)) > len(values) // 2:
         kind = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}[encoding]
@@ -256,6 +258,7 @@ def frame_table(frame: pd.DataFrame) -> pa.Table:
         index_meta = {"name": index.name, "dtype": str(index.dtype), "encoding": encoding}
     meta = {
         "columns": columns,
+        "columns_dtype": str(frame.columns.dtype),
         "index": index_meta,
         "geometry": geometry,
         "crs": frame.crs.to_wkt() if geometry and frame.crs is not None else None,
@@ -342,9 +345,13 @@ def table_frame(table: pa.Table) -> pd.DataFrame:
     if table.num_columns != expected:
         raise CorruptEntry(f"{table.num_columns} columns where {expected} were written")
     crs = _crs(meta["crs"]) if meta["crs"] else None
-    data: dict[object, object] = {}
+    # The object columns go into one 2-d block and one DataFrame (a Series each costs more than decoding a
+    # small column); the others are inserted at their places after.
+    object_names: list[object] = []
+    object_values: list[np.ndarray] = []
+    others: list[tuple[int, object, object]] = []
     position = 0
-    for column in meta["columns"]:
+    for place, column in enumerate(meta["columns"]):
         name, encoding, dtype = column["name"], column["encoding"], column["dtype"]
         values = table.column(position)
         position += 1
@@ -352,15 +359,29 @@ def table_frame(table: pa.Table) -> pd.DataFrame:
             x = values.to_numpy()
             y = table.column(position).to_numpy()
             position += 1
-            data[name] = gpd.GeoSeries(gpd.array.from_shapely(shapely.points(x, y), crs=crs), index=index)
+            geometries = gpd.array.from_shapely(shapely.points(x, y), crs=crs)
+            others.append((place, name, gpd.GeoSeries(geometries, index=index)))
         elif encoding == "wkb":
-            geometries = shapely.from_wkb(values.to_numpy(zero_copy_only=False))
-            data[name] = gpd.GeoSeries(gpd.array.from_shapely(geometries, crs=crs), index=index)
+            geometries = gpd.array.from_shapely(shapely.from_wkb(values.to_numpy(zero_copy_only=False)), crs=crs)
+            others.append((place, name, gpd.GeoSeries(geometries, index=index)))
         elif encoding == "native":
-            data[name] = _decode_native(values, dtype, index)
-        else:  # a Series of dtype object: pandas would otherwise infer its own string dtype
-            data[name] = pd.Series(_decode_object(values, encoding, rows), index=index, dtype=object, copy=False)
-    frame = pd.DataFrame(data, index=index, copy=False)
+            others.append((place, name, _decode_native(values, dtype, index)))
+        else:
+            object_names.append(name)
+            object_values.append(_decode_object(values, encoding, rows))
+    if object_values:
+        block = np.empty((len(object_values), rows), dtype=object)  # pandas' own layout: a column is a row
+        for j, values in enumerate(object_values):
+            block[j] = values
+        # dtype=object: pandas would otherwise infer its own string dtype for text columns.
+        names = pd.Index(object_names, dtype=object)
+        frame = pd.DataFrame(block.T, index=index, columns=names, dtype=object, copy=False)
+        for place, name, values in others:
+            frame.insert(place, name, values)
+    else:
+        frame = pd.DataFrame({name: values for _, name, values in others}, index=index, copy=False)
+    if str(frame.columns.dtype) != meta["columns_dtype"]:
+        frame.columns = frame.columns.astype(meta["columns_dtype"])
     if meta["geometry"] is not None:  # the CRS comes with the geometry column
         return gpd.GeoDataFrame(frame, geometry=meta["geometry"], copy=False)
     return frame

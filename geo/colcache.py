@@ -405,13 +405,13 @@ def write_entry(cache_dir: Path, key: str, dataset, data_dir: Path | None = None
     Never inside data_dir. Several processes may write the same key at once: the first rename wins
     and the others drop their copy."""
     target = entry_dir(cache_dir, key)
-    if (target / META).is_file():
-        return target
     if data_dir is not None and is_inside(cache_dir, data_dir):
         log.warning("the columnar cache %s is inside the data directory: not written there", cache_dir)
         return None
     staging = None
     try:
+        if (target / META).is_file():
+            return target
         cache_dir.mkdir(parents=True, exist_ok=True)
         _remove_stale_staging(cache_dir)
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=cache_dir))

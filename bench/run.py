@@ -935,7 +935,7 @@ NOTES = [
     "browser already has (the *its bytes* column).",
     "The GeoJson(gdf) references in Chromium run in a child process that is killed at its time limit, because "
     "a page drawing 100,000 icon markers blocks its only thread; a time limit reached gives a lower bound.",
-    "Loading at 1,000,000 was measured once (it takes most of a minute). Loading is `geo.io.load_dataset`: "
+    "The GeoJSON load at 1,000,000 is measured once (minutes on a loaded machine). Loading is `geo.io.load_dataset`: "
     "manifest hashes, `json.loads`, validation of every row in Python, date spans.",
     "Uncertainty areas are drawn for canvas points too (city- and town-level events): at 100,000 points they are "
     "about 60,000 more canvas circles, a good part of the click → repaint time there.",

@@ -928,17 +928,21 @@ NOTES = [
     "dataset injected and the filter spec taken from a step counter instead of the sidebar (every step is a new "
     "spec, so every run is a cache miss and changes the data); the sidebar, navigation and footer of `app.py` "
     "are not part of it. The *empty map* is the same page with a dataset of no rows.",
-    "The map element Streamlit sends holds the base map code as well as the data: streamlit-folium sends both in "
-    "one component message, so every filter change carries it. The offline basemap itself (about 140 KB) is not "
-    "in it: the map fetches it once from the app's static files (`static/crossings/basemap.json`). A rerun "
-    "that changes no data sends the identical message, which Streamlit replaces by a reference to the copy the "
-    "browser already has (the *its bytes* column).",
+    "streamlit-folium sends the map's whole script with every component message. Since issue 19 the base "
+    "map's constant code (map set-up, settings and words, basemap, tile options, legend) is a static "
+    "content-addressed file (`geo.mapview.thin_map`), fetched once; the component message holds a one-line "
+    "script, the data groups (a filter and counts when the browser holds the data) and the layer control. "
+    "The offline basemap itself (about 140 KB) is fetched once from `static/crossings/basemap.json`. A rerun "
+    "that changes no data sends the same message again (it is below Streamlit's message-cache threshold); "
+    "the map is not redrawn (the *its bytes* column).",
     "The GeoJson(gdf) references in Chromium run in a child process that is killed at its time limit, because "
     "a page drawing 100,000 icon markers blocks its only thread; a time limit reached gives a lower bound.",
     "The GeoJSON load at 1,000,000 is measured once (minutes on a loaded machine). Loading is `geo.io.load_dataset`: "
     "manifest hashes, `json.loads`, validation of every row in Python, date spans.",
-    "Uncertainty areas are drawn for canvas points too (city- and town-level events): at 100,000 points they are "
-    "about 60,000 more canvas circles, a good part of the click → repaint time there.",
+    "Uncertainty areas are drawn for canvas points too (city- and town-level events): at 100,000 points about "
+    "60,000 circles. Since issue 19 the browser-held points and their areas are painted from coverage masks "
+    "(map.js `Painter`: precomputed stamps written into byte masks, composed once), not as canvas arcs, whose "
+    "software rasterising took seconds at 100,000 (Chromium without a GPU).",
 ]
 
 

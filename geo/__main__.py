@@ -4,7 +4,8 @@
 `python -m geo briefing --out PATH.html [--scene ID]`, `python -m geo figure --scene ID --out PATH.png|.svg|.pdf`,
 `python -m geo site --out DIR [--lang en] [filters...]`,
 `python -m geo db init|seed|revise|history|diff|publish` (the history store: geo/store/cli.py),
-`python -m geo user add NAME --role editor|reviewer|admin` (accounts: geo/store/user_cli.py)."""
+`python -m geo user add NAME --role editor|reviewer|admin` (accounts: geo/store/user_cli.py),
+`python -m geo messages ko` (what the Korean catalogs lack, as .po entries to fill in: geo/messages.py)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from geo.atomic import OutputRefused
 from geo.basemap import write_static_basemap
+from geo.i18n import LANGUAGES, use_language
 from geo.io import DATA_DIR, PROJECT_ROOT, DataFileError, load_dataset
 from geo.manifest import ManifestError, manifest_problems, write_manifest
 
@@ -53,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     check = commands.add_parser("validate", help="check every data file and the manifest")
     check.add_argument("--json", action="store_true", help="print one JSON object")
+    check.add_argument(
+        "--lang",
+        default="en",
+        choices=list(LANGUAGES),
+        help="language of the printed reasons (the --json output stays English, for machines)",
+    )
     check.add_argument("--data", "--data-dir", dest="data", type=Path, default=DATA_DIR)
     manifest = commands.add_parser("manifest", help="rewrite data/manifest.json after editing data files")
     manifest.add_argument("--data", type=Path, default=DATA_DIR)
@@ -77,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     from geo.store.user_cli import add_user_parser
 
     add_user_parser(commands)  # python -m geo user add NAME --role editor|reviewer|admin
+    messages = commands.add_parser("messages", help="list the interface messages a language's catalogs lack")
+    messages.add_argument("lang", help="a language code, e.g. ko")
     args = parser.parse_args(argv)
     try:
         return run_command(args)
@@ -91,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_command(args: argparse.Namespace) -> int:
     if args.command == "validate":
-        report = validation_report(args.data)
+        with use_language("en" if args.json else args.lang):
+            report = validation_report(args.data)
         if args.json:
             print(json.dumps({"layers": report["layers"], "ok": report["ok"], "problems": report["problems"]}))
         else:
@@ -114,7 +125,8 @@ def run_command(args: argparse.Namespace) -> int:
     if args.command == "export":
         from geo.export import run_export_command
 
-        return run_export_command(args)
+        with use_language(args.lang):  # the caveats and the citation text; columns and ids stay as they are
+            return run_export_command(args)
     if args.command == "briefing":
         from geo.briefing import run_briefing_command
 
@@ -135,7 +147,26 @@ def run_command(args: argparse.Namespace) -> int:
         from geo.store.user_cli import run_user_command
 
         return run_user_command(args)
+    if args.command == "messages":
+        return report_messages(args.lang)
     return 2
+
+
+def report_messages(lang: str) -> int:
+    """Print the untranslated messages as .po entries (paste into geo/locales/LANG/LC_MESSAGES/*.po and
+    fill in), placeholder mismatches and unused entries; exit 1 when the catalogs are incomplete."""
+    from geo.messages import missing, placeholder_mismatches, po_entry, unused
+
+    lacking = missing(lang)
+    for message in lacking:
+        print(po_entry(message))
+    mismatched = placeholder_mismatches(lang)
+    for message, form in mismatched:
+        print(f"# placeholders differ ({message.where}): {message.id!r} -> {form!r}", file=sys.stderr)
+    for message_id in unused(lang):
+        print(f"# unused entry: {message_id!r}", file=sys.stderr)
+    print(f"# {len(lacking)} untranslated, {len(mismatched)} with other placeholders", file=sys.stderr)
+    return 1 if lacking or mismatched else 0
 
 
 if __name__ == "__main__":

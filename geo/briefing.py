@@ -4,6 +4,9 @@ Every script, style, icon and datum is inlined (Leaflet from static/vendor, the 
 map.css, presenter.js and presenter.css, the offline basemap and the scene payload), so the file
 opens from a USB stick in a browser with networking switched off. Scenes step with → / ← and
 Page Down / Page Up as on the Presenter page; #<scene id> in the address opens a scene.
+
+The file is in one language, the active one when it is built (`python -m geo briefing --lang ko`): its
+`<html lang>`, its title, the scenes' titles and captions and the words of the scripts.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from geo import i18n
 from geo.atomic import refuse_data_dir, write_output
 from geo.basemap import BASEMAP_ATTRIBUTION, basemap_json
+from geo.i18n import _, use_language
 from geo.io import DATA_DIR, STATIC_DIR, Dataset
 from geo.payload import to_script_json
 from geo.presenter import presenter_payload
@@ -74,14 +79,15 @@ _TEMPLATES = Environment(
 )
 
 
-def briefing_file_name(dataset: Dataset) -> str:
-    return f"crossings-briefing-{dataset.version}.html"
+def briefing_file_name(dataset: Dataset, lang: str = i18n.DEFAULT_LANGUAGE) -> str:
+    suffix = "" if lang == i18n.DEFAULT_LANGUAGE else f"-{lang}"
+    return f"crossings-briefing-{dataset.version}{suffix}.html"
 
 
 def build_briefing_html(
     dataset: Dataset, scenes: Sequence[Scene], basemap_json: str, initial: str | None = None
 ) -> str:
-    """The whole scene sequence as one self-contained HTML document."""
+    """The whole scene sequence as one self-contained HTML document, in the active language."""
     payload = presenter_payload(dataset, scenes, initial=initial, url_mode="hash")
     options = {
         "center": list(MAP_CENTER),
@@ -98,14 +104,19 @@ def build_briefing_html(
         f"  var map = L.map('map', {to_script_json(options)});\n"
         "  L.control.scale().addTo(map);\n"
         f"  CrossingsMap.basemap({basemap_json}, {to_script_json(BASEMAP_ATTRIBUTION)}).addTo(map);\n"
+        # map.js takes the page's words before it draws its legend, where it has a way to (see i18n.js_messages).
+        f"  if (CrossingsMap.setMessages) CrossingsMap.setMessages({to_script_json(payload['messages'])});\n"
         "  CrossingsMap.legend(map);\n"
         f"  CrossingsPresenter.mount(map, {to_script_json(payload)});\n"
         "})();"
     )
     styles = [inline_css_urls(path.read_text(encoding="utf-8"), path.parent) for path in STYLES]
     return _TEMPLATES.get_template("briefing.html").render(
-        titles=" · ".join(scene.title for scene in scenes),
-        version=dataset.version,
+        lang=i18n.language(),
+        title=_("Crossings briefing: {titles}", titles=" · ".join(scene["title"] for scene in payload["scenes"])),
+        description=_("Crossings dataset version {version}", version=dataset.version),
+        map_label=_("Map of the briefing scenes"),
+        noscript=_("This briefing needs JavaScript to draw the map."),
         styles=[_element_text(text, "style") for text in [*styles, PAGE_STYLE]],
         scripts=[_element_text(text, "script") for text in [*(p.read_text(encoding="utf-8") for p in SCRIPTS), boot]],
     )
@@ -119,6 +130,7 @@ def add_briefing_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, required=True, help="the .html file to write")
     parser.add_argument("--scene", default=None, help="the scene it opens at (default: the first)")
     parser.add_argument("--data", type=Path, default=DATA_DIR)
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), default=i18n.DEFAULT_LANGUAGE, help="its language")
 
 
 def run_briefing_command(args: argparse.Namespace) -> int:
@@ -137,7 +149,8 @@ def run_briefing_command(args: argparse.Namespace) -> int:
     if args.scene is not None and scenes.get(args.scene) is None:
         print(f"unknown scene {args.scene!r}; scenes: {', '.join(scenes.ids())}")
         return 2
-    text = build_briefing_html(dataset, scenes.scenes, basemap_json(args.data), initial=args.scene)
+    with use_language(getattr(args, "lang", i18n.DEFAULT_LANGUAGE)):
+        text = build_briefing_html(dataset, scenes.scenes, basemap_json(args.data), initial=args.scene)
     write_output(args.out, text.encode("utf-8"), DATA_DIR, args.data)
     print(f"wrote {args.out} ({len(text.encode('utf-8')) // 1024} KiB, {len(scenes.scenes)} scenes)")
     return 0

@@ -25,8 +25,18 @@ import numpy as np
 import pandas as pd
 
 from geo.filters import FilterSpec, allowed_confidence
-from geo.payload import _features, columns_payload, draw_mode, drawable, encode_points, to_script_json
-from geo.schema import as_id_list, as_text
+from geo.payload import (
+    LABEL_CHARS,
+    columns_payload,
+    draw_mode,
+    drawable,
+    encode_points,
+    feature_properties,
+    geometry_json,
+    to_script_json,
+)
+from geo.schema import as_id_list, as_text, is_blank, is_missing
+from geo.text import display_text, short_name
 from geo.vocab import GROUP_LAYER, split_groups
 
 FORMAT = "crossings-data-1"
@@ -78,19 +88,53 @@ def client_modes(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, str] | Non
     return None if "grid" in modes.values() else modes
 
 
+# Words feature_properties formats, which the browser-held document replaces by the codes they come from.
+WORDED = ("kind_label", "date_label", "confidence_label", "precision_label", "count_label", "label")
+
+
+def neutral_properties(layer: str, row: dict) -> dict:
+    """feature_properties without words: codes, dates, counts and names (map.js words them, CrossingsMap.localise)."""
+    props = {k: v for k, v in feature_properties(layer, row).items() if k not in WORDED}
+    radius = row.get("uncertainty_m")
+    props.update(
+        kind=as_text(row.get("kind")),
+        date_start=as_text(row.get("date_start")),
+        date_end=as_text(row.get("date_end")),
+        date_precision=as_text(row.get("date_precision")),
+        location_precision=as_text(row.get("location_precision")),
+        uncertainty_m=None if is_blank(radius) else float(radius),
+        count=[None if is_missing(row.get(c)) else int(row.get(c)) for c in ("count_low", "count_high")],
+    )
+    if layer == "crossings":  # the label's short name in each language the data has
+        props["label_en"] = display_text(short_name(row.get("name_en")), LABEL_CHARS)
+        if not is_blank(row.get("name_ko")):
+            props["label_ko"] = display_text(short_name(row.get("name_ko")), LABEL_CHARS)
+    return props
+
+
+def _neutral_features(layer: str, gdf: gpd.GeoDataFrame):
+    columns = [c for c in gdf.columns if c != gdf.geometry.name]
+    for label, values, geom in zip(
+        gdf.index, zip(*(gdf[c].tolist() for c in columns), strict=True), gdf.geometry, strict=True
+    ):
+        geometry = geometry_json(geom)
+        if geometry is not None:
+            row = dict(zip(columns, values, strict=True))
+            yield label, {"type": "Feature", "geometry": geometry, "properties": neutral_properties(layer, row)}
+
+
 def _group_entry(group_id: str, layer: str, frame: gpd.GeoDataFrame, positions: pd.Index, mode: str) -> str:
     if mode == "columns":
         points = drawable(frame)
-        codes = encode_points(layer, points)
+        codes = encode_points(layer, points, neutral=True)
         rows = positions.get_indexer(codes.index)
         payload = columns_payload(layer, points, style=group_id, codes=codes)
     else:
         features, labels = [], []
         # Crossing label sides depend on which crossings are in view: map.js sets them (labelSides).
-        for label, feature in zip(frame.index, _features(layer, frame, "right"), strict=True):
-            if feature is not None:
-                features.append(feature)
-                labels.append(label)
+        for label, feature in _neutral_features(layer, frame):
+            features.append(feature)
+            labels.append(label)
         rows = positions.get_indexer(pd.Index(labels))
         payload = to_script_json({"type": "FeatureCollection", "features": features})
     head = to_script_json({"layer": layer, "mode": mode, "rows": np.asarray(rows, dtype=np.int64).tolist()})
@@ -146,13 +190,18 @@ def write_document(document: str, directory: Path) -> str:
 
     An existing file of that name already holds these bytes (its name is their hash)."""
     name = content_name(document)
+    write_named(document, directory, name)
+    return name
+
+
+def write_named(text: str, directory: Path, name: str) -> None:
+    """Write `text` as directory/name atomically, unless that file exists (`name` is the text's hash)."""
     target = directory / name
     if target.is_file():
-        return name
+        return
     directory.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, suffix=".tmp", delete=False) as handle:
-        handle.write(document)
+        handle.write(text)
         temporary = Path(handle.name)
     os.chmod(temporary, 0o644)
     os.replace(temporary, target)
-    return name

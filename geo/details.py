@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geo.filters import local_name
+from geo.i18n import _
 from geo.io import Dataset
 from geo.schema import LAYERS, as_id_list, as_text
 from geo.text import (
@@ -80,7 +82,7 @@ def find_feature(dataset: Dataset, fid: str) -> tuple[str, Mapping[str, object]]
 
 def _names(dataset: Dataset, fid: object) -> str:
     found = find_feature(dataset, as_text(fid))
-    return as_text(found[1].get("name_en")) if found else as_text(fid)
+    return local_name(found[1]) if found else as_text(fid)
 
 
 def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
@@ -92,7 +94,7 @@ def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
     if layer == "crossings":
         facts.append(
             (
-                "Chinese side",
+                _("Chinese side"),
                 " · ".join(
                     filter(None, map(as_text, (row.get("side_cn_en"), row.get("side_cn_ko"), row.get("side_cn_zh"))))
                 ),
@@ -100,42 +102,43 @@ def feature_details(dataset: Dataset, fid: str) -> FeatureDetails | None:
         )
         facts.append(
             (
-                "North Korean side",
+                _("North Korean side"),
                 " · ".join(
                     filter(None, map(as_text, (row.get("side_kp_en"), row.get("side_kp_ko"), row.get("side_kp_zh"))))
                 ),
             )
         )
-        facts.append(("Crossing point", as_text(row.get("point_name"))))
-        facts.append(
-            ("Used on 9 Oct 2023", "yes" if row.get("used_2023_10_09") is True else "no source links it to 9 Oct 2023")
-        )
+        facts.append((_("Crossing point"), as_text(row.get("point_name"))))
+        used = row.get("used_2023_10_09") is True
+        facts.append((_("Used on 9 Oct 2023"), _("yes") if used else _("no source links it to 9 Oct 2023")))
     if layer == "routes":
-        facts.append(("From", _names(dataset, row.get("from_id"))))
-        facts.append(("To", _names(dataset, row.get("to_id"))))
-        evidence = as_text(row.get("evidence"))
+        facts.append((_("From"), _names(dataset, row.get("from_id"))))
+        facts.append((_("To"), _names(dataset, row.get("to_id"))))
+        reported = as_text(row.get("evidence")) == "reported"
         facts.append(
-            ("Evidence", "reported by a source" if evidence == "reported" else "inferred: not stated by any source")
+            (_("Evidence"), _("reported by a source") if reported else _("inferred: not stated by any source"))
         )
-        facts.append(("Drawing", "schematic straight line, not the road taken"))
+        facts.append((_("Drawing"), _("schematic straight line, not the road taken")))
     if layer == "regular_routes":
-        facts.append(("Chinese side (border detention centre)", as_text(row.get("side_cn_en"))))
-        facts.append(("Via", as_text(row.get("via_en"))))
-        facts.append(("North Korean side (State Security office)", as_text(row.get("side_kp_en"))))
-        facts.append(("Onward (provincial State Security holding centre)", as_text(row.get("onward_en"))))
-        facts.append(("Dates", "not dated: a usual route over the years per NKDB, not a record of 9 October 2023"))
-        facts.append(("Drawing", "schematic straight lines between town and city centres, not the road taken"))
+        facts.append((_("Chinese side (border detention centre)"), as_text(row.get("side_cn_en"))))
+        facts.append((_("Via"), as_text(row.get("via_en"))))
+        facts.append((_("North Korean side (State Security office)"), as_text(row.get("side_kp_en"))))
+        facts.append((_("Onward (provincial State Security holding centre)"), as_text(row.get("onward_en"))))
+        facts.append(
+            (_("Dates"), _("not dated: a usual route over the years per NKDB, not a record of 9 October 2023"))
+        )
+        facts.append((_("Drawing"), _("schematic straight lines between town and city centres, not the road taken")))
     if layer in ("detention_centres", "receiving_facilities"):
         place = " · ".join(filter(None, map(as_text, (row.get("place_en"), row.get("place_ko"), row.get("place_zh")))))
-        facts.append(("Place", ", ".join(filter(None, (place, as_text(row.get("province")))))))
+        facts.append((_("Place"), ", ".join(filter(None, (place, as_text(row.get("province")))))))
     if layer == "events" and as_text(row.get("place_en")):
-        facts.append(("Place", as_text(row.get("place_en"))))
+        facts.append((_("Place"), as_text(row.get("place_en"))))
     has_count = layer not in ("routes", "regular_routes")
     location = None
     if row.get("geometry") is not None and has_count:
         geom = row["geometry"]
         precision = location_label(row.get("location_precision"), row.get("uncertainty_m"))
-        location = f"{geom.y:.4f}° N, {geom.x:.4f}° E — {precision}"
+        location = _("{lat}° N, {lon}° E — {precision}", lat=f"{geom.y:.4f}", lon=f"{geom.x:.4f}", precision=precision)
     return FeatureDetails(
         id=fid,
         layer=layer,

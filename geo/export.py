@@ -32,6 +32,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.atomic import is_inside, write_bytes_atomic
 from geo.csvfile import FORMULA_PREFIXES, csv_text, neutralise_formula  # noqa: F401  (re-exported)
 from geo.filters import FilterSpec, count_features, crossing_names, describe_view, endpoint_only, view_query
+from geo.i18n import LANGUAGES, N_, _
 from geo.io import DATA_DIR, EXPECTED_COLUMNS, SOURCES_FILE, Dataset
 from geo.schema import CRS, DEFAULT_UNCERTAINTY_M, LAYERS, as_id_list, as_text, is_blank, is_missing
 from geo.text import count_confidence_phrase, publisher_names
@@ -55,7 +56,7 @@ FORMATS: dict[str, ExportFormat] = {
     )
 }
 
-TITLE = "Crossings: a map of the forced repatriation of North Koreans from China"
+TITLE = N_("Crossings: a map of the forced repatriation of North Koreans from China")
 LIST_COLUMNS = ("source_ids", "count_source_ids", "coord_source_ids", "crossing_ids")
 SOURCE_ID_COLUMNS = ("source_ids", "count_source_ids", "coord_source_ids")
 INTEGER_COLUMNS = ("count_low", "count_high")
@@ -87,7 +88,7 @@ LEAD_COLUMNS = (
 REVISION_COLUMN = "revision"  # the store revision of each row, in exports of a store's dataset
 DERIVED_COLUMNS = ("span_start", "span_end")  # added by the loader for filtering, not data
 CSV_GEOMETRY_COLUMNS = ("lon", "lat", "wkt")
-CAVEAT_NOTE = (
+CAVEAT_NOTE = N_(
     "The 'caveat' field says in words how far each row can be trusted: an inferred route is a deduction that "
     "no source states, every route is a schematic straight line (not the road taken), and a town- or city-level "
     "location marks the town or city, not the facility. A regular route (NKDB) is a usual route over the years, "
@@ -95,10 +96,16 @@ CAVEAT_NOTE = (
     "conflicting estimates, never an average."
 )
 _PLACE_THING = {
-    "detention_centres": "the facility",
-    "receiving_facilities": "the facility",
-    "crossings": "the crossing point",
-    "events": "the exact place",
+    "detention_centres": N_("the facility"),
+    "receiving_facilities": N_("the facility"),
+    "crossings": N_("the crossing point"),
+    "events": N_("the exact place"),
+}
+# A town-, city- or region-level location in a caveat: one whole sentence each, so the words can be ordered.
+_LEVEL_CAVEAT = {
+    "town": N_("town-level location{where}, not {thing} (uncertain by about {km} km)"),
+    "city": N_("city-level location{where}, not {thing} (uncertain by about {km} km)"),
+    "region": N_("region-level location{where}, not {thing} (uncertain by about {km} km)"),
 }
 
 
@@ -172,35 +179,35 @@ def caveat(
     parts: list[str] = []
     confidence = row.get("confidence")
     if layer == "regular_routes":
-        parts.append("regular route per NKDB, not a 9 Oct 2023 movement; not dated")
-        parts.append("schematic line: straight lines between town and city centres, not the road taken")
+        parts.append(_("regular route per NKDB, not a 9 Oct 2023 movement; not dated"))
+        parts.append(_("schematic line: straight lines between town and city centres, not the road taken"))
     elif layer == "routes":
         if row.get("evidence") == "inferred":
-            parts.append("inferred route: a deduction, not stated by any source")
+            parts.append(_("inferred route: a deduction, not stated by any source"))
         else:
-            parts.append("reported route")
+            parts.append(_("reported route"))
         if row.get("schematic") is True:
-            parts.append("schematic line: a straight line between the two places, not the road taken")
+            parts.append(_("schematic line: a straight line between the two places, not the road taken"))
     else:
         precision = str(row.get("location_precision") or "")
         if geometry is None:
-            parts.append("no location: not drawn on the map")
+            parts.append(_("no location: not drawn on the map"))
         elif precision in ("town", "city", "region"):
             radius = row.get("uncertainty_m")
             radius = radius if not is_missing(radius) else DEFAULT_UNCERTAINTY_M[precision]
-            thing = _PLACE_THING.get(layer, "the exact place")
+            thing = _(_PLACE_THING.get(layer, N_("the exact place")))
             place = str(row.get("place_en") or "").strip()
             where = f" ({place})" if place and layer != "crossings" else ""  # names an assumed place as such
-            parts.append(f"{precision}-level location{where}, not {thing} (uncertain by about {_km(radius)} km)")
+            parts.append(_(_LEVEL_CAVEAT[precision], where=where, thing=thing, km=_km(radius)))
         if confidence == "inferred":
-            parts.append("inferred: a deduction, not stated by any source")
+            parts.append(_("inferred: a deduction, not stated by any source"))
     if confidence == "unknown":
-        parts.append("confidence unknown")
+        parts.append(_("confidence unknown"))
     if layer == "crossings" and row.get("used_2023_10_09") is False:
-        parts.append("not linked to 9 Oct 2023 by any source")
+        parts.append(_("not linked to 9 Oct 2023 by any source"))
     number = count_confidence_phrase(row, dict(names or {}))
     if number:
-        parts.append(f"number {number}")
+        parts.append(_("number {number}", number=number))
     return "; ".join(parts)
 
 
@@ -331,12 +338,22 @@ def citation_manifest(
     valid for its export in any format. `view_url` opens the same view in the app at `app_url`
     (without it, the address is relative to wherever the app runs)."""
     revision = {} if dataset.revision is None else {"dataset_revision": dataset.revision}
-    version = dataset.version if dataset.revision is None else f"{dataset.version} (revision {dataset.revision})"
+    version = (
+        dataset.version
+        if dataset.revision is None
+        else _("{version} (revision {revision})", version=dataset.version, revision=dataset.revision)
+    )
     return {
-        "title": TITLE,
+        "title": _(TITLE),
         "cite_as": (
-            f"{TITLE}, dataset version {version}. Exported {iso_utc(exported_at)} with the filter: "
-            f"{sentence}. Cite the original sources listed here as well."
+            _(
+                "{title}, dataset version {version}. Exported {value} with the filter: {sentence}. "
+                "Cite the original sources listed here as well.",
+                title=_(TITLE),
+                version=version,
+                value=iso_utc(exported_at),
+                sentence=sentence,
+            )
         ),
         "dataset_version": dataset.version,
         **revision,
@@ -349,7 +366,7 @@ def citation_manifest(
         "endpoint_only": list(endpoints),
         "rows": len(table.rows),
         "rows_per_layer": table.counts(),
-        "caveats": CAVEAT_NOTE,
+        "caveats": _(CAVEAT_NOTE),
         "licences": licences(dataset, table),
         "sources": cited_sources(dataset, table),
     }
@@ -360,7 +377,12 @@ def _revision_lines(manifest: Mapping[str, object]) -> list[str]:
     if "dataset_revision" not in manifest:
         return []
     number = manifest["dataset_revision"]
-    return [f"Revision:        {number} (`python -m geo export --revision {number}` reproduces this export)"]
+    return [
+        _(
+            "Revision:        {number} (`python -m geo export --revision {number}` reproduces this export)",
+            number=number,
+        )
+    ]
 
 
 def citation_text(manifest: Mapping[str, object]) -> str:
@@ -369,49 +391,60 @@ def citation_text(manifest: Mapping[str, object]) -> str:
         str(manifest["title"]),
         "=" * len(str(manifest["title"])),
         "",
-        f"Cite as: {manifest['cite_as']}",
+        _("Cite as: {value}", value=manifest["cite_as"]),
         "",
-        f"Dataset version: {manifest['dataset_version']} (first 12 hex digits of the SHA-256 of data/manifest.json)",
-        *_revision_lines(manifest),
-        f"Exported at:     {manifest['exported_at']} (UTC)",
-        (
-            f"File:            {manifest['file']} ({FORMATS[str(manifest['format'])].label})"
-            if manifest.get("format")
-            else "File:            any export of this filter (GeoJSON, GeoPackage, KML or CSV)"
+        _(
+            "Dataset version: {value} (first 12 hex digits of the SHA-256 of data/manifest.json)",
+            value=manifest["dataset_version"],
         ),
-        f"Filter:          {manifest['filter']}",
-        f"View in the app: {manifest['view_url']}",
+        *_revision_lines(manifest),
+        _("Exported at:     {value} (UTC)", value=manifest["exported_at"]),
+        (
+            _(
+                "File:            {value} ({label})",
+                value=manifest["file"],
+                label=FORMATS[str(manifest["format"])].label,
+            )
+            if manifest.get("format")
+            else _("File:            any export of this filter (GeoJSON, GeoPackage, KML or CSV)")
+        ),
+        _("Filter:          {value}", value=manifest["filter"]),
+        _("View in the app: {value}", value=manifest["view_url"]),
     ]
     ends = manifest.get("endpoint_only")
     if isinstance(ends, list) and ends:
         lines.append(
-            f"Leg end points:  {', '.join(str(fid) for fid in ends)} "
-            "(here only as the end of a leg in the filter; their own dates are outside it)"
+            _(
+                "Leg end points:  {join} (here only as the end of a leg in the filter; their own dates are outside it)",
+                join=", ".join(str(fid) for fid in ends),
+            )
         )
     per_layer = manifest["rows_per_layer"]
     assert isinstance(per_layer, Mapping)
-    breakdown = ", ".join(f"{LAYERS[k].title}: {v}" for k, v in per_layer.items() if v)
-    lines.append(f"Rows:            {manifest['rows']}" + (f" ({breakdown})" if breakdown else ""))
-    lines += ["", "How to read it", "--------------", str(manifest["caveats"]), "", "Licences", "--------"]
+    breakdown = ", ".join(f"{_(LAYERS[k].title)}: {v}" for k, v in per_layer.items() if v)
+    lines.append(_("Rows:            {value}", value=manifest["rows"]) + (f" ({breakdown})" if breakdown else ""))
+    lines += ["", _("How to read it"), "--------------", str(manifest["caveats"]), "", _("Licences"), "--------"]
     grouped: dict[tuple[str, str], list[str]] = {}
     for entry in manifest["licences"]:
         grouped.setdefault((entry["licence"], entry["source"]), []).append(entry["file"])
     for (licence, source), files in grouped.items():
-        lines.append(f"- {', '.join(files)}: {licence}. Source: {source}.")
+        lines.append(
+            _("- {files}: {licence}. Source: {source}.", files=", ".join(files), licence=licence, source=source)
+        )
     sources = manifest["sources"]
     assert isinstance(sources, list)
-    lines += ["", f"Sources cited by the exported rows ({len(sources)})", "-" * 40]
+    lines += ["", _("Sources cited by the exported rows ({count})", count=len(sources)), "-" * 40]
     for entry in sources:
         title = f" “{entry['title']}”" if entry["title"] else ""
-        when = entry["published"] or entry["date_note"] or "date unknown"
-        mirror = " [mirror or repost]" if entry["is_mirror"] else ""
-        primary = " [primary document]" if entry.get("primary") else ""
+        when = entry["published"] or entry["date_note"] or _("date unknown")
+        mirror = _(" [mirror or repost]") if entry["is_mirror"] else ""
+        primary = _(" [primary document]") if entry.get("primary") else ""
         lines.append(f"[{entry['id']}] {entry['outlet']}{title}, {when}{mirror}{primary}")
         if entry["url"]:
             lines.append(f"    {entry['url']}")
         if entry.get("mirror_urls"):
-            lines.append(f"    repost kept as mirror: {entry['mirror_urls']}")
-        lines.append(f"    cited by: {', '.join(entry['cited_by'])}")
+            lines.append(_("    repost kept as mirror: {value}", value=entry["mirror_urls"]))
+        lines.append(_("    cited by: {join}", join=", ".join(entry["cited_by"])))
     return _strip_control("\n".join(lines) + "\n", keep="\n")
 
 
@@ -576,10 +609,14 @@ def kml_bytes(table: ExportTable, citation: Mapping[str, object]) -> bytes:
     q = f"{{{KML_NS}}}"
     kml = ET.Element(f"{q}kml")
     document = ET.SubElement(kml, f"{q}Document")
-    ET.SubElement(document, f"{q}name").text = "Crossings export"
+    ET.SubElement(document, f"{q}name").text = _("Crossings export")
     ET.SubElement(document, f"{q}description").text = _kml_text(
-        f"{citation['cite_as']}\n\n{citation['caveats']}\n\nSources: see the citation manifest "
-        f"({citation['file']}.citation.txt)."
+        _(
+            "{cite}\n\n{caveats}\n\nSources: see the citation manifest ({file}.citation.txt).",
+            cite=citation["cite_as"],
+            caveats=citation["caveats"],
+            file=citation["file"],
+        )
     )
     for style_id, colour, width in (
         ("leg-reported", "ff2b3a8c", "3"),
@@ -768,6 +805,12 @@ def add_export_parser(commands: argparse._SubParsersAction) -> None:
         "--min-confidence", default="unknown", choices=["unknown", "inferred", "single-source", "confirmed"]
     )
     parser.add_argument("--out", required=True, type=Path, metavar="PATH", help="the data file to write")
+    parser.add_argument(
+        "--lang",
+        default="en",
+        choices=list(LANGUAGES),
+        help="language of the caveats and the citation text (column names, ids and codes stay the same)",
+    )
     parser.add_argument("--revision", type=int, metavar="N", help="the dataset as it was at store revision N")
     parser.add_argument("--url", help="the store: a file path or a postgresql:// URL (default: CROSSINGS_DATABASE_URL)")
     parser.add_argument("--data", type=Path, default=None, help=argparse.SUPPRESS)  # files instead of the store

@@ -10,7 +10,9 @@ range and a source line with the dataset version.
 
 The map is drawn in a Lambert conformal conic projection centred on the view, so the scale bar
 is true at the centre and north is up there. Korean and Chinese names need a CJK font (Debian's
-fonts-noto-cjk); without one the figure uses English names only.
+fonts-noto-cjk); without one an English figure uses English names only, and a Korean figure is refused
+with a message saying what to install. The figure is in the active language (`python -m geo figure --lang ko`):
+its title, caption lines, legend, labels (Korean names where the data has them) and source line.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import argparse
 import functools
 import io
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,13 +41,15 @@ from pyproj import CRS as ProjCRS
 from pyproj import Transformer
 from shapely.geometry import box
 
+from geo import i18n
 from geo.atomic import refuse_data_dir, write_output
-from geo.filters import FilterSpec, apply_filters, format_range
+from geo.filters import FilterSpec, apply_filters
+from geo.i18n import N_, _, use_language
 from geo.io import DATA_DIR, Dataset
 from geo.payload import crossing_label_side, view_for
 from geo.scenes import Scene, scene_groups
-from geo.schema import CONFIDENCE_LABELS, DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, as_text, is_blank
-from geo.text import format_count, publisher_names, short_name
+from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_id_list, as_text, is_blank
+from geo.text import confidence_label, format_count, publisher_names, short_name
 from geo.vocab import DEFAULT_GROUP_IDS, GROUP_IDS, REGULAR_ROUTES_TITLE, split_groups
 
 # ---------------------------------------------------------------- formats and sizes
@@ -70,21 +75,21 @@ VIEW_PX = (1000, 540)
 # ---------------------------------------------------------------- styles (as in static/crossings/map.js)
 
 STYLE: dict[str, dict[str, object]] = {
-    "detention_centres": {"color": "#D55E00", "marker": "s", "size": 8.5, "label": "Detention centre (China)"},
-    "crossings": {"color": "#0072B2", "marker": "D", "size": 10.0, "label": "Crossing used on 9 Oct 2023"},
+    "detention_centres": {"color": "#D55E00", "marker": "s", "size": 8.5, "label": N_("Detention centre (China)")},
+    "crossings": {"color": "#0072B2", "marker": "D", "size": 10.0, "label": N_("Crossing used on 9 Oct 2023")},
     "other_crossings": {
         "color": "#6b6b6b",
         "marker": "D",
         "size": 7.5,
-        "label": "Other crossing (not linked to 9 Oct)",
+        "label": N_("Other crossing (not linked to 9 Oct)"),
     },
     "receiving_facilities": {
         "color": "#9E2A7B",
         "marker": "^",
         "size": 9.0,
-        "label": "Receiving facility (North Korea)",
+        "label": N_("Receiving facility (North Korea)"),
     },
-    "events": {"color": "#B07A00", "marker": "o", "size": 6.5, "label": "Dated event with a place"},
+    "events": {"color": "#B07A00", "marker": "o", "size": 6.5, "label": N_("Dated event with a place")},
 }
 ROUTE_REPORTED = {"color": "#1d1d1d", "linewidth": 1.7, "linestyle": "-"}
 ROUTE_INFERRED = {"color": "#555555", "linewidth": 1.4, "linestyle": (0, (5, 4))}
@@ -102,30 +107,80 @@ BASE = {
     "veil": "#e9ebee",
 }
 COUNTRY_LABELS = (
-    ("CHINA", "中国", (43.2, 124.2)),
-    ("NORTH KOREA", "조선", (40.35, 127.0)),
-    ("SOUTH KOREA", "한국", (38.25, 128.3)),
-    ("RUSSIA", "Россия", (43.6, 131.1)),
+    (N_("CHINA"), "中国", (43.2, 124.2)),
+    (N_("NORTH KOREA"), "조선", (40.35, 127.0)),
+    (N_("SOUTH KOREA"), "한국", (38.25, 128.3)),
+    (N_("RUSSIA"), "Россия", (43.6, 131.1)),
 )
-BASEMAP_CREDIT = "Basemap: Natural Earth (public domain); GSHHG/WDBII (LGPL-3.0); GeoNames (CC BY 4.0)"
+BASEMAP_CREDIT = N_("Basemap: Natural Earth (public domain); GSHHG/WDBII (LGPL-3.0); GeoNames (CC BY 4.0)")
 LATIN_FONT = "DejaVu Sans"
 CJK_FONTS = ("Noto Sans CJK KR", "Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Sans CJK TC")
+# Where Debian (fonts-noto-cjk), Fedora and Homebrew put Noto Sans CJK; one font file holds every CJK script.
+CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/google-noto-cjk/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJKkr-Regular.otf",
+    "/opt/homebrew/share/fonts/NotoSansCJK-Regular.ttc",
+)
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 MAX_LISTED_SOURCES = 14
 # The smallest text in a figure, in points at its print size (a usual newspaper minimum).
 MIN_PRINT_PT = 7.0
 DIAGONALS = ("below-right", "above-right", "below-left", "above-left")
 
 
+class FigureFontError(RuntimeError):
+    """A figure in a language whose script no installed font can draw."""
+
+
+def _cjk_font_files() -> list[Path]:
+    """Noto Sans CJK files: the known paths first, then whatever matplotlib found by that file name."""
+    found = [Path(p) for p in CJK_FONT_FILES if Path(p).is_file()]
+    for entry in font_manager.fontManager.ttflist:
+        path = Path(entry.fname)
+        if path.name.startswith("NotoSansCJK") and "Regular" in path.name and path not in found:
+            found.append(path)
+    return found
+
+
 @functools.cache
 def cjk_font() -> str | None:
-    """The name of an installed CJK font matplotlib can use, or None."""
+    """The family name of a CJK font matplotlib can use, or None.
+
+    Chosen by file: a .ttc collection is registered under one of its names only (often "Noto Sans CJK JP",
+    whose Hangul is the same), so asking for "Noto Sans CJK KR" by name alone can miss an installed font."""
+    for path in _cjk_font_files():
+        try:
+            font_manager.fontManager.addfont(str(path))
+            return font_manager.FontProperties(fname=str(path)).get_name()
+        except (OSError, RuntimeError, ValueError):
+            continue
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 
 
-def font_family() -> list[str]:
+def font_family(lang: str | None = None) -> list[str]:
+    """The fonts of a figure: DejaVu Sans with a CJK fallback. A Korean figure needs the CJK font."""
     cjk = cjk_font()
+    if cjk is None and (lang or i18n.language()) == "ko":
+        raise FigureFontError(
+            "A Korean figure needs a CJK font and none was found (looked for Noto Sans CJK in "
+            + ", ".join(CJK_FONT_FILES[:2])
+            + "). Install Debian's fonts-noto-cjk (apt-get install fonts-noto-cjk)."
+        )
     return [LATIN_FONT, cjk] if cjk else [LATIN_FONT]
+
+
+def _korean() -> bool:
+    return i18n.language() == "ko"
+
+
+def figure_name(row: Mapping[str, object]) -> str:
+    """A feature's short name on a figure: in Korean its name_ko where the data has one, else its English name."""
+    if _korean() and not is_blank(row.get("name_ko")):
+        return short_name(row.get("name_ko"))
+    return short_name(row.get("name_en"))
 
 
 # ---------------------------------------------------------------- what a figure shows
@@ -145,7 +200,7 @@ class FigureView:
 
 def view_for_scene(dataset: Dataset, scene: Scene) -> FigureView:
     return FigureView(
-        title=scene.title,
+        title=scene.title_in(i18n.language()),
         date_from=scene.date_from,
         date_to=scene.date_to,
         groups=scene_groups(dataset, scene),
@@ -186,8 +241,9 @@ def _source_sort_key(sid: str) -> tuple:
 
 
 def dates_line(view: FigureView) -> str:
-    text = format_range(view.date_from, view.date_to)
-    return text[:1].upper() + text[1:]
+    from geo.presenter import range_label  # not at import: geo.presenter loads the map-drawing code
+
+    return range_label(view.date_from, view.date_to)
 
 
 def source_line(view: FigureView, version: str) -> str:
@@ -196,8 +252,13 @@ def source_line(view: FigureView, version: str) -> str:
         f"{sid} {view.source_names[sid]}" if view.source_names.get(sid) else sid for sid in ids[:MAX_LISTED_SOURCES]
     )
     if len(ids) > MAX_LISTED_SOURCES:
-        listed += f" and {len(ids) - MAX_LISTED_SOURCES} more"
-    return f"Sources: {listed} (data/sources.csv) · Crossings dataset version {version} · {BASEMAP_CREDIT}"
+        listed = _("{listed} and {n} more", listed=listed, n=len(ids) - MAX_LISTED_SOURCES)
+    return _(
+        "Sources: {sources} (data/sources.csv) · Crossings dataset version {version} · {credit}",
+        sources=listed,
+        version=version,
+        credit=_(BASEMAP_CREDIT),
+    )
 
 
 # ---------------------------------------------------------------- projection and extent
@@ -285,7 +346,10 @@ def _draw_place_names(
     to_map = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     for name, local, (lat, lon) in COUNTRY_LABELS:
         x, y = to_map.transform(lon, lat)
-        text = f"{name}\n{local}" if with_cjk or local.isascii() else name
+        if _korean():  # the Korean name, and the country's own where it is in another script
+            text = _(name) if _HANGUL.search(local) else f"{_(name)}\n{local}"
+        else:
+            text = f"{name}\n{local}" if with_cjk or local.isascii() else name
         ax.text(
             x,
             y,
@@ -304,10 +368,12 @@ def _draw_place_names(
     names: list[tuple[float, float, str]] = []
     towns = basemap["towns"]
     towns = towns[towns["rank"].astype("Int64") <= max_rank].to_crs(crs)
-    for _, town in towns.iterrows():
+    for _index, town in towns.iterrows():
         label = town["name_reported"] if not is_blank(town["name_reported"]) else town["name_en"]
         local = town["name_ko"] if town["country_code"] in ("KP", "KR") else town["name_zh"]
-        if with_cjk and not is_blank(local):
+        if _korean():
+            label = town["name_ko"] if not is_blank(town["name_ko"]) else label
+        elif with_cjk and not is_blank(local):
             label = f"{label} {local}"
         names.append((town.geometry.x, town.geometry.y, str(label)))
     return names
@@ -346,7 +412,7 @@ def _draw_routes(ax: Axes, routes: gpd.GeoDataFrame, crs: ProjCRS) -> None:
     if not len(routes):
         return
     projected = routes.to_crs(crs)
-    for (_, row), geom in zip(projected.iterrows(), projected.geometry, strict=True):
+    for (_index, row), geom in zip(projected.iterrows(), projected.geometry, strict=True):
         if geom is None or geom.is_empty:
             continue
         style = ROUTE_INFERRED if row.get("evidence") == "inferred" else ROUTE_REPORTED
@@ -372,7 +438,7 @@ def _draw_points(ax: Axes, group_id: str, gdf: gpd.GeoDataFrame, crs: ProjCRS) -
     style = STYLE[group_id]
     color = str(style["color"])
     projected = gdf.to_crs(crs)
-    for (_, row), geom in zip(projected.iterrows(), projected.geometry, strict=True):
+    for (_index, row), geom in zip(projected.iterrows(), projected.geometry, strict=True):
         if geom is None or geom.is_empty:
             continue
         radius = _radius_m(row)
@@ -400,7 +466,7 @@ def _rgba(color: object, alpha: float) -> tuple[float, float, float, float]:
 
 
 def _count_text(row: Mapping[str, object]) -> str:
-    return f"9 Oct: {format_count(row.get('count_low'), row.get('count_high'))}"
+    return _("9 Oct: {count}", count=format_count(row.get("count_low"), row.get("count_high")))
 
 
 def _draw_labels(
@@ -432,7 +498,7 @@ def _draw_labels(
         if group_id in LINE_GROUPS or not len(gdf):
             continue
         projected = gdf.to_crs(crs)
-        for (_, row), geom in zip(projected.iterrows(), projected.geometry, strict=True):
+        for (_index, row), geom in zip(projected.iterrows(), projected.geometry, strict=True):
             if geom is not None and not geom.is_empty:
                 points.append((group_id, geom.x, geom.y, row))
                 taken.append(symbol_box(geom.x, geom.y, 9))
@@ -445,7 +511,7 @@ def _draw_labels(
         if group_id == "events":
             continue  # events are explained by the caption, not named on the figure
         boxed = group_id == "crossings"
-        text = short_name(row.get("name_en"))
+        text = figure_name(row)
         if boxed:
             text = f"{text}\n{_count_text(row)}"
         preferred = sides.get(str(row.get("id")), "right") if boxed else "right"
@@ -529,7 +595,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
 
     def marker(group_id: str, confidence: str = "confirmed") -> Line2D:
         style = STYLE[group_id]
-        face, alpha, _ = _face(str(style["color"]), confidence)
+        face, alpha, _style = _face(str(style["color"]), confidence)
         return Line2D(
             [],
             [],
@@ -544,7 +610,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
     for group_id in ("crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"):
         if group_id in groups and len(groups[group_id]):
             handles.append(marker(group_id))
-            labels.append(str(STYLE[group_id]["label"]))
+            labels.append(_(str(STYLE[group_id]["label"])))
     points = [g for g in groups if g not in LINE_GROUPS and len(groups[g])]
     if points:
         handles.append(
@@ -559,24 +625,24 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
                 markeredgewidth=0.7,
             )
         )
-        labels.append("Known only to the town or city: area")
+        labels.append(_("Known only to the town or city: area"))
     routes = groups.get("routes")
     if routes is not None and len(routes):
         handles.append(Line2D([], [], **ROUTE_REPORTED))
-        labels.append("Leg reported by a source (schematic)")
+        labels.append(_("Leg reported by a source (schematic)"))
         handles.append(Line2D([], [], **ROUTE_INFERRED))
-        labels.append("Leg inferred: no source states it")
+        labels.append(_("Leg inferred: no source states it"))
     regular = groups.get("regular_routes")
     if regular is not None and len(regular):
         handles.append(Line2D([], [], **REGULAR_ROUTE))
-        labels.append(REGULAR_ROUTES_TITLE)  # the note under the map says they are not dated
+        labels.append(_(REGULAR_ROUTES_TITLE))  # the note under the map says they are not dated
     if points:
         for confidence, text in (
-            ("confirmed", CONFIDENCE_LABELS["confirmed"]),
-            ("single-source", "Single source (light fill)"),
-            ("inferred", "Inferred or unknown (hollow)"),
+            ("confirmed", confidence_label("confirmed")),
+            ("single-source", _("Single source (light fill)")),
+            ("inferred", _("Inferred or unknown (hollow)")),
         ):
-            face, alpha, _ = _face("#444444", confidence)
+            face, alpha, _style = _face("#444444", confidence)
             handles.append(
                 Line2D(
                     [],
@@ -591,7 +657,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
             )
             labels.append(text)
     handles.append(Line2D([], [], color=BASE["border"], linewidth=1.4, linestyle=(0, (7, 2.5, 1.5, 2.5))))
-    labels.append("China–North Korea border (de facto)")
+    labels.append(_("China–North Korea border (de facto)"))
     box_ = anchor.get_position()
     fig.legend(
         handles,
@@ -600,7 +666,7 @@ def _legend(fig: Figure, groups: Mapping[str, gpd.GeoDataFrame], family: list[st
         bbox_to_anchor=(box_.x1 + 0.008, box_.y1),
         frameon=False,
         prop={"family": family, "size": MIN_PRINT_PT},
-        title="Legend",
+        title=_("Legend"),
         title_fontproperties={"family": family, "size": 7.5, "weight": "bold"},
         alignment="left",
         handlelength=2.4,
@@ -713,7 +779,7 @@ def inside_region(crs: ProjCRS, extent: tuple[float, float, float, float]) -> tu
     region = _region(crs)
     x0, y0, x1, y1 = extent
     cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
-    for _ in range(200):
+    for _step in range(200):
         frame = box(cx - hw, cy - hh, cx + hw, cy + hh)
         outside = frame.difference(region)
         if outside.area <= frame.area * 1e-5:
@@ -814,11 +880,12 @@ def build_figure(
         gid="figure-source",
         wrap=True,
     )
-    note = "Places known only to the town or city are drawn with their uncertainty area."
+    notes = [_("Places known only to the town or city are drawn with their uncertainty area.")]
     if "routes" in view.groups and len(view.groups["routes"]):
-        note = "Legs are schematic straight lines, not the roads taken. " + note
+        notes.insert(0, _("Legs are schematic straight lines, not the roads taken."))
     if "regular_routes" in view.groups and len(view.groups["regular_routes"]):
-        note = "Grey dotted lines: NKDB's usual routes over the years, not dated and not 9 October 2023. " + note
+        notes.insert(0, _("Grey dotted lines: NKDB's usual routes over the years, not dated and not 9 October 2023."))
+    note = " ".join(notes)
     fig.text(
         0.012,
         0.012,
@@ -857,6 +924,7 @@ def add_figure_parser(commands: argparse._SubParsersAction) -> None:
     parser.add_argument("--scene", required=True, help="a scene id from data/scenes.json")
     parser.add_argument("--out", type=Path, required=True, help="the file to write; its extension sets the format")
     parser.add_argument("--data", type=Path, default=DATA_DIR)
+    parser.add_argument("--lang", choices=list(i18n.LANGUAGES), default=i18n.DEFAULT_LANGUAGE, help="its language")
 
 
 def run_figure_command(args: argparse.Namespace) -> int:
@@ -875,7 +943,13 @@ def run_figure_command(args: argparse.Namespace) -> int:
     if scene is None:
         print(f"unknown scene {args.scene!r}; scenes: {', '.join(scenes.ids())}")
         return 2
-    data = figure_bytes_for_scene(dataset, scene, fmt, args.data / "basemap")
+    lang = getattr(args, "lang", i18n.DEFAULT_LANGUAGE)
+    try:
+        with use_language(lang):
+            data = figure_bytes_for_scene(dataset, scene, fmt, args.data / "basemap")
+    except FigureFontError as error:
+        print(error)
+        return 1
     write_output(args.out, data, DATA_DIR, args.data)
     print(f"wrote {args.out} ({len(data) // 1024} KiB)")
     return 0

@@ -1,4 +1,4 @@
-"""The filter spec, applying it to the layers, and describing it in one English sentence."""
+"""The filter spec, applying it to the layers, and describing it in one sentence (English or Korean)."""
 
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from urllib.parse import urlencode
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from babel.dates import format_date
 
-from geo.schema import CONFIDENCE_LEVELS, CONTEXT_LAYERS, as_id_list
+from geo.i18n import N_, _, language, ngettext
+from geo.schema import CONFIDENCE_LEVELS, CONTEXT_LAYERS, as_id_list, as_text, is_blank
 from geo.text import MONTHS
-from geo.vocab import KIND_LABELS
+from geo.vocab import KIND_LABELS, kind_label
 
 POINT_LAYERS = ("detention_centres", "crossings", "receiving_facilities")
 
@@ -181,31 +183,40 @@ def context_note(count: int) -> str:
     """The clause the filter sentence adds while regular routes pass the filters: they are not dated."""
     if not count:
         return ""
-    noun = "regular route" if count == 1 else "regular routes"
-    return (
-        f"; not dated, so not counted or filtered by date: {count} {noun} (NKDB), not 9 October, "
-        "drawn only while their map layer is on"
+    return ngettext(
+        "; not dated, so not counted or filtered by date: {n} regular route (NKDB), not 9 October, "
+        "drawn only while their map layer is on",
+        "; not dated, so not counted or filtered by date: {n} regular routes (NKDB), not 9 October, "
+        "drawn only while their map layer is on",
+        count,
     )
 
 
 def format_day(day: date) -> str:
+    if language() != "en":
+        return format_date(day, "long", locale=language())
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def format_range(date_from: date | None, date_to: date | None) -> str:
     if date_from is None and date_to is None:
-        return "all dates"
+        return _("all dates")
     if date_from is None:
-        return f"until {format_day(date_to)}"
+        return _("until {day}", day=format_day(date_to))
     if date_to is None:
-        return f"from {format_day(date_from)}"
+        return _("from {day}", day=format_day(date_from))
     if date_from == date_to:
         return format_day(date_from)
+    if language() != "en":  # whole dates on both sides
+        return f"{format_day(date_from)} – {format_day(date_to)}"
     if (date_from.year, date_from.month) == (date_to.year, date_to.month):
         return f"{date_from.day}–{date_to.day} {MONTHS[date_to.month - 1]} {date_to.year}"
     if date_from.year == date_to.year:
         return f"{date_from.day} {MONTHS[date_from.month - 1]} – {format_day(date_to)}"
     return f"{format_day(date_from)} – {format_day(date_to)}"
+
+
+MIN_CONFIDENCE_WORDS = {"single-source": N_("single-source"), "confirmed": N_("confirmed")}
 
 
 def describe(
@@ -215,20 +226,25 @@ def describe(
     crossing_names: Mapping[str, str] | None = None,
     kind_labels: Mapping[str, str] | None = None,
 ) -> str:
-    """One English sentence: what is shown, of how many, under which filters."""
+    """One sentence in the active language: what is shown, of how many, under which filters."""
     names = crossing_names or {}
     parts = [format_range(spec.date_from, spec.date_to)]
     if spec.crossings:
         labels = [names.get(c, c) for c in spec.crossings]
-        noun = "crossing" if len(labels) == 1 else "crossings"
-        parts.append(f"{noun} {_join(labels)}")
+        parts.append(ngettext("crossing {names}", "crossings {names}", len(labels), names=_join(labels)))
     if spec.kinds:
         kinds = [(kind_labels or {}).get(k, k.replace("_", " ")) for k in spec.kinds]
-        parts.append(f"kinds {_join(kinds)}")
+        parts.append(_("kinds {kinds}", kinds=_join(kinds)))
     if spec.min_confidence != "unknown":
-        parts.append(f"confidence at least {spec.min_confidence}")
-    noun = "feature" if total == 1 else "features"
-    return f"Showing {shown} of {total} {noun}: {', '.join(parts)}"
+        level = spec.min_confidence
+        parts.append(_("confidence at least {level}", level=_(MIN_CONFIDENCE_WORDS.get(level, level))))
+    return ngettext(
+        "Showing {shown} of {n} feature: {filters}",
+        "Showing {shown} of {n} features: {filters}",
+        total,
+        shown=shown,
+        filters=", ".join(parts),
+    )
 
 
 def endpoint_only(shown: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> list[tuple[str, str]]:
@@ -240,18 +256,20 @@ def endpoint_only(shown: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec) -> li
         if gdf is None or not len(gdf):
             continue
         outside = gdf[~date_mask(gdf, spec.date_from, spec.date_to)]
-        found += [(str(fid), str(label)) for fid, label in zip(outside["id"], outside["name_en"], strict=True)]
+        found += [
+            (str(fid), local_name(row)) for fid, row in zip(outside["id"], outside.to_dict("records"), strict=True)
+        ]
     return found
 
 
 def describe_endpoint_only(found: list[tuple[str, str]]) -> str:
     if not found:
         return ""
-    names = _join([name for _, name in found])
-    verb = "is" if len(found) == 1 else "are"
-    return (
-        f"{names} {verb} here only as the end of a leg in the range: "
-        f"{'its' if len(found) == 1 else 'their'} own dates fall outside it."
+    return ngettext(
+        "{names} is here only as the end of a leg in the range: its own dates fall outside it.",
+        "{names} are here only as the end of a leg in the range: their own dates fall outside it.",
+        len(found),
+        names=_join([name for _fid, name in found]),
     )
 
 
@@ -290,18 +308,33 @@ def describe_on_map(shown: int, drawn: int) -> str:
     if shown == 0:
         return ""
     if drawn >= shown:
-        return "All of them are on the map."
-    missing = shown - drawn
-    verb = "has" if missing == 1 else "have"
-    return (
-        f"{drawn} of them on the map; the other {missing} {verb} no place to draw "
-        "(events known by date only: see the Timeline and the Data page)."
+        return _("All of them are on the map.")
+    return ngettext(
+        "{drawn} of them on the map; the other {n} has no place to draw "
+        "(events known by date only: see the Timeline and the Data page).",
+        "{drawn} of them on the map; the other {n} have no place to draw "
+        "(events known by date only: see the Timeline and the Data page).",
+        shown - drawn,
+        drawn=drawn,
     )
 
 
-def crossing_names(crossings: gpd.GeoDataFrame) -> dict[str, str]:
-    """Crossing id -> English name."""
-    return dict(zip(crossings["id"], crossings["name_en"], strict=True))
+def local_name(row: Mapping[str, object]) -> str:
+    """A feature's name in the active language: its Korean name in Korean where the data has one, else
+    its English name (never an invented translation)."""
+    if language() == "ko" and not is_blank(row.get("name_ko")):
+        return as_text(row.get("name_ko"))
+    return as_text(row.get("name_en"))
+
+
+def crossing_names(crossings: gpd.GeoDataFrame, localised: bool = True) -> dict[str, str]:
+    """Crossing id -> name in the active language (`localised=False`: the English name, as links name them)."""
+    if not localised or language() != "ko" or "name_ko" not in crossings:
+        return dict(zip(crossings["id"], crossings["name_en"], strict=True))
+    return {
+        fid: local_name({"name_en": en, "name_ko": ko})
+        for fid, en, ko in zip(crossings["id"], crossings["name_en"], crossings["name_ko"], strict=True)
+    }
 
 
 def describe_view(
@@ -311,14 +344,15 @@ def describe_view(
     those in `layers` (unfiltered), under `spec`. `escape` is applied to the crossing names from data
     (the pages show the sentence with st.markdown; a file keeps them as they are)."""
     names = {fid: escape(name) for fid, name in crossing_names(layers["crossings"]).items()}
-    sentence = describe(spec, shown, count_features(layers), names, KIND_LABELS)
+    kinds = {kind: kind_label(kind) for kind in KIND_LABELS}
+    sentence = describe(spec, shown, count_features(layers), names, kinds)
     return sentence + context_note(regular_routes_shown(spec, layers))
 
 
 def _join(items: list[str]) -> str:
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    if len(items) <= 1:
+        return "".join(items)
+    return _("{first} and {last}", first=", ".join(items[:-1]), last=items[-1])
 
 
 def data_span(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[date, date]:
@@ -329,8 +363,8 @@ def data_span(layers: Mapping[str, gpd.GeoDataFrame]) -> tuple[date, date]:
 
 def date_presets(today: date, span: tuple[date, date]) -> dict[str, tuple[date, date]]:
     return {
-        "9 Oct 2023": (date(2023, 10, 9), date(2023, 10, 9)),
-        "Aug–Dec 2023": (date(2023, 8, 1), date(2023, 12, 31)),
-        "2020 to now": (date(2020, 1, 1), today),
-        "All dates": (span[0], max(span[1], today)),
+        N_("9 Oct 2023"): (date(2023, 10, 9), date(2023, 10, 9)),
+        N_("Aug–Dec 2023"): (date(2023, 8, 1), date(2023, 12, 31)),
+        N_("2020 to now"): (date(2020, 1, 1), today),
+        N_("All dates"): (span[0], max(span[1], today)),
     }

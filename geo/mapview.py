@@ -10,16 +10,20 @@ basemap document by geo.basemap.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import folium
 import xyzservices
+from folium.template import Template as FoliumTemplate
 from jinja2 import Template
 
 from geo.basemap import BASEMAP_ATTRIBUTION
-from geo.payload import STATIC, to_script_json
+from geo.i18n import N_, _, js_messages, language, use_language
+from geo.payload import STATIC, map_words, to_script_json
 from geo.render_once import RenderOnce
 from geo.vocab import DATA_GROUPS, HIDDEN_BY_DEFAULT, MAP_CENTER, MAP_MAX_BOUNDS, MAP_ZOOM, MAX_ZOOM, MIN_ZOOM
 
@@ -43,12 +47,29 @@ class TileLayer(folium.TileLayer, RenderOnce):
     pass
 
 
+# The groups and the layer control travel with every filter change: folium's templates without their
+# indentation (the same code).
 class FeatureGroup(folium.FeatureGroup, RenderOnce):
-    pass
+    _template = FoliumTemplate(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }} = L.featureGroup({{ this.options|tojavascript }});"
+        "{% endmacro %}"
+    )
 
 
 class LayerControl(folium.LayerControl, RenderOnce):
-    pass
+    _template = FoliumTemplate(
+        "{% macro script(this, kwargs) %}"
+        "var {{ this.get_name() }}_layers = {base_layers: { "
+        "{%- for key, val in this.base_layers.items() %}{{ key|tojson }}: {{ val }},{%- endfor %}"
+        "}, overlays: { "
+        "{%- for key, val in this.overlays.items() %}{{ key|tojson }}: {{ val }},{%- endfor %}"
+        "}};\n"
+        "let {{ this.get_name() }} = L.control.layers({{ this.get_name() }}_layers.base_layers, "
+        "{{ this.get_name() }}_layers.overlays, {{ this.options|tojavascript }}).addTo({{ this._parent.get_name() }});"
+        "{%- if this.draggable %}new L.Draggable({{ this.get_name() }}.getContainer()).enable();{%- endif %}"
+        "{% endmacro %}"
+    )
 
 
 class ScriptCall(RenderOnce):
@@ -79,14 +100,15 @@ def SelectionRing(geometry: dict) -> ScriptCall:
     return ScriptCall("SelectionRing", "CrossingsMap.highlight", to_script_json(geometry))
 
 
-SELECTION_GROUP_TITLE = "Selected feature (ring)"
+SELECTION_GROUP_TITLE = N_("Selected feature (ring)")
+OFFLINE_BASEMAP_TITLE = N_("Offline basemap (no network needed)")
 
 
 def selection_groups(geometry: dict | None) -> list[FeatureGroup]:
     """A layer with the selection ring, or none: added after the data so it lies on top."""
     if not geometry:
         return []
-    group = FeatureGroup(name=SELECTION_GROUP_TITLE, show=True)
+    group = FeatureGroup(name=_(SELECTION_GROUP_TITLE), show=True)
     SelectionRing(geometry).add_to(group)
     return [group]
 
@@ -100,7 +122,7 @@ class OfflineBasemap(folium.map.Layer, RenderOnce):
         "{% endmacro %}"
     )
 
-    def __init__(self, data_json: str, name: str = "Offline basemap (no network needed)") -> None:
+    def __init__(self, data_json: str, name: str = OFFLINE_BASEMAP_TITLE) -> None:
         super().__init__(name=name, overlay=False, control=True, show=True)
         self._name = "OfflineBasemap"
         self.data_json = data_json
@@ -114,30 +136,38 @@ def Legend() -> ScriptCall:
 
 ONLINE_TILES: tuple[dict[str, str], ...] = (
     {
-        "name": "OpenStreetMap (online)",
+        "name": N_("OpenStreetMap (online)"),
         "tiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
         "attr": "&copy; OpenStreetMap contributors (ODbL)",
     },
     {
-        "name": "Light, CARTO (online)",
+        "name": N_("Light, CARTO (online)"),
         "tiles": "https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}{r}.png",
         "attr": "&copy; OpenStreetMap contributors &copy; CARTO",
     },
     {
-        "name": "Dark, CARTO (online)",
+        "name": N_("Dark, CARTO (online)"),
         "tiles": "https://{s}.basemaps.cartocdn.com/dark_all/{z}/{x}/{y}{r}.png",
         "attr": "&copy; OpenStreetMap contributors &copy; CARTO",
     },
     {
-        "name": "Satellite, Esri (online)",
+        "name": N_("Satellite, Esri (online)"),
         "tiles": "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
         "attr": "Imagery &copy; Esri, Maxar, Earthstar Geographics, and the GIS User Community",
     },
 )
 
 
-def build_base_map(basemap_json: str) -> Map:
-    """The map that never changes: basemap, online tile options (off by default), legend, scale."""
+def Settings(lang: str) -> ScriptCall:
+    """The map code's constant settings: its language and its words in it (geo.i18n.js_messages)."""
+    with use_language(lang):
+        words = map_words()
+    settings = {"lang": lang, "messages": js_messages(lang), "words": words}
+    return ScriptCall("Settings", "CrossingsMap.settings", to_script_json(settings))
+
+
+def _constant_map() -> Map:
+    """A map with the project's fixed view limits and its own Leaflet and renderer (no CDN)."""
     fmap = Map(
         location=MAP_CENTER,
         zoom_start=MAP_ZOOM,
@@ -158,16 +188,127 @@ def build_base_map(basemap_json: str) -> Map:
     fmap.options.update(minZoom=MIN_ZOOM, maxZoom=MAX_ZOOM)
     fmap.default_js = list(MAP_JS)
     fmap.default_css = list(MAP_CSS)
-    OfflineBasemap(basemap_json).add_to(fmap)
+    return fmap
+
+
+def build_base_map(basemap_json: str, lang: str = "en") -> Map:
+    """The map that never changes for a language: settings, basemap, online tile options (off by default),
+    legend, scale."""
+    fmap = _constant_map()
+    Settings(lang).add_to(fmap)  # first: the code below draws words
+    with use_language(lang):
+        OfflineBasemap(basemap_json, name=_(OFFLINE_BASEMAP_TITLE)).add_to(fmap)
     for tile in ONLINE_TILES:
         # A TileProvider, not the URL string: given a string, folium first searches every
         # xyzservices provider by name (about 10 ms a layer, on every rerun).
-        provider = xyzservices.TileProvider(name=tile["name"], url=tile["tiles"], attribution=tile["attr"])
-        TileLayer(tiles=provider, attr=tile["attr"], name=tile["name"], overlay=False, control=True, show=False).add_to(
-            fmap
-        )
+        with use_language(lang):
+            name = _(tile["name"])
+        provider = xyzservices.TileProvider(name=name, url=tile["tiles"], attribution=tile["attr"])
+        TileLayer(tiles=provider, attr=tile["attr"], name=name, overlay=False, control=True, show=False).add_to(fmap)
     Legend().add_to(fmap)
     return fmap
+
+
+# ---------------------------------------------------------------- the constant code, served as a file
+# streamlit-folium sends the map's whole script with every rerun (one component message holds the script
+# and the data groups), about 9 KB of constant code. `thin_map` keeps the map's elements (the layer control
+# names them) but empties their scripts: the map's script becomes one line that runs the constant code
+# from a static file (content-addressed, so cached by the browser and never stale), and a filter change
+# sends only the groups and the layer control.
+_EMPTY = Template("{% macro script(this, kwargs) %}{% endmacro %}")
+# No header either: map.css styles the map's element (the header's <style>s and switches are constants).
+_THIN_MAP = Template(
+    "{% macro html(this, kwargs) %}"
+    '<div class="folium-map" id={{ this.get_name()|tojson }} ></div>'
+    "{% endmacro %}"
+    "{% macro script(this, kwargs) %}"
+    "eval(window.CrossingsBase[{{ this.base_key|tojson }}]);"
+    "{% endmacro %}"
+)
+
+
+def base_file_text(key: str, script: str) -> str:
+    """The static file that holds a base map's script, as a string the thin map's script evaluates (in
+    the page's global scope, so its variables are the ones the groups and the layer control refer to)."""
+    return (
+        "window.CrossingsBase = window.CrossingsBase || {};\n"
+        f"window.CrossingsBase[{json.dumps(key)}] = {to_script_json(script)};\n"
+    )
+
+
+def thin_map(fmap: Map, key: str, url: str) -> Map:
+    """`fmap` whose script only evaluates the code of the static file at `url` (base_file_text(key, …))."""
+    for child in fmap._children.values():
+        child._template = _EMPTY
+    fmap._template = _THIN_MAP
+    fmap.base_key = key
+    fmap.default_js = [*fmap.default_js, ("crossings_base", url)]
+    return fmap
+
+
+class Circle(folium.Circle, RenderOnce):
+    pass
+
+
+class CircleMarker(folium.CircleMarker, RenderOnce):
+    pass
+
+
+class Tooltip(folium.Tooltip, RenderOnce):
+    pass
+
+
+def build_edit_map(basemap_json: str) -> Map:
+    """The edit form's small map: the offline basemap and a scale, nothing else; constant, like the main map."""
+    fmap = _constant_map()
+    Settings(language()).add_to(fmap)
+    OfflineBasemap(basemap_json, name=_(OFFLINE_BASEMAP_TITLE)).add_to(fmap)
+    return fmap
+
+
+@dataclass(frozen=True)
+class Position:
+    """A point on the edit map: where it is drawn, and the radius of its uncertainty circle (metres)."""
+
+    lat: float
+    lon: float
+    radius_m: float | None
+
+
+# What the edit map draws: the record as it is now (grey, dashed) and the proposed position (blue).
+NOW_COLOR, PROPOSED_COLOR = "#555555", "#0072B2"
+EDIT_GROUP_TITLE = "Position"
+
+
+def position_groups(now: Position | None, proposed: Position | None) -> list[FeatureGroup]:
+    """One layer with the current position and the proposed one (when it differs), each with its
+    uncertainty circle. Tooltips are constant words (coordinates are numbers, formatted here)."""
+    group = FeatureGroup(name=EDIT_GROUP_TITLE, show=True)
+    marks = [(now, NOW_COLOR, "Now", "5 5")]
+    if proposed is not None and proposed != now:
+        marks.append((proposed, PROPOSED_COLOR, "Proposed", None))
+    for position, color, label, dash in marks:
+        if position is None:
+            continue
+        at = (position.lat, position.lon)
+        words = f"{label}: {position.lat:.5f}, {position.lon:.5f}"
+        if position.radius_m:
+            words += f" (uncertainty {position.radius_m:,.0f} m)"
+            circle = Circle(at, radius=position.radius_m, color=color, weight=2, dash_array=dash, fill_opacity=0.08)
+            circle.options["interactive"] = False  # a click inside the circle places the point, as anywhere
+            circle.add_to(group)
+        marker = CircleMarker(at, radius=7, color="#ffffff", weight=2, fill=True, fill_color=color, fill_opacity=1)
+        Tooltip(html.escape(words)).add_to(marker)
+        marker.add_to(group)
+    return [group]
+
+
+def edit_map_zoom(location_precision: object) -> int:
+    """The edit map's zoom for a point of this precision class: close enough to place it at that precision."""
+    return EDIT_MAP_ZOOM.get(str(location_precision), MAP_ZOOM + 2)
+
+
+EDIT_MAP_ZOOM = {"exact": 12, "bridge_or_port": 12, "town": 10, "city": 9, "region": 7}
 
 
 def build_feature_groups(
@@ -176,17 +317,19 @@ def build_feature_groups(
     """One FeatureGroup per data group, each carrying its JSON; titles show the counts."""
     feature_groups = []
     for group_id, layer, title in DATA_GROUPS:
-        note = ", counts per cell" if (modes or {}).get(group_id) == "grid" else ""
+        count = counts.get(group_id, 0)
+        name = (
+            _("{title} ({count}, counts per cell)", title=_(title), count=count)
+            if (modes or {}).get(group_id) == "grid"
+            else _("{title} ({count})", title=_(title), count=count)
+        )
         shown = group_id not in HIDDEN_BY_DEFAULT
-        group = FeatureGroup(name=f"{title} ({counts.get(group_id, 0)}{note})", show=shown)
+        group = FeatureGroup(name=name, show=shown)
         JsonLayer(layer, groups[group_id]).add_to(group)
         if not group.show:
             ScriptCall("HiddenByDefault", "CrossingsMap.hideUntilAsked").add_to(group)
         feature_groups.append(group)
     return feature_groups
-
-
-DATA_ERROR = "The map's data could not be loaded. Reload the page."
 
 
 def build_client_groups(counts: Mapping[str, int], data_url: str, spec_json: str) -> list[FeatureGroup]:
@@ -196,9 +339,9 @@ def build_client_groups(counts: Mapping[str, int], data_url: str, spec_json: str
     feature_groups = []
     for index, (group_id, _layer, title) in enumerate(DATA_GROUPS):
         shown = group_id not in HIDDEN_BY_DEFAULT
-        group = FeatureGroup(name=f"{title} ({counts.get(group_id, 0)})", show=shown)
+        group = FeatureGroup(name=_("{title} ({count})", title=_(title), count=counts.get(group_id, 0)), show=shown)
         if index == 0:
-            source = to_script_json({"url": data_url, "error": DATA_ERROR})
+            source = to_script_json({"url": data_url})
             ScriptCall("ClientData", "CrossingsMap.useData", source, spec_json).add_to(group)
         ScriptCall("ClientLayer", "CrossingsMap.drawSelection", json.dumps(group_id)).add_to(group)
         if not group.show:

@@ -18,7 +18,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_text, is_blank
+from geo.i18n import _, language
+from geo.schema import DEFAULT_UNCERTAINTY_M, REGION_BBOX, as_text, is_blank, is_missing
 from geo.text import (
     MONTHS,
     SHORT_TEXT_CHARS,
@@ -88,24 +89,26 @@ def feature_properties(layer: str, row: Mapping[str, object], label_side: str | 
         props["radius_m"] = float(radius) if not is_blank(radius) else DEFAULT_UNCERTAINTY_M.get(precision, 0)
     if layer in ("crossings", "detention_centres", "events"):
         props["count_label"] = format_count(row.get("count_low"), row.get("count_high"))
-        if layer != "crossings" and props["count_label"] == "unknown":
+        if layer != "crossings" and props["count_label"] == _("unknown"):
             props["count_label"] = ""  # only crossings promise a number; elsewhere silence is not a claim
     if layer == "crossings":
         used = row.get("used_2023_10_09") is True
         props["used"] = used
-        props["label"] = display_text(short_name(row.get("name_en")), LABEL_CHARS)
+        # In Korean the label is the Korean name where the data has one (else the English name).
+        local = row.get("name_ko") if language() == "ko" and not is_blank(row.get("name_ko")) else row.get("name_en")
+        props["label"] = display_text(short_name(local), LABEL_CHARS)
         props["label_side"] = label_side or "right"
         if used:
-            props["count_label"] = f"9 Oct: {props['count_label']}"
+            props["count_label"] = _("9 Oct: {count}", count=props["count_label"])
     if layer == "regular_routes":
-        props["kind_label"] = "Regular route (NKDB), not 9 October (schematic)"
-        props["date_label"] = "Not dated: a usual route over the years, per NKDB"
+        props["kind_label"] = _("Regular route (NKDB), not 9 October (schematic)")
+        props["date_label"] = _("Not dated: a usual route over the years, per NKDB")
     if layer == "routes":
         props["evidence"] = as_text(row.get("evidence"))
         props["kind_label"] = (
-            "Reported leg, 9 Oct 2023 (schematic)"
+            _("Reported leg, 9 Oct 2023 (schematic)")
             if props["evidence"] == "reported"
-            else "Inferred leg, 9 Oct 2023 (schematic, not stated by any source)"
+            else _("Inferred leg, 9 Oct 2023 (schematic, not stated by any source)")
         )
     return props
 
@@ -166,6 +169,9 @@ COLUMN_ATTRS = (
     "radius_m",
 )
 COLUMN_PROPERTIES = ("id", *COLUMN_ATTRS, "count_label", "date_label")
+# The browser-held document (geo.clientdata) holds codes, not words: map.js words them in the page's
+# language (CrossingsMap.localise), so one file serves every language.
+NEUTRAL_ATTRS = ("kind", "confidence", "location_precision", "uncertainty_m", "area_precision", "radius_m")
 # The raw columns COLUMN_ATTRS are computed from; counts and dates have tables of their own.
 _ATTR_SOURCES = ("kind", "confidence", "location_precision", "uncertainty_m")
 
@@ -274,29 +280,77 @@ class PointCodes:
     x: np.ndarray  # int64, longitude in 1e-5 degrees (rounded as geometry_json rounds)
     y: np.ndarray  # int64, latitude in 1e-5 degrees
     attr: np.ndarray  # code into attrs
-    attrs: list[list]  # COLUMN_ATTRS values per distinct combination
+    attrs: list[list]  # `fields` values per distinct combination
     count: np.ndarray  # code into counts
     counts: list[str]  # count labels
     date_start: np.ndarray  # position in dates of the start (0 = undated)
     date_end: np.ndarray  # position in dates of the end (the start when there is no end)
     dates: np.ndarray  # 0 (undated), then the date_code of every partial date, ascending
     approximate: np.ndarray  # bool: the date is approximate
+    fields: tuple[str, ...] = COLUMN_ATTRS  # NEUTRAL_ATTRS when encoded for the browser-held document
 
     def rows(self, gdf: gpd.GeoDataFrame) -> np.ndarray:
         """Positions (west to east) of the rows of `gdf`, a subset of the encoded layer."""
         return np.flatnonzero(self.index.isin(gdf.index))
 
 
-def encode_points(layer: str, gdf: gpd.GeoDataFrame) -> PointCodes:
-    """Everything columns_payload and grid_payload need from a point layer, row by row."""
+def map_words() -> dict:
+    """The words map.js puts on the browser-held document's codes (CrossingsMap.localise), in the active
+    language: labels of kinds, confidence levels and location precisions, and the forms of partial dates
+    ({y}, {d} filled in by map.js) as geo.text.format_dates writes them."""
+    from geo.schema import CONFIDENCE_LABELS, LOCATION_PRECISION_LABELS
+    from geo.text import _format_partial
+    from geo.vocab import KIND_LABELS
+
+    return {
+        "kinds": {kind: kind_label(kind) for kind in KIND_LABELS},
+        "confidence": {level: confidence_label(level) for level in CONFIDENCE_LABELS},
+        "confidenceOther": confidence_label(None),
+        "precision": {code: _(label) for code, label in LOCATION_PRECISION_LABELS.items()},
+        "precisionOther": _("unknown"),
+        "year": _format_partial("2000", "year").replace("2000", "{y}"),
+        "months": [_format_partial(f"2000-{m:02d}", "month").replace("2000", "{y}") for m in range(1, 13)],
+        "days": [
+            _format_partial(f"2000-{m:02d}-28", "day").replace("2000", "{y}").replace("28", "{d}") for m in range(1, 13)
+        ],
+    }
+
+
+def neutral_attrs(layer: str, row: Mapping[str, object]) -> list:
+    """NEUTRAL_ATTRS of a row: codes and numbers, no words."""
+    props = feature_properties(layer, row)
+    radius = row.get("uncertainty_m")
+    return [
+        as_text(row.get("kind")),
+        props["confidence"],
+        as_text(row.get("location_precision")),
+        None if is_blank(radius) else float(radius),
+        props.get("area_precision", False),
+        props.get("radius_m", 0),
+    ]
+
+
+def _count_pair(row: Mapping[str, object]) -> list:
+    return [None if is_missing(row.get(c)) else int(row.get(c)) for c in ("count_low", "count_high")]
+
+
+def encode_points(layer: str, gdf: gpd.GeoDataFrame, neutral: bool = False) -> PointCodes:
+    """Everything columns_payload and grid_payload need from a point layer, row by row (`neutral`:
+    codes instead of words: attributes NEUTRAL_ATTRS, counts as [low, high])."""
     gdf = drawable(gdf)
     xs = _scaled(gdf.geometry.x.to_numpy())
     order = np.argsort(xs, kind="stable")
     gdf = gdf.iloc[order]
     attr_codes, attr_rows = _factorise(gdf, _ATTR_SOURCES)
-    attrs = [[feature_properties(layer, row)[name] for name in COLUMN_ATTRS] for row in attr_rows]
+    if neutral:
+        attrs = [neutral_attrs(layer, row) for row in attr_rows]
+    else:
+        attrs = [[feature_properties(layer, row)[name] for name in COLUMN_ATTRS] for row in attr_rows]
     count_codes, count_rows = _factorise(gdf, ("count_low", "count_high"))
-    counts = [feature_properties(layer, row).get("count_label", "") for row in count_rows]
+    if neutral:
+        counts = [_count_pair(row) for row in count_rows]
+    else:
+        counts = [feature_properties(layer, row).get("count_label", "") for row in count_rows]
     start_codes, start_values = pd.factorize(gdf["date_start"].astype(object), use_na_sentinel=False)
     end_codes, end_values = pd.factorize(gdf["date_end"].astype(object), use_na_sentinel=False)
     start_texts = [as_text(v) for v in start_values]
@@ -325,6 +379,7 @@ def encode_points(layer: str, gdf: gpd.GeoDataFrame) -> PointCodes:
         date_end=end,
         dates=np.array([0, *map(date_code, texts)], dtype=np.int64),
         approximate=approximate,
+        fields=NEUTRAL_ATTRS if neutral else COLUMN_ATTRS,
     )
 
 
@@ -369,7 +424,7 @@ def columns_payload(
         "scale": _SCALE,
         "x0": x0,
         "y0": y0,
-        "fields": list(COLUMN_ATTRS),
+        "fields": list(codes.fields),
         "attrs": attrs,
         "counts": counts,
         "dates": np.diff(dates, prepend=0).tolist(),  # date codes, each as the difference to the one before

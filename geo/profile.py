@@ -10,8 +10,10 @@ from dataclasses import dataclass
 import geopandas as gpd
 
 from geo.details import SourceEntry, source_entries
+from geo.i18n import _, language
 from geo.io import Dataset
 from geo.schema import LAYERS, as_id_list, as_text
+from geo.table import confidence_word
 from geo.text import confidence_label, format_count, format_dates, location_label
 from geo.vocab import kind_label
 
@@ -50,6 +52,7 @@ class LegLine:
 class CrossingProfile:
     id: str
     name_en: str
+    name: str  # in the interface's language where the data has it (name_ko), else the English name
     names: tuple[NameRow, ...]
     point_name: str
     lat: float | None
@@ -70,20 +73,30 @@ class CrossingProfile:
     coord_sources: tuple[SourceEntry, ...]
 
 
+def local_name(name_en: object, name_ko: object) -> str:
+    """The Korean name in the Korean interface where the data has one; otherwise the English name (never blank,
+    never an invented translation)."""
+    if language() == "ko" and as_text(name_ko):
+        return as_text(name_ko)
+    return as_text(name_en)
+
+
 def crossing_options(dataset: Dataset) -> dict[str, str]:
-    """Crossing id → English name, the five crossings of 9 Oct 2023 first, then the others."""
+    """Crossing id → name (Korean where the interface is Korean and the data has it), the five crossings of
+    9 Oct 2023 first, then the others, by English name in every language."""
     crossings = dataset.layers["crossings"]
     rows = sorted(
         crossings.to_dict("records"), key=lambda r: (r.get("used_2023_10_09") is not True, as_text(r.get("name_en")))
     )
-    return {as_text(r["id"]): as_text(r["name_en"]) for r in rows}
+    return {as_text(r["id"]): local_name(r.get("name_en"), r.get("name_ko")) for r in rows}
 
 
 def _name_of(dataset: Dataset, fid: str) -> str:
     for gdf in dataset.layers.values():
         match = gdf[gdf["id"] == fid]
         if len(match):
-            return as_text(match.iloc[0]["name_en"])
+            record = match.iloc[0]
+            return local_name(record.get("name_en"), record.get("name_ko"))
     return fid
 
 
@@ -110,22 +123,22 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
     row: Mapping[str, object] = match.iloc[0].to_dict()
     geom = row.get("geometry")
     lat = lon = None
-    location = "no location"
+    location = _("no location")
     if geom is not None and not getattr(geom, "is_empty", True):
         lat, lon = float(geom.y), float(geom.x)
         location = (
             f"{lat:.4f}° N, {lon:.4f}° E — {location_label(row.get('location_precision'), row.get('uncertainty_m'))}"
         )
     names = (
-        NameRow("Crossing", as_text(row.get("name_en")), as_text(row.get("name_ko")), as_text(row.get("name_zh"))),
+        NameRow(_("Crossing"), as_text(row.get("name_en")), as_text(row.get("name_ko")), as_text(row.get("name_zh"))),
         NameRow(
-            "Chinese side",
+            _("Chinese side"),
             as_text(row.get("side_cn_en")),
             as_text(row.get("side_cn_ko")),
             as_text(row.get("side_cn_zh")),
         ),
         NameRow(
-            "North Korean side",
+            _("North Korean side"),
             as_text(row.get("side_kp_en")),
             as_text(row.get("side_kp_ko")),
             as_text(row.get("side_kp_zh")),
@@ -135,10 +148,10 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
         EventLine(
             id=as_text(e["id"]),
             dates=format_dates(e.get("date_start"), e.get("date_end"), e.get("date_precision")),
-            name=as_text(e.get("name_en")),
+            name=local_name(e.get("name_en"), e.get("name_ko")),
             kind=kind_label(e.get("kind")),
             people=format_count(e.get("count_low"), e.get("count_high")),
-            confidence=as_text(e.get("confidence")),
+            confidence=confidence_word(e.get("confidence")),
             source_ids=tuple(dict.fromkeys(as_id_list(e.get("source_ids")) + as_id_list(e.get("count_source_ids")))),
         )
         for e in events_at(dataset, crossing_id).to_dict("records")
@@ -151,7 +164,7 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
             from_name=_name_of(dataset, as_text(leg.get("from_id"))),
             to_name=_name_of(dataset, as_text(leg.get("to_id"))),
             evidence=as_text(leg.get("evidence")),
-            confidence=as_text(leg.get("confidence")),
+            confidence=confidence_word(leg.get("confidence")),
             source_ids=tuple(as_id_list(leg.get("source_ids"))),
         )
         for leg in legs_frame.to_dict("records")
@@ -174,6 +187,7 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
     return CrossingProfile(
         id=crossing_id,
         name_en=as_text(row.get("name_en")),
+        name=local_name(row.get("name_en"), row.get("name_ko")),
         names=names,
         point_name=as_text(row.get("point_name")),
         lat=lat,
@@ -182,7 +196,7 @@ def crossing_profile(dataset: Dataset, crossing_id: str) -> CrossingProfile | No
         used_2023_10_09=used,
         people=format_count(row.get("count_low"), row.get("count_high"))
         if used
-        else "no source links this crossing to 9 Oct 2023",
+        else _("no source links this crossing to 9 Oct 2023"),
         count_note=as_text(row.get("count_note")),
         confidence=confidence_label(row.get("confidence")),
         reported=as_text(row.get("reported")),

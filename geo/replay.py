@@ -13,6 +13,8 @@ from datetime import date
 
 import geopandas as gpd
 
+from geo import i18n
+from geo.i18n import N_, _
 from geo.io import Dataset, source_outlets
 from geo.mapview import Map, ScriptCall, build_base_map
 from geo.payload import STATIC, layer_collection, to_script_json
@@ -54,11 +56,18 @@ def _number_text(number: str, note: str) -> str:
     """A crossing's number with the first sentence of its note, without saying the number twice."""
     if not note:
         return f"{number}."
-    if number == "unknown" and note.lower().startswith("unknown:"):
-        return f"unknown — {note[len('unknown:') :].strip()}"
+    if number == _("unknown") and note.lower().startswith("unknown:"):
+        return f"{number} — {note[len('unknown:') :].strip()}"
     if note.lower().startswith(number.lower()):
         return note
     return f"{number}. {note}"
+
+
+def _name(record: Mapping[str, object]) -> str:
+    """A feature's name: its Korean name in Korean where the data has one, else its English name."""
+    if i18n.language() == "ko" and as_text(record.get("name_ko")):
+        return as_text(record.get("name_ko"))
+    return as_text(record.get("name_en"))
 
 
 def _line(text: str, evidence: str | None, source_ids: Iterable[str]) -> dict:
@@ -119,33 +128,35 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
     event = _repatriation_day_event(layers["events"], day)
     time = format_dates(day, None, "day")
     if event is not None:
-        time = f"{time}, {first_sentence(as_text(event.get('name_en'))).lower()}"
+        name = first_sentence(_name(event))
+        time = f"{time}, {name.lower() if i18n.language() == i18n.SOURCE_LANGUAGE else name}"
     stages: list[dict] = []
     drawn: list[str] = []
 
     # 1. Where the detainees were held: the origin of each convoy leg.
-    lines, current, places = [], [], []
+    lines, current, places, roles = [], [], [], []
     for leg in origin_legs:
         centre = centres.get(as_text(leg["from_id"]))
         if centre is None or centre["id"] in current:
             continue
         current.append(centre["id"])
-        role = "named as an origin by a source" if leg["evidence"] == "reported" else "origin inferred"
+        role = _("named as an origin by a source") if leg["evidence"] == "reported" else _("origin inferred")
         places.append(location_label(centre.get("location_precision"), centre.get("uncertainty_m")))
+        roles.append((_name(centre), role))
         lines.append(
             _line(
-                f"{as_text(centre['name_en'])}: {role}.",
+                _("{name}: {role}.", name=_name(centre), role=role),
                 as_text(leg["evidence"]),
                 _union(as_id_list(centre.get("source_ids")), as_id_list(leg.get("source_ids"))),
             )
         )
     if len(set(places)) == 1 and len(places) > 1:
-        lines.append(_line(f"Location of all {len(places)}: {places[0]}.", None, []))
+        lines.append(_line(_("Location of all {n}: {place}.", n=len(places), place=places[0]), None, []))
     else:
-        for line, place in zip(lines, places, strict=True):
-            line["text"] = f"{line['text'][:-1]}; location {place}."
+        for line, place, role in zip(lines, places, roles, strict=True):
+            line["text"] = _("{name}: {role}; location {place}.", name=role[0], role=role[1], place=place)
     drawn += current
-    stages.append(_stage("detention-centres", "Detention centres", time, lines, current, drawn))
+    stages.append(_stage("detention-centres", _("Detention centres"), time, lines, current, drawn))
 
     # 2. The convoys: one line per origin leg, in the words of its report or its reasoning.
     lines, current = [], []
@@ -155,10 +166,12 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
         current.append(leg["id"])
         text = _leg_text(leg)
         lines.append(
-            _line(f"{as_text(leg['name_en'])}: {text}", as_text(leg["evidence"]), as_id_list(leg["source_ids"]))
+            _line(
+                _("{name}: {text}", name=_name(leg), text=text), as_text(leg["evidence"]), as_id_list(leg["source_ids"])
+            )
         )
     drawn += current
-    stages.append(_stage("convoys", "Convoys to the crossings", time, lines, current, drawn))
+    stages.append(_stage("convoys", _("Convoys to the crossings"), time, lines, current, drawn))
 
     # 3. The crossings: the total and each crossing's own number, or "unknown".
     lines, current = [], []
@@ -167,10 +180,15 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
     if event is not None:
         note = first_sentence(as_text(event.get("count_note")))
         total = format_count(event.get("count_low"), event.get("count_high"))
-        through = f"{len(used_ids)} crossing{'s' if len(used_ids) != 1 else ''}"
+        said = i18n.ngettext(
+            "In total: {total} people, through {n} crossing.",
+            "In total: {total} people, through {n} crossings.",
+            len(used_ids),
+            total=total,
+        )
         lines.append(
             _line(
-                f"In total: {total} people, through {through}." + (f" {note}" if note else ""),
+                said + (f" {note}" if note else ""),
                 "reported",
                 as_id_list(event.get("count_source_ids")),
             )
@@ -183,20 +201,20 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
         number = format_count(crossing.get("count_low"), crossing.get("count_high"))
         note = first_sentence(as_text(crossing.get("count_note")))
         # The crossing's confidence and its number's own: "crossing used: confirmed · about 300: single source (…)".
-        used = f"crossing used: {as_text(crossing.get('confidence'))}"
+        used = _("crossing used: {confidence}", confidence=_(as_text(crossing.get("confidence"))))
         phrase = count_confidence_phrase(crossing, names)
         said = (
             f"{used} · {phrase}." + (f" {note}" if note else "") if phrase else f"{used} · {_number_text(number, note)}"
         )
         lines.append(
             _line(
-                f"{as_text(crossing['name_en'])}: {said}",
+                _("{name}: {text}", name=_name(crossing), text=said),
                 "reported",
                 _union(as_id_list(crossing.get("source_ids")), as_id_list(crossing.get("count_source_ids"))),
             )
         )
     drawn += current
-    stages.append(_stage("crossings", "The crossings", time, lines, current, drawn))
+    stages.append(_stage("crossings", _("The crossings"), time, lines, current, drawn))
 
     # 4. After the crossing: handover legs and the facilities they reach; gaps said as gaps.
     lines, current = [], []
@@ -211,19 +229,21 @@ def replay_stages(dataset: Dataset, day: str = REPLAY_DAY) -> list[dict]:
             if facility["id"] not in current:
                 current.append(facility["id"])
             ids = _union(ids, as_id_list(facility.get("source_ids")))
-        lines.append(_line(f"{as_text(leg['name_en'])}: {text}", as_text(leg["evidence"]), ids))
+        lines.append(_line(_("{name}: {text}", name=_name(leg), text=text), as_text(leg["evidence"]), ids))
     for fid in used_ids:
         if fid in crossings and fid not in handed:
             lines.append(
                 _line(
-                    f"{as_text(crossings[fid]['name_en'])}: where the returnees were taken after the crossing is not "
-                    "reported in this dataset.",
+                    _(
+                        "{name}: where the returnees were taken after the crossing is not reported in this dataset.",
+                        name=_name(crossings[fid]),
+                    ),
                     "not reported",
                     [],
                 )
             )
     drawn += current
-    stages.append(_stage("handover", "Handover and receiving facilities", time, lines, current, drawn))
+    stages.append(_stage("handover", _("Handover and receiving facilities"), time, lines, current, drawn))
     return [dict(stage, number=index + 1, of=len(stages)) for index, stage in enumerate(stages)]
 
 
@@ -280,12 +300,12 @@ def monthly_stages(dataset: Dataset, start: date = TIMELINE_START, end: date = T
             count_ids = as_id_list(record.get("count_source_ids"))
             people = count_phrase(record.get("count_low"), record.get("count_high"), record.get("count_of"))
             dates = format_dates(record.get("date_start"), record.get("date_end"), record.get("date_precision"))
-            text = f"{dates} · {as_text(record.get('name_en'))}"
+            text = f"{dates} · {_name(record)}"
             if has_count and count_ids:
                 text += f" — {people}"
             named = as_id_list(record.get("crossing_ids"))
             if record.get("kind") == "repatriation" and record.get("count_of") == "returned" and not named:
-                text += " (crossing not given)"
+                text += " " + _("(crossing not given)")
             lines.append(_line(text, "reported", _union(as_id_list(record.get("source_ids")), count_ids)))
             if record.get("kind") != "repatriation":
                 continue
@@ -300,21 +320,28 @@ def monthly_stages(dataset: Dataset, start: date = TIMELINE_START, end: date = T
                 number, ids = lit[cid]
                 lines.append(
                     _line(
-                        f"{as_text(crossings[cid]['name_en'])}: {number if ids else 'number unknown'}",
+                        _("{name}: {text}", name=_name(crossings[cid]), text=number if ids else _("number unknown")),
                         "reported" if ids else "not reported",
                         ids,
                     )
                 )
         if not lines:
-            lines.append(_line("No dated event in the dataset for this month.", None, []))
+            lines.append(_line(_("No dated event in the dataset for this month."), None, []))
         drawn_events = [fid for fid in binned[month.key] if fid in located]
         props = {cid: {"count_label": ""} for cid in crossing_order if cid not in lit}
-        props.update({cid: {"count_label": f"{month.label}: {number}"} for cid, (number, _) in lit.items()})
+        props.update(
+            {
+                cid: {"count_label": f"{month.label}: {_('unknown') if number == 'unknown' else number}"}
+                for cid, (number, _ids) in lit.items()
+            }
+        )
         stages.append(
             _stage(
                 month.key,
                 month.label,
-                f"{month.label} · {len(month_events)} dated event{'s' if len(month_events) != 1 else ''}",
+                i18n.ngettext(
+                    "{month} · {n} dated event", "{month} · {n} dated events", len(month_events), month=month.label
+                ),
                 lines,
                 [*lit, *drawn_events],
                 [*crossing_order, *drawn_events],
@@ -330,8 +357,8 @@ def monthly_stages(dataset: Dataset, start: date = TIMELINE_START, end: date = T
 # ---------------------------------------------------------------- the replay map
 
 REPLAY_SETS = {
-    "oct9": "9 October 2023, stage by stage",
-    "months": "2020–2025, month by month",
+    "oct9": N_("9 October 2023, stage by stage"),
+    "months": N_("2020–2025, month by month"),
 }
 
 
@@ -352,9 +379,12 @@ def replay_payload(dataset: Dataset, set_id: str) -> dict:
             features[feature["properties"]["id"]] = {"layer": layer, "feature": feature}
     cited = sorted({sid for stage in stages for sid in stage["source_ids"]})
     outlets = source_outlets(dataset.sources)
+    lang = i18n.language()
     return {
+        "lang": lang,
+        "messages": i18n.js_messages(lang),
         "set": set_id,
-        "title": REPLAY_SETS[set_id],
+        "title": _(REPLAY_SETS[set_id]),
         "interval_ms": interval_ms,
         "stages": stages,
         "features": features,

@@ -6,6 +6,10 @@ the view and the caption with its sources. Presenters reorder or add scenes by e
 
 Validation follows the dataset's rule: valid scenes and rejected scenes with a reason, each reason
 naming the scene, nothing dropped silently.
+
+Titles and captions are data, so their translations are too: `title_ko` / `caption_ko` give the Korean
+(optional per scene; a scene without them shows its English). A translation must be in its script and state
+exactly the numbers of the English caption: it translates, it adds no fact.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +32,10 @@ from geo.vocab import GROUP_IDS, MAP_MAX_BOUNDS, MAX_ZOOM, MIN_ZOOM, split_group
 
 SCENES_FILE = "scenes.json"
 FIELDS = ("id", "title", "caption", "date_from", "date_to", "crossings", "layers", "center", "zoom", "source_ids")
+# The translated title and caption of a scene, by language: optional fields.
+TRANSLATED_FIELDS: dict[str, tuple[str, str]] = {"ko": ("title_ko", "caption_ko")}
+OPTIONAL_FIELDS = tuple(name for pair in TRANSLATED_FIELDS.values() for name in pair)
+_SCRIPTS = {"ko": re.compile(r"[\uac00-\ud7a3]")}  # Hangul syllables
 _SCENE_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -47,6 +55,14 @@ class Scene:
     center: tuple[float, float]
     zoom: float
     source_ids: tuple[str, ...]
+    translations: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # lang -> (title, caption)
+
+    def title_in(self, lang: str) -> str:
+        """The title in `lang`, or the English one where the scene has no translation."""
+        return self.translations.get(lang, (self.title, self.caption))[0]
+
+    def caption_in(self, lang: str) -> str:
+        return self.translations.get(lang, (self.title, self.caption))[1]
 
 
 @dataclass(frozen=True)
@@ -125,7 +141,7 @@ def parse_scene(raw: object, known: KnownIds) -> tuple[Scene | None, list[str]]:
     if not isinstance(raw, Mapping):
         return None, ["is not a JSON object"]
     problems: list[str] = []
-    extra = sorted(set(raw) - set(FIELDS))
+    extra = sorted(set(raw) - set(FIELDS) - set(OPTIONAL_FIELDS))
     if extra:
         problems.append(f"unknown field{'s' if len(extra) > 1 else ''} {', '.join(map(repr, extra))}")
     missing = [key for key in FIELDS if key not in raw and key not in ("date_from", "date_to")]
@@ -157,6 +173,7 @@ def parse_scene(raw: object, known: KnownIds) -> tuple[Scene | None, list[str]]:
     zoom = _number(raw.get("zoom"))
     if zoom is None or not MIN_ZOOM <= zoom <= MAX_ZOOM:
         problems.append(f"zoom must be a number from {MIN_ZOOM} to {MAX_ZOOM}")
+    translations = _translations(raw, caption, problems)
     if problems:
         return None, problems
     scene = Scene(
@@ -170,8 +187,43 @@ def parse_scene(raw: object, known: KnownIds) -> tuple[Scene | None, list[str]]:
         center=(float(lat), float(lon)),
         zoom=float(zoom),
         source_ids=source_ids,
+        translations=translations,
     )
     return scene, []
+
+
+def _translations(raw: Mapping, caption: str, problems: list[str]) -> dict[str, tuple[str, str]]:
+    """The scene's translated (title, caption) by language; both or neither, each in its script, the
+    caption stating the English caption's numbers and no other."""
+    found: dict[str, tuple[str, str]] = {}
+    for lang, (title_key, caption_key) in TRANSLATED_FIELDS.items():
+        present = [key for key in (title_key, caption_key) if key in raw]
+        if not present:
+            continue
+        if len(present) == 1:
+            other = caption_key if present[0] == title_key else title_key
+            problems.append(f"{present[0]} without {other}: give both or neither")
+            continue
+        before = len(problems)
+        title = _text(raw, title_key, problems)
+        translated = _text(raw, caption_key, problems)
+        if len(problems) > before:
+            continue
+        script = _SCRIPTS.get(lang)
+        for key, value in ((title_key, title), (caption_key, translated)):
+            if script is not None and not script.search(value):
+                problems.append(f"{key} is not written in its language ({lang})")
+        if caption and sorted(caption_numbers(translated)) != sorted(caption_numbers(caption)):
+            problems.append(
+                f"{caption_key} states the numbers {_listed(caption_numbers(translated))}, the caption "
+                f"{_listed(caption_numbers(caption))}: a translation states the same numbers"
+            )
+        found[lang] = (title, translated)
+    return found
+
+
+def _listed(numbers: list[int]) -> str:
+    return "[" + ", ".join(f"{n:,}" for n in sorted(numbers)) + "]"
 
 
 def parse_scenes(document: object, known: KnownIds) -> SceneSet:
@@ -235,9 +287,14 @@ _DAY_OF_MONTH = re.compile(rf"\b\d{{1,2}}(?=\s+(?:{_MONTHS})\b)")
 _NUMBER = re.compile(r"(?<![\w.])\d{1,3}(?:,\d{3})+(?!\d)|(?<![\w.,])\d+(?!\d|,\d)")
 
 
+# Korean dates: 2023년 10월 9일, 2020년경; a number followed by one of these units is a date, not a count.
+_KOREAN_DATE_PART = re.compile(r"\d+(?=\s*(?:년|월|일))")
+
+
 def caption_numbers(caption: str) -> list[int]:
-    """The counts a caption states: numbers other than days of the month and years (1900-2099)."""
-    text = _DAY_OF_MONTH.sub(" ", caption)
+    """The counts a caption states: numbers other than days of the month and years (1900-2099), in English or
+    Korean dates."""
+    text = _KOREAN_DATE_PART.sub(" ", _DAY_OF_MONTH.sub(" ", caption))
     numbers = [int(m.group(0).replace(",", "")) for m in _NUMBER.finditer(text)]
     return [n for n in numbers if not (1900 <= n <= 2099 and str(n) in text)]
 

@@ -17,6 +17,8 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from geo.i18n import N_, _
+
 CRS = "EPSG:4326"
 # The region the basemap covers (lon_min, lat_min, lon_max, lat_max): geodata/SOURCES.md.
 REGION_BBOX: tuple[float, float, float, float] = (119.5, 38.0, 131.5, 44.5)
@@ -24,24 +26,24 @@ REGION_BBOX: tuple[float, float, float, float] = (119.5, 38.0, 131.5, 44.5)
 CONFIDENCE_LEVELS: tuple[str, ...] = ("confirmed", "single-source", "inferred", "unknown")
 # One definition of "confirmed", said in the same words by the README, the About page and the legend,
 # and enforced by `python -m geo validate` (confidence_rule_problems).
-CONFIRMED_DEFINITION = (
+CONFIRMED_DEFINITION = N_(
     "two or more independent outlets (a repost or mirror of the same article counts once), "
     "or a primary document (a UN, court or government text)"
 )
 CONFIDENCE_LABELS = {
-    "confirmed": "Confirmed (two or more independent outlets, or a primary document)",
-    "single-source": "Single source",
-    "inferred": "Inferred (a deduction, not stated by any source)",
-    "unknown": "Unknown",
+    "confirmed": N_("Confirmed (two or more independent outlets, or a primary document)"),
+    "single-source": N_("Single source"),
+    "inferred": N_("Inferred (a deduction, not stated by any source)"),
+    "unknown": N_("Unknown"),
 }
 DATE_PRECISIONS: tuple[str, ...] = ("day", "month", "year", "approximate")
 LOCATION_PRECISIONS: tuple[str, ...] = ("exact", "bridge_or_port", "town", "city", "region")
 LOCATION_PRECISION_LABELS = {
-    "exact": "exact point",
-    "bridge_or_port": "bridge or port",
-    "town": "town-level (facility not located)",
-    "city": "city-level (facility not located)",
-    "region": "region-level",
+    "exact": N_("exact point"),
+    "bridge_or_port": N_("bridge or port"),
+    "town": N_("town-level (facility not located)"),
+    "city": N_("city-level (facility not located)"),
+    "region": N_("region-level"),
 }
 # A drawing convention per precision class, not a measurement; a feature may override it.
 DEFAULT_UNCERTAINTY_M = {
@@ -78,10 +80,10 @@ COUNT_OF = (
 # A count has its own confidence, apart from the feature's ("crossing used: confirmed; about 300: single source").
 COUNT_CONFIDENCE_LEVELS: tuple[str, ...] = ("confirmed", "single-source", "conflicting", "inferred")
 COUNT_CONFIDENCE_LABELS = {
-    "confirmed": "confirmed",
-    "single-source": "single source",
-    "conflicting": "estimates conflict",
-    "inferred": "inferred",
+    "confirmed": N_("confirmed"),
+    "single-source": N_("single source"),
+    "conflicting": N_("estimates conflict"),
+    "inferred": N_("inferred"),
 }
 
 _DATE_RE = {
@@ -107,26 +109,26 @@ LAYERS: dict[str, LayerSpec] = {
     for spec in (
         LayerSpec(
             "detention_centres",
-            "Detention centres (China)",
+            N_("Detention centres (China)"),
             ("detention_centre",),
             ("Point",),
         ),
         LayerSpec(
             "crossings",
-            "Border crossings",
+            N_("Border crossings"),
             ("crossing",),
             ("Point",),
             required_text=("id", "name_en", "kind", "confidence", "side_cn_en", "side_kp_en"),
         ),
         LayerSpec(
             "receiving_facilities",
-            "Receiving facilities (North Korea)",
+            N_("Receiving facilities (North Korea)"),
             ("receiving_facility",),
             ("Point",),
         ),
         LayerSpec(
             "routes",
-            "9 October 2023 transport legs",
+            N_("9 October 2023 transport legs"),
             ("route_leg",),
             ("LineString",),
             required_text=(
@@ -143,7 +145,7 @@ LAYERS: dict[str, LayerSpec] = {
         # NKDB's usual routes over the years: undated context, never a leg of 9 October 2023.
         LayerSpec(
             "regular_routes",
-            "Regular routes (NKDB), not 9 October",
+            N_("Regular routes (NKDB), not 9 October"),
             ("regular_route",),
             ("LineString",),
             required_text=("id", "name_en", "kind", "confidence", "side_cn_en", "side_kp_en"),
@@ -151,7 +153,7 @@ LAYERS: dict[str, LayerSpec] = {
         ),
         LayerSpec(
             "events",
-            "Timeline events",
+            N_("Timeline events"),
             EVENT_KINDS,
             ("Point",),
             geometry_required=False,
@@ -176,22 +178,24 @@ def parse_partial_date(text: str, precision: str) -> tuple[date, date]:
     else:
         pattern = _DATE_RE.get(precision)
     if pattern is None or not pattern.match(text):
-        raise DateError(f"'{text}' does not match date precision '{precision}'")
+        raise DateError(_("'{text}' does not match date precision '{precision}'", text=text, precision=precision))
     parts = [int(p) for p in text.split("-")]
     year = parts[0]
     if year < 1:
-        raise DateError(f"'{text}': year {year} does not exist")
+        raise DateError(_("'{text}': year {year} does not exist", text=text, year=year))
     if len(parts) == 1:
         return date(year, 1, 1), date(year, 12, 31)
     month = parts[1]
     if not 1 <= month <= 12:
-        raise DateError(f"'{text}': month {month} does not exist")
+        raise DateError(_("'{text}': month {month} does not exist", text=text, month=month))
     last = calendar.monthrange(year, month)[1]
     if len(parts) == 2:
         return date(year, month, 1), date(year, month, last)
     day = parts[2]
     if not 1 <= day <= last:
-        raise DateError(f"'{text}': day {day} does not exist in {year}-{month:02d}")
+        raise DateError(
+            _("'{text}': day {day} does not exist in {year}-{month:02d}", text=text, day=day, year=year, month=month)
+        )
     return date(year, month, day), date(year, month, day)
 
 
@@ -242,50 +246,67 @@ def _count_problem(value: object, name: str) -> str | None:
     if is_blank(value):
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        return f"{name} must be a whole number or empty, got {value!r}"
+        return _("{name} must be a whole number or empty, got {value!r}", name=name, value=value)
     if value < 0:
-        return f"{name} must not be negative, got {value}"
+        return _("{name} must not be negative, got {value}", name=name, value=value)
     if value >= COUNT_LIMIT:
-        return f"{name} must be below {COUNT_LIMIT:,}, got a number of {_digits(value):,} digits"
+        return _(
+            "{name} must be below {count_limit:,}, got a number of {digits:,} digits",
+            name=name,
+            count_limit=COUNT_LIMIT,
+            digits=_digits(value),
+        )
     return None
 
 
 def uncertainty_problem(radius: object) -> str | None:
     """Why a radius in metres is not accepted: not a number, not positive, not finite, over 1,000 km."""
     if isinstance(radius, bool) or not isinstance(radius, int | float) or not radius > 0:
-        return f"uncertainty radius must be a positive number, got {radius!r}"
+        return _("uncertainty radius must be a positive number, got {radius!r}", radius=radius)
     if radius > MAX_UNCERTAINTY_M:  # inf included; a huge int is compared exactly, never converted
         if isinstance(radius, float):
-            shown = f"{radius:.3g} m"
+            shown = _("{radius:.3g} m", radius=radius)
         else:
-            shown = f"{radius:,} m" if radius < 10**15 else f"a number of {_digits(radius):,} digits"
-        return f"uncertainty radius must be at most {MAX_UNCERTAINTY_M:,} m (1,000 km), got {shown}"
+            shown = (
+                _("{radius:,} m", radius=radius)
+                if radius < 10**15
+                else _("a number of {digits:,} digits", digits=_digits(radius))
+            )
+        return _(
+            "uncertainty radius must be at most {max_uncertainty_m:,} m (1,000 km), got {shown}",
+            max_uncertainty_m=MAX_UNCERTAINTY_M,
+            shown=shown,
+        )
     return None
 
 
 def _geometry_problem(geom: object, spec: LayerSpec) -> str | None:
     if geom is None or (isinstance(geom, float) and math.isnan(geom)):
-        return "geometry is missing" if spec.geometry_required else None
+        return _("geometry is missing") if spec.geometry_required else None
     if not isinstance(geom, BaseGeometry):
-        return f"geometry is not a geometry: {geom!r}"
+        return _("geometry is not a geometry: {geom!r}", geom=geom)
     if geom.is_empty:
-        return "geometry is empty"
+        return _("geometry is empty")
     if geom.geom_type not in spec.geometry_types:
-        return f"geometry type {geom.geom_type} not allowed (expected {', '.join(spec.geometry_types)})"
+        return _(
+            "geometry type {geom_type} not allowed (expected {expected})",
+            geom_type=geom.geom_type,
+            expected=", ".join(spec.geometry_types),
+        )
     if not geom.is_valid:
-        return "geometry is invalid"
+        return _("geometry is invalid")
     coords = list(geom.coords) if geom.geom_type in ("Point", "LineString") else []
     if geom.geom_type == "LineString" and len(coords) < 2:
-        return "a line needs at least two coordinates"
+        return _("a line needs at least two coordinates")
     lon_min, lat_min, lon_max, lat_max = REGION_BBOX
     for x, y in coords:
         if not (math.isfinite(x) and math.isfinite(y)):
-            return "coordinates are not finite numbers"
+            return _("coordinates are not finite numbers")
         if lon_min <= x <= lon_max and lat_min <= y <= lat_max:
             continue
         if lon_min <= y <= lon_max and lat_min <= x <= lat_max:
-            return f"coordinates ({x}, {y}) look swapped: expected (longitude, latitude)"
-        return f"coordinates ({x}, {y}) are outside the region {REGION_BBOX}"
+            return _("coordinates ({x}, {y}) look swapped: expected (longitude, latitude)", x=x, y=y)
+        return _("coordinates ({x}, {y}) are outside the region {region_bbox}", x=x, y=y, region_bbox=REGION_BBOX)
     return None
 
 
@@ -294,37 +315,67 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
     problems: list[tuple[str, str]] = []
     for name in spec.required_text:
         if is_blank(row.get(name)):
-            problems.append((name, f"{name} is missing"))
+            problems.append((name, _("{name} is missing", name=name)))
     kind = row.get("kind")
     if not is_blank(kind) and kind not in spec.kinds:
-        problems.append(("kind", f"unknown kind {kind!r} (expected one of {', '.join(spec.kinds)})"))
+        problems.append(
+            ("kind", _("unknown kind {kind!r} (expected one of {expected})", kind=kind, expected=", ".join(spec.kinds)))
+        )
     confidence = row.get("confidence")
     if not is_blank(confidence) and confidence not in CONFIDENCE_LEVELS:
-        problems.append(("confidence", f"unknown confidence {confidence!r}"))
+        problems.append(("confidence", _("unknown confidence {confidence!r}", confidence=confidence)))
     count_of = row.get("count_of")  # optional: what a count counts, when there is one
     if not is_blank(count_of) and count_of not in COUNT_OF:
-        problems.append(("count_of", f"unknown count_of {count_of!r} (expected one of {', '.join(COUNT_OF)})"))
+        problems.append(
+            (
+                "count_of",
+                _(
+                    "unknown count_of {count_of!r} (expected one of {expected})",
+                    count_of=count_of,
+                    expected=", ".join(COUNT_OF),
+                ),
+            )
+        )
     for name, allowed in spec.enums.items():
         value = row.get(name)
         if is_blank(value) or value not in allowed:
-            problems.append((name, f"{name} must be one of {', '.join(allowed)}, got {value!r}"))
+            problems.append(
+                (
+                    name,
+                    _(
+                        "{name} must be one of {expected}, got {value!r}",
+                        name=name,
+                        expected=", ".join(allowed),
+                        value=value,
+                    ),
+                )
+            )
     if spec.name == "routes" and row.get("evidence") == "inferred" and is_blank(row.get("notes")):
-        problems.append(("notes", "an inferred leg must give its reasoning in notes"))
+        problems.append(("notes", _("an inferred leg must give its reasoning in notes")))
     if spec.name in ("routes", "regular_routes") and row.get("schematic") is not True:
-        problems.append(("schematic", "a line drawn without road data must be marked schematic"))
+        problems.append(("schematic", _("a line drawn without road data must be marked schematic")))
     if spec.name == "regular_routes" and not is_blank(row.get("date_start")):
-        problems.append(("date_start", "a regular route is undated context: NKDB gives no date for it"))
+        problems.append(("date_start", _("a regular route is undated context: NKDB gives no date for it")))
 
     visibility = row.get("visibility")
     if not is_blank(visibility) and visibility not in VISIBILITIES:
-        problems.append(("visibility", f"visibility must be one of {', '.join(VISIBILITIES)}, got {visibility!r}"))
+        problems.append(
+            (
+                "visibility",
+                _(
+                    "visibility must be one of {expected}, got {visibility!r}",
+                    expected=", ".join(VISIBILITIES),
+                    visibility=visibility,
+                ),
+            )
+        )
 
     sources = as_id_list(row.get("source_ids"))
     if not sources:
-        problems.append(("source_ids", "no source cited"))
+        problems.append(("source_ids", _("no source cited")))
     for sid in sources:
         if sid not in source_ids:
-            problems.append(("source_ids", f"source {sid!r} is not in the sources table"))
+            problems.append(("source_ids", _("source {sid!r} is not in the sources table", sid=sid)))
 
     low, high = row.get("count_low"), row.get("count_high")
     for name, value in (("count_low", low), ("count_high", high)):
@@ -334,12 +385,12 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
     has_count = not is_blank(low) or not is_blank(high)
     count_sources = as_id_list(row.get("count_source_ids"))
     if has_count and not count_sources:
-        problems.append(("count_source_ids", "a count without a source"))
+        problems.append(("count_source_ids", _("a count without a source")))
     for sid in count_sources:
         if sid not in source_ids:
-            problems.append(("count_source_ids", f"source {sid!r} is not in the sources table"))
+            problems.append(("count_source_ids", _("source {sid!r} is not in the sources table", sid=sid)))
     if isinstance(low, int) and isinstance(high, int) and low > high:
-        problems.append(("count_high", f"count_low {low} is greater than count_high {high}"))
+        problems.append(("count_high", _("count_low {low} is greater than count_high {high}", low=low, high=high)))
 
     problems.extend(_date_problems(row))
 
@@ -350,7 +401,7 @@ def row_problems(row: Mapping[str, object], spec: LayerSpec, source_ids: set[str
     elif isinstance(geom, BaseGeometry) and spec.name != "routes":
         precision = row.get("location_precision")
         if precision not in LOCATION_PRECISIONS:
-            problems.append(("location_precision", f"unknown location precision {precision!r}"))
+            problems.append(("location_precision", _("unknown location precision {precision!r}", precision=precision)))
         radius_problem = uncertainty_problem(row.get("uncertainty_m"))
         if radius_problem:
             problems.append(("uncertainty_m", radius_problem))
@@ -361,22 +412,22 @@ def _date_problems(row: Mapping[str, object]) -> list[tuple[str, str]]:
     start, end, precision = row.get("date_start"), row.get("date_end"), row.get("date_precision")
     if is_blank(start):
         if not is_blank(end):
-            return [("date_start", "date_end given without date_start")]
+            return [("date_start", _("date_end given without date_start"))]
         return []
     if precision not in DATE_PRECISIONS:
-        return [("date_precision", f"unknown date precision {precision!r}")]
+        return [("date_precision", _("unknown date precision {precision!r}", precision=precision))]
     try:
-        first, _ = parse_partial_date(str(start), str(precision))
+        first, _last = parse_partial_date(str(start), str(precision))
     except DateError as error:
         return [("date_start", str(error))]
     if is_blank(end):
         return []
     try:
-        _, last = parse_partial_date(str(end), str(precision))
+        _first, last = parse_partial_date(str(end), str(precision))
     except DateError as error:
         return [("date_end", str(error))]
     if last < first:
-        return [("date_end", f"date_end {end} is before date_start {start}")]
+        return [("date_end", _("date_end {end} is before date_start {start}", end=end, start=start))]
     return []
 
 
@@ -395,8 +446,8 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, source_ids: Iterable[str]) -> Va
     known = set(source_ids)
     rejections: list[dict[str, object]] = []
     if gdf.crs is None or gdf.crs.to_epsg() != 4326:
-        reason = f"layer CRS is {gdf.crs.to_string() if gdf.crs else 'missing'}, expected {CRS}"
-        for position, (_, row) in enumerate(gdf.iterrows()):
+        reason = _("layer CRS is {text}, expected {crs}", text=gdf.crs.to_string() if gdf.crs else "missing", crs=CRS)
+        for position, (_index, row) in enumerate(gdf.iterrows()):
             rejections.append({"layer": layer, "row": position, "id": row.get("id"), "field": "crs", "reason": reason})
         return ValidationResult(gdf.iloc[0:0].copy(), pd.DataFrame(rejections, columns=REJECTED_COLUMNS))
     keep: list[bool] = []
@@ -405,7 +456,7 @@ def validate(gdf: gpd.GeoDataFrame, layer: str, source_ids: Iterable[str]) -> Va
         problems = row_problems(record, spec, known)
         fid = record.get("id")
         if isinstance(fid, str) and fid in seen:
-            problems.append(("id", f"duplicate id {fid!r}"))
+            problems.append(("id", _("duplicate id {fid!r}", fid=fid)))
         if isinstance(fid, str):
             seen.add(fid)
         for field_name, reason in problems:
@@ -427,7 +478,9 @@ def route_endpoint_problems(routes: gpd.GeoDataFrame, point_ids: set[str], cross
                         "row": position,
                         "id": record.get("id"),
                         "field": name,
-                        "reason": f"{name} {record.get(name)!r} does not name a feature of the dataset",
+                        "reason": _(
+                            "{name} {value!r} does not name a feature of the dataset", name=name, value=record.get(name)
+                        ),
                     }
                 )
     return pd.DataFrame(rows, columns=REJECTED_COLUMNS)
@@ -487,11 +540,15 @@ def parse_count_estimates(text: object) -> list[Estimate]:
     for part in str(text).split(";"):
         match = _ESTIMATE_RE.match(part.strip())
         if not match:
-            raise ValueError(f"count_estimates item {part.strip()!r} is not 'N SID', 'N-M SID' or 'N+ SID'")
+            raise ValueError(
+                _("count_estimates item {item!r} is not 'N SID', 'N-M SID' or 'N+ SID'", item=part.strip())
+            )
         low = int(match.group(1))
         high = None if match.group(3) else int(match.group(2) or low)
         if high is not None and high < low:
-            raise ValueError(f"count_estimates item {part.strip()!r}: {low} is greater than {high}")
+            raise ValueError(
+                _("count_estimates item {item!r}: {low} is greater than {high}", item=part.strip(), low=low, high=high)
+            )
         estimates.append(Estimate(low, high, tuple(s.strip() for s in match.group(4).split(","))))
     return estimates
 
@@ -509,25 +566,30 @@ def count_rule_problems(row: Mapping[str, object], index: SourceIndex) -> list[t
     estimates_text = row.get("count_estimates")
     if low is None and high is None:
         if not is_blank(level) or not is_blank(estimates_text):
-            return [("count_confidence", "count_confidence or count_estimates given without a count")]
+            return [("count_confidence", _("count_confidence or count_estimates given without a count"))]
         return []
     if is_blank(level):
-        return [("count_confidence", "a count needs its own confidence (count_confidence)")]
+        return [("count_confidence", _("a count needs its own confidence (count_confidence)"))]
     if level not in COUNT_CONFIDENCE_LEVELS:
-        return [("count_confidence", f"unknown count confidence {level!r}")]
+        return [("count_confidence", _("unknown count confidence {level!r}", level=level))]
     count_ids = as_id_list(row.get("count_source_ids"))
     if level == "confirmed" and not index.confirms(count_ids):
         outlets = ", ".join(sorted(index.outlets(count_ids))) or "none"
         return [
             (
                 "count_confidence",
-                f"count labelled confirmed, but its sources are {len(index.outlets(count_ids))} outlet(s) "
-                f"({outlets}) and no primary document: confirmed means {CONFIRMED_DEFINITION}",
+                _(
+                    "count labelled confirmed, but its sources are {count} outlet(s) ({outlets}) and "
+                    "no primary document: confirmed means {confirmed_definition}",
+                    count=len(index.outlets(count_ids)),
+                    outlets=outlets,
+                    confirmed_definition=_(CONFIRMED_DEFINITION),
+                ),
             )
         ]
     if level != "conflicting":
         if not is_blank(estimates_text):
-            return [("count_estimates", "count_estimates belong to a conflicting count only")]
+            return [("count_estimates", _("count_estimates belong to a conflicting count only"))]
         return []
     try:
         estimates = parse_count_estimates(estimates_text)
@@ -535,18 +597,31 @@ def count_rule_problems(row: Mapping[str, object], index: SourceIndex) -> list[t
         return [("count_estimates", str(error))]
     values = set().union(*(e.values() for e in estimates)) if estimates else set()
     if len(estimates) < 2 or len(values) < 2:
-        return [("count_estimates", "a conflicting count lists at least two different estimates, each with its source")]
+        return [
+            ("count_estimates", _("a conflicting count lists at least two different estimates, each with its source"))
+        ]
     missing = sorted({sid for e in estimates for sid in e.source_ids} - set(count_ids))
     if missing:
-        return [("count_estimates", f"estimate sources {', '.join(missing)} are not in count_source_ids")]
+        return [
+            (
+                "count_estimates",
+                _("estimate sources {expected} are not in count_source_ids", expected=", ".join(missing)),
+            )
+        ]
     want_low = min(e.low for e in estimates)
     want_high = None if any(e.high is None for e in estimates) else max(e.high for e in estimates)  # type: ignore[type-var]
     if (low, high) != (want_low, want_high):
         return [
             (
                 "count_low",
-                f"the range {low}–{high} is not the span of its estimates ({want_low}–{want_high}, "
-                "empty meaning no upper bound)",
+                _(
+                    "the range {low}–{high} is not the span of its estimates "
+                    "({want_low}–{want_high}, empty meaning no upper bound)",
+                    low=low,
+                    high=high,
+                    want_low=want_low,
+                    want_high=want_high,
+                ),
             )
         ]
     return []
@@ -563,8 +638,14 @@ def confidence_rule_problems(gdf: gpd.GeoDataFrame, layer: str, index: SourceInd
             problems.append(
                 (
                     "confidence",
-                    f"labelled confirmed, but its sources are {len(index.outlets(ids))} outlet(s) ({outlets}) and no "
-                    f"primary document: confirmed means {CONFIRMED_DEFINITION}; label it single-source",
+                    _(
+                        "labelled confirmed, but its sources are {count} outlet(s) ({outlets}) and "
+                        "no primary document: confirmed means {confirmed_definition}; label it "
+                        "single-source",
+                        count=len(index.outlets(ids)),
+                        outlets=outlets,
+                        confirmed_definition=_(CONFIRMED_DEFINITION),
+                    ),
                 )
             )
         problems.extend(count_rule_problems(record, index))
@@ -583,18 +664,33 @@ def sources_table_problems(sources: pd.DataFrame) -> list[str]:
     problems = []
     for column in ("publisher", "primary", "mirror_of"):
         if column not in sources.columns:
-            problems.append(f"data/sources.csv: column {column!r} is missing (the confirmed rule needs it)")
+            problems.append(
+                _("data/sources.csv: column {column!r} is missing (the confirmed rule needs it)", column=column)
+            )
     if problems:
         return problems
     ids = set(sources["id"])
     for record in sources.to_dict("records"):
         sid = record["id"]
         if is_blank(record.get("publisher")):
-            problems.append(f"data/sources.csv: {sid}: publisher is empty")
+            problems.append(_("data/sources.csv: {sid}: publisher is empty", sid=sid))
         for flag in SOURCE_FLAGS:
             if flag in record and record[flag] not in ("true", "false"):
-                problems.append(f"data/sources.csv: {sid}: {flag} must be true or false, got {record[flag]!r}")
+                problems.append(
+                    _(
+                        "data/sources.csv: {sid}: {flag} must be true or false, got {value!r}",
+                        sid=sid,
+                        flag=flag,
+                        value=record[flag],
+                    )
+                )
         original = record.get("mirror_of")
         if not is_blank(original) and (original not in ids or original == sid):
-            problems.append(f"data/sources.csv: {sid}: mirror_of {original!r} does not name another source")
+            problems.append(
+                _(
+                    "data/sources.csv: {sid}: mirror_of {original!r} does not name another source",
+                    sid=sid,
+                    original=original,
+                )
+            )
     return problems

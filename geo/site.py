@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import html
 import io
 import re
 import zipfile
@@ -25,13 +26,17 @@ from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup, escape
 
+from geo import i18n
 from geo.atomic import is_inside, refuse_data_dir, write_bytes_atomic
 from geo.basemap import BASEMAP_ATTRIBUTION
 from geo.details import SourceEntry, feature_details, source_entries
 from geo.filters import FilterSpec, allowed_confidence, apply_filters, count_features, describe_view
+from geo.i18n import N_, _, use_language
 from geo.io import DATA_DIR, STATIC_DIR, Dataset
 from geo.payload import crossing_label_side, feature_properties, geometry_json, to_script_json
+from geo.profile import local_name
 from geo.schema import CONFIDENCE_LEVELS, CONTEXT_LAYERS, LAYERS, as_id_list, as_text, is_blank
 from geo.text import format_source_date
 from geo.vocab import (
@@ -43,11 +48,12 @@ from geo.vocab import (
     MAP_ZOOM,
     MAX_ZOOM,
     MIN_ZOOM,
+    kind_label,
     split_groups,
 )
 
-LANGUAGES = ("en",)  # the app has no other language yet (no catalogs in main): --lang ko is refused, not faked
-TITLE = "Crossings: the forced repatriation of North Koreans from China"
+LANGUAGES = tuple(i18n.LANGUAGES)  # every language with catalogs: the pages, <html lang> and site.js's words
+TITLE = N_("Crossings: the forced repatriation of North Koreans from China")
 LEAFLET_DIR = STATIC_DIR / "vendor" / "leaflet"
 CROSSINGS_DIR = STATIC_DIR / "crossings"
 PREVIEW_FILE = "preview.png"
@@ -61,6 +67,7 @@ CSP = (
     "font-src 'self' data:; base-uri 'none'; form-action 'none'"
 )
 EMBED_HEIGHT_PX = 560
+EMBED_TITLE = N_("Map: forced repatriation of North Koreans from China")
 
 
 def public_dataset(dataset: Dataset) -> Dataset:
@@ -171,9 +178,12 @@ def fragment_of(spec: FilterSpec) -> str:
 
 
 def cite_line(dataset: Dataset, sentence: str) -> str:
-    return (
-        f"{TITLE}, dataset version {dataset.version}. View: {sentence}. "
-        "Cite the original sources listed with each feature as well."
+    return _(
+        "{title}, dataset version {version}. View: {sentence}. Cite the original sources listed with each feature "
+        "as well.",
+        title=_(TITLE),
+        version=dataset.version,
+        sentence=sentence,
     )
 
 
@@ -189,18 +199,25 @@ def site_payload(dataset: Dataset, spec: FilterSpec, lang: str = "en") -> dict[s
     last_year = max(2025, ends.max().year) if len(ends) else 2025
     return {
         "lang": lang,
-        "title": TITLE,
+        "title": _(TITLE),
+        "messages": i18n.js_messages(lang),  # site.js's (and map.js's) words: t("…") looks them up
         "version": dataset.version,
         "default": spec_fragment(spec),
         "crossings": [
-            {"id": fid, "name": as_text(name), "used": used is True}
-            for fid, name, used in zip(crossings["id"], crossings["name_en"], crossings["used_2023_10_09"], strict=True)
+            {"id": fid, "name": local_name(name, name_ko), "used": used is True}
+            for fid, name, name_ko, used in zip(
+                crossings["id"],
+                crossings["name_en"],
+                crossings["name_ko"] if "name_ko" in crossings else [None] * len(crossings),
+                crossings["used_2023_10_09"],
+                strict=True,
+            )
         ],
-        "kinds": [{"id": k, "label": KIND_LABELS.get(k, k.replace("_", " "))} for k in kinds],
-        "kind_labels": KIND_LABELS,
+        "kinds": [{"id": k, "label": kind_label(k)} for k in kinds],
+        "kind_labels": {k: kind_label(k) for k in KIND_LABELS},
         "confidence": list(CONFIDENCE_LEVELS),
         "allowed": {level: list(allowed_confidence(level)) for level in CONFIDENCE_LEVELS},
-        "layer_titles": {name: spec_.title for name, spec_ in LAYERS.items()},
+        "layer_titles": {name: _(spec_.title) for name, spec_ in LAYERS.items()},
         "groups": list(GROUP_IDS),
         "group_layers": dict(GROUP_LAYER),
         "timeline": {"from": "2020-01-01", "to": f"{last_year}-12-31"},
@@ -254,6 +271,62 @@ class SitePage:
 
 PAGES = (SitePage("index.html", False), SitePage("embed.html", True))
 
+# The pages' own words (geo/templates/site.html), translated when a site is built; data is escaped by Jinja.
+PAGE_WORDS = {
+    "map_title": N_("Map: {title}"),
+    "description": N_("{sentence}. Every symbol cites its sources. Dataset version {version}."),
+    "og_description": N_("{sentence}. Every symbol cites its sources."),
+    "image_alt": N_("Map of the view this page opens with: {sentence}"),
+    "open_full": N_("Open the full map"),
+    "map_label": N_("Map of the forced repatriation of North Koreans from China"),
+    "embed_credit": N_(
+        "Crossings, dataset version {version} · sources with every symbol (click one) · basemap: Natural Earth, "
+        "GSHHG/WDBII, GeoNames"
+    ),
+    "needs_js": N_("This map needs JavaScript. {link} lists every source."),
+    "full_page": N_("The full page"),
+    "subtitle": N_(
+        "A map of the forced repatriation of North Koreans from China: where people were held, where they "
+        "crossed, where they were taken, and who says so."
+    ),
+    "panel_label": N_("Filters and details"),
+    "needs_js_full": N_("The map and the filters need JavaScript; the sources are listed below."),
+    "about_label": N_("About the data"),
+    "how_to_cite": N_("How to cite"),
+    "version_note": N_(
+        "Dataset version {version} (the first 12 hex digits of the SHA-256 of the dataset's manifest). The address "
+        "of this page is the view: copy it to share exactly what you see."
+    ),
+    "embed_heading": N_("Embed this map"),
+    "embed_note": N_(
+        "Paste this where the map should appear (change the address to where this folder is published). It fits "
+        "any width from 320 px; the view it opens with is the one this site was built with."
+    ),
+    "sources_heading": N_("Sources ({n})"),
+    "mirror": N_("mirror or repost"),
+    "credit": N_(
+        "Basemap: Natural Earth · GSHHG/WDBII (LGPL-3.0) · GeoNames (CC BY 4.0). Map drawn with Leaflet "
+        "(BSD-2-Clause, assets/LEAFLET-LICENSE.txt). Nothing on this page is loaded from another site."
+    ),
+}
+
+
+def page_words(sentence: str, version: str, sources: int) -> dict[str, Markup]:
+    """PAGE_WORDS in the active language, placeholders filled with escaped values, markup where the page needs it."""
+    values: dict[str, object] = {
+        "sentence": sentence,
+        "version": version,
+        "title": _(TITLE),
+        "n": sources,
+        "link": Markup('<a href="index.html">{}</a>').format(_(PAGE_WORDS["full_page"])),
+    }
+    words = {key: escape(_(message)).format(**values) for key, message in PAGE_WORDS.items()}
+    words["version_note"] = escape(_(PAGE_WORDS["version_note"])).format(
+        version=Markup('<strong id="cx-version">{}</strong>').format(version)
+    )
+    return words
+
+
 _TEMPLATES = Environment(
     loader=FileSystemLoader(Path(__file__).parent / "templates"),
     autoescape=True,
@@ -268,7 +341,7 @@ def embed_snippet(site_url: str = "https://example.org/crossings/", height: int 
     """The <iframe> a newsroom pastes into its article (site_url: where the folder is published)."""
     base = site_url if site_url.endswith("/") else site_url + "/"
     return (
-        f'<iframe src="{base}embed.html" title="Map: forced repatriation of North Koreans from China" '
+        f'<iframe src="{base}embed.html" title="{html.escape(_(EMBED_TITLE))}" '
         f'width="100%" height="{height}" style="border:0;max-width:100%" loading="lazy" '
         'referrerpolicy="no-referrer"></iframe>'
     )
@@ -286,6 +359,13 @@ def build_site_files(
     (render_preview), left out when None."""
     if lang not in LANGUAGES:
         raise ValueError(f"language {lang!r} is not available; available: {', '.join(LANGUAGES)}")
+    with use_language(lang):
+        return _build_site_files(dataset, spec, basemap_json, lang, site_url, preview)
+
+
+def _build_site_files(
+    dataset: Dataset, spec: FilterSpec, basemap_json: str, lang: str, site_url: str | None, preview: bytes | None
+) -> dict[str, bytes]:
     dataset = public_dataset(dataset)
     payload = site_payload(dataset, spec, lang)
     contents = {name: _static_asset(name) for name in ("leaflet.js", "map.js", "site.js", *STYLES)}
@@ -302,7 +382,8 @@ def build_site_files(
     for page in PAGES:
         html = _TEMPLATES.get_template("site.html").render(
             lang=lang,
-            title=TITLE,
+            title=_(TITLE),
+            words=page_words(sentence, dataset.version, len(sources)),
             embed=page.embed,
             csp=CSP,
             version=dataset.version,
@@ -328,7 +409,7 @@ def render_preview(dataset: Dataset, spec: FilterSpec, basemap_dir: Path = DATA_
     from geo.figure import build_figure, load_figure_basemap, render_figure, view_for_spec
 
     dataset = public_dataset(dataset)
-    view = view_for_spec(dataset, spec, TITLE)
+    view = view_for_spec(dataset, spec, _(TITLE))
     fig = build_figure(view, load_figure_basemap(basemap_dir), dataset.version, size_px=PREVIEW_SIZE_PX, dpi=125)
     return render_figure(fig, "png")
 
@@ -380,7 +461,7 @@ def add_site_parser(commands: argparse._SubParsersAction) -> None:
         "embed.html, preview.png and assets/. The filters set the view it opens with; readers can change them.",
     )
     parser.add_argument("--out", type=Path, required=True, help="the folder to write (created if missing)")
-    parser.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the pages (only en so far)")
+    parser.add_argument("--lang", default="en", choices=LANGUAGES, help="language of the pages")
     parser.add_argument("--from", dest="date_from", type=_iso_date, metavar="DATE", help="first day (YYYY-MM-DD)")
     parser.add_argument("--to", dest="date_to", type=_iso_date, metavar="DATE", help="last day (YYYY-MM-DD)")
     parser.add_argument("--crossing", action="extend", nargs="+", default=[], metavar="ID", help="crossing id(s)")
@@ -415,7 +496,8 @@ def run_site_command(args: argparse.Namespace) -> int:
     if unknown:
         print(f"site: unknown kind(s) {', '.join(unknown)}", file=sys.stderr)
         return 2
-    preview = None if args.no_preview else render_preview(dataset, spec, args.data / "basemap")
+    with use_language(args.lang):
+        preview = None if args.no_preview else render_preview(dataset, spec, args.data / "basemap")
     files = build_site_files(dataset, spec, basemap_json(args.data), args.lang, args.url, preview)
     write_site(files, args.out, DATA_DIR, args.data)
     total = sum(len(content) for content in files.values())

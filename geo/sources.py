@@ -7,12 +7,27 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
+from geo.i18n import N_, _
 from geo.io import Dataset
 from geo.schema import as_id_list
 from geo.text import format_source_date, safe_url
 
 # Where a feature cites a source: for the feature as a whole, for its count, for its coordinates.
 CITING_COLUMNS = ("source_ids", "count_source_ids", "coord_source_ids")
+# The header shown for each column of sources_table (the frame keeps these English names for the code).
+COLUMN_LABELS = {
+    "Id": N_("Id"),
+    "Outlet": N_("Outlet"),
+    "Title": N_("Title"),
+    "Published": N_("Published"),
+    "Mirror or repost": N_("Mirror or repost"),
+    "Primary document": N_("Primary document"),
+    "Link": N_("Link"),
+    "Repost kept as mirror": N_("Repost kept as mirror"),
+    "Notes": N_("Notes"),
+    "Cited by features": N_("Cited by features"),
+    "Cited by events": N_("Cited by events"),
+}
 
 
 def cited_by(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, dict[str, list[str]]]:
@@ -42,9 +57,9 @@ def sources_table(dataset: Dataset) -> pd.DataFrame:
         {
             "Id": sources["id"],
             "Outlet": sources["outlet"],
-            "Title": sources["title"].where(sources["title"] != "", "unknown"),
+            "Title": sources["title"].where(sources["title"] != "", _("unknown")),
             "Published": [
-                format_source_date(p or n or "unknown")
+                format_source_date(p or n or _("unknown"))
                 for p, n in zip(sources["published"], sources["date_note"], strict=True)
             ],
             "Mirror or repost": sources["is_mirror"] == "true",

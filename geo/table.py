@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 import pandas as pd
 
+from geo.i18n import N_, _
 from geo.schema import LAYERS, LOCATION_PRECISION_LABELS, as_id_list, as_text
 from geo.text import count_confidence_phrase, format_count, format_dates, precision_phrase, publisher_names
 from geo.vocab import kind_label
@@ -28,6 +29,39 @@ TABLE_COLUMNS = (
     "Location precision",
     "Sources",
 )
+# The header shown for each column (the frame keeps the English names above, which code and tests read).
+COLUMN_LABELS = {
+    "id": N_("Id"),
+    "Layer": N_("Layer"),
+    "Kind": N_("Kind"),
+    "Name": N_("Name"),
+    "Korean": N_("Korean"),
+    "Chinese": N_("Chinese"),
+    "Dates": N_("Dates"),
+    "Date precision": N_("Date precision"),
+    "Start": N_("Start"),
+    "People": N_("People"),
+    "Confidence": N_("Confidence"),
+    "Number's confidence": N_("Number's confidence"),
+    "Location precision": N_("Location precision"),
+    "Sources": N_("Sources"),
+}
+# A confidence code as the table shows it: the code itself in English, its word in another language.
+CONFIDENCE_WORDS = {
+    "confirmed": N_("confirmed"),
+    "single-source": N_("single-source"),
+    "inferred": N_("inferred"),
+    "unknown": N_("unknown"),
+}
+
+
+def column_label(column: str) -> str:
+    return _(COLUMN_LABELS.get(column, column))
+
+
+def confidence_word(code: object) -> str:
+    text = as_text(code)
+    return _(CONFIDENCE_WORDS[text]) if text in CONFIDENCE_WORDS else text
 
 
 LINE_LAYERS = ("routes", "regular_routes")  # lines carry no count of people
@@ -35,13 +69,14 @@ LINE_LAYERS = ("routes", "regular_routes")  # lines carry no count of people
 
 def _location(layer: str, row: Mapping[str, object]) -> str:
     if layer == "routes":
-        evidence = "inferred" if row.get("evidence") == "inferred" else "reported"
-        return f"schematic line ({evidence} leg)"
+        if row.get("evidence") == "inferred":
+            return _("schematic line (inferred leg)")
+        return _("schematic line (reported leg)")
     if layer == "regular_routes":
-        return "schematic line between town and city centres (regular route per NKDB, not 9 Oct 2023)"
+        return _("schematic line between town and city centres (regular route per NKDB, not 9 Oct 2023)")
     if row.get("geometry") is None:
-        return "no location"
-    return LOCATION_PRECISION_LABELS.get(as_text(row.get("location_precision")), "unknown")
+        return _("no location")
+    return _(LOCATION_PRECISION_LABELS.get(as_text(row.get("location_precision")), N_("unknown")))
 
 
 def feature_table(layers: Mapping[str, gpd.GeoDataFrame], sources: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -67,12 +102,12 @@ def feature_table(layers: Mapping[str, gpd.GeoDataFrame], sources: pd.DataFrame 
             records.append(
                 {
                     "id": as_text(row.get("id")),
-                    "Layer": LAYERS[layer].title,
+                    "Layer": _(LAYERS[layer].title),
                     "Kind": kind_label(row.get("kind")),
                     "Name": as_text(row.get("name_en")),
                     "Korean": as_text(row.get("name_ko")),
                     "Chinese": as_text(row.get("name_zh")),
-                    "Dates": "not dated (a usual route, per NKDB)"
+                    "Dates": _("not dated (a usual route, per NKDB)")
                     if layer == "regular_routes"
                     else format_dates(row.get("date_start"), row.get("date_end"), row.get("date_precision")),
                     "Date precision": precision_phrase(row.get("date_precision"))
@@ -82,7 +117,7 @@ def feature_table(layers: Mapping[str, gpd.GeoDataFrame], sources: pd.DataFrame 
                     "People": "—"
                     if layer in LINE_LAYERS
                     else format_count(row.get("count_low"), row.get("count_high")),
-                    "Confidence": as_text(row.get("confidence")),
+                    "Confidence": confidence_word(row.get("confidence")),
                     "Number's confidence": count_confidence_phrase(row, names) if layer not in LINE_LAYERS else "",
                     "Location precision": _location(layer, row),
                     "Sources": ", ".join(sources),

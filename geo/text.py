@@ -9,6 +9,9 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
+from babel.dates import format_date, format_skeleton
+
+from geo.i18n import N_, _, language
 from geo.schema import (
     CONFIDENCE_LABELS,
     COUNT_CONFIDENCE_LABELS,
@@ -87,18 +90,25 @@ def format_count(low: object, high: object) -> str:
     """A reported number as a range, a bound, or 'unknown'. Never 0 for a missing count."""
     low_missing, high_missing = is_missing(low), is_missing(high)
     if low_missing and high_missing:
-        return "unknown"
+        return _("unknown")
     if high_missing:
-        return f"at least {format_number(low)}"
+        return _("at least {count}", count=format_number(low))
     if low_missing:
-        return f"up to {format_number(high)}"
+        return _("up to {count}", count=format_number(high))
     if int(low) == int(high):
-        return f"about {format_number(low)}"
+        return _("about {count}", count=format_number(low))
     return f"{format_number(low)}–{format_number(high)}"
 
 
 def _format_partial(text: str, precision: str) -> str:
-    first, _ = parse_partial_date(text, precision)
+    first, _last = parse_partial_date(text, precision)
+    lang = language()
+    if lang != "en":  # the locale's own forms: 2023년 / 2023년 10월 / 2023년 10월 9일
+        if len(text) == 4:
+            return format_skeleton("y", first, locale=lang)
+        if len(text) == 7:
+            return format_skeleton("yMMM", first, locale=lang)
+        return format_date(first, "long", locale=lang)
     if len(text) == 4:
         return str(first.year)
     if len(text) == 7:
@@ -109,30 +119,37 @@ def _format_partial(text: str, precision: str) -> str:
 def format_dates(start: object, end: object, precision: object) -> str:
     """'9 Oct 2023', 'Oct 2023 – Jan 2024', '2003–2016'; 'undated' when no date is known."""
     if is_blank(start):
-        return "undated"
+        return _("undated")
     prec = str(precision)
     first = _format_partial(str(start), prec)
     last = first if is_blank(end) or str(end) == str(start) else _format_partial(str(end), prec)
     text = first if last == first else (f"{first}–{last}" if len(str(start)) == 4 else f"{first} – {last}")
     if prec == "approximate":
-        text = f"about {text}"
+        text = _("about {dates}", dates=text)
     return text
 
 
+PRECISION_PHRASES = {
+    "day": N_("to the day"),
+    "month": N_("to the month"),
+    "year": N_("to the year"),
+    "approximate": N_("approximate"),
+}
+
+
 def precision_phrase(precision: object) -> str:
-    return {"day": "to the day", "month": "to the month", "year": "to the year", "approximate": "approximate"}.get(
-        str(precision), "unknown"
-    )
+    return _(PRECISION_PHRASES.get(str(precision), N_("unknown")))
 
 
 def confidence_label(value: object) -> str:
-    return CONFIDENCE_LABELS.get(str(value), "Unknown")
+    return _(CONFIDENCE_LABELS.get(str(value), N_("Unknown")))
 
 
 def location_label(precision: object, radius_m: object) -> str:
-    label = LOCATION_PRECISION_LABELS.get(str(precision), "unknown")
+    label = _(LOCATION_PRECISION_LABELS.get(str(precision), N_("unknown")))
     if not is_missing(radius_m) and str(precision) in ("town", "city", "region"):
-        return f"{label}, within about {float(radius_m) / 1000:g} km"
+        km = f"{float(radius_m) / 1000:g}"
+        return _("{label}, within about {km} km", label=label, km=km)
     return label
 
 
@@ -172,7 +189,7 @@ def count_confidence_phrase(row: object, names: dict[str, str]) -> str:
     level = get("count_confidence")
     if count == "unknown" or is_blank(level):
         return ""
-    label = COUNT_CONFIDENCE_LABELS.get(str(level), str(level))
+    label = _(COUNT_CONFIDENCE_LABELS[str(level)]) if str(level) in COUNT_CONFIDENCE_LABELS else str(level)
     if level == "conflicting":
         try:
             estimates = parse_count_estimates(get("count_estimates"))

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 import geopandas as gpd
 import pandas as pd
 
+from geo.i18n import SOURCE_LANGUAGE, language
 from geo.io import source_outlets
 from geo.schema import as_id_list, as_text
 from geo.text import MONTHS, SHORT_TEXT_CHARS, display_text, format_count, format_dates, is_missing
@@ -64,6 +65,8 @@ class MonthBin:
 
     @property
     def label(self) -> str:
+        if language() != SOURCE_LANGUAGE:  # 2023년 10월
+            return format_dates(self.key, None, "month")
         return f"{MONTHS[self.start.month - 1]} {self.start.year}"
 
     def overlaps(self, first: date, last: date) -> bool:

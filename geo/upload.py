@@ -30,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 from geo.csvfile import csv_text
 from geo.details import FeatureDetails, source_entries
 from geo.filters import FilterSpec, allowed_confidence, date_mask
+from geo.i18n import N_, _
 from geo.io import add_date_spans
 from geo.schema import (
     CONFIDENCE_LEVELS,
@@ -78,25 +79,25 @@ ENUM_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # (field, label) in the order the mapping UI shows them.
 MAPPABLE_FIELDS: tuple[tuple[str, str], ...] = (
-    ("latitude", "Latitude (CSV only)"),
-    ("longitude", "Longitude (CSV only)"),
-    ("id", "Id"),
-    ("name_en", "Name (English)"),
-    ("name_ko", "Name (Korean)"),
-    ("name_zh", "Name (Chinese)"),
-    ("kind", "Kind"),
-    ("date_start", "Date (start)"),
-    ("date_end", "Date (end)"),
-    ("date_precision", "Date precision"),
-    ("location_precision", "Location precision"),
-    ("uncertainty_m", "Uncertainty radius (m)"),
-    ("confidence", "Confidence"),
-    ("count_low", "Count (low)"),
-    ("count_high", "Count (high)"),
-    ("count_source_ids", "Ids of the sources of the count"),
-    ("source_ids", "Ids of bundled sources"),
-    ("source", "Your own source (text or URL)"),
-    ("notes", "Notes"),
+    ("latitude", N_("Latitude (CSV only)")),
+    ("longitude", N_("Longitude (CSV only)")),
+    ("id", N_("Id")),
+    ("name_en", N_("Name (English)")),
+    ("name_ko", N_("Name (Korean)")),
+    ("name_zh", N_("Name (Chinese)")),
+    ("kind", N_("Kind")),
+    ("date_start", N_("Date (start)")),
+    ("date_end", N_("Date (end)")),
+    ("date_precision", N_("Date precision")),
+    ("location_precision", N_("Location precision")),
+    ("uncertainty_m", N_("Uncertainty radius (m)")),
+    ("confidence", N_("Confidence")),
+    ("count_low", N_("Count (low)")),
+    ("count_high", N_("Count (high)")),
+    ("count_source_ids", N_("Ids of the sources of the count")),
+    ("source_ids", N_("Ids of bundled sources")),
+    ("source", N_("Your own source (text or URL)")),
+    ("notes", N_("Notes")),
 )
 # Fields that may be given one value for every row instead of a column.
 CONSTANT_FIELDS: dict[str, tuple[object, ...]] = {
@@ -261,7 +262,7 @@ def _generated_sources(values: Iterable[object], bundled: pd.DataFrame) -> tuple
                 "mirror_urls": "",
                 "mirror_of": "",
                 "primary": "false",
-                "notes": "Cited in your upload (this session only); not checked by the Crossings project.",
+                "notes": _("Cited in your upload (this session only); not checked by the Crossings project."),
             }
         )
         ids[value] = sid
@@ -284,7 +285,7 @@ def build_layer(
     """Map every row onto the contract, then validate it with geo.schema's rules. Nothing is fixed."""
     from_text = raw.format == "CSV"
     if not raw.has_geometry and not (mapping.columns.get("latitude") and mapping.columns.get("longitude")):
-        raise UploadError("Choose the latitude and longitude columns of the CSV file.")
+        raise UploadError(_("Choose the latitude and longitude columns of the CSV file."))
     reserved = set(reserved_ids)
     source_column = mapping.columns.get("source")
     source_texts = [row.get(source_column) for row in raw.rows] if source_column else []
@@ -306,13 +307,19 @@ def build_layer(
         problems.extend((name, reason) for name, reason in checked if name not in flagged)
         if isinstance(fid, str):
             if fid in reserved:
-                problems.append(("id", f"id {_show(fid)} is already used by the bundled dataset; choose another"))
+                problems.append(
+                    ("id", _("id {fid} is already used by the bundled dataset; choose another", fid=_show(fid)))
+                )
             elif fid in seen:
-                problems.append(("id", f"duplicate id {_show(fid)}"))
+                problems.append(("id", _("duplicate id {fid}", fid=_show(fid))))
             seen.add(fid)
         for name, reason in problems:
-            if reason == f"{name} is missing" and name in CONSTANT_FIELDS and not mapping.columns.get(name):
-                reason += ": map a column or choose one value for every row"
+            if (
+                reason == _("{name} is missing", name=name)
+                and name in CONSTANT_FIELDS
+                and not mapping.columns.get(name)
+            ):
+                reason = _("{name} is missing: map a column or choose one value for every row", name=name)
             rejections.append({"row": index + 1, "where": raw.where[index], "id": fid, "field": name, "reason": reason})
         if not problems:
             record["upload_where"] = raw.where[index]
@@ -335,7 +342,7 @@ def _map_row(
     duplicated = set(raw.duplicate_keys[index]) if raw.duplicate_keys else set()
     for name, column in mapping.columns.items():
         if column in duplicated:
-            problems.append((name, f"the property {_show(column)} appears twice in this feature"))
+            problems.append((name, _("the property {column} appears twice in this feature", column=_show(column))))
     record: dict[str, object] = {}
 
     for name in TEXT_FIELDS:
@@ -361,15 +368,25 @@ def _map_row(
         elif spaces_problem(name, text):
             problems.append((name, spaces_problem(name, text)))
         elif text is not None and text != "" and text not in allowed:
-            problems.append((name, f"{name} {_show(text)} is not one of: {', '.join(allowed)}"))
+            problems.append(
+                (
+                    name,
+                    _(
+                        "{name} {text} is not one of: {expected}",
+                        name=name,
+                        text=_show(text),
+                        expected=", ".join(allowed),
+                    ),
+                )
+            )
         record[name] = text
 
-    _, start_raw = _cell(raw, index, mapping, "date_start")
-    _, end_raw = _cell(raw, index, mapping, "date_end")
+    _given, start_raw = _cell(raw, index, mapping, "date_start")
+    _given, end_raw = _cell(raw, index, mapping, "date_end")
     start, start_precision, problem = date_value("date_start", start_raw)
     if problem:
         problems.append(("date_start", problem))
-    end, _, problem = date_value("date_end", end_raw)
+    end, _precision, problem = date_value("date_end", end_raw)
     if problem:
         problems.append(("date_end", problem))
     record["date_start"], record["date_end"] = start, end
@@ -377,7 +394,7 @@ def _map_row(
         record["date_precision"] = start_precision
 
     for name in ("count_low", "count_high"):
-        _, value = _cell(raw, index, mapping, name)
+        _given, value = _cell(raw, index, mapping, name)
         number, problem = count_value(name, value, from_text)
         if problem:
             problems.append((name, problem))
@@ -392,7 +409,7 @@ def _map_row(
     else:
         record["uncertainty_m"] = DEFAULT_UNCERTAINTY_M.get(str(record.get("location_precision")))
 
-    _, value = _cell(raw, index, mapping, "source_ids")
+    _given, value = _cell(raw, index, mapping, "source_ids")
     ids, problem = id_list_value("source_ids", value)
     if problem:
         problems.append(("source_ids", problem))
@@ -407,7 +424,7 @@ def _map_row(
             if sid and sid not in ids:
                 ids.append(sid)
     record["source_ids"] = ids
-    _, value = _cell(raw, index, mapping, "count_source_ids")
+    _given, value = _cell(raw, index, mapping, "count_source_ids")
     count_ids, problem = id_list_value("count_source_ids", value)
     if problem:
         problems.append(("count_source_ids", problem))
@@ -425,15 +442,15 @@ def _map_row(
         else:
             record["geometry"] = raw.geometries[index]  # type: ignore[index]
     else:
-        _, lat_raw = _cell(raw, index, mapping, "latitude")
-        _, lon_raw = _cell(raw, index, mapping, "longitude")
+        _given, lat_raw = _cell(raw, index, mapping, "latitude")
+        _given, lon_raw = _cell(raw, index, mapping, "longitude")
         lat, lat_problem = decimal_value("latitude", lat_raw, from_text)
         lon, lon_problem = decimal_value("longitude", lon_raw, from_text)
         if lat_problem or lon_problem:
             problems.extend((n, p) for n, p in (("latitude", lat_problem), ("longitude", lon_problem)) if p)
-            problems.append(("geometry", "no point: the latitude or longitude cannot be read"))
+            problems.append(("geometry", _("no point: the latitude or longitude cannot be read")))
         elif lat is None or lon is None:
-            problems.append(("geometry", "geometry is empty: latitude or longitude is missing"))
+            problems.append(("geometry", _("geometry is empty: latitude or longitude is missing")))
         else:
             problem = coordinate_problem(lon, lat, "CSV")
             if problem:
@@ -445,12 +462,12 @@ def _map_row(
     kind = record.get("kind")
     if isinstance(geometry, BaseGeometry) and isinstance(kind, str) and kind in ALL_KINDS:
         if kind == "route_leg" and geometry.geom_type != "LineString":
-            problems.append(("geometry", "a route_leg must be a line (LineString)"))
+            problems.append(("geometry", _("a route_leg must be a line (LineString)")))
         if kind != "route_leg" and geometry.geom_type == "LineString":
-            problems.append(("kind", f"a line must have kind route_leg, not {_show(kind)}"))
+            problems.append(("kind", _("a line must have kind route_leg, not {kind}", kind=_show(kind))))
     if record.get("location_precision") is None and "location_precision" not in {n for n, _ in problems}:
         problems.append(
-            ("location_precision", "location_precision is missing: map a column or choose one value for every row")
+            ("location_precision", _("location_precision is missing: map a column or choose one value for every row"))
         )
     return record, problems
 

@@ -10,6 +10,7 @@ import math
 import re
 from datetime import datetime
 
+from geo.i18n import _
 from geo.schema import COUNT_LIMIT, DateError, as_id_list, parse_partial_date
 from geo.text import MONTHS
 from geo.upload_read import _CONTROL, _MAX_DECIMAL_DIGITS, MAX_TEXT_CHARS, NonFinite, _json_type, _show
@@ -20,19 +21,19 @@ def spaces_problem(name: str, value: object) -> str | None:
     nothing is trimmed. A value with spaces, tabs or non-breaking spaces around it is rejected; a value of
     only spaces is empty. Free text (names, notes, a source) is kept exactly as written."""
     if isinstance(value, str) and value.strip() != "" and value != value.strip():
-        return f"{name} {_show(value)} has spaces around it: nothing is trimmed, remove them"
+        return _("{name} {value} has spaces around it: nothing is trimmed, remove them", name=name, value=_show(value))
     return None
 
 
 def _nested_problem(name: str, value: object) -> str | None:
     if isinstance(value, dict):
-        return f"{name} is a JSON object (nested properties); expected a single value"
+        return _("{name} is a JSON object (nested properties); expected a single value", name=name)
     if isinstance(value, list):
-        return f"{name} is an array; expected a single value"
+        return _("{name} is an array; expected a single value", name=name)
     if isinstance(value, NonFinite):
-        return f"{name} is {value.text}: NaN and Infinity are not values (and not valid JSON)"
+        return _("{name} is {text}: NaN and Infinity are not values (and not valid JSON)", name=name, text=value.text)
     if isinstance(value, bytes):
-        return f"{name} is binary data; expected text"
+        return _("{name} is binary data; expected text", name=name)
     return None
 
 
@@ -44,17 +45,24 @@ def text_value(name: str, value: object) -> tuple[str | None, str | None]:
     if problem:
         return None, problem
     if isinstance(value, bool):
-        return None, f"{name} is true/false; expected text"
+        return None, _("{name} is true/false; expected text", name=name)
     if isinstance(value, int) and name == "id":
         return str(value), None  # an integer id (a GeoPackage key) reads the same as text
     if isinstance(value, int | float):
-        return None, f"{name} is a number ({value!r}); expected text: put it in quotes"
+        return None, _("{name} is a number ({value!r}); expected text: put it in quotes", name=name, value=value)
     if not isinstance(value, str):
-        return None, f"{name} has an unsupported type {type(value).__name__}"
+        return None, _("{name} has an unsupported type {type}", name=name, type=type(value).__name__)
     if len(value) > MAX_TEXT_CHARS:
-        return None, f"{name} is {len(value):,} characters long; the limit is {MAX_TEXT_CHARS:,}"
+        return None, _(
+            "{name} is {count:,} characters long; the limit is {max_text_chars:,}",
+            name=name,
+            count=len(value),
+            max_text_chars=MAX_TEXT_CHARS,
+        )
     if _CONTROL.search(value):
-        return None, f"{name} contains a control character (U+{ord(_CONTROL.search(value).group()):04X})"
+        return None, _(
+            "{name} contains a control character (U+{code:04X})", name=name, code=ord(_CONTROL.search(value).group())
+        )
     return value, None
 
 
@@ -72,10 +80,10 @@ def _number_prelude(name: str, value: object, from_text: bool, expected: str) ->
     if problem:
         return True, problem
     if isinstance(value, bool):
-        return True, f"{name} is true/false; expected {expected}"
+        return True, _("{name} is true/false; expected {expected}", name=name, expected=expected)
     if isinstance(value, str):
         if not from_text:
-            return True, f"{name} is text ({_show(value)}); numbers must not be in quotes"
+            return True, _("{name} is text ({value}); numbers must not be in quotes", name=name, value=_show(value))
         if value.strip() == "":
             return True, None
         problem = spaces_problem(name, value)
@@ -86,50 +94,72 @@ def _number_prelude(name: str, value: object, from_text: bool, expected: str) ->
 
 def count_value(name: str, value: object, from_text: bool) -> tuple[int | None, str | None]:
     """A whole number or empty. In CSV, digits; elsewhere a JSON/SQL number (text is refused)."""
-    settled, problem = _number_prelude(name, value, from_text, "a whole number")
+    settled, problem = _number_prelude(name, value, from_text, _("a whole number"))
     if settled:
         return None, problem
     if isinstance(value, str):
         stripped = value.strip()
         if stripped.lower() in _NAN_WORDS:
-            return None, f"{name} is {_show(value)}, not a number; leave the cell empty when the count is unknown"
+            return None, _(
+                "{name} is {value}, not a number; leave the cell empty when the count is unknown",
+                name=name,
+                value=_show(value),
+            )
         if not _WHOLE.match(stripped):
             return None, (
-                f"{name} {_show(value)} is not a whole number (digits only); leave the cell empty when the count "
-                "is unknown"
+                _(
+                    "{name} {value} is not a whole number (digits only); leave the cell empty when "
+                    "the count is unknown",
+                    name=name,
+                    value=_show(value),
+                )
             )
         if len(stripped) > 1 and stripped.startswith("0"):
-            return None, f"{name} {_show(value)} has a leading zero; write the number without it"
+            return None, _(
+                "{name} {value} has a leading zero; write the number without it", name=name, value=_show(value)
+            )
         if len(stripped) > len(str(COUNT_LIMIT)):  # never int() thousands of digits
-            return None, f"{name} must be below {COUNT_LIMIT:,}, got a number of {len(stripped):,} digits"
+            return None, _(
+                "{name} must be below {count_limit:,}, got a number of {count:,} digits",
+                name=name,
+                count_limit=COUNT_LIMIT,
+                count=len(stripped),
+            )
         return int(stripped), None
     if isinstance(value, float):
         if not math.isfinite(value):
-            return None, f"{name} is {value}, not a number"
+            return None, _("{name} is {value}, not a number", name=name, value=value)
         if not value.is_integer():
-            return None, f"{name} must be a whole number, got {value}"
+            return None, _("{name} must be a whole number, got {value}", name=name, value=value)
         if abs(value) >= COUNT_LIMIT:
-            return None, f"{name} must be below {COUNT_LIMIT:,}, got {value:.3g}"
+            return None, _(
+                "{name} must be below {count_limit:,}, got {value:.3g}", name=name, count_limit=COUNT_LIMIT, value=value
+            )
         return int(value), None
     if isinstance(value, int):
         if abs(value) >= COUNT_LIMIT:
-            return None, f"{name} must be below {COUNT_LIMIT:,}, got a number of {len(str(abs(value))):,} digits"
+            return None, _(
+                "{name} must be below {count_limit:,}, got a number of {count:,} digits",
+                name=name,
+                count_limit=COUNT_LIMIT,
+                count=len(str(abs(value))),
+            )
         return value, None
-    return None, f"{name} has an unsupported type {type(value).__name__}"
+    return None, _("{name} has an unsupported type {type}", name=name, type=type(value).__name__)
 
 
 def decimal_value(name: str, value: object, from_text: bool) -> tuple[int | float | None, str | None]:
     """A decimal number or empty; in CSV with a point as the decimal separator."""
-    settled, problem = _number_prelude(name, value, from_text, "a number")
+    settled, problem = _number_prelude(name, value, from_text, _("a number"))
     if settled:
         return None, problem
     if isinstance(value, str):
         stripped = value.strip()
         if stripped.lower() in _NAN_WORDS:
-            return None, f"{name} is {_show(value)}: NaN and Infinity are not numbers"
+            return None, _("{name} is {value}: NaN and Infinity are not numbers", name=name, value=_show(value))
         if not _DECIMAL.match(stripped):
-            hint = " (use a point as the decimal separator)" if re.match(r"^[+-]?[0-9]+,[0-9]+$", stripped) else ""
-            return None, f"{name} {_show(value)} is not a decimal number{hint}"
+            hint = _(" (use a point as the decimal separator)") if re.match(r"^[+-]?[0-9]+,[0-9]+$", stripped) else ""
+            return None, _("{name} {value} is not a decimal number{hint}", name=name, value=_show(value), hint=hint)
         if len(stripped.lstrip("+-").split(".")[0].lstrip("0")) > _MAX_DECIMAL_DIGITS:
             return None, _too_large(name)
         return (int(stripped) if re.match(r"^[+-]?[0-9]+$", stripped) else float(stripped)), None
@@ -139,15 +169,19 @@ def decimal_value(name: str, value: object, from_text: bool) -> tuple[int | floa
         return value, None  # an integer stays an integer
     if isinstance(value, float):
         if not math.isfinite(value):
-            return None, f"{name} is {value}, not a finite number"
+            return None, _("{name} is {value}, not a finite number", name=name, value=value)
         if abs(value) >= 10**_MAX_DECIMAL_DIGITS:
             return None, _too_large(name)
         return value, None
-    return None, f"{name} has an unsupported type {type(value).__name__}"
+    return None, _("{name} has an unsupported type {type}", name=name, type=type(value).__name__)
 
 
 def _too_large(name: str) -> str:
-    return f"{name} is too large (more than {_MAX_DECIMAL_DIGITS} digits before the decimal point)"
+    return _(
+        "{name} is too large (more than {max_decimal_digits} digits before the decimal point)",
+        name=name,
+        max_decimal_digits=_MAX_DECIMAL_DIGITS,
+    )
 
 
 _ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
@@ -170,9 +204,13 @@ def date_value(name: str, value: object) -> tuple[str | None, str | None, str | 
     if problem:
         return None, None, problem
     if isinstance(value, bool | int | float):
-        return None, None, f'{name} is a number ({value!r}); write dates as text such as "2023-10-09"'
+        return (
+            None,
+            None,
+            _('{name} is a number ({value!r}); write dates as text such as "2023-10-09"', name=name, value=value),
+        )
     if not isinstance(value, str):
-        return None, None, f"{name} has an unsupported type {type(value).__name__}"
+        return None, None, _("{name} has an unsupported type {type}", name=name, type=type(value).__name__)
     text = value.strip()
     if text == "":
         return value, None, None  # blank stays as given: no date
@@ -184,7 +222,7 @@ def date_value(name: str, value: object) -> tuple[str | None, str | None, str | 
         try:
             parse_partial_date(text, precision)
         except DateError as error:
-            return None, None, f"{name}: impossible date {error}"
+            return None, None, _("{name}: impossible date {error}", name=name, error=error)
         return text, precision, None
     match = _ISO_DATETIME.match(text)
     if match:
@@ -192,37 +230,79 @@ def date_value(name: str, value: object) -> tuple[str | None, str | None, str | 
         try:
             parse_partial_date(day, "day")
         except DateError as error:
-            return None, None, f"{name}: impossible date {error}"
+            return None, None, _("{name}: impossible date {error}", name=name, error=error)
         try:
             datetime.fromisoformat(text.replace(",", "."))
         except ValueError:
-            return None, None, f"{name} {_show(value)} has an impossible time of day"
+            return None, None, _("{name} {value} has an impossible time of day", name=name, value=_show(value))
         return day, "day", None
     match = _NUMERIC_DMY.match(text)
     if match:
         first, second, year = int(match.group(1)), int(match.group(3)), match.group(4)
         if len(year) == 2:
-            return None, None, f"{name} {_show(value)} has a two-digit year; write it as YYYY-MM-DD (ISO 8601)"
+            return (
+                None,
+                None,
+                _(
+                    "{name} {value} has a two-digit year; write it as YYYY-MM-DD (ISO 8601)",
+                    name=name,
+                    value=_show(value),
+                ),
+            )
         if first <= 12 and second <= 12 and first != second:
             return (
                 None,
                 None,
                 (
-                    f"{name} {_show(value)} is ambiguous: {first} {_month(second)} or {second} {_month(first)}? "
-                    "Write dates as YYYY-MM-DD (ISO 8601)"
+                    _(
+                        "{name} {value} is ambiguous: {first} {month} or {second} {month2}? Write "
+                        "dates as YYYY-MM-DD (ISO 8601)",
+                        name=name,
+                        value=_show(value),
+                        first=first,
+                        month=_month(second),
+                        second=second,
+                        month2=_month(first),
+                    )
                 ),
             )
         day, month = (first, second) if first > 12 else (second, first)
-        return None, None, f"{name} {_show(value)} is not an ISO 8601 date: write it as {year}-{month:02d}-{day:02d}"
+        return (
+            None,
+            None,
+            _(
+                "{name} {value} is not an ISO 8601 date: write it as {year}-{month:02d}-{day:02d}",
+                name=name,
+                value=_show(value),
+                year=year,
+                month=month,
+                day=day,
+            ),
+        )
     match = _NUMERIC_YMD.match(text)
     if match:
         year, month, day = match.group(1), int(match.group(2)), int(match.group(3))
-        return None, None, f"{name} {_show(value)} is not an ISO 8601 date: write it as {year}-{month:02d}-{day:02d}"
-    return None, None, f"{name} {_show(value)} is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)"
+        return (
+            None,
+            None,
+            _(
+                "{name} {value} is not an ISO 8601 date: write it as {year}-{month:02d}-{day:02d}",
+                name=name,
+                value=_show(value),
+                year=year,
+                month=month,
+                day=day,
+            ),
+        )
+    return (
+        None,
+        None,
+        _("{name} {value} is not an ISO 8601 date (YYYY, YYYY-MM or YYYY-MM-DD)", name=name, value=_show(value)),
+    )
 
 
 def _month(number: int) -> str:
-    return MONTHS[number - 1]
+    return _(MONTHS[number - 1])  # "Mar" is a message of the site's words too: 3월 in Korean
 
 
 def id_list_value(name: str, value: object) -> tuple[list[str] | None, str | None]:
@@ -232,11 +312,13 @@ def id_list_value(name: str, value: object) -> tuple[list[str] | None, str | Non
     if isinstance(value, list):
         for item in value:
             if not isinstance(item, str):
-                return None, f"{name} holds {_json_type(item)}; expected source ids as text"
+                return None, _("{name} holds {type}; expected source ids as text", name=name, type=_json_type(item))
         return as_id_list(value), None
     problem = _nested_problem(name, value)
     if problem:
         return None, problem
     if not isinstance(value, str):
-        return None, f"{name} is {_json_type(value)}; expected source ids as text separated by ';'"
+        return None, _(
+            "{name} is {type}; expected source ids as text separated by ';'", name=name, type=_json_type(value)
+        )
     return as_id_list(value), None

@@ -263,8 +263,9 @@ def test_readme_about_and_legends_say_the_same_words():
     assert CONFIRMED_DEFINITION in readme
     assert "CONFIRMED_DEFINITION" in (PROJECT_ROOT / "views" / "about.py").read_text(encoding="utf-8")
     label = CONFIDENCE_LABELS["confirmed"]
-    assert f'"{label}"' in (PROJECT_ROOT / "static" / "crossings" / "map.js").read_text(encoding="utf-8")
-    assert 'CONFIDENCE_LABELS["confirmed"]' in (PROJECT_ROOT / "geo" / "figure.py").read_text(encoding="utf-8")
+    # The legend asks the catalogs for the same message id (and so says the same words in every language).
+    assert f't("{label}")' in (PROJECT_ROOT / "static" / "crossings" / "map.js").read_text(encoding="utf-8")
+    assert 'confidence_label("confirmed")' in (PROJECT_ROOT / "geo" / "figure.py").read_text(encoding="utf-8")
 
 
 def test_no_code_or_test_reads_a_folder_beside_the_project():

@@ -249,8 +249,9 @@ def test_the_apps_briefing_and_figure_downloads_are_public_whoever_asks(
     assert leaks(editors_see.to_json()) != []
 
     version = secret_store.read_dataset().version + "+editors"  # as a signed-in editor's page asks
-    assert leaks(briefing_bytes(version)) == []
-    assert leaks(figure_bytes(version, "held", "svg")) == []
+    for lang in ("en", "ko"):
+        assert leaks(briefing_bytes(version, lang)) == []
+        assert leaks(figure_bytes(version, "held", "svg", lang)) == []
 
 
 def test_the_cli_export_is_full_only_for_an_editor_who_signs_in(

@@ -152,9 +152,21 @@ def test_every_output_reads_through_public_dataset(monkeypatch, dataset) -> None
     assert hidden not in json.dumps(site_payload(dataset, FilterSpec()))
 
 
-def test_language_other_than_english_is_refused(dataset) -> None:
+def test_a_language_without_catalogs_is_refused(dataset) -> None:
     with pytest.raises(ValueError, match="not available"):
-        build_site_files(dataset, FilterSpec(), basemap_json(), lang="ko")
+        build_site_files(dataset, FilterSpec(), basemap_json(), lang="fr")
+
+
+def test_korean_site_has_korean_pages_and_sends_its_words(dataset) -> None:
+    files = build_site_files(dataset, FilterSpec(), basemap_json(), lang="ko")
+    index = files["index.html"].decode()
+    assert '<html lang="ko">' in index
+    assert "인용 방법" in index and "How to cite" not in index
+    payload = site_payload(dataset, FilterSpec(), "ko")
+    assert payload["lang"] == "ko"
+    assert payload["messages"]["Minimum confidence"] == "최소 신뢰도"  # site.js's t("Minimum confidence")
+    english = build_site_files(dataset, FilterSpec(), basemap_json())["index.html"].decode()
+    assert '<html lang="en">' in english and "How to cite" in english
 
 
 def test_fragment_of_spec() -> None:
@@ -191,4 +203,4 @@ def test_command_line_refuses_bad_input(tmp_path, capsys) -> None:
     assert main(["site", "--out", str(DATA_DIR / "site"), "--no-preview"]) == 2
     assert not (DATA_DIR / "site").exists()
     with pytest.raises(SystemExit):
-        main(["site", "--out", str(tmp_path / "d"), "--lang", "ko"])
+        main(["site", "--out", str(tmp_path / "d"), "--lang", "fr"])  # no catalogs for it

@@ -6,7 +6,8 @@ import streamlit as st
 
 from geo.details import feature_details
 from geo.filters import describe_endpoint_only, endpoint_only
-from geo.table import feature_table, filter_rows, selected_id, table_key
+from geo.i18n import _
+from geo.table import column_label, feature_table, filter_rows, selected_id, table_key
 from geo.text import escape_markdown as md
 from geo.ui import state
 from geo.ui.data import filter_sentence, filtered_layers, get_data_span, get_dataset
@@ -23,21 +24,26 @@ spec = state.read_spec((get_data_span(dataset)[0], date.today()))
 layers = filtered_layers(dataset, spec)
 table = feature_table(layers, dataset.sources)
 
-st.markdown("## Data")
+st.markdown("## " + _("Data"))
 st.markdown(f"**{filter_sentence(dataset, spec)}**")
 st.caption(
-    "The features of the filters in the sidebar. Numbers are ranges or *unknown*, never 0 for a number nobody "
-    "reported; *inferred* means a deduction no source states. Select a row to see its details and sources."
+    _(
+        "The features of the filters in the sidebar. Numbers are ranges or *unknown*, never 0 for a number nobody "
+        "reported; *inferred* means a deduction no source states. Select a row to see its details and sources."
+    )
 )
 
-st.markdown("#### Download exactly this view")
+st.markdown("#### " + _("Download exactly this view"))
 render_downloads(dataset, spec)
 st.caption(
-    "Each download is a zip: the data file and its citation manifest (the sources the rows cite, the dataset "
-    "version, this filter, the export time in UTC, the licences). Every row keeps its confidence, location "
-    "precision and a `caveat` marking inferred routes and city-level locations. Same files: `python -m geo export`."
+    _(
+        "Each download is a zip: the data file and its citation manifest (the sources the rows cite, the dataset "
+        "version, this filter, the export time in UTC, the licences). Every row keeps its confidence, location "
+        "precision and a `caveat` marking inferred routes and city-level locations. Same files: "
+        "`python -m geo export`."
+    )
 )
-st.markdown("#### Publish for readers")
+st.markdown("#### " + _("Publish for readers"))
 render_site_download(dataset, spec)
 
 search_column, filter_column = st.columns(2, gap="medium")
@@ -45,13 +51,16 @@ with search_column:
     render_place_search(dataset, key="data-place-search", shown_ids=set(table["id"]), limit=6)
 with filter_column:
     query = st.text_input(
-        "Filter the table", key="data-table-filter", placeholder="words in any column, e.g. Tumen inferred"
+        _("Filter the table"), key="data-table-filter", placeholder=_("words in any column, e.g. Tumen inferred")
     )
 shown = filter_rows(table, query or "")
-st.caption(f"{len(shown)} of {len(table)} rows" + (" match the words" if query else ""))
+if query:
+    st.caption(_("{shown} of {total} rows match the words", shown=len(shown), total=len(table)))
+else:
+    st.caption(_("{shown} of {total} rows", shown=len(shown), total=len(table)))
 ends_note = describe_endpoint_only(endpoint_only(layers, spec))
 if ends_note:
-    st.caption(md(ends_note) + " The exports and their citation list them too.")
+    st.caption(_("{note} The exports and their citation list them too.", note=md(ends_note)))
 
 event = st.dataframe(
     shown,
@@ -77,18 +86,27 @@ event = st.dataframe(
         "id",
     ],
     column_config={
-        "id": st.column_config.TextColumn("Id", help="The feature's stable id", width=150),
-        "Kind": st.column_config.TextColumn("Kind", width=170),
-        "Name": st.column_config.TextColumn("Name", width=280),
-        "Korean": st.column_config.TextColumn("Korean", width=120),
-        "Chinese": st.column_config.TextColumn("Chinese", width=120),
-        "Dates": st.column_config.TextColumn("Dates", width=150),
-        "Start": st.column_config.DateColumn("Start", format="YYYY-MM-DD", help="First day the dates cover"),
-        "People": st.column_config.TextColumn("People", help="A range, a bound or unknown; never an average"),
-        "Number's confidence": st.column_config.TextColumn(
-            "Number's confidence", help="The number's own confidence and the outlets that give it", width=260
+        "id": st.column_config.TextColumn(column_label("id"), help=_("The feature's stable id"), width=150),
+        "Kind": st.column_config.TextColumn(column_label("Kind"), width=170),
+        "Name": st.column_config.TextColumn(column_label("Name"), width=280),
+        "Korean": st.column_config.TextColumn(column_label("Korean"), width=120),
+        "Chinese": st.column_config.TextColumn(column_label("Chinese"), width=120),
+        "Dates": st.column_config.TextColumn(column_label("Dates"), width=150),
+        "Start": st.column_config.DateColumn(
+            column_label("Start"), format="YYYY-MM-DD", help=_("First day the dates cover")
         ),
-        "Sources": st.column_config.TextColumn("Sources", help="Source ids: see the Sources page"),
+        "People": st.column_config.TextColumn(
+            column_label("People"), help=_("A range, a bound or unknown; never an average")
+        ),
+        "Number's confidence": st.column_config.TextColumn(
+            column_label("Number's confidence"),
+            help=_("The number's own confidence and the outlets that give it"),
+            width=260,
+        ),
+        "Confidence": st.column_config.TextColumn(column_label("Confidence")),
+        "Location precision": st.column_config.TextColumn(column_label("Location precision")),
+        "Date precision": st.column_config.TextColumn(column_label("Date precision")),
+        "Sources": st.column_config.TextColumn(column_label("Sources"), help=_("Source ids: see the Sources page")),
     },
 )
 rows = list(event.selection.rows) if event is not None else []
@@ -105,17 +123,17 @@ if details is not None:
     with info, st.container(key="data-details"):
         render_details(details)
     with actions:
-        if st.button("Open on the map", key="data-open-map", icon=":material/map:", type="primary"):
+        if st.button(_("Open on the map"), key="data-open-map", icon=":material/map:", type="primary"):
             state.select_feature(details.id, focus=True)
             open_map(details.id)
         if details.layer == "crossings":
             st.page_link(
                 "views/crossing.py",
-                label="Open the crossing profile",
+                label=_("Open the crossing profile"),
                 icon=":material/swap_horiz:",
                 query_params={"profile": details.name_en},
             )
         if details.id not in set(table["id"]):
-            st.caption("This feature is outside the current filters, so it is not in the table or the exports.")
+            st.caption(_("This feature is outside the current filters, so it is not in the table or the exports."))
 else:
-    st.caption("No feature selected.")
+    st.caption(_("No feature selected."))

@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 
 from geo.chart_text import cumulative_chart_text, events_chart_text, spec_with_text_alternative
 from geo.charts import BRUSH
+from geo.i18n import _, ngettext
 from geo.replay import REPLAY_SETS, build_replay_map
 from geo.text import escape_markdown as md
 from geo.ui.data import filter_sentence, get_data_span, get_dataset, get_map_basemap
@@ -22,10 +23,12 @@ dataset = get_dataset()
 spec = read_spec((get_data_span(dataset)[0], date.today()))
 domain = get_timeline_domain(dataset)
 
-st.markdown("## Timeline")
+st.markdown("## " + _("Timeline"))
 st.caption(
-    "The events of 2020–2025 by kind, the people reported returned over time, and a replay of 9 October 2023. "
-    "Every mark cites its sources; a number nobody reported is “unknown”."
+    _(
+        "The events of 2020–2025 by kind, the people reported returned over time, and a replay of 9 October 2023. "
+        "Every mark cites its sources; a number nobody reported is “unknown”."
+    )
 )
 st.markdown(f"**{filter_sentence(dataset, spec)}**")
 
@@ -42,16 +45,25 @@ st.vega_lite_chart(
     width="stretch",
 )
 st.caption(
-    "**Drag across the chart to choose a period**: the map, its sentence and the link follow (the shaded band is "
-    "the current range; the presets in the sidebar reset it). Dots are events known to the day; bars are dates "
-    "known only to the month or year (drawn over the whole month or year, not on a made-up day) and events "
-    "lasting weeks. "
-    f"Not on the axis: {off_axis} dated event{'s' if off_axis != 1 else ''} outside "
-    f"{domain[0].year}–{domain[1].year} and {undated} undated; they are in the table below."
+    _(
+        "**Drag across the chart to choose a period**: the map, its sentence and the link follow (the shaded band is "
+        "the current range; the presets in the sidebar reset it). Dots are events known to the day; bars are dates "
+        "known only to the month or year (drawn over the whole month or year, not on a made-up day) and events "
+        "lasting weeks."
+    )
+    + " "
+    + ngettext(
+        "Not on the axis: {n} dated event outside {first}–{last} and {undated} undated; they are in the table below.",
+        "Not on the axis: {n} dated events outside {first}–{last} and {undated} undated; they are in the table below.",
+        off_axis,
+        first=domain[0].year,
+        last=domain[1].year,
+        undated=undated,
+    )
 )
 
-st.markdown("#### Events in the current range")
-st.caption(f"{len(table)} of {len(dataset.layers['events'])} events match the filters.")
+st.markdown("#### " + _("Events in the current range"))
+st.caption(_("{shown} of {total} events match the filters.", shown=len(table), total=len(dataset.layers["events"])))
 st.dataframe(
     table,
     hide_index=True,
@@ -69,7 +81,7 @@ st.dataframe(
     },
 )
 
-st.markdown("### People reported returned over time")
+st.markdown("### " + _("People reported returned over time"))
 returns = get_returns(dataset)
 series = returns.series
 totals = [(step.dates, step.total_low, step.total_high) for step in series.steps]
@@ -79,26 +91,32 @@ st.vega_lite_chart(
 )
 unknown_from = series.high_unknown_from
 st.caption(
-    "The running total adds up the **sourced** counts of forced repatriations in this dataset, low and high bounds "
-    "separately (the band). "
+    _(
+        "The running total adds up the **sourced** counts of forced repatriations in this dataset, low and high "
+        "bounds separately (the band)."
+    )
+    + " "
     + (
-        f"From {md(unknown_from.dates)} the top of the band is unknown: that step has no upper bound. "
+        _("From {dates} the top of the band is unknown: that step has no upper bound.", dates=md(unknown_from.dates))
+        + " "
         if unknown_from
         else ""
     )
-    + "The diamond is a cumulative total stated by a source, shown beside the sum and never added to it. "
-    "Statements of the 9 October total, named people and people held are not summed."
+    + _(
+        "The diamond is a cumulative total stated by a source, shown beside the sum and never added to it. "
+        "Statements of the 9 October total, named people and people held are not summed."
+    )
 )
 st.dataframe(returns.table, hide_index=True, width="stretch")
 if series.excluded:
-    with st.expander(f"Counts not summed ({len(series.excluded)}), and why"):
+    with st.expander(_("Counts not summed ({n}), and why", n=len(series.excluded))):
         st.markdown("\n".join(f"- **{md(e.event_id)}** {md(e.name)}: {md(e.reason)}" for e in series.excluded))
 
-st.markdown("### Replay on the map")
+st.markdown("### " + _("Replay on the map"))
 choice = st.segmented_control(
-    "Replay",
+    _("Replay"),
     options=list(REPLAY_SETS),
-    format_func=REPLAY_SETS.get,
+    format_func=lambda set_id: _(REPLAY_SETS.get(set_id, set_id)),
     default="oct9",
     key="replay-set",
     label_visibility="collapsed",
@@ -114,8 +132,10 @@ with st.container(key=f"replay-map-{choice}"):
         returned_objects=[],
     )
 st.caption(
-    "The stages step in the browser. **Keyboard:** click the map, then Space plays or pauses, ← and → step, "
-    "Home and End jump to the first and last stage. Legs are schematic straight lines, not the roads taken; "
-    "inferred legs are dashed and say so. Each caption line is tagged reported, inferred or not reported, with "
-    "its source ids."
+    _(
+        "The stages step in the browser. **Keyboard:** click the map, then Space plays or pauses, ← and → step, "
+        "Home and End jump to the first and last stage. Legs are schematic straight lines, not the roads taken; "
+        "inferred legs are dashed and say so. Each caption line is tagged reported, inferred or not reported, with "
+        "its source ids."
+    )
 )

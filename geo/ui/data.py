@@ -32,6 +32,7 @@ from geo.filters import (
     describe_view,
     index_layers,
 )
+from geo.i18n import language, use_language
 from geo.io import COLUMN_CACHE_DIR, DATA_DIR, STATIC_DIR, Dataset, load_dataset
 from geo.payload import (
     ICON_LIMIT,
@@ -228,13 +229,14 @@ def on_map_sentence(dataset: Dataset, spec: FilterSpec) -> str:
 
 def map_layers(dataset: Dataset, spec: FilterSpec) -> MapLayers:
     """The serialised map layers, their counts, draw modes and view for one filter state."""
-    return _map_layers(dataset.version, astuple(spec), dataset)
+    return _map_layers(dataset.version, astuple(spec), language(), dataset)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _map_layers(version: str, spec_values: tuple, _dataset: Dataset) -> MapLayers:
+def _map_layers(version: str, spec_values: tuple, lang: str, _dataset: Dataset) -> MapLayers:
     layers = _filtered(version, spec_values, _dataset)
-    return serialise_map(layers, lambda layer, kind: _encoded(version, layer, kind, _dataset))
+    with use_language(lang):  # the payloads carry words (labels, tooltips)
+        return serialise_map(layers, lambda layer, kind: _encoded(version, layer, kind, lang, _dataset))
 
 
 # A layer this large is not worth encoding feature by feature (a view of it shows at most ICON_LIMIT
@@ -243,15 +245,16 @@ FEATURE_TEXTS_UP_TO = 20_000
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
-def _encoded(version: str, layer: str, kind: str, _dataset: Dataset) -> PointCodes | pd.Series | None:
-    """A layer encoded once per dataset version, so that a filter change only selects rows:
+def _encoded(version: str, layer: str, kind: str, lang: str, _dataset: Dataset) -> PointCodes | pd.Series | None:
+    """A layer encoded once per dataset version and language, so that a filter change only selects rows:
     "points" (PointCodes, for canvas points and grid counts) or "features" (each row's feature JSON)."""
     gdf = _dataset.layers.get(layer)
     if gdf is None:
         return None
-    if kind == "points":
-        return encode_points(layer, gdf) if len(gdf) > ICON_LIMIT else None
-    return encode_features(layer, gdf) if len(gdf) <= FEATURE_TEXTS_UP_TO else None
+    with use_language(lang):
+        if kind == "points":
+            return encode_points(layer, gdf) if len(gdf) > ICON_LIMIT else None
+        return encode_features(layer, gdf) if len(gdf) <= FEATURE_TEXTS_UP_TO else None
 
 
 # The map's data for the browser: static/crossings/data/<content hash>.json (served at /app/static/...).

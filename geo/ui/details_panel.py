@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.details import FeatureDetails, SourceEntry, feature_details
+from geo.i18n import _, language
 from geo.io import Dataset
 from geo.text import escape_markdown as md
 from geo.text import format_source_date
@@ -17,7 +18,7 @@ def source_line(entry: SourceEntry) -> str:
     outlet = md(entry.outlet)
     label = f"[{outlet}]({entry.url})" if entry.url else outlet
     title = f" — “{md(entry.title)}”" if entry.title else ""
-    mirror = " · *mirror or repost*" if entry.is_mirror else ""
+    mirror = " · *" + _("mirror or repost") + "*" if entry.is_mirror else ""
     return f"- **{md(entry.id)}** {label}{title}, {md(format_source_date(entry.date))}{mirror}"
 
 
@@ -27,53 +28,67 @@ def _sources_block(title: str, entries: tuple[SourceEntry, ...]) -> None:
 
 
 def render_details(details: FeatureDetails) -> None:
-    st.markdown(f"#### {md(details.name_en)}")
-    local = " · ".join(md(n) for n in (details.name_ko, details.name_zh) if n)
+    # In Korean the Korean name heads the panel where the data has one; the others follow.
+    korean_first = language() == "ko" and details.name_ko
+    names = (
+        (details.name_ko, details.name_en, details.name_zh)
+        if korean_first
+        else (details.name_en, details.name_ko, details.name_zh)
+    )
+    st.markdown(f"#### {md(names[0])}")
+    local = " · ".join(md(n) for n in names[1:] if n)
     if local:
         st.markdown(local)
     st.caption(md(details.kind))
     if details.reported:
-        st.markdown(f"**What is reported.** {md(details.reported)}")
-    rows = [("Dates", f"{details.dates}" + (f" (precise {details.date_precision})" if details.date_precision else ""))]
+        st.markdown(_("**What is reported.** {text}", text=md(details.reported)))
+    dates = (
+        _("{dates} (precise {precision})", dates=details.dates, precision=details.date_precision)
+        if details.date_precision
+        else details.dates
+    )
+    rows = [(_("Dates"), dates)]
     if details.count is not None:
-        rows.append(("People", details.count))
+        rows.append((_("People"), details.count))
     if details.count_confidence:
-        rows.append(("Number's confidence", details.count_confidence))
-    rows.append(("Confidence", details.confidence))
+        rows.append((_("Number's confidence"), details.count_confidence))
+    rows.append((_("Confidence"), details.confidence))
     if details.location:
-        rows.append(("Location", details.location))
+        rows.append((_("Location"), details.location))
     rows.extend(details.facts)
     st.markdown("\n".join(f"- **{md(k)}:** {md(v)}" for k, v in rows))
     if details.count_note:
         st.caption(md(details.count_note))
     if details.notes:
-        st.markdown(f"**Notes.** {md(details.notes)}")
-    _sources_block("Sources", details.sources)
-    _sources_block("Sources of the number", details.count_sources)
-    _sources_block("Sources of the coordinates", details.coord_sources)
+        st.markdown(_("**Notes.** {text}", text=md(details.notes)))
+    _sources_block(_("Sources"), details.sources)
+    _sources_block(_("Sources of the number"), details.count_sources)
+    _sources_block(_("Sources of the coordinates"), details.coord_sources)
 
 
 def render_details_panel(dataset: Dataset) -> None:
     fid = state.selected_feature()
     if not fid:
-        st.markdown("#### Details")
+        st.markdown("#### " + _("Details"))
         st.info(
-            "Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is "
-            "reported there, the numbers and every source."
+            _(
+                "Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is "
+                "reported there, the numbers and every source."
+            )
         )
         return
     details = feature_details(dataset, fid) or uploaded_details(dataset, fid)
     if details is None:
-        st.warning(f"No feature with id “{md(fid)}” in this dataset.")
-        st.button("Clear selection", on_click=state.select_feature, args=(None,))
+        st.warning(_("No feature with id “{id}” in this dataset.", id=md(fid)))
+        st.button(_("Clear selection"), on_click=state.select_feature, args=(None,))
         return
     render_details(details)
     render_history(dataset, details.id)
     if details.layer == "crossings" and details.id in set(dataset.layers["crossings"]["id"]):
         st.page_link(
             "views/crossing.py",
-            label="Open the crossing profile",
+            label=_("Open the crossing profile"),
             icon=":material/swap_horiz:",
             query_params={"profile": details.name_en},  # the profile selectbox is bound to ?profile=<name>
         )
-    st.button("Clear selection", on_click=state.select_feature, args=(None,), key="clear-selection")
+    st.button(_("Clear selection"), on_click=state.select_feature, args=(None,), key="clear-selection")

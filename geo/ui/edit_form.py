@@ -9,39 +9,114 @@ session state under keys of their own, so a refused submission (a conflict, a st
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import streamlit as st
 from shapely.geometry import Point
 from shapely.geometry.base import BaseGeometry
 
 from geo.accounts import Account
+from geo.mapview import Position
 from geo.schema import (
     CONFIDENCE_LEVELS,
+    COUNT_OF,
     DATE_PRECISIONS,
     DEFAULT_UNCERTAINTY_M,
     LAYERS,
+    LOCATION_PRECISION_LABELS,
     LOCATION_PRECISIONS,
     VISIBILITIES,
+    DateError,
     is_blank,
+    parse_partial_date,
 )
 from geo.store import RevisionRefused, StaleRevision, Store, StoreError
 from geo.store.records import POINT_LAYERS, SOURCES_LAYER, Record, change_rows, diff_fields, record_problems
 from geo.store.review import DraftConflict, propose, sources_frame
 from geo.text import escape_markdown as md
-from geo.ui.review_panel import draft_table
+from geo.text import safe_url
+from geo.ui.edit_map import render_edit_map
+from geo.ui.review_panel import draft_table, text_frame
 from geo.visibility import VISIBILITY_LABELS
 
 EDITABLE_LAYERS = (*POINT_LAYERS, "events")
-TEXT_FIELDS = ("name_en", "name_ko", "name_zh", "place_en", "province", "country", "count_of", "notes")
+TEXT_FIELDS = ("name_en", "name_ko", "name_zh", "place_en", "province", "country", "notes")
+FORM_DATE_FIELDS = ("date_start", "date_end")
 CHOICES = {
     "confidence": CONFIDENCE_LEVELS,
     "date_precision": ("", *DATE_PRECISIONS),
+    "count_of": ("", *COUNT_OF),
     "location_precision": ("", *LOCATION_PRECISIONS),
     "visibility": VISIBILITIES,
 }
 COUNT_FIELDS = ("count_low", "count_high")
+SOURCE_FIELDS = ("source_ids", "count_source_ids")
+COORDINATES = ("lat", "lon")  # the point's geometry, as two fields
 NEW_SOURCES = "_edit_new_sources"
 BASES = "_edit_bases"  # record id -> the revision the editor read
+# The English words of the form, one label per field (geo/i18n will take them over).
+LABELS = {
+    "name_en": "Name (English)",
+    "name_ko": "Name (Korean)",
+    "name_zh": "Name (Chinese)",
+    "kind": "Kind",
+    "confidence": "Confidence",
+    "visibility": "Visibility",
+    "date_start": "Date start (YYYY, YYYY-MM or YYYY-MM-DD)",
+    "date_end": "Date end",
+    "date_precision": "Date precision",
+    "count_of": "Count of (what the count counts)",
+    "count_low": "Count, low (empty = unknown)",
+    "count_high": "Count, high (empty = unknown)",
+    "lat": "Latitude (decimal degrees north)",
+    "lon": "Longitude (decimal degrees east)",
+    "location_precision": "Location precision",
+    "uncertainty_m": "Uncertainty radius (metres; empty = the class's convention)",
+    "place_en": "Place (English)",
+    "province": "Province",
+    "country": "Country",
+    "notes": "Notes",
+    "side_cn_en": "Chinese side (English)",
+    "side_kp_en": "North Korean side (English)",
+    "from_id": "From (record id)",
+    "to_id": "To (record id)",
+    "crossing_id": "Crossing (record id)",
+    "source_ids": "Sources",
+    "count_source_ids": "Sources of the count",
+}
+MAP_HELP = (
+    "Click the map to put the proposed position there, or type the coordinates. Grey, dashed: where it is "
+    "now, with its uncertainty circle; blue: the proposed position. The precision class says what the point "
+    "stands for: a city-level place is drawn with its circle, never as an exact pin."
+)
+ROUTES_KEEP_GEOMETRY = (
+    "Moving on the map is for points only: a leg's line keeps its geometry here "
+    "(its ends follow the records named in From, To and Crossing)."
+)
+
+
+def layer_text_fields(layer: str) -> tuple[str, ...]:
+    """Text the contract requires of this layer beyond the common fields (a crossing's two sides, a leg's ends)."""
+    covered = {*TEXT_FIELDS, "id", "kind", *CHOICES}
+    return tuple(f for f in LAYERS[layer].required_text if f not in covered)
+
+
+def has_point(layer: str) -> bool:
+    return "Point" in LAYERS[layer].geometry_types
+
+
+def form_fields(layer: str) -> dict[str, str]:
+    """Every field the form edits for a record of this layer, and how: "text", "date", "count", "radius",
+    "coordinate", "choice" (kind and the enumerations) or "sources". Each has a widget keyed _key(id, field)."""
+    fields = {f: "text" for f in (*TEXT_FIELDS, *layer_text_fields(layer))}
+    fields |= {f: "date" for f in FORM_DATE_FIELDS}
+    fields |= {f: "count" for f in COUNT_FIELDS}
+    fields |= {"kind": "choice"} | {f: "choice" for f in CHOICES if f != "location_precision" or has_point(layer)}
+    if has_point(layer):
+        fields |= {f: "coordinate" for f in COORDINATES} | {"uncertainty_m": "radius"}
+    fields |= {f: "sources" for f in SOURCE_FIELDS}
+    return fields
 
 
 def _key(record_id: str, field: str) -> str:
@@ -52,13 +127,11 @@ def _text(value: object) -> str:
     return "" if is_blank(value) else str(value)
 
 
-def _seed_widgets(record_id: str, props: dict, geometry: BaseGeometry | None) -> None:
+def _seed_widgets(record_id: str, layer: str, props: dict, geometry: BaseGeometry | None) -> None:
     """Put the record's values into the form once; afterwards the form keeps what was typed."""
     state = st.session_state
-    initial = {field: _text(props.get(field)) for field in (*TEXT_FIELDS, "date_start", "date_end", "id")}
-    initial |= {field: _text(props.get(field)) for field in COUNT_FIELDS}
-    initial["uncertainty_m"] = _text(props.get("uncertainty_m"))
-    initial["kind"] = _text(props.get("kind"))
+    texts = (*TEXT_FIELDS, *layer_text_fields(layer), *FORM_DATE_FIELDS, *COUNT_FIELDS, "uncertainty_m", "kind", "id")
+    initial = {field: _text(props.get(field)) for field in texts}
     for field, options in CHOICES.items():
         value = _text(props.get(field)) or ("public" if field == "visibility" else "")
         initial[field] = value if value in options else options[0]
@@ -118,18 +191,20 @@ def candidate(
     problems: list[str] = []
     props = dict(old)
     props["id"] = record_id
-    for field in (*TEXT_FIELDS, "date_start", "date_end", "kind", *CHOICES):
+    for field in (*TEXT_FIELDS, *layer_text_fields(layer), *FORM_DATE_FIELDS, "kind", *CHOICES):
         value = state[_key(record_id, field)]
         value = value.strip() if isinstance(value, str) else value
         if field in old or value:
             props[field] = value
     for field in COUNT_FIELDS:
         props[field] = _whole_number(state[_key(record_id, field)], field, problems)
-    for field in ("source_ids", "count_source_ids"):
+    for field in SOURCE_FIELDS:
         props[field] = list(state[_key(record_id, field)])
     geometry = old_geometry
-    if layer != "routes":
+    if has_point(layer):
         radius = _positive_number(state[_key(record_id, "uncertainty_m")], "uncertainty_m", problems)
+        if radius is None:  # empty: the contract's drawing convention for the class (shown in the preview)
+            radius = DEFAULT_UNCERTAINTY_M.get(str(state[_key(record_id, "location_precision")]))
         props["uncertainty_m"] = radius
         geometry = _point(record_id, problems)
         if geometry is None:
@@ -139,76 +214,195 @@ def candidate(
     return props, geometry, problems
 
 
-def _source_picker(record_id: str, source_ids: list[str]) -> None:
+# The new-source form's fields: (field, label). Its values stay typed until the source is added.
+NEW_SOURCE_FIELDS = (
+    ("id", "Source id (e.g. S120)"),
+    ("outlet", "Outlet"),
+    ("title", "Title"),
+    ("url", "URL"),
+    ("published", "Published (YYYY-MM-DD)"),
+)
+NEW_SOURCE_MIRROR = "new-source-mirror"
+_CLEAR_NEW_SOURCE = "_edit_clear_new_source"
+
+
+def new_source_key(field: str) -> str:
+    return f"new-source-{field}"
+
+
+def new_source_problems(row: dict[str, str], taken: set[str]) -> list[str]:
+    """Why a new source cannot be added to the draft ("field: reason"); nothing typed is cleared meanwhile."""
+    problems = []
+    if not row["id"] or row["id"] in taken:
+        problems.append("id: a new source needs an id that is not used yet")
+    if not (row["outlet"] or row["title"]):
+        problems.append("outlet: a new source needs an outlet or a title")
+    if row["url"] and safe_url(row["url"]) is None:
+        problems.append("url: a source's URL starts with http:// or https://")
+    if row["published"]:
+        try:
+            parse_partial_date(row["published"], "day")
+        except DateError as error:
+            problems.append(f"published: {error} (YYYY-MM-DD, or leave it empty)")
+    return problems
+
+
+def _source_picker(record_id: str, source_ids: list[str], slots: dict) -> None:
     added = [s["id"] for s in st.session_state.get(NEW_SOURCES, [])]
     options = sorted(set(source_ids) | set(added))
-    for field, label in (("source_ids", "Sources"), ("count_source_ids", "Sources of the count")):
+    for field in SOURCE_FIELDS:
         key = _key(record_id, field)
         chosen = [s for s in st.session_state.get(key, []) if s in options]
         st.session_state[key] = chosen
-        st.multiselect(label, options, key=key, help="Every claim cites at least one source.")
-    with st.expander("Add a new source", icon=":material/add:"), st.form("new-source", clear_on_submit=True):
-        sid = st.text_input("Source id (e.g. S120)")
-        outlet = st.text_input("Outlet")
-        title = st.text_input("Title")
-        url = st.text_input("URL")
-        published = st.text_input("Published (YYYY-MM-DD)")
-        mirror = st.checkbox("This is a mirror or a copy of another source")
+        st.multiselect(LABELS[field], options, key=key, help="Every claim cites at least one source.")
+        slots[field] = st.empty()
+    state = st.session_state
+    if state.pop(_CLEAR_NEW_SOURCE, False):  # added: an empty form for the next one
+        for field, _label in NEW_SOURCE_FIELDS:
+            state[new_source_key(field)] = ""
+        state[NEW_SOURCE_MIRROR] = False
+    with st.expander("Add a new source", icon=":material/add:"), st.form("new-source"):
+        for field, label in NEW_SOURCE_FIELDS:
+            st.text_input(label, key=new_source_key(field))
+        mirror = st.checkbox("This is a mirror or a copy of another source", key=NEW_SOURCE_MIRROR)
         if st.form_submit_button("Add to this draft"):
-            if not sid.strip() or sid.strip() in source_ids or sid.strip() in added:
-                st.error("A new source needs an id that is not used yet.")
-            elif not (outlet.strip() or title.strip()):
-                st.error("A new source needs an outlet or a title.")
-            else:
-                row = {
-                    "id": sid.strip(),
-                    "outlet": outlet.strip(),
-                    "title": title.strip(),
-                    "url": url.strip(),
-                    "published": published.strip(),
-                    "date_precision": "day" if published.strip() else "",
-                    "is_mirror": "true" if mirror else "false",
-                }
-                st.session_state[NEW_SOURCES] = [*st.session_state.get(NEW_SOURCES, []), row]
+            row = {field: str(state.get(new_source_key(field)) or "").strip() for field, _label in NEW_SOURCE_FIELDS}
+            problems = new_source_problems(row, {*source_ids, *added})
+            for problem in problems:
+                st.error(md(problem), icon=":material/error:")
+            if not problems:
+                row |= {"date_precision": "day" if row["published"] else "", "is_mirror": "true" if mirror else "false"}
+                state[NEW_SOURCES] = [*state.get(NEW_SOURCES, []), row]
+                state[_CLEAR_NEW_SOURCE] = True
                 st.rerun()
-    if st.session_state.get(NEW_SOURCES):
-        st.dataframe(pd.DataFrame(st.session_state[NEW_SOURCES], dtype=str), hide_index=True, width="stretch")
+    if state.get(NEW_SOURCES):
+        st.dataframe(text_frame(pd.DataFrame(state[NEW_SOURCES], dtype=str)), hide_index=True, width="stretch")
 
 
-def _fields(record_id: str, layer: str) -> None:
+def _fields(record_id: str, layer: str, slots: dict, now: Position | None, now_precision: object) -> None:
+    """The record's fields, two to a row; `slots` gets a place under each for its reasons."""
     k = lambda field: _key(record_id, field)  # noqa: E731
-    spec = LAYERS[layer]
-    kinds = list(spec.kinds)
+    kinds = list(LAYERS[layer].kinds)
     if st.session_state.get(k("kind")) not in kinds:
         st.session_state[k("kind")] = kinds[0]
-    left, right = st.columns(2)
-    left.text_input("Name (English)", key=k("name_en"), help="The public headline: name no private place in it.")
-    right.selectbox("Kind", kinds, key=k("kind"))
-    left.text_input("Name (Korean)", key=k("name_ko"))
-    right.text_input("Name (Chinese)", key=k("name_zh"))
-    left.selectbox("Confidence", CHOICES["confidence"], key=k("confidence"))
-    right.selectbox(
-        "Visibility",
-        CHOICES["visibility"],
-        key=k("visibility"),
-        format_func=lambda v: VISIBILITY_LABELS[v],
-        help="Less visible takes effect at once; more visible waits for review.",
-    )
-    left.text_input("Date start (YYYY, YYYY-MM or YYYY-MM-DD)", key=k("date_start"))
-    right.text_input("Date end", key=k("date_end"))
-    left.selectbox("Date precision", CHOICES["date_precision"], key=k("date_precision"))
-    right.text_input("Count of (e.g. returned)", key=k("count_of"))
-    left.text_input("Count, low (empty = unknown)", key=k("count_low"))
-    right.text_input("Count, high (empty = unknown)", key=k("count_high"))
-    if layer != "routes":
-        left.text_input("Latitude (decimal degrees)", key=k("lat"))
-        right.text_input("Longitude (decimal degrees)", key=k("lon"))
-        left.selectbox("Location precision", CHOICES["location_precision"], key=k("location_precision"))
-        right.text_input("Uncertainty radius (metres)", key=k("uncertainty_m"), help=_radius_help())
-    left.text_input("Place (English)", key=k("place_en"))
-    right.text_input("Province", key=k("province"))
-    left.text_input("Country", key=k("country"))
-    st.text_area("Notes", key=k("notes"))
+    helps = {
+        "name_en": "The public headline: name no private place in it.",
+        "visibility": "Less visible takes effect at once; more visible waits for review.",
+    }
+
+    def widget(column, field: str) -> None:
+        label, key, help_text = LABELS.get(field, field), k(field), helps.get(field)
+        if field == "kind":
+            column.selectbox(label, kinds, key=key)
+        elif field == "visibility":
+            column.selectbox(label, CHOICES[field], key=key, format_func=VISIBILITY_LABELS.get, help=help_text)
+        elif field in CHOICES:
+            column.selectbox(label, CHOICES[field], key=key, help=help_text)
+        elif field == "notes":
+            column.text_area(label, key=key)
+        else:
+            column.text_input(label, key=key, help=help_text)
+        slots[field] = column.empty()
+
+    rows = [
+        ("name_en", "kind"),
+        ("name_ko", "name_zh"),
+        ("confidence", "visibility"),
+        ("date_start", "date_end"),
+        ("date_precision", "count_of"),
+        ("count_low", "count_high"),
+    ]
+    for left_field, right_field in rows:
+        left, right = st.columns(2)
+        widget(left, left_field)
+        widget(right, right_field)
+    if has_point(layer):
+        _location(record_id, layer, slots, now, now_precision)
+    else:
+        st.caption(ROUTES_KEEP_GEOMETRY)
+    rest = ["place_en", "province", "country", *layer_text_fields(layer)]
+    for index in range(0, len(rest), 2):
+        columns = st.columns(2)
+        for column, field in zip(columns, rest[index : index + 2], strict=False):
+            widget(column, field)
+    widget(st.container(), "notes")
+
+
+PICKED = "picked"  # _key(id, PICKED): a click on the edit map, waiting to become the latitude and longitude
+CLICKED = "clicked"  # _key(id, CLICKED): the click last applied (st_folium returns it on every rerun)
+CLICK_DECIMALS = 5  # about a metre: finer than a click can place; the precision class says what it means
+
+
+def _lenient_number(text: object) -> float | None:
+    try:
+        number = float(str(text).strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def radius_of(precision: object, radius: object) -> float | None:
+    """The uncertainty circle drawn for a point: its own radius, else its precision class's convention."""
+    own = _lenient_number(radius) if not is_blank(radius) else None
+    if own is not None and own > 0:
+        return own
+    return DEFAULT_UNCERTAINTY_M.get(str(precision))
+
+
+def _proposed_position(record_id: str) -> Position | None:
+    state = st.session_state
+    lat, lon = _lenient_number(state[_key(record_id, "lat")]), _lenient_number(state[_key(record_id, "lon")])
+    if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    radius = radius_of(state[_key(record_id, "location_precision")], state[_key(record_id, "uncertainty_m")])
+    return Position(lat, lon, radius)
+
+
+def apply_picked(record_id: str) -> None:
+    """A click on the map becomes the latitude and longitude fields (before they are drawn this run)."""
+    picked = st.session_state.pop(_key(record_id, PICKED), None)
+    if isinstance(picked, dict):
+        st.session_state[_key(record_id, "lat")] = f"{picked['lat']:.{CLICK_DECIMALS}f}"
+        st.session_state[_key(record_id, "lon")] = f"{picked['lng']:.{CLICK_DECIMALS}f}"
+
+
+def _location(record_id: str, layer: str, slots: dict, now: Position | None, now_precision: object) -> None:
+    """The map to place or move the point, beside the coordinates and the precision class it stands for."""
+    k = lambda field: _key(record_id, field)  # noqa: E731
+    state = st.session_state
+    apply_picked(record_id)
+    st.markdown("**Location**")
+    map_column, fields_column = st.columns([3, 2])
+    with map_column:
+        precision = state[k("location_precision")] or now_precision
+        clicked = render_edit_map(record_id, now, _proposed_position(record_id), precision)
+        st.caption(MAP_HELP)
+    if clicked is not None and clicked != state.get(k(CLICKED)):
+        state[k(CLICKED)] = clicked
+        state[k(PICKED)] = clicked
+        st.rerun()
+    with fields_column:
+        for field in ("lat", "lon"):
+            st.text_input(LABELS[field], key=k(field))
+        slots["geometry"] = st.empty()
+        st.selectbox(
+            LABELS["location_precision"],
+            CHOICES["location_precision"],
+            key=k("location_precision"),
+            format_func=lambda p: LOCATION_PRECISION_LABELS.get(p, "not given"),
+        )
+        slots["location_precision"] = st.empty()
+        st.text_input(LABELS["uncertainty_m"], key=k("uncertainty_m"), help=_radius_help())
+        slots["uncertainty_m"] = st.empty()
+        if layer == "events":
+            st.caption("An event may have no place: clear both coordinates to remove its point.")
+
+
+def now_position(old: dict, old_geometry: BaseGeometry | None) -> Position | None:
+    """Where the record is now, for the map's grey mark (None: it has no point)."""
+    if not isinstance(old_geometry, Point):
+        return None
+    return Position(old_geometry.y, old_geometry.x, radius_of(old.get("location_precision"), old.get("uncertainty_m")))
 
 
 def _radius_help() -> str:
@@ -245,28 +439,36 @@ def render_edit_form(store: Store, editor: Account) -> None:
             st.error(f"The id “{md(record_id)}” is taken: ids are stable and unique.")
             return
         record, old, old_geometry = None, {}, None
-    _seed_widgets(record_id, old, old_geometry)
-    _fields(record_id, layer)
+    _seed_widgets(record_id, layer, old, old_geometry)
+    slots: dict[str, object] = {}
+    _fields(record_id, layer, slots, now_position(old, old_geometry), old.get("location_precision"))
     source_ids = [r.id for r in store.records() if r.layer == SOURCES_LAYER]
-    _source_picker(record_id, source_ids)
+    _source_picker(record_id, source_ids, slots)
     props, geometry, problems = candidate(record_id, layer, old, old_geometry)
     source_rows = [r.properties for r in store.records() if r.layer == SOURCES_LAYER]
     known = sources_frame(source_rows, st.session_state.get(NEW_SOURCES, []))
     places = {r.id for r in records if r.layer in POINT_LAYERS}
     crossings = {r.id for r in records if r.layer == "crossings"}
-    problems += record_problems(layer, props, geometry, known, places, crossings)
+    problems += date_field_problems(props) + record_problems(layer, props, geometry, known, places, crossings)
+    problems = list(dict.fromkeys(problems))  # the same reason from the form and from `geo validate`: once
     reason = st.text_area("Reason for this change (required; shown in the history)", key=f"edit-{record_id}-reason")
     diff = diff_fields(old, old_geometry, props, geometry)
     st.subheader("Preview of the change")
     if diff:
         st.dataframe(
-            pd.DataFrame(change_rows(diff), columns=["field", "now", "proposed"], dtype=str),
+            text_frame(pd.DataFrame(change_rows(diff), columns=["field", "now", "proposed"], dtype=str)),
             hide_index=True,
             width="stretch",
         )
     else:
         st.caption("Nothing changes yet.")
-    for problem in problems:
+    unplaced = show_in_place(problems, slots)
+    if problems:
+        st.caption(
+            f"{len(problems)} problem{'s' if len(problems) != 1 else ''} to fix before submitting"
+            + (": the reasons are shown next to their fields." if not unplaced else ":")
+        )
+    for problem in unplaced:
         st.error(md(problem), icon=":material/error:")
     ready = diff and not problems and reason.strip()
     if not reason.strip():
@@ -275,11 +477,50 @@ def render_edit_form(store: Store, editor: Account) -> None:
         _submit(store, editor, record, record_id, layer, old, old_geometry, props, geometry, reason)
 
 
+def date_field_problems(props: dict) -> list[str]:
+    """Each date field read on its own (`geo validate` stops at the first bad date), so that every date
+    typed gets its reason next to it; the words are validate's."""
+    precision = props.get("date_precision")
+    if precision not in DATE_PRECISIONS:
+        return []
+    problems = []
+    for field in FORM_DATE_FIELDS:
+        value = props.get(field)
+        if is_blank(value):
+            continue
+        try:
+            parse_partial_date(str(value), str(precision))
+        except DateError as error:
+            problems.append(f"{field}: {error}")
+    return problems
+
+
+def problem_field(problem: str) -> str:
+    """The field a "field: reason" line is about ("" when it names none)."""
+    field, _, reason = problem.partition(":")
+    return field.strip() if reason else ""
+
+
+def show_in_place(problems: list[str], slots: dict) -> list[str]:
+    """Each reason under the field it is about; returns those with no field in the form."""
+    by_field: dict[str, list[str]] = {}
+    unplaced = []
+    for problem in problems:
+        field = problem_field(problem)
+        if field in slots:
+            by_field.setdefault(field, []).append(problem)
+        else:
+            unplaced.append(problem)
+    for field, lines in by_field.items():
+        slots[field].error("  \n".join(md(line) for line in lines), icon=":material/error:")
+    return unplaced
+
+
 def _submit(store, editor, record, record_id, layer, old, old_geometry, props, geometry, reason) -> None:
     changes = {
         f: v for f, v in props.items() if f != "id" and old.get(f) != v and not (f not in old and v in ("", None, []))
     }
-    if layer != "routes" and diff_fields({}, old_geometry, {}, geometry):
+    if has_point(layer) and diff_fields({}, old_geometry, {}, geometry):
         changes["geometry"] = geometry
     bases = st.session_state.setdefault(BASES, {})
     base = bases.get(record_id, store.revision()) if record is not None else store.revision()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.i18n import N_, _, ngettext
 from geo.io import Dataset
 from geo.store.records import change_rows
 from geo.text import escape_markdown as md
@@ -11,7 +12,12 @@ from geo.ui.data import get_store
 from geo.ui.session import is_editor
 from geo.visibility import is_public_record
 
-ACTIONS = {"create": "first recorded", "change": "changed", "retract": "retracted", "move": "moved in its file"}
+ACTIONS = {
+    "create": N_("first recorded"),
+    "change": N_("changed"),
+    "retract": N_("retracted"),
+    "move": N_("moved in its file"),
+}
 
 
 def _when(stamp: str) -> str:
@@ -33,26 +39,27 @@ def render_history(dataset: Dataset, fid: str) -> None:
     editor = is_editor()
     if not editor and not is_public_record(dataset, fid):
         # A generalised record's history holds its exact place and dates: editors only.
-        st.caption("The history of a record published at coarser precision is shown to editors only.")
+        st.caption(_("The history of a record published at coarser precision is shown to editors only."))
         return
     revision, changed_at = entry
-    st.caption(f"Changed on {md(_when(changed_at))} (revision {revision})")
+    st.caption(_("Changed on {when} (revision {revision})", when=md(_when(changed_at)), revision=revision))
     outlets = dict(zip(dataset.sources["id"], dataset.sources["outlet"], strict=True))
-    with st.expander("History", icon=":material/history:"):
+    with st.expander(_("History"), icon=":material/history:"):
         if editor:
             render_drafts(fid)
         for item in reversed(_history(dataset.revision, fid)):
-            action = ACTIONS.get(str(item["action"]), str(item["action"]))
+            action = _(ACTIONS[str(item["action"])]) if str(item["action"]) in ACTIONS else str(item["action"])
             when, author = md(_when(str(item["time"]))), md(item["author"])
-            st.markdown(f"**Revision {item['revision']}** · {when} · {author} · {md(action)}")
-            lines = [f"- **Reason:** {md(item['reason'])}"]
+            revision_title = _("**Revision {revision}**", revision=item["revision"])
+            st.markdown(f"{revision_title} · {when} · {author} · {md(action)}")
+            lines = ["- " + _("**Reason:** {reason}", reason=md(item["reason"]))]
             if item["source_ids"]:
                 cited = ", ".join(
                     f"{md(sid)} ({md(outlets[sid])})" if sid in outlets else md(sid) for sid in item["source_ids"]
                 )
-                lines.append(f"- **Sources:** {cited}")
+                lines.append("- " + _("**Sources:** {cited}", cited=cited))
             if item["action"] == "create":
-                lines.append(f"- {len(item['changes'])} fields recorded")
+                lines.append("- " + ngettext("{n} field recorded", "{n} fields recorded", len(item["changes"])))
             else:
                 lines.extend(
                     f"- {md(field)}: {md(old)} → {md(new)}" for field, old, new in change_rows(item["changes"])

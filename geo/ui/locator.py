@@ -7,6 +7,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
+from geo.i18n import language, use_language
 from geo.io import Dataset
 from geo.mapview import LayerControl, build_base_map, build_feature_groups
 from geo.payload import serialise_groups, view_for
@@ -18,16 +19,17 @@ LOCATOR_MAX_ZOOM = 8  # a locator shows the region around the crossing, not the 
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def locator_groups(version: str, crossing_id: str) -> tuple[dict[str, str], dict[str, int], tuple]:
+def locator_groups(version: str, crossing_id: str, lang: str) -> tuple[dict[str, str], dict[str, int], tuple]:
     layers = locator_layers(get_dataset(), crossing_id)
-    payloads, counts = serialise_groups(layers)
+    with use_language(lang):  # the payload carries words (labels, tooltips)
+        payloads, counts = serialise_groups(layers)
     return payloads, counts, view_for(layers, width_px=520, height_px=340)
 
 
 def render_locator(dataset: Dataset, crossing_id: str, height: int = 340) -> None:
-    payloads, counts, (center, zoom) = locator_groups(dataset.version, crossing_id)
+    payloads, counts, (center, zoom) = locator_groups(dataset.version, crossing_id, language())
     st_folium(
-        build_base_map(get_map_basemap(dataset.version)),
+        build_base_map(get_map_basemap(dataset.version), language()),
         key=LOCATOR_KEY,
         height=height,
         use_container_width=True,

@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+
 import streamlit as st
+import streamlit_folium
 from streamlit_folium import st_folium
 
-from geo.clientdata import spec_json
+from geo.clientdata import spec_json, write_named
 from geo.details import find_feature
 from geo.filters import FilterSpec
+from geo.i18n import _, language
 from geo.io import Dataset
 from geo.mapview import (
     LayerControl,
+    Map,
+    base_file_text,
     build_base_map,
     build_client_groups,
     build_feature_groups,
     clicked_feature_id,
     selection_groups,
+    thin_map,
 )
 from geo.payload import AGGREGATE_ABOVE, GRID_CELL_DEG, selected_geometry
+from geo.text import format_number
 from geo.ui import state
 from geo.ui.data import (
+    CLIENT_DATA_DIR,
+    CLIENT_DATA_URL,
     client_data_url,
     client_group_counts,
     filtered_layers,
@@ -28,6 +39,8 @@ from geo.ui.data import (
     map_view,
 )
 from geo.ui.uploaded import uploaded_map_groups
+
+log = logging.getLogger(__name__)
 
 MAP_KEY = "crossings-map"
 MAP_HEIGHT = 600
@@ -62,7 +75,7 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
     if point:
         center, zoom = (point[0], point[1]), point[2]
     # Built fresh every rerun (st_folium mutates the map it is given) from constants only.
-    base = build_base_map(get_map_basemap(dataset.version))
+    base = constant_map(get_map_basemap(dataset.version), language())
     # On a short screen (1280×720) the frame, and the map in it (map.js fillFrame), end above the fold.
     st.html(MAP_FRAME_CSS)
     with st.container(key=MAP_CONTAINER):  # map.js fits the frame in it to the window's height
@@ -81,8 +94,13 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
         )
     if aggregated:
         st.caption(
-            f"{aggregated:,} features in view: more than {AGGREGATE_ABOVE:,} points are drawn as counts "
-            f"per {GRID_CELL_DEG:g}° grid cell, not one by one. Narrow the dates, kinds or crossings to see each one."
+            _(
+                "{count} features in view: more than {limit} points are drawn as counts per {cell}° grid cell, "
+                "not one by one. Narrow the dates, kinds or crossings to see each one.",
+                count=format_number(aggregated),
+                limit=format_number(AGGREGATE_ABOVE),
+                cell=format(GRID_CELL_DEG, "g"),
+            )
         )
     clicked = clicked_feature_id((result or {}).get("last_object_clicked_tooltip"))
     if clicked and clicked != st.session_state.get("_last_clicked"):
@@ -98,3 +116,27 @@ def focus_view(dataset: Dataset, fid: str, fallback: tuple) -> tuple:
         return fallback
     centroid = found[1]["geometry"].centroid
     return (round(centroid.y, 4), round(centroid.x, 4)), 9
+
+
+def constant_map(basemap_json: str, lang: str) -> Map:
+    """The base map for st_folium: its constant code served as a static file (geo.mapview.thin_map),
+    so a rerun sends only what changes; the whole map when that file cannot be written."""
+    base = build_base_map(basemap_json, lang)
+    served = _base_file(basemap_json, lang)
+    return base if served is None else thin_map(base, *served)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _base_file(basemap_json: str, lang: str) -> tuple[str, str] | None:
+    """(key, URL) of the static file holding the base map's script for this basemap and language."""
+    full = build_base_map(basemap_json, lang)
+    full.get_root().render()  # as st_folium does before it takes the script
+    script = streamlit_folium._get_map_string(full)
+    key = hashlib.sha256(script.encode("utf-8")).hexdigest()[:20]
+    name = f"base-{key}.js"
+    try:
+        write_named(base_file_text(key, script), CLIENT_DATA_DIR, name)
+    except OSError as error:
+        log.warning("the map's base file cannot be written (%s): each rerun sends the whole map", error)
+        return None
+    return key, f"{CLIENT_DATA_URL}/{name}"

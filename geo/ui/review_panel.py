@@ -12,6 +12,7 @@ from geo.accounts import Account
 from geo.store import RevisionRefused, Store, StoreError
 from geo.store.records import change_rows, diff_fields, parse_geometry
 from geo.store.review import Draft, drafts_for, review
+from geo.text import display_text
 from geo.text import escape_markdown as md
 
 # A one-person deployment may let a reviewer approve their own drafts (default: nobody may).
@@ -20,6 +21,12 @@ SELF_REVIEW_VARIABLE = "CROSSINGS_ALLOW_SELF_REVIEW"
 
 def self_review_allowed() -> bool:
     return os.environ.get(SELF_REVIEW_VARIABLE, "").strip().lower() in ("1", "true", "yes")
+
+
+def text_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A table of data or typed text as a reader should see it: bidirectional controls shown, not applied
+    (the table is drawn as text, so no markup can come from a cell)."""
+    return frame.map(display_text)
 
 
 def draft_diff(store: Store, item: Draft) -> pd.DataFrame:
@@ -35,14 +42,14 @@ def draft_diff(store: Store, item: Draft) -> pd.DataFrame:
         else:
             new_props[field] = value
     rows = change_rows(diff_fields(old_props, old_geometry, new_props, new_geometry))
-    return pd.DataFrame(rows, columns=["field", "now", "proposed"], dtype=str)
+    return text_frame(pd.DataFrame(rows, columns=["field", "now", "proposed"], dtype=str))
 
 
 def draft_table(store: Store, item: Draft) -> None:
     st.dataframe(draft_diff(store, item), hide_index=True, width="stretch")
     if item.new_sources:
         st.caption("New sources in this draft")
-        st.dataframe(pd.DataFrame(item.new_sources, dtype=str), hide_index=True, width="stretch")
+        st.dataframe(text_frame(pd.DataFrame(item.new_sources, dtype=str)), hide_index=True, width="stretch")
 
 
 def render_review_queue(store: Store, reviewer: Account) -> None:
@@ -88,7 +95,7 @@ def render_review_queue(store: Store, reviewer: Account) -> None:
             ],
             dtype=str,
         )
-        st.dataframe(frame, hide_index=True, width="stretch")
+        st.dataframe(text_frame(frame), hide_index=True, width="stretch")
 
 
 def _review(store: Store, reviewer: Account, item: Draft, approve: bool, note: str, allow_self: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from geo.i18n import N_, _
 from geo.io import DATA_DIR, Dataset
 from geo.search import PlaceIndex, SearchHit, load_index, search
 from geo.text import escape_markdown as md
@@ -33,24 +34,24 @@ def render_place_search(
     shown_ids: set[str] | None = None,
     limit: int = 8,
     compact: bool = False,
-    label: str = "Find a place",
+    label: str = N_("Find a place"),
 ) -> None:
     """A search box with its results as buttons; choosing one opens the map there."""
     query = st.text_input(
-        label,
+        _(label),
         key=key,
         placeholder="Tumen, Domun, 图们, 도문, Sinŭiju…",
-        help="English, Korean or Chinese names and common alternative spellings; accents and case do not matter.",
+        help=_("English, Korean or Chinese names and common alternative spellings; accents and case do not matter."),
     )
     if not query or not query.strip():
         return
     hits = search(get_place_index(dataset.version), query, limit=limit)
     if not hits:
-        st.caption(f"No place called “{md(query.strip())}” in the data or on the basemap.")
+        st.caption(_("No place called “{query}” in the data or on the basemap.", query=md(query.strip())))
         return
     for position, hit in enumerate(hits):
         outside = shown_ids is not None and hit.place.kind == "feature" and hit.place.key not in shown_ids
-        help_text = hit.place.detail + (" — outside the current filters" if outside else "")
+        help_text = hit.place.detail + (" — " + _("outside the current filters") if outside else "")
         title = hit.place.label if compact else f"{hit.place.label} — {hit.place.detail}"
         if st.button(
             md(title),
@@ -62,4 +63,4 @@ def render_place_search(
             choose(hit)
             open_map(hit.place.key if hit.place.kind == "feature" else None)
     if not compact:
-        st.caption("Choosing a result opens the map there; a feature of the data is also selected.")
+        st.caption(_("Choosing a result opens the map there; a feature of the data is also selected."))

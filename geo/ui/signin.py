@@ -13,6 +13,7 @@ import time
 import streamlit as st
 
 from geo.accounts import wait_remaining
+from geo.i18n import _
 from geo.store.review import SignInRefused, account, sign_in
 from geo.ui.data import get_store
 from geo.ui.session import sign_out, signed_in, start_session
@@ -75,27 +76,27 @@ def render_sign_in() -> None:
             start_session(found)
             current = found
     with st.sidebar.expander(
-        "Editors: sign in" if current is None else f"Signed in: {current.name}", icon=":material/lock:"
+        _("Editors: sign in") if current is None else _("Signed in: {name}", name=current.name), icon=":material/lock:"
     ):
         if current is not None:
-            st.caption(f"Role: {current.role}. Sessions end after 30 minutes idle or 8 hours.")
-            if st.button("Sign out", key="sign-out"):
+            st.caption(_("Role: {role}. Sessions end after 30 minutes idle or 8 hours.", role=current.role))
+            if st.button(_("Sign out"), key="sign-out"):
                 sign_out()
                 if _oidc_configured() and getattr(getattr(st, "user", None), "is_logged_in", False):
                     st.logout()
                 st.rerun()
             return
-        st.caption("Viewers never need an account. Editors, reviewers and admins sign in here.")
+        st.caption(_("Viewers never need an account. Editors, reviewers and admins sign in here."))
         with st.form("sign-in", clear_on_submit=True, border=False):  # the password leaves session state
-            name = st.text_input("Account", key="sign-in-name", autocomplete="username")
+            name = st.text_input(_("Account"), key="sign-in-name", autocomplete="username")
             password = st.text_input(
-                "Password", type="password", key="sign-in-password", autocomplete="current-password"
+                _("Password"), type="password", key="sign-in-password", autocomplete="current-password"
             )
-            submitted = st.form_submit_button("Sign in")
+            submitted = st.form_submit_button(_("Sign in"))
         if submitted:
             message = _try_sign_in(name, password)
             if message is None:
                 st.rerun()
             st.error(message)
-        if _oidc_configured() and st.button("Sign in with your organisation", key="sign-in-oidc"):
+        if _oidc_configured() and st.button(_("Sign in with your organisation"), key="sign-in-oidc"):
             st.login()

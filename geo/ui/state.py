@@ -8,6 +8,7 @@ from datetime import date
 import streamlit as st
 
 from geo.filters import FilterSpec, resolve_choices
+from geo.i18n import N_, _
 
 # Widget keys double as query-parameter names (bind="query-params"): the URL is the view.
 DATES = "dates"
@@ -24,10 +25,10 @@ PAGE = "_page"  # the url path of the page this run shows ("" for the map), set 
 PAGE_PARAMS = ("profile", "scene")
 
 
-def sync_choice_from_url(key: str, names: Mapping[str, str], noun: str, multiple: bool = True) -> None:
+def sync_choice_from_url(key: str, names: Mapping[str, str], notice: str, multiple: bool = True) -> None:
     """Before the filter widget `key` is drawn: values in the URL that this session did not write (a shared
     link, Back) set it. They are ids; the names that older links used work too. A value that names nothing
-    is left out and said on the page (url_notices)."""
+    is left out and said on the page (url_notices): `notice` is that sentence's message (N_), with {values}."""
     written = st.session_state.setdefault(URL_WRITTEN, {})
     values = tuple(st.query_params.get_all(key))
     if not values or values == written.get(key):
@@ -38,7 +39,7 @@ def sync_choice_from_url(key: str, names: Mapping[str, str], noun: str, multiple
     notices = st.session_state.setdefault(URL_NOTICES, {})
     if unknown:
         quoted = ", ".join(f"“{value}”" for value in unknown)
-        notices[key] = f"The link names {noun} that is not in the data: {quoted}. It was left out of the filters."
+        notices[key] = (notice, {"values": quoted})  # translated when shown: the language may change
     else:
         notices.pop(key, None)
 
@@ -74,13 +75,17 @@ def check_url_dates() -> None:
     notices = st.session_state.setdefault(URL_NOTICES, {})
     if bad:
         quoted = ", ".join(f"“{value}”" for value in bad)
-        notices[DATES] = f"The link's date range has {quoted}, which is not a date (YYYY-MM-DD): all dates are shown."
+        notices[DATES] = (
+            N_("The link's date range has {values}, which is not a date (YYYY-MM-DD): all dates are shown."),
+            {"values": quoted},
+        )
     else:
         notices.pop(DATES, None)
 
 
 def url_notices() -> list[str]:
-    return list(st.session_state.get(URL_NOTICES, {}).values())
+    """The notices in the active language."""
+    return [_(message, **values) for message, values in st.session_state.get(URL_NOTICES, {}).values()]
 
 
 def view_params() -> dict[str, list[str]]:

@@ -16,8 +16,10 @@ import pandas as pd
 import streamlit as st
 from streamlit import dataframe_util
 
+from geo import i18n
 from geo.charts import cumulative_chart, events_chart, vega_lite_spec, with_band
 from geo.filters import FilterSpec
+from geo.i18n import use_language
 from geo.io import Dataset
 from geo.replay import replay_payload
 from geo.returns import CumulativeSeries, cumulative_returned, cumulative_table
@@ -56,14 +58,21 @@ class EventsAxis:
 
 def events_axis(dataset: Dataset, spec: FilterSpec) -> tuple[dict, int, int]:
     """(the chart's document with the band on the spec's dates, events off the axis, undated events)."""
-    axis = _events_axis(dataset.version, spec.crossings, spec.kinds, spec.min_confidence, dataset)
+    axis = _events_axis(dataset.version, spec.crossings, spec.kinds, spec.min_confidence, i18n.language(), dataset)
     document = with_band(axis.document, (spec.date_from, spec.date_to), get_timeline_domain(dataset))
     return document, axis.off_axis, axis.undated
 
 
 @st.cache_resource(show_spinner=False, max_entries=32)
 def _events_axis(
-    version: str, crossings: tuple[str, ...], kinds: tuple[str, ...], min_confidence: str, _dataset: Dataset
+    version: str, crossings: tuple[str, ...], kinds: tuple[str, ...], min_confidence: str, lang: str, _dataset: Dataset
+) -> EventsAxis:
+    with use_language(lang):
+        return _build_events_axis(crossings, kinds, min_confidence, _dataset)
+
+
+def _build_events_axis(
+    crossings: tuple[str, ...], kinds: tuple[str, ...], min_confidence: str, _dataset: Dataset
 ) -> EventsAxis:
     # The crossing, kind and confidence filters apply; the date range is what the brush picks.
     without_dates = FilterSpec(None, None, crossings, kinds, min_confidence)
@@ -77,12 +86,13 @@ def _events_axis(
 
 def events_in_range(dataset: Dataset, spec: FilterSpec) -> pd.DataFrame:
     """The event table of the filter state. Shared with every session: read it, never modify it."""
-    return _events_in_range(dataset.version, astuple(spec), dataset)
+    return _events_in_range(dataset.version, astuple(spec), i18n.language(), dataset)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def _events_in_range(version: str, spec_values: tuple, _dataset: Dataset) -> pd.DataFrame:
-    return events_table(filtered_layers(_dataset, FilterSpec(*spec_values))["events"], _dataset.sources)
+def _events_in_range(version: str, spec_values: tuple, lang: str, _dataset: Dataset) -> pd.DataFrame:
+    with use_language(lang):
+        return events_table(filtered_layers(_dataset, FilterSpec(*spec_values))["events"], _dataset.sources)
 
 
 @dataclass(frozen=True)
@@ -95,22 +105,24 @@ class Returns:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _returns(version: str, _dataset: Dataset) -> Returns:
-    series = cumulative_returned(_dataset.layers["events"])
-    chart = cumulative_chart(series, _dataset.sources, get_timeline_domain(_dataset))
-    return Returns(series, vega_document(chart), cumulative_table(series, _dataset.sources))
+def _returns(version: str, lang: str, _dataset: Dataset) -> Returns:
+    with use_language(lang):
+        series = cumulative_returned(_dataset.layers["events"])
+        chart = cumulative_chart(series, _dataset.sources, get_timeline_domain(_dataset))
+        return Returns(series, vega_document(chart), cumulative_table(series, _dataset.sources))
 
 
 def get_returns(dataset: Dataset) -> Returns:
     """Shared with every session: read it, never modify it."""
-    return _returns(dataset.version, dataset)
+    return _returns(dataset.version, i18n.language(), dataset)
 
 
 def get_replay(dataset: Dataset, set_id: str) -> dict:
     """replay_payload once per dataset version and replay set. Shared: read it, never modify it."""
-    return _replay(dataset.version, set_id, dataset)
+    return _replay(dataset.version, set_id, i18n.language(), dataset)
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
-def _replay(version: str, set_id: str, _dataset: Dataset) -> dict:
-    return replay_payload(_dataset, set_id)
+def _replay(version: str, set_id: str, lang: str, _dataset: Dataset) -> dict:
+    with use_language(lang):
+        return replay_payload(_dataset, set_id)

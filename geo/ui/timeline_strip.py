@@ -10,7 +10,9 @@ import streamlit as st
 from geo.chart_text import spec_with_text_alternative, strip_chart_text
 from geo.charts import BRUSH, StripMarks, dates_from_brush, strip_chart, strip_marks, with_band
 from geo.filters import FilterSpec, date_mask, format_range
+from geo.i18n import _
 from geo.io import Dataset
+from geo.text import format_number
 from geo.timeline import event_spans, timeline_domain
 from geo.ui import state
 from geo.ui.data import get_data_span, get_dataset
@@ -75,12 +77,20 @@ def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
         strip = _strip_spec(dataset.version, (spec.date_from, spec.date_to), dataset)
         text = strip_chart_text(len(dated), in_range, domain, (spec.date_from, spec.date_to))
         st.vega_lite_chart(spec=spec_with_text_alternative(strip, text), alt=text, width="stretch")
-        outside = ""
+        sentences = [
+            _(
+                "Timeline: {range} covers {shown} of {total} dated events.",
+                range=format_range(spec.date_from, spec.date_to),
+                shown=format_number(in_range),
+                total=format_number(len(dated)),
+            )
+        ]
         if (spec.date_from and spec.date_from < domain[0]) or (spec.date_to and spec.date_to > domain[1]):
-            outside = f" The range reaches beyond the strip ({domain[0].year}–{domain[1].year})."
-        weekly = " Bars: events per week by the day they start, stacked by kind." if marks.weekly else ""
-        st.caption(
-            f"Timeline: {format_range(spec.date_from, spec.date_to)} covers {in_range:,} of {len(dated):,} dated "
-            f"events.{outside}{weekly} Brush a period on the Timeline page to change it."
-        )
-        st.page_link("views/timeline.py", label="Open the timeline", icon=":material/timeline:")
+            sentences.append(
+                _("The range reaches beyond the strip ({first}–{last}).", first=domain[0].year, last=domain[1].year)
+            )
+        if marks.weekly:
+            sentences.append(_("Bars: events per week by the day they start, stacked by kind."))
+        sentences.append(_("Brush a period on the Timeline page to change it."))
+        st.caption(" ".join(sentences))
+        st.page_link("views/timeline.py", label=_("Open the timeline"), icon=":material/timeline:")

@@ -22,6 +22,7 @@ import streamlit as st
 
 from geo.details import FeatureDetails
 from geo.filters import FilterSpec
+from geo.i18n import N_, _
 from geo.io import Dataset
 from geo.mapview import FeatureGroup, JsonLayer
 from geo.payload import serialise_group
@@ -33,7 +34,7 @@ LAYER = "uploaded_layer"
 SOURCES = "uploaded_sources"
 LABEL = "uploaded_label"
 _MAP_CACHE = "_uploaded_map_cache"
-MAP_GROUP_TITLE = "Your upload, this session only"  # a constant: Leaflet's layer control renders it as HTML
+MAP_GROUP_TITLE = N_("Your upload, this session only")  # a constant: Leaflet's layer control renders it as HTML
 
 
 def set_layer(result: ImportResult, label: str) -> None:
@@ -54,7 +55,7 @@ def current_layer() -> gpd.GeoDataFrame | None:
 
 
 def current_label() -> str:
-    return str(st.session_state.get(LABEL) or "your file")
+    return str(st.session_state.get(LABEL) or _("your file"))
 
 
 def uploaded_map_groups(spec: FilterSpec) -> list[FeatureGroup]:
@@ -66,10 +67,10 @@ def uploaded_map_groups(spec: FilterSpec) -> list[FeatureGroup]:
     cached = st.session_state.get(_MAP_CACHE)
     if not cached or cached[0] != key:
         # Rich icons up to ICON_LIMIT points, canvas points above it: the same choice as the bundled layers.
-        payload, count, _ = serialise_group(UPLOAD_LAYER, UPLOAD_LAYER, filter_uploaded(layer, spec))
+        payload, count, _mode = serialise_group(UPLOAD_LAYER, UPLOAD_LAYER, filter_uploaded(layer, spec))
         cached = (key, payload, count)
         st.session_state[_MAP_CACHE] = cached
-    group = FeatureGroup(name=f"{MAP_GROUP_TITLE} ({cached[2]})", show=True)
+    group = FeatureGroup(name=_("{title} ({count})", title=_(MAP_GROUP_TITLE), count=cached[2]), show=True)
     JsonLayer(UPLOAD_LAYER, cached[1]).add_to(group)
     return [group]
 

@@ -5,6 +5,23 @@
   "use strict";
 
   var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;", "`": "&#96;", "$": "&#36;", "\\": "&#92;" };
+  // The interface's words: the page sends them in its language with the map's constant settings
+  // (geo.i18n.js_messages); t("English text", {named: value}) looks one up and fills its placeholders.
+  var MESSAGES = {}, LANG = "en", WORDS = null;
+  function t(id, values) {
+    var text = Object.prototype.hasOwnProperty.call(MESSAGES, id) ? MESSAGES[id] : id;
+    return values ? text.replace(/\{(\w+)\}/g, function (m, k) { return Object.prototype.hasOwnProperty.call(values, k) ? String(values[k]) : m; }) : text;
+  }
+  function settings(map, given) {
+    MESSAGES = (given && given.messages) || {};
+    LANG = (given && given.lang) || "en";
+    WORDS = (given && given.words) || null;
+  }
+  // A feature's name in the page's language: its Korean name in Korean where the data has one.
+  function localName(p) {
+    return LANG === "ko" && p.name_ko ? p.name_ko : p.name_en;
+  }
+
   function esc(value) {
     return String(value === null || value === undefined ? "" : value).replace(/[&<>"'`$\\]/g, function (c) {
       return ESCAPES[c];
@@ -26,14 +43,14 @@
 
   // Okabe–Ito colour-blind-safe palette; every layer also has its own shape.
   var STYLE = {
-    detention_centres: { color: "#D55E00", shape: "square", label: "Detention centre (China)" },
-    crossings: { color: "#0072B2", shape: "diamond", label: "Crossing used on 9 Oct 2023" },
-    other_crossings: { color: "#6b6b6b", shape: "diamond", label: "Other crossing (not linked to 9 Oct)" },
-    receiving_facilities: { color: "#9E2A7B", shape: "triangle", label: "Receiving facility (North Korea)" },
-    events: { color: "#B07A00", shape: "circle", label: "Dated event with a place" },
+    detention_centres: { color: "#D55E00", shape: "square" },
+    crossings: { color: "#0072B2", shape: "diamond" },
+    other_crossings: { color: "#6b6b6b", shape: "diamond" },
+    receiving_facilities: { color: "#9E2A7B", shape: "triangle" },
+    events: { color: "#B07A00", shape: "circle" },
     routes: { color: "#1d1d1d", label: "9 Oct 2023 leg" },
-    regular_routes: { color: "#8a8a8a", weight: 2, dash: "2 6", label: "Regular routes (NKDB), not 9 October" },
-    uploaded: { color: "#009E73", shape: "circle", label: "Your upload (this session only)" }
+    regular_routes: { color: "#8a8a8a", weight: 2, dash: "2 6" },
+    uploaded: { color: "#009E73", shape: "circle" }
   };
 
   function shapeSvg(shape, color, confidence, size) {
@@ -52,7 +69,7 @@
 
   function names(p) {
     var parts = [];
-    if (p.name_ko) parts.push(esc(p.name_ko));
+    if (LANG === "ko" && p.name_ko) { if (p.name_en) parts.push(esc(p.name_en)); } else if (p.name_ko) parts.push(esc(p.name_ko));
     if (p.name_zh) parts.push(esc(p.name_zh));
     return parts.length ? '<div class="cx-names">' + parts.join(" · ") + "</div>" : "";
   }
@@ -64,15 +81,15 @@
 
   function tooltipHtml(p) {
     var rows = [
-      '<div class="cx-tt-title">' + esc(p.name_en) + "</div>",
+      '<div class="cx-tt-title">' + esc(localName(p)) + "</div>",
       names(p),
       '<div class="cx-tt-row">' + esc(p.kind_label) + "</div>"
     ];
     if (p.date_label) rows.push('<div class="cx-tt-row">' + esc(p.date_label) + "</div>");
-    if (p.count_label) rows.push('<div class="cx-tt-row">People: ' + esc(p.count_label) + "</div>");
+    if (p.count_label) rows.push('<div class="cx-tt-row">' + esc(t("People: {count}", { count: p.count_label })) + "</div>");
     rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
-    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">Location: ' + esc(p.precision_label) + "</div>");
-    rows.push('<div class="cx-tt-row cx-muted">Click for details and sources</div>');
+    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Location: {place}", { place: p.precision_label })) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Click for details and sources")) + "</div>");
     return rows.join("") + fid(p);
   }
 
@@ -109,7 +126,7 @@
       iconAnchor: [target / 2, target / 2]
     });
     var marker = L.marker(latlng, {
-      icon: icon, keyboard: true, title: p.name_en, alt: p.name_en, riseOnHover: true,
+      icon: icon, keyboard: true, title: localName(p), alt: localName(p), riseOnHover: true,
       // Symbols above the basemap's town names; what layoutSymbols needs to place the symbol.
       zIndexOffset: 1000, cxSymbol: { rank: big ? 0 : RANK[styleKey(layerName, p)] || 5, size: target, fid: p.id }
     });
@@ -180,7 +197,7 @@
     // this chip (an arrow in the leg's direction) beside it, to see and click the leg by.
     var chipSize = TARGET;
     var chip = L.marker(latlngs[Math.floor(latlngs.length / 2)], {
-      keyboard: true, title: p.name_en, alt: p.name_en, zIndexOffset: 900,
+      keyboard: true, title: localName(p), alt: localName(p), zIndexOffset: 900,
       cxSymbol: { rank: 6, size: chipSize, fid: p.id, leg: latlngs },
       icon: L.divIcon({
         className: "cx-leg-chip" + (inferred ? " cx-leg-chip-inferred" : ""),
@@ -419,6 +436,7 @@
       if (b.w && obstacles(b) > 0) text.style.visibility = "hidden";
     });
     keyboardOrder(map, markers);
+    if (fitNarrow(map, markers)) return;  // moved: laid out again on moveend
     // The legend explains leader lines and leg chips only while the map shows one.
     container.classList.toggle("cx-has-moved", !!container.querySelector(".cx-moved"));
     container.classList.toggle("cx-has-chips", markers.some(function (m) { return m.options.cxSymbol.leg; }));
@@ -451,6 +469,44 @@
     if (tooltip && !tooltip.options.permanent) tooltip.options.offset = L.point(dx, dy - 10);
   }
 
+  // ---------------------------------------------------------------- narrow maps (phones)
+  // The map page's default view is framed for a wide screen; on a map narrower than NARROW_MAP px it
+  // cuts crossings of 9 Oct off at the sides. There the first layout fits the view to those crossings,
+  // with room above and below for their labels (which then take the top or bottom side), zooming out
+  // past the mapped region's floor if need be. Later pans and zooms are the viewer's.
+  var NARROW_MAP = 640;
+  // A phone is a narrow page, not a narrow map: beside the sidebar on a 1280-px screen the map itself
+  // is under 640 px, and keeps its wide framing there.
+  function narrowPage() {
+    var width = window.innerWidth;
+    try {
+      width = window.parent.innerWidth || width;
+    } catch (e) {
+      // a parent on another origin: the map's own width
+    }
+    return width < NARROW_MAP;
+  }
+  function fitNarrow(map, markers) {
+    if (!map._cxMainMap || map._cxNarrowFitted) return false;
+    var size = map.getSize();
+    var crossings = markers.filter(function (m) { return m.options.cxSymbol.rank === 0; });
+    if (!size.x || !narrowPage() || !crossings.length) return false;
+    map._cxNarrowFitted = true;
+    var bounds = L.latLngBounds(crossings.map(function (m) { return m.getLatLng(); }));
+    var padding = { paddingTopLeft: [28, 64], paddingBottomRight: [28, 64] };
+    var floor = map.options.minZoom;
+    map.options.minZoom = 0;  // getBoundsZoom clamps to the floor
+    var zoom = map.getBoundsZoom(bounds, false, L.point(56, 128));
+    map.options.minZoom = floor;
+    if (zoom < map.getMinZoom()) {
+      map._cxNarrowMin = zoom;
+      map.options.minZoom = zoom;
+      map.fire("zoomlevelschange");
+    }
+    map.fitBounds(bounds, L.extend({ animate: false }, padding));
+    return true;
+  }
+
   // Tab reaches the symbols before the legs, and the crossings of 9 Oct first.
   function keyboardOrder(map, markers) {
     var pane = map.getPane("markerPane");
@@ -474,11 +530,73 @@
 
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-  // A partial date from its code (20231009, 20231000, 20230000): geo.mapview.code_label.
+  // A partial date from its code (20231009, 20231000, 20230000) in the page's language (the forms come
+  // from geo.payload.map_words; without them, English): geo.payload.code_label.
   function codeLabel(code) {
     var year = Math.floor(code / 10000), month = Math.floor(code / 100) % 100, day = code % 100;
-    if (!month) return String(year);
-    return (day ? day + " " : "") + MONTHS[month - 1] + " " + year;
+    var fill = function (form) { return form.replace("{y}", String(year)).replace("{d}", String(day)); };
+    if (!month) return WORDS ? fill(WORDS.year) : String(year);
+    if (!day) return WORDS ? fill(WORDS.months[month - 1]) : MONTHS[month - 1] + " " + year;
+    return WORDS ? fill(WORDS.days[month - 1]) : day + " " + MONTHS[month - 1] + " " + year;
+  }
+  function dateCode(text) {
+    var parts = String(text).split("-");
+    return Number(parts[0]) * 10000 + (parts[1] ? Number(parts[1]) * 100 : 0) + (parts[2] ? Number(parts[2]) : 0);
+  }
+
+  // geo.text.format_dates.
+  function formatDates(start, end, precision) {
+    if (!start) return t("undated");
+    var first = codeLabel(dateCode(start));
+    var last = !end || end === start ? first : codeLabel(dateCode(end));
+    var text = last === first ? first : (String(start).length === 4 ? first + "\u2013" + last : first + " \u2013 " + last);
+    return precision === "approximate" ? t("about {dates}", { dates: text }) : text;
+  }
+
+  // geo.text.format_count.
+  function formatCount(low, high) {
+    if (low === null && high === null) return t("unknown");
+    if (high === null) return t("at least {count}", { count: number(low) });
+    if (low === null) return t("up to {count}", { count: number(high) });
+    if (low === high) return t("about {count}", { count: number(low) });
+    return number(low) + "\u2013" + number(high);
+  }
+
+  // geo.text.location_label (Python's "{:g}" of the radius in km).
+  function locationLabel(precision, radius) {
+    var words = WORDS || { precision: {}, precisionOther: "unknown" };
+    var label = Object.prototype.hasOwnProperty.call(words.precision, precision) ? words.precision[precision] : words.precisionOther;
+    if (radius !== null && radius !== undefined && (precision === "town" || precision === "city" || precision === "region")) {
+      return t("{label}, within about {km} km", { label: label, km: String(parseFloat((radius / 1000).toPrecision(6))) });
+    }
+    return label;
+  }
+
+  // The words of a feature of the browser-held document (codes only: geo.clientdata), in the page's
+  // language, as geo.payload.feature_properties writes them for the server's payloads.
+  function localise(layerName, p) {
+    if (p.kind_label !== undefined || p.kind === undefined) return p;
+    var words = WORDS || { kinds: {}, confidence: {}, confidenceOther: "Unknown" };
+    var has = function (table, key) { return Object.prototype.hasOwnProperty.call(table, key); };
+    p.kind_label = has(words.kinds, p.kind) ? words.kinds[p.kind] : p.kind;
+    p.confidence_label = has(words.confidence, p.confidence) ? words.confidence[p.confidence] : words.confidenceOther;
+    if (p.date_start !== undefined) p.date_label = formatDates(p.date_start, p.date_end, p.date_precision);
+    if (layerName !== "routes") p.precision_label = locationLabel(p.location_precision, p.uncertainty_m);
+    if (p.count && (layerName === "crossings" || layerName === "detention_centres" || layerName === "events")) {
+      p.count_label = formatCount(p.count[0], p.count[1]);
+      if (layerName !== "crossings" && p.count_label === t("unknown")) p.count_label = "";
+      if (layerName === "crossings" && p.used) p.count_label = t("9 Oct: {count}", { count: p.count_label });
+    }
+    if (layerName === "crossings") p.label = LANG === "ko" && p.label_ko ? p.label_ko : p.label_en;
+    if (layerName === "regular_routes") {
+      p.kind_label = t("Regular route (NKDB), not 9 October (schematic)");
+      p.date_label = t("Not dated: a usual route over the years, per NKDB");
+    }
+    if (layerName === "routes") {
+      p.kind_label = p.evidence === "reported" ? t("Reported leg, 9 Oct 2023 (schematic)")
+        : t("Inferred leg, 9 Oct 2023 (schematic, not stated by any source)");
+    }
+    return p;
   }
 
   // What a columnar payload needs decoding once: ids, date codes, approximate flags.
@@ -494,26 +612,35 @@
   // The date label of point i: format_dates() in geo/text.py, rebuilt as geo.mapview.date_label does.
   function dateLabel(d, i) {
     var start = d.ds[i], u = unpack(d);
-    if (start === 0) return "undated";
+    if (start === 0) return t("undated");
     var first = codeLabel(u.codes[start]), last = codeLabel(u.codes[start + d.dd[i]]);
-    var text = last === first ? first : (/^\d+$/.test(first) ? first + "\u2013" + last : first + " \u2013 " + last);
-    return u.approximate[i] ? "about " + text : text;
+    var yearOnly = Math.floor(u.codes[start] / 100) % 100 === 0;
+    var text = last === first ? first : (yearOnly ? first + "\u2013" + last : first + " \u2013 " + last);
+    return u.approximate[i] ? t("about {dates}", { dates: text }) : text;
   }
 
   function columnsProps(d, i) {
     var attrs = d.attrs[d.a[i]];
     var p = { id: d.prefix + unpack(d).ids[i], count_label: d.counts[d.c[i]], date_label: dateLabel(d, i) };
     for (var k = 0; k < d.fields.length; k++) p[d.fields[k]] = attrs[k];
+    if (p.kind !== undefined) {  // codes (the browser-held document): its words in the page's language
+      p.count = p.count_label;
+      delete p.count_label;
+      delete p.date_start;
+      localise(d.layer, p);
+      p.date_label = dateLabel(d, i);
+      if (p.count_label === undefined) p.count_label = "";
+    }
     return p;
   }
 
   function columnsTooltip(p) {
     var rows = ['<div class="cx-tt-title">' + esc(p.kind_label) + "</div>"];
     if (p.date_label) rows.push('<div class="cx-tt-row">' + esc(p.date_label) + "</div>");
-    if (p.count_label) rows.push('<div class="cx-tt-row">People: ' + esc(p.count_label) + "</div>");
+    if (p.count_label) rows.push('<div class="cx-tt-row">' + esc(t("People: {count}", { count: p.count_label })) + "</div>");
     rows.push('<div class="cx-tt-row">' + esc(p.confidence_label) + "</div>");
-    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">Location: ' + esc(p.precision_label) + "</div>");
-    rows.push('<div class="cx-tt-row cx-muted">Click for the name, details and sources</div>');
+    if (p.precision_label) rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Location: {place}", { place: p.precision_label })) + "</div>");
+    rows.push('<div class="cx-tt-row cx-muted">' + esc(t("Click for the name, details and sources")) + "</div>");
     var el = document.createElement("div");
     el.innerHTML = rows.join("") + fid(p);
     return el;
@@ -652,13 +779,17 @@
     var entry = documents[url];
     if (!entry) {
       entry = documents[url] = { doc: null };
+      mark("fetch");
       entry.promise = fetch(url, { credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);
+          mark("response");
           return response.json();
         })
         .then(function (doc) {
+          mark("parsed");
           entry.doc = prepare(doc);
+          mark("prepared");
           return entry.doc;
         });
     }
@@ -769,7 +900,7 @@
   }
 
   function useData(group, source, spec) {
-    current = { url: source.url, spec: spec, error: source.error };
+    current = { url: source.url, spec: spec };
     loadDocument(source.url);
     return group;
   }
@@ -792,7 +923,10 @@
     else group.once("add", show);
   }
 
+  // Timing marks for bench/ (only when it asked for them by setting window.__cxMarks to a list).
+  function mark(what) { if (window.__cxMarks) window.__cxMarks.push([what, Math.round(performance.now())]); }
   function drawGroup(group, groupId, doc, spec) {
+    mark("draw " + groupId);
     var g = doc.groups[groupId];
     if (!g) return group;
     var mask = selectRows(doc, spec)[g.layer];
@@ -803,6 +937,7 @@
       return group;
     }
     var features = g.payload.features.filter(function (f, k) { return mask[g.rows[k]]; });
+    features.forEach(function (f) { localise(g.layer, f.properties); });
     if (groupId === "crossings") labelSides(features);
     return draw(group, g.layer, { type: "FeatureCollection", features: features });
   }
@@ -819,7 +954,7 @@
       drawGroup(group, groupId, doc, state.spec);
     }, function (error) {
       drawing -= 1;
-      dataError(group, (state.error || "") + " (" + (error && error.message) + ")");
+      dataError(group, t("The map's data could not be loaded ({error}). Reload the page.", { error: String(error && error.message) }));
       if (window.console) console.error("Crossings data:", error);
     });
     return group;
@@ -845,6 +980,124 @@
     d._pts = { mx: mx, my: my, lat: lat, lon: lon };
     return d._pts;
   }
+
+  // ---------------------------------------------------------------- a painter of coverage masks
+  // Drawing 100,000 arcs on a canvas costs seconds of rasterising (one path is filled as a union of
+  // every circle, in software without a GPU); writing pre-computed coverage "stamps" into byte masks
+  // and composing them once costs tens of milliseconds. The masks are unions (the maximum coverage
+  // where symbols overlap), as a path's fill is, so overlapping half-filled points do not add up.
+  var AREA_STAMP_MAX = 160;  // device pixels: larger uncertainty areas are drawn as paths
+  var POINT_STYLE_ORDER = ["hollow", "single-source", "confirmed"];  // drawn in this order (confirmed on top)
+  function styleName(confidence) {
+    return confidence === "confirmed" ? "confirmed" : confidence === "single-source" ? "single-source" : "hollow";
+  }
+  var stamps = {};
+  // A stamp: rows of full coverage as runs (filled natively) and the other covered pixels one by one.
+  function makeStamp(half, coverage) {
+    var runs = [], px = [];
+    for (var j = -half; j <= half; j++) {
+      var runStart = null;
+      for (var i = -half; i <= half + 1; i++) {
+        var v = i <= half ? coverage(i, j) : 0;
+        if (v >= 255) { if (runStart === null) runStart = i; continue; }
+        if (runStart !== null) { runs.push(j, runStart, i); runStart = null; }
+        if (v > 0) px.push(j, i, v);
+      }
+    }
+    return { half: half, runs: Int16Array.from(runs), px: Int16Array.from(px) };
+  }
+  // A disc of radius r, edges antialiased.
+  function discStamp(r) {
+    var key = "d" + r;
+    if (!stamps[key]) {
+      stamps[key] = makeStamp(Math.ceil(r) + 1, function (i, j) {
+        return Math.round(255 * Math.max(0, Math.min(1, r + 0.5 - Math.sqrt(i * i + j * j))));
+      });
+    }
+    return stamps[key];
+  }
+  // A ring of radius r and the given line width; dashed along its length when dash = [on, off].
+  function ringStamp(r, width, dash) {
+    var key = "r" + r + "," + width + "," + (dash ? dash.join("/") : "");
+    if (!stamps[key]) {
+      stamps[key] = makeStamp(Math.ceil(r + width / 2) + 1, function (i, j) {
+        var a = Math.max(0, Math.min(1, width / 2 + 0.5 - Math.abs(Math.sqrt(i * i + j * j) - r)));
+        if (a && dash && ((Math.atan2(j, i) + Math.PI) * r) % (dash[0] + dash[1]) >= dash[0]) a = 0;
+        return Math.round(255 * a);
+      });
+    }
+    return stamps[key];
+  }
+  function Painter(width, height) {
+    this.w = width;
+    this.h = height;
+    this.layers = [];
+  }
+  Painter.prototype.layer = function (color, opacity) {
+    var painter = this, mask = null;
+    var layer = {
+      color: color, opacity: opacity,
+      mask: function () { return mask; },
+      stamp: function (st, cx, cy) {
+        var w = painter.w, h = painter.h, x = Math.round(cx), y = Math.round(cy), half = st.half;
+        if (x - half >= w || y - half >= h || x + half < 0 || y + half < 0) return;
+        if (!mask) mask = new Uint8Array(w * h);
+        var runs = st.runs, px = st.px, k, row, a, b;
+        for (k = 0; k < runs.length; k += 3) {
+          row = y + runs[k];
+          if (row < 0 || row >= h) continue;
+          a = Math.max(0, x + runs[k + 1]);
+          b = Math.min(w, x + runs[k + 2]);
+          if (a < b) mask.fill(255, row * w + a, row * w + b);
+        }
+        for (k = 0; k < px.length; k += 3) {
+          row = y + px[k];
+          a = x + px[k + 1];
+          if (row < 0 || row >= h || a < 0 || a >= w) continue;
+          b = row * w + a;
+          if (px[k + 2] > mask[b]) mask[b] = px[k + 2];
+        }
+      }
+    };
+    this.layers.push(layer);
+    return layer;
+  };
+  // Every layer composed over the ones before it (source-over), then put on the canvas at once.
+  Painter.prototype.drawOn = function (ctx) {
+    var n = this.w * this.h, used = this.layers.filter(function (l) { return l.mask(); });
+    if (!used.length) return;
+    var image = ctx.createImageData(this.w, this.h), out = image.data;
+    var r = new Float32Array(n), g = new Float32Array(n), b = new Float32Array(n), a = new Float32Array(n);
+    used.forEach(function (layer) {
+      var c = parseInt(layer.color.slice(1), 16), cr = (c >> 16) & 255, cg = (c >> 8) & 255, cb = c & 255;
+      var mask = layer.mask(), k = layer.opacity / 255;
+      for (var p = 0; p < n; p++) {
+        var m = mask[p];
+        if (!m) continue;
+        var sa = m * k, keep = 1 - sa;  // premultiplied source-over
+        r[p] = cr * sa + r[p] * keep;
+        g[p] = cg * sa + g[p] * keep;
+        b[p] = cb * sa + b[p] * keep;
+        a[p] = sa + a[p] * keep;
+      }
+    });
+    for (var p = 0; p < n; p++) {
+      var alpha = a[p];
+      if (!alpha) continue;
+      var q = 4 * p;
+      out[q] = r[p] / alpha;
+      out[q + 1] = g[p] / alpha;
+      out[q + 2] = b[p] / alpha;
+      out[q + 3] = alpha * 255;
+    }
+    mark("composed");
+    // putImageData would replace the paths below: the image is drawn over them from a canvas of its own.
+    var layerCanvas = document.createElement("canvas");
+    layerCanvas.width = this.w;
+    layerCanvas.height = this.h;
+    layerCanvas.getContext("2d").putImageData(image, 0, 0);
+    ctx.drawImage(layerCanvas, 0, 0);
+  };
 
   var PointsLayer = L.Layer.extend({
     initialize: function (d, layerName, keep) {
@@ -875,22 +1128,34 @@
     _redraw: function () {
       var map = this._map;
       if (!map) return;
+      mark("redraw start");
       var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
       L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
-      canvas.width = size.x * ratio;
-      canvas.height = size.y * ratio;
+      var W = Math.max(1, Math.round(size.x * ratio)), H = Math.max(1, Math.round(size.y * ratio));
+      canvas.width = W;
+      canvas.height = H;
       canvas.style.width = size.x + "px";
       canvas.style.height = size.y + "px";
-      var ctx = canvas.getContext("2d");
-      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
       var d = this._d, pts = decodePoints(d), keep = this._keep, zoom = map.getZoom();
       var world = map.options.crs.scale(zoom);
       var origin = map.getPixelOrigin().subtract(map._getMapPanePos());
       var n = keep.length, sx = new Float32Array(n), sy = new Float32Array(n);
       var fields = d.fields, iConf = fields.indexOf("confidence"), iArea = fields.indexOf("area_precision"), iRadius = fields.indexOf("radius_m");
-      var groups = d.attrs.map(function () { return []; });
-      var R = 5, pad = 8;
-      var areas = new Path2D(), anyArea = false;
+      var pad = 8, bigAreas = [];
+      var color = this._st.color;
+      // Coverage masks (one byte a device pixel): the uncertainty areas, then each confidence style's
+      // fill and outline; composed in that order as pointStyle() says (painter.compose).
+      var painter = new Painter(W, H);
+      var areaFill = painter.layer(color, 0.04), areaRing = painter.layer(color, 0.5);
+      var styleOf = d.attrs.map(function (attrs) { return POINT_STYLE_ORDER.indexOf(styleName(attrs[iConf])); });
+      var fills = [], rings = [];
+      POINT_STYLE_ORDER.forEach(function (name) {
+        var style = pointStyle(color, name === "hollow" ? "inferred" : name);
+        fills.push(painter.layer(style.fillColor, style.fillOpacity));
+        rings.push(painter.layer(style.color, style.opacity));
+      });
+      var areasDone = new Set(), pointsDone = [];
+      var R = 5 * ratio, disc = discStamp(R), solidRing = ringStamp(R, 1.5 * ratio, null), dashedRing = ringStamp(R, 1.5 * ratio, [3 * ratio, 2 * ratio]);
       for (var k = 0; k < n; k++) {
         var i = keep[k];
         var x = pts.mx[i] * world - origin.x, y = pts.my[i] * world - origin.y;
@@ -900,46 +1165,47 @@
         if (attrs[iArea] && attrs[iRadius]) {
           var r = attrs[iRadius] / (WORLD_M * Math.cos(pts.lat[i] * Math.PI / 180) / world);
           if (x + r >= 0 && y + r >= 0 && x - r <= size.x && y - r <= size.y && r >= 1) {
-            areas.moveTo(x + r, y);
-            areas.arc(x, y, r, 0, 2 * Math.PI);
-            anyArea = true;
+            if (r * ratio > AREA_STAMP_MAX) bigAreas.push([x, y, r]);
+            else {
+              // Many areas share a centre pixel and a radius (a town, a city): each is stamped once.
+              var rr = Math.round(r * ratio), ax = Math.round(x * ratio), ay = Math.round(y * ratio);
+              var areaKey = ((ay + 4096) * 16384 + ax + 4096) * 512 + rr;
+              if (!areasDone.has(areaKey)) {
+                areasDone.add(areaKey);
+                areaFill.stamp(discStamp(rr), ax, ay);
+                areaRing.stamp(ringStamp(rr, ratio, [4 * ratio, 4 * ratio]), ax, ay);
+              }
+            }
           }
         }
         if (x < -pad || y < -pad || x > size.x + pad || y > size.y + pad) continue;
-        groups[d.a[i]].push(k);
+        var s = styleOf[d.a[i]], px = Math.round(x * ratio) + pad, py = Math.round(y * ratio) + pad;
+        var done = pointsDone[s] || (pointsDone[s] = new Uint8Array((W + 2 * pad + 1) * (H + 2 * pad + 1)));
+        if (done[py * (W + 2 * pad + 1) + px]) continue;  // the same symbol on the same pixel: drawn already
+        done[py * (W + 2 * pad + 1) + px] = 1;
+        fills[s].stamp(disc, x * ratio, y * ratio);
+        rings[s].stamp(s === POINT_STYLE_ORDER.length - 1 ? dashedRing : solidRing, x * ratio, y * ratio);
       }
       this._sx = sx;
       this._sy = sy;
-      var color = this._st.color;
-      if (anyArea) {
-        ctx.setLineDash([4, 4]);
+      mark("stamped");
+      var ctx = canvas.getContext("2d");
+      if (bigAreas.length) {  // a few areas larger than a stamp (close zooms): drawn as paths, under the rest
+        var areas = new Path2D();
+        bigAreas.forEach(function (a) { areas.moveTo((a[0] + a[2]) * ratio, a[1] * ratio); areas.arc(a[0] * ratio, a[1] * ratio, a[2] * ratio, 0, 2 * Math.PI); });
+        ctx.setLineDash([4 * ratio, 4 * ratio]);
         ctx.fillStyle = color;
         ctx.globalAlpha = 0.04;
         ctx.fill(areas);
         ctx.globalAlpha = 0.5;
-        ctx.lineWidth = 1;
+        ctx.lineWidth = ratio;
         ctx.strokeStyle = color;
         ctx.stroke(areas);
+        ctx.globalAlpha = 1;
+        ctx.setLineDash([]);
       }
-      groups.forEach(function (members, code) {
-        if (!members.length) return;
-        var style = pointStyle(color, d.attrs[code][iConf]);
-        var path = new Path2D();
-        members.forEach(function (k) {
-          path.moveTo(sx[k] + R, sy[k]);
-          path.arc(sx[k], sy[k], R, 0, 2 * Math.PI);
-        });
-        ctx.setLineDash(style.dashArray ? [3, 2] : []);
-        ctx.globalAlpha = style.fillOpacity;
-        ctx.fillStyle = style.fillColor;
-        ctx.fill(path);
-        ctx.globalAlpha = style.opacity;
-        ctx.lineWidth = style.weight;
-        ctx.strokeStyle = style.color;
-        ctx.stroke(path);
-      });
-      ctx.globalAlpha = 1;
-      ctx.setLineDash([]);
+      painter.drawOn(ctx);
+      mark("redraw end");
     },
     // The point under the pointer (the last drawn on top wins), or -1.
     _find: function (point) {
@@ -1048,15 +1314,21 @@
     var fitFrame = function () {
       var top = frame.getBoundingClientRect().top + window.parent.scrollY;
       var wanted = Math.max(420, Math.min(natural, Math.floor(window.parent.innerHeight - top - 8)));
+      // A phone's map is about as tall as the mapped region is at the width it fits (fitNarrow):
+      // taller, it would show empty "not mapped" bands and push the page's text further down.
+      if (narrowPage()) wanted = Math.min(wanted, Math.max(420, Math.round(frame.offsetWidth * 1.3)));
       if (Math.abs(frame.offsetHeight - wanted) > 1) frame.style.height = wanted + "px";
     };
     if (frame) {
+      map._cxMainMap = true;
       fitFrame();
       window.parent.addEventListener("resize", fitFrame);
     }
     var fit = function () {
       if (frame) fitFrame();
-      var height = Math.min(natural, window.innerHeight);
+      // Less what a replay docked under the map on a phone takes (replay.js dockNarrow).
+      var below = map._cxBelow ? map._cxBelow.offsetHeight : 0;
+      var height = Math.max(240, Math.min(natural, window.innerHeight) - below);
       if (height > 0 && el.offsetHeight !== height) {
         el.style.height = height + "px";
         map.invalidateSize({ animate: false });  // about the same centre
@@ -1077,6 +1349,7 @@
       if (!size.x || !size.y) return;
       // The presenter fits each scene to its features and may need to zoom out further.
       var min = map._cxFitsScenes ? Math.min(floor, 4) : Math.max(floor, map.getBoundsZoom(mapped, true));
+      if (map._cxNarrowMin !== undefined) min = Math.min(min, map._cxNarrowMin);  // fitNarrow
       // Moved into place at once (setMinZoom and setMaxBounds would animate the first view).
       map.options.minZoom = min;
       // (The presenter puts a scene in the part of the map its caption bar and legend leave free,
@@ -1130,7 +1403,7 @@
         notice.onAdd = function () {
           var div = L.DomUtil.create("div", "cx-basemap-error");
           div.setAttribute("role", "alert");
-          div.textContent = "The offline basemap could not be loaded (" + (error && error.message) + "). Reload the page.";
+          div.textContent = t("The offline basemap could not be loaded ({error}). Reload the page.", { error: error && error.message });
           return div;
         };
         if (group._map) notice.addTo(group._map);
@@ -1176,15 +1449,15 @@
     ], { stroke: false, fillColor: "#e9ebee", fillOpacity: 1, interactive: false, renderer: r }).addTo(group);
     var labels = L.layerGroup().addTo(group);
     var countryLabels = [
-      { name: "CHINA", sub: "中国", at: [43.2, 124.2] },
-      { name: "NORTH KOREA", sub: "조선", at: [40.35, 127.0] },
-      { name: "SOUTH KOREA", sub: "한국", at: [38.25, 128.3] },
-      { name: "RUSSIA", sub: "Россия", at: [43.6, 131.1] }
+      { name: t("CHINA"), sub: "中国", at: [43.2, 124.2] },
+      { name: t("NORTH KOREA"), sub: "조선", at: [40.35, 127.0] },
+      { name: t("SOUTH KOREA"), sub: "한국", at: [38.25, 128.3] },
+      { name: t("RUSSIA"), sub: "Россия", at: [43.6, 131.1] }
     ];
     countryLabels.forEach(function (c) {
       L.marker(c.at, {
         interactive: false, keyboard: false,
-        icon: L.divIcon({ className: "cx-country", html: esc(c.name) + "<small>" + esc(c.sub) + "</small>", iconSize: [160, 40], iconAnchor: [80, 20] })
+        icon: L.divIcon({ className: "cx-country", html: esc(c.name) + (c.sub === c.name ? "" : "<small>" + esc(c.sub) + "</small>"), iconSize: [160, 40], iconAnchor: [80, 20] })
       }).addTo(labels);
     });
     var towns = (data.towns && data.towns.features) || [];
@@ -1202,8 +1475,10 @@
       towns.forEach(function (t) {
         var p = t.properties;
         if (p.rank > maxRank) return;
-        var local = p.country_code === "KP" || p.country_code === "KR" ? p.name_ko : p.name_zh;
-        var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(p.name_reported || p.name_en) +
+        // In Korean a town is named in Korean where the basemap has its name (its Chinese name follows).
+        var shown = LANG === "ko" && p.name_ko ? p.name_ko : p.name_reported || p.name_en;
+        var local = p.country_code === "KP" || p.country_code === "KR" ? (shown === p.name_ko ? "" : p.name_ko) : p.name_zh;
+        var html = '<span class="cx-town-dot"></span><span class="cx-town-name">' + esc(shown) +
           (local ? ' <span class="cx-town-local">' + esc(local) + "</span>" : "") + "</span>";
         var marker = L.marker([t.geometry.coordinates[1], t.geometry.coordinates[0]], {
           interactive: false, keyboard: false, town: true,
@@ -1265,7 +1540,7 @@
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "cx-legend");
       div.setAttribute("role", "region");
-      div.setAttribute("aria-label", "Map legend");
+      div.setAttribute("aria-label", t("Map legend"));
       // data-group names what a row explains (a map group, or a part of the legend), so code that
       // shows or hides rows (presenter.js) never depends on their wording.
       var item = function (group, symbol, text, extraClass) {
@@ -1276,26 +1551,34 @@
         return '<svg width="34" height="12" aria-hidden="true"><line x1="1" y1="6" x2="33" y2="6" stroke="' + color + '" stroke-width="' + width + '"' + (dash ? ' stroke-dasharray="' + dash + '"' : "") + "/></svg>";
       };
       var circle = '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="8" fill="#D55E00" fill-opacity="0.08" stroke="#D55E00" stroke-dasharray="3 3"/></svg>';
-      var html = '<button type="button" class="cx-legend-toggle" aria-expanded="true">Legend</button><div class="cx-legend-body">';
-      html += head("places", "Places");
+      var html = '<button type="button" class="cx-legend-toggle" aria-expanded="true">' + esc(t("Legend")) + '</button><div class="cx-legend-body">';
+      var labels = {
+        detention_centres: t("Detention centre (China)"),
+        crossings: t("Crossing used on 9 Oct 2023"),
+        other_crossings: t("Other crossing (not linked to 9 Oct)"),
+        receiving_facilities: t("Receiving facility (North Korea)"),
+        events: t("Dated event with a place"),
+        regular_routes: t("Regular routes (NKDB), not 9 October")
+      };
+      html += head("places", t("Places"));
       ["crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"].forEach(function (k) {
-        html += item(k, '<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", STYLE[k].label);
+        html += item(k, '<span class="cx-legend-sym">' + shapeSvg(STYLE[k].shape, STYLE[k].color, "confirmed", 18) + "</span>", labels[k]);
       });
-      html += item("areas", circle, "Known only to the town or city: drawn as an area");
-      html += head("routes", "9 Oct 2023 legs (schematic)");
-      html += item("routes", line("#1d1d1d", null, 4), "Reported by a source");
-      html += item("routes", line("#555555", "8 6", 3), "Inferred: no source states it");
-      html += item("chips", '<span class="cx-legend-sym"><svg width="16" height="16" aria-hidden="true"><rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="#1d1d1d" stroke-width="1.5"/><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></svg></span>', "A leg too short to see at this zoom (arrow: its direction)");
-      html += item("moved", '<svg width="34" height="18" aria-hidden="true"><line x1="4" y1="14" x2="24" y2="5" stroke="#333" stroke-width="1.5"/><circle cx="4" cy="14" r="2.5" fill="#333"/><rect x="22" y="1" width="9" height="9" fill="#D55E00"/></svg>', "Moved aside so nothing hides it: the line leads to its place");
-      html += head("regular_routes", "Context, not dated");
-      html += item("regular_routes", line(STYLE.regular_routes.color, STYLE.regular_routes.dash, STYLE.regular_routes.weight), STYLE.regular_routes.label, "cx-legend-regular");
-      html += head("confidence", "Confidence (fill)");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", "Confirmed (two or more independent outlets, or a primary document)");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", "Single source");
-      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", "Inferred or unknown (hollow, dashed)");
-      html += item("border", line("#7a2e2e", "12 4 2 4", 2.5), "China–North Korea border (de facto)");
-      html += item("selection", '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', "Ring: the feature open in the details panel", "cx-legend-ring");
-      html += '<div class="cx-legend-note" data-group="note">Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.</div>';
+      html += item("areas", circle, t("Known only to the town or city: drawn as an area"));
+      html += head("routes", t("9 Oct 2023 legs (schematic)"));
+      html += item("routes", line("#1d1d1d", null, 4), t("Reported by a source"));
+      html += item("routes", line("#555555", "8 6", 3), t("Inferred: no source states it"));
+      html += item("chips", '<span class="cx-legend-sym"><svg width="16" height="16" aria-hidden="true"><rect x="1" y="1" width="14" height="14" rx="3" fill="#fff" stroke="#1d1d1d" stroke-width="1.5"/><path d="M4 8h7M8.5 5l3 3-3 3" fill="none" stroke="#1d1d1d" stroke-width="1.6"/></svg></span>', t("A leg too short to see at this zoom (arrow: its direction)"));
+      html += item("moved", '<svg width="34" height="18" aria-hidden="true"><line x1="4" y1="14" x2="24" y2="5" stroke="#333" stroke-width="1.5"/><circle cx="4" cy="14" r="2.5" fill="#333"/><rect x="22" y="1" width="9" height="9" fill="#D55E00"/></svg>', t("Moved aside so nothing hides it: the line leads to its place"));
+      html += head("regular_routes", t("Context, not dated"));
+      html += item("regular_routes", line(STYLE.regular_routes.color, STYLE.regular_routes.dash, STYLE.regular_routes.weight), labels.regular_routes, "cx-legend-regular");
+      html += head("confidence", t("Confidence (fill)"));
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "confirmed", 16) + "</span>", t("Confirmed (two or more independent outlets, or a primary document)"));
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "single-source", 16) + "</span>", t("Single source"));
+      html += item("confidence", '<span class="cx-legend-sym">' + shapeSvg("square", "#444", "inferred", 16) + "</span>", t("Inferred or unknown (hollow, dashed)"));
+      html += item("border", line("#7a2e2e", "12 4 2 4", 2.5), t("China–North Korea border (de facto)"));
+      html += item("selection", '<svg width="34" height="18" aria-hidden="true"><circle cx="17" cy="9" r="7" fill="none" stroke="#fff" stroke-width="4"/><circle cx="17" cy="9" r="7" fill="none" stroke="#000" stroke-width="2"/></svg>', t("Ring: the feature open in the details panel"), "cx-legend-ring");
+      html += '<div class="cx-legend-note" data-group="note">' + esc(t('Numbers: people reported sent back on 9 Oct 2023; "unknown" = no source gives one.')) + "</div>";
       html += "</div>";
       div.innerHTML = html;
       L.DomEvent.disableClickPropagation(div);
@@ -1351,7 +1634,7 @@
   }
 
   window.CrossingsMap = {
-    highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
+    settings: settings, t: t, localise: localise, highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap,
     useData: useData, drawSelection: drawSelection, selectRows: selectRows, selectedIds: selectedIds,
     prepare: prepare, busy: function () { return drawing; }

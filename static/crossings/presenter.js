@@ -5,6 +5,8 @@
  * draws per map group, its view, its caption and its source ids; features carry the display strings
  * of the main map and are drawn by CrossingsMap.draw (static/crossings/map.js), so symbols match.
  * Every string from data goes through CrossingsMap.esc() before it reaches HTML.
+ * The interface's words come in the page's language with the payload (payload.messages, from
+ * geo.i18n.js_messages): t("English") looks them up, filling {named} placeholders.
  *
  * Keys: → / PageDown next scene, ← / PageUp previous, Home / End first / last, R fits the scene again
  * (after a resize or a pan). They work with the
@@ -18,6 +20,23 @@
   var POINT_GROUPS = ["crossings", "other_crossings", "detention_centres", "receiving_facilities", "events"];
   var PREV = { ArrowLeft: 1, PageUp: 1, Left: 1 };
   var LABEL_GAP = 6;
+  var MESSAGES = {};
+
+  // The message in the page's language (its English id where there is no translation), {named} filled.
+  function t(id, values) {
+    var text = Object.prototype.hasOwnProperty.call(MESSAGES, id) ? MESSAGES[id] : id;
+    if (!values) return text;
+    return text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
+  // A message as HTML: its own text escaped, its {named} placeholders filled with HTML made here.
+  function fillHtml(message, html) {
+    return esc(message).replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(html, name) ? html[name] : whole;
+    });
+  }
 
   function esc(value) {
     return window.CrossingsMap.esc(value);
@@ -51,7 +70,9 @@
   function mount(map, payload) {
     var scenes = payload.scenes || [];
     if (!scenes.length) return null;
+    MESSAGES = payload.messages || {};
     var container = map.getContainer();
+    if (payload.lang) container.setAttribute("lang", payload.lang);
     container.classList.add("cx-presenter");
     document.documentElement.classList.add("cx-presenter-doc");
     if (map.keyboard) map.keyboard.disable();
@@ -73,7 +94,7 @@
     // ------------------------------------------------------------ caption bar
     var bar = el("div", "cx-pr-bar");
     bar.setAttribute("role", "region");
-    bar.setAttribute("aria-label", "Scene caption");
+    bar.setAttribute("aria-label", t("Scene caption"));
     bar.innerHTML =
       '<div class="cx-pr-main">' +
       '<div class="cx-pr-kicker"><span class="cx-pr-count"></span><span class="cx-pr-dates"></span></div>' +
@@ -82,8 +103,10 @@
       '<div class="cx-pr-sources"></div>' +
       "</div>" +
       '<div class="cx-pr-nav">' +
-      '<button type="button" class="cx-pr-prev" aria-label="Previous scene" title="Previous scene (← or Page Up)">&#8592;</button>' +
-      '<button type="button" class="cx-pr-next" aria-label="Next scene" title="Next scene (→ or Page Down)">&#8594;</button>' +
+      '<button type="button" class="cx-pr-prev" aria-label="' + esc(t("Previous scene")) + '" title="' +
+      esc(t("Previous scene (← or Page Up)")) + '">&#8592;</button>' +
+      '<button type="button" class="cx-pr-next" aria-label="' + esc(t("Next scene")) + '" title="' +
+      esc(t("Next scene (→ or Page Down)")) + '">&#8594;</button>' +
       "</div>";
     container.appendChild(bar);
     L.DomEvent.disableClickPropagation(bar);
@@ -98,7 +121,13 @@
 
     // Leaflet's bottom controls (legend, scale, attribution) sit above the bar.
     function layoutControls() {
-      container.style.setProperty("--cx-pr-bar", bar.offsetHeight + "px");
+      container.style.setProperty("--cx-pr-bar", onSide() ? "0px" : bar.offsetHeight + "px");
+      container.style.setProperty("--cx-pr-side", onSide() ? bar.offsetWidth + "px" : "0px");
+    }
+
+    // On a landscape phone (presenter.css) the bar is a panel down the right side of the map.
+    function onSide() {
+      return bar.offsetHeight > container.offsetHeight * 0.8;
     }
 
     // The part of the map not covered by the bar, the legend or the zoom buttons, with room for the
@@ -113,6 +142,9 @@
       // (A label laid out before the stylesheet applies spans the whole map: never more than a third.)
       var labelWidth = label ? Math.min(label.offsetWidth, map.getSize().x / 3) + 24 : 0;
       var scale = container.querySelector(".leaflet-control-scale");
+      if (onSide()) {
+        return { left: 36, top: top, right: bar.offsetWidth + Math.max(legendWidth, labelWidth, 36), bottom: (scale ? scale.offsetHeight + 8 : 12) + 16 };
+      }
       var bottom = bar.offsetHeight + 16 + (scale ? scale.offsetHeight + 8 : 12);
       return { left: 36, top: top, right: Math.max(legendWidth, labelWidth, 36), bottom: bottom };
     }
@@ -354,8 +386,9 @@
         var outlet = payload.sources[sid];
         return "<b>" + esc(sid) + "</b>" + (outlet ? " " + esc(outlet) : "");
       });
-      return "Sources: " + parts.join(" · ") +
-        ' <span class="cx-pr-version">· Crossings dataset version ' + esc(payload.version) + "</span>";
+      return fillHtml(t("Sources: {sources}"), { sources: parts.join(" · ") }) +
+        ' <span class="cx-pr-version">· ' + esc(t("Crossings dataset version {version}", { version: payload.version })) +
+        "</span>";
     }
 
     function drawScene(scene) {
@@ -379,7 +412,7 @@
       bar.querySelector(".cx-pr-sources").innerHTML = sourcesHtml(scene);
       prevButton.disabled = index === 0;
       nextButton.disabled = index === scenes.length - 1;
-      live.textContent = "Scene " + (index + 1) + " of " + scenes.length + ": " + scene.title;
+      live.textContent = t("Scene {number} of {total}: {title}", { number: index + 1, total: scenes.length, title: scene.title });
       layoutControls();
     }
 

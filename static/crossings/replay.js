@@ -17,13 +17,24 @@
     return window.CrossingsMap.esc(value);
   }
 
+  var MESSAGES = {};
+
+  // The message in the page's language (payload.messages from geo.i18n.js_messages), {named} filled.
+  function t(id, values) {
+    var text = Object.prototype.hasOwnProperty.call(MESSAGES, id) ? MESSAGES[id] : id;
+    if (!values) return text;
+    return text.replace(/\{([A-Za-z_][A-Za-z0-9_]*)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole;
+    });
+  }
+
   var MIN_FIT_ZOOM = 6.25;
   // Draw order, bottom to top (as on the main map).
   var LAYER_ORDER = ["routes", "events", "receiving_facilities", "detention_centres", "crossings"];
   var TAGS = {
-    reported: { label: "Reported", cls: "cx-rp-tag-reported" },
-    inferred: { label: "Inferred", cls: "cx-rp-tag-inferred" },
-    "not reported": { label: "Not reported", cls: "cx-rp-tag-unknown" }
+    reported: { label: function () { return t("Reported"); }, cls: "cx-rp-tag-reported" },
+    inferred: { label: function () { return t("Inferred"); }, cls: "cx-rp-tag-inferred" },
+    "not reported": { label: function () { return t("Not reported"); }, cls: "cx-rp-tag-unknown" }
   };
 
   var CSS = [
@@ -54,8 +65,16 @@
     ".leaflet-tooltip.cx-rp-dim{opacity:.45!important}",
     ".cx-rp-halo{animation:cx-rp-pulse 1.6s ease-out 2}",
     "@keyframes cx-rp-pulse{0%{stroke-opacity:1;stroke-width:6}100%{stroke-opacity:.25;stroke-width:2}}",
-    "@media (prefers-reduced-motion: reduce){.cx-rp-halo{animation:none}}"
+    ".cx-rp:lang(ko){word-break:keep-all;overflow-wrap:anywhere}.cx-rp:lang(ko) .cx-rp-tag{text-transform:none;letter-spacing:0}",
+    "@media (prefers-reduced-motion: reduce){.cx-rp-halo{animation:none}}",
+    // Narrow maps (phones): the panel is docked under the map as a full-width bar (dockNarrow).
+    ".cx-rp.cx-rp-docked{width:auto;min-width:0;border-radius:0;box-shadow:0 -1px 4px rgba(0,0,0,.2);margin:0}",
+    ".cx-rp-docked .cx-rp-body{max-height:7.5em}",
+    // Touch screens: 44-px targets; no keyboard hint (the buttons say what they do).
+    "@media (hover: none) and (pointer: coarse){.cx-rp button{min-height:44px;min-width:44px}",
+    ".cx-rp-range{height:44px;margin:0}.cx-rp-keys{display:none}}"
   ].join("");
+  var NARROW_MAP = 640;
 
   function addCss() {
     if (document.getElementById("cx-replay-css")) return;
@@ -104,19 +123,22 @@
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "cx-rp");
       div.setAttribute("role", "region");
-      div.setAttribute("aria-label", "Replay: " + self.payload.title);
+      div.setAttribute("aria-label", t("Replay: {title}", { title: self.payload.title }));
       div.setAttribute("data-set", self.payload.set);
       div.innerHTML =
         '<div class="cx-rp-bar">' +
-        '<button type="button" class="cx-rp-prev" aria-label="Previous stage" title="Previous (←)">&#9664; Prev</button>' +
-        '<button type="button" class="cx-rp-play" aria-label="Play" title="Play / pause (Space)">&#9654; Play</button>' +
-        '<button type="button" class="cx-rp-next" aria-label="Next stage" title="Next (→)">Next &#9654;</button>' +
+        '<button type="button" class="cx-rp-prev" aria-label="' + esc(t("Previous stage")) + '" title="' +
+        esc(t("Previous (←)")) + '">&#9664; ' + esc(t("Prev")) + "</button>" +
+        '<button type="button" class="cx-rp-play" aria-label="' + esc(t("Play")) + '" title="' +
+        esc(t("Play / pause (Space)")) + '">&#9654; ' + esc(t("Play")) + "</button>" +
+        '<button type="button" class="cx-rp-next" aria-label="' + esc(t("Next stage")) + '" title="' +
+        esc(t("Next (→)")) + '">' + esc(t("Next")) + " &#9654;</button>" +
         '<span class="cx-rp-count" aria-hidden="true"></span></div>' +
-        '<input type="range" class="cx-rp-range" min="0" step="1" aria-label="Stage">' +
+        '<input type="range" class="cx-rp-range" min="0" step="1" aria-label="' + esc(t("Stage")) + '">' +
         '<div class="cx-rp-caption" aria-live="polite">' +
         '<div class="cx-rp-title"></div><div class="cx-rp-time"></div>' +
-        '<div class="cx-rp-body" tabindex="0" role="region" aria-label="What this stage shows, and its sources"><ul class="cx-rp-lines"></ul><div class="cx-rp-sources"></div></div></div>' +
-        '<div class="cx-rp-keys">Space play/pause · ← → step · click the map first</div>';
+        '<div class="cx-rp-body" tabindex="0" role="region" aria-label="' + esc(t("What this stage shows, and its sources")) + '"><ul class="cx-rp-lines"></ul><div class="cx-rp-sources"></div></div></div>' +
+        '<div class="cx-rp-keys">' + esc(t("Space play/pause · ← → step · click the map first")) + "</div>";
       L.DomEvent.disableClickPropagation(div);
       L.DomEvent.disableScrollPropagation(div);
       self.el = div;
@@ -135,8 +157,21 @@
     this.layout();
   };
 
+  // On a map narrower than NARROW_MAP the panel would cover most of it: it moves under the map, as a
+  // compact bar whose lines scroll, and the map gives up that height of the frame.
+  Replay.prototype.dockNarrow = function () {
+    var container = this.map.getContainer();
+    if (this.el.classList.contains("cx-rp-docked") || container.offsetWidth >= NARROW_MAP) return;
+    this.el.classList.add("cx-rp-docked");
+    container.parentNode.insertBefore(this.el, container.nextSibling);
+    this.map._cxBelow = this.el;  // map.js fillFrame keeps the map this much shorter
+    container.style.height = Math.max(240, container.offsetHeight - this.el.offsetHeight) + "px";
+    this.map.invalidateSize({ animate: false });
+  };
+
   // The caption's lines scroll inside the map's height, clear of the zoom buttons and the scale.
   Replay.prototype.layout = function () {
+    if (this.el.classList.contains("cx-rp-docked")) return;
     var body = this.el.querySelector(".cx-rp-body");
     var fixed = this.el.offsetHeight - body.offsetHeight;
     var top = this.el.offsetTop || 90;
@@ -154,7 +189,7 @@
     });
     if (!bounds.isValid()) return;
     var size = this.map.getSize();
-    var panel = this.el.offsetWidth + 30;
+    var panel = this.el.classList.contains("cx-rp-docked") ? 10 : this.el.offsetWidth + 30;
     var left = panel < size.x * 0.55 ? panel : 40;
     // Crossing labels sit east of their symbols: keep room on the right.
     var right = Math.min(175, Math.round(size.x * 0.15));
@@ -213,16 +248,16 @@
       if (self.index >= self.stages.length - 1) self.pause();
       else self.show(self.index + 1);
     }, this.payload.interval_ms || 3000);
-    this.playButton.innerHTML = "&#10074;&#10074; Pause";
-    this.playButton.setAttribute("aria-label", "Pause");
+    this.playButton.innerHTML = "&#10074;&#10074; " + esc(t("Pause"));
+    this.playButton.setAttribute("aria-label", t("Pause"));
     this.el.setAttribute("data-playing", "true");
   };
 
   Replay.prototype.pause = function () {
     if (this.timer) window.clearInterval(this.timer);
     this.timer = null;
-    this.playButton.innerHTML = "&#9654; Play";
-    this.playButton.setAttribute("aria-label", "Play");
+    this.playButton.innerHTML = "&#9654; " + esc(t("Play"));
+    this.playButton.setAttribute("aria-label", t("Play"));
     this.el.setAttribute("data-playing", "false");
   };
 
@@ -265,10 +300,12 @@
     this.el.querySelector(".cx-rp-title").textContent = stage.title;
     this.el.querySelector(".cx-rp-time").textContent = stage.time;
     this.el.querySelector(".cx-rp-count").textContent =
-      (this.payload.set === "months" ? "Month " : "Stage ") + stage.number + " of " + stage.of;
+      this.payload.set === "months"
+        ? t("Month {number} of {total}", { number: stage.number, total: stage.of })
+        : t("Stage {number} of {total}", { number: stage.number, total: stage.of });
     var items = (stage.lines || []).map(function (line) {
       var tag = TAGS[line.evidence];
-      var tagHtml = tag ? '<span class="cx-rp-tag ' + tag.cls + '">' + esc(tag.label) + "</span>" : "";
+      var tagHtml = tag ? '<span class="cx-rp-tag ' + tag.cls + '">' + esc(tag.label()) + "</span>" : "";
       var cite = line.source_ids && line.source_ids.length
         ? ' <span class="cx-rp-cite">[' + line.source_ids.map(esc).join(", ") + "]</span>" : "";
       return '<li data-evidence="' + esc(line.evidence || "") + '">' + tagHtml + esc(line.text) + cite + "</li>";
@@ -278,7 +315,8 @@
       return "<b>" + esc(id) + "</b> " + esc(self.sources[id] || "");
     });
     this.el.querySelector(".cx-rp-sources").innerHTML = cited.length
-      ? "Sources: " + cited.join(" · ") : "No source cited at this stage.";
+      ? esc(t("Sources: {sources}")).replace("{sources}", function () { return cited.join(" · "); })
+      : esc(t("No source cited at this stage."));
     this.el.querySelector(".cx-rp-body").scrollTop = 0;
   };
 
@@ -304,12 +342,15 @@
   }
 
   function mount(map, payload) {
+    MESSAGES = payload.messages || {};
+    if (payload.lang) map.getContainer().setAttribute("lang", payload.lang);
     addCss();
     if (map.keyboard) map.keyboard.disable();
     var replay = new Replay(map, payload);
     replay.control();
     replay.keys();
     replay.show(0);
+    replay.dockNarrow();
     foldLegend(map);
     replay.frame();
     map.on("resize", function () { replay.layout(); replay.frame(); });

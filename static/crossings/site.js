@@ -6,7 +6,20 @@
 (function () {
   "use strict";
 
-  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  // The page's words come from the data (geo/site.py sends i18n.js_messages): t("English") looks one up and
+  // fills its {named} placeholders; an id the data lacks shows as written.
+  var WORDS = (window.CrossingsSiteData && window.CrossingsSiteData.messages) || {};
+  function t(id, values) {
+    var text = Object.prototype.hasOwnProperty.call(WORDS, id) ? WORDS[id] : id;
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
+      return values && values[key] !== undefined ? String(values[key]) : whole;
+    });
+  }
+  var MONTHS = [t("Jan"), t("Feb"), t("Mar"), t("Apr"), t("May"), t("Jun"), t("Jul"), t("Aug"), t("Sep"), t("Oct"),
+    t("Nov"), t("Dec")];
+  var CONFIDENCE_WORDS = {
+    confirmed: t("confirmed"), "single-source": t("single-source"), inferred: t("inferred"), unknown: t("unknown")
+  };
   var FILTER_KEYS = ["from", "to", "crossing", "kind", "confidence"];
 
   // ---------------------------------------------------------------- dates (geo.schema.parse_partial_date)
@@ -107,21 +120,25 @@
   // ---------------------------------------------------------------- the sentence (geo.filters.describe)
   function formatDay(text) {
     var p = text.split("-").map(Number);
-    return p[2] + " " + MONTHS[p[1] - 1] + " " + p[0];
+    return t("{day} {month} {year}", { day: p[2], month: MONTHS[p[1] - 1], year: p[0] });
   }
   function formatRange(from, to) {
-    if (from === null && to === null) return "all dates";
-    if (from === null) return "until " + formatDay(to);
-    if (to === null) return "from " + formatDay(from);
+    if (from === null && to === null) return t("all dates");
+    if (from === null) return t("until {date}", { date: formatDay(to) });
+    if (to === null) return t("from {date}", { date: formatDay(from) });
     if (from === to) return formatDay(from);
     var a = from.split("-").map(Number), b = to.split("-").map(Number);
-    if (a[0] === b[0] && a[1] === b[1]) return a[2] + "\u2013" + b[2] + " " + MONTHS[b[1] - 1] + " " + b[0];
-    if (a[0] === b[0]) return a[2] + " " + MONTHS[a[1] - 1] + " \u2013 " + formatDay(to);
+    if (a[0] === b[0] && a[1] === b[1]) {
+      return t("{first}\u2013{last} {month} {year}", { first: a[2], last: b[2], month: MONTHS[b[1] - 1], year: b[0] });
+    }
+    if (a[0] === b[0]) {
+      return t("{day} {month} \u2013 {date}", { day: a[2], month: MONTHS[a[1] - 1], date: formatDay(to) });
+    }
     return formatDay(from) + " \u2013 " + formatDay(to);
   }
   function join(items) {
-    if (items.length <= 2) return items.join(" and ");
-    return items.slice(0, -1).join(", ") + " and " + items[items.length - 1];
+    if (items.length <= 2) return items.join(t(" and "));
+    return items.slice(0, -1).join(", ") + t(" and ") + items[items.length - 1];
   }
   function describe(data, spec, shown, total) {
     var names = {};
@@ -129,15 +146,19 @@
     var parts = [formatRange(spec.from, spec.to)];
     if (spec.crossings.length) {
       var labels = spec.crossings.map(function (c) { return names[c] !== undefined ? names[c] : c; });
-      parts.push((labels.length === 1 ? "crossing " : "crossings ") + join(labels));
+      parts.push(labels.length === 1 ? t("crossing {names}", { names: join(labels) }) : t("crossings {names}", { names: join(labels) }));
     }
     if (spec.kinds.length) {
-      parts.push("kinds " + join(spec.kinds.map(function (k) {
+      parts.push(t("kinds {names}", { names: join(spec.kinds.map(function (k) {
         return data.kind_labels[k] !== undefined ? data.kind_labels[k] : k.split("_").join(" ");
-      })));
+      })) }));
     }
-    if (spec.confidence !== "unknown") parts.push("confidence at least " + spec.confidence);
-    return "Showing " + shown + " of " + total + " " + (total === 1 ? "feature" : "features") + ": " + parts.join(", ");
+    if (spec.confidence !== "unknown") {
+      parts.push(t("confidence at least {level}", { level: CONFIDENCE_WORDS[spec.confidence] || spec.confidence }));
+    }
+    var counted = total === 1 ? t("Showing {shown} of {total} feature", { shown: shown, total: total })
+      : t("Showing {shown} of {total} features", { shown: shown, total: total });
+    return counted + ": " + parts.join(", ");
   }
 
   // ---------------------------------------------------------------- the URL fragment
@@ -365,10 +386,10 @@
     var today = new Date();
     var now = iso(today.getFullYear(), today.getMonth() + 1, today.getDate());
     return [
-      ["9 Oct 2023", "2023-10-09", "2023-10-09"],
-      ["Aug\u2013Dec 2023", "2023-08-01", "2023-12-31"],
-      ["2020 to now", "2020-01-01", now],
-      ["All dates", null, null]
+      [t("9 Oct 2023"), "2023-10-09", "2023-10-09"],
+      [t("Aug\u2013Dec 2023"), "2023-08-01", "2023-12-31"],
+      [t("2020 to now"), "2020-01-01", now],
+      [t("All dates"), null, null]
     ];
   }
 
@@ -391,13 +412,13 @@
       presetRow.appendChild(b);
     });
     root.appendChild(el("fieldset", { className: "cx-field" }, [
-      el("legend", { text: "Dates" }),
+      el("legend", { text: t("Dates") }),
       el("div", { className: "cx-dates" }, [
-        el("label", { "for": "cx-from", text: "From" }), from,
-        el("label", { "for": "cx-to", text: "To" }), to
+        el("label", { "for": "cx-from", text: t("From") }), from,
+        el("label", { "for": "cx-to", text: t("To") }), to
       ]),
       presetRow,
-      el("p", { className: "cx-hint", text: "Or drag across the timeline under the map." })
+      el("p", { className: "cx-hint", text: t("Or drag across the timeline under the map.") })
     ]));
     var checks = function (legendText, items, key, className) {
       var box = el("fieldset", { className: "cx-field " + className }, [el("legend", { text: legendText })]);
@@ -416,18 +437,18 @@
       return box;
     };
     var crossingItems = DATA.crossings.slice().sort(function (a, b) { return (b.used ? 1 : 0) - (a.used ? 1 : 0); })
-      .map(function (c) { return { id: c.id, label: c.name + (c.used ? "" : " (not linked to 9 Oct)") }; });
-    checks("Crossings (none ticked: all)", crossingItems, "crossings", "cx-crossings");
-    checks("Kinds (none ticked: all)", DATA.kinds, "kinds", "cx-kinds");
+      .map(function (c) { return { id: c.id, label: c.used ? c.name : t("{name} (not linked to 9 Oct)", { name: c.name }) }; });
+    checks(t("Crossings (none ticked: all)"), crossingItems, "crossings", "cx-crossings");
+    checks(t("Kinds (none ticked: all)"), DATA.kinds, "kinds", "cx-kinds");
     var confidence = el("select", { id: "cx-confidence" });
     DATA.confidence.slice().reverse().forEach(function (level) {
-      confidence.appendChild(el("option", { value: level, text: level === "unknown" ? "any (show all)" : "at least " + level }));
+      confidence.appendChild(el("option", { value: level, text: level === "unknown" ? t("any (show all)") : t("at least {level}", { level: CONFIDENCE_WORDS[level] || level }) }));
     });
     confidence.addEventListener("change", function () { var s = spec(); s.confidence = confidence.value; apply(s); });
     root.appendChild(el("fieldset", { className: "cx-field" }, [
-      el("legend", { text: "Confidence" }), el("label", { "for": "cx-confidence", className: "cx-sr", text: "Minimum confidence" }), confidence
+      el("legend", { text: t("Confidence") }), el("label", { "for": "cx-confidence", className: "cx-sr", text: t("Minimum confidence") }), confidence
     ]));
-    var reset = el("button", { type: "button", id: "cx-reset", className: "cx-button", text: "Back to the published view" });
+    var reset = el("button", { type: "button", id: "cx-reset", className: "cx-button", text: t("Back to the published view") });
     reset.addEventListener("click", function () { apply(DATA["default"], { frame: true }); });
     root.appendChild(reset);
     controls = { from: from, to: to, confidence: confidence, root: root };
@@ -454,7 +475,7 @@
       el("strong", { text: s.id }), " ", outlet,
       s.title ? " \u2014 \u201C" + s.title + "\u201D" : null,
       ", " + s.date,
-      s.mirror ? el("em", { text: " \u00B7 mirror or repost" }) : null
+      s.mirror ? el("em", { text: " \u00B7 " + t("mirror or repost") }) : null
     ]);
   }
 
@@ -471,19 +492,19 @@
     box.classList.toggle("cx-empty", !d);
     if (!d) {
       if (box.classList.contains("cx-embed-details")) { box.hidden = true; return; }
-      box.appendChild(el("p", { className: "cx-hint", text: "Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is reported there, the numbers and every source here." }));
+      box.appendChild(el("p", { className: "cx-hint", text: t("Click a symbol or a line on the map (or focus it with Tab and press Enter) to see what is reported there, the numbers and every source here.") }));
       return;
     }
     box.hidden = false;
     var panel = box.closest(".cx-panel");
     if (panel) panel.scrollTop = 0;
-    var rows = [["Dates", d.dates + (d.date_precision ? " (precise " + d.date_precision + ")" : "")]];
-    if (d.count !== null) rows.push(["People", d.count]);
-    if (d.count_confidence) rows.push(["Number's confidence", d.count_confidence]);
-    rows.push(["Confidence", d.confidence]);
-    if (d.location) rows.push(["Location", d.location]);
+    var rows = [[t("Dates"), d.date_precision ? t("{dates} (precise {precision})", { dates: d.dates, precision: d.date_precision }) : d.dates]];
+    if (d.count !== null) rows.push([t("People"), d.count]);
+    if (d.count_confidence) rows.push([t("Number's confidence"), d.count_confidence]);
+    rows.push([t("Confidence"), d.confidence]);
+    if (d.location) rows.push([t("Location"), d.location]);
     d.facts.forEach(function (f) { rows.push(f); });
-    var close = el("button", { type: "button", className: "cx-close", "aria-label": "Close the details", text: "\u00D7" });
+    var close = el("button", { type: "button", className: "cx-close", "aria-label": t("Close the details"), text: "\u00D7" });
     close.addEventListener("click", function () { selectFeature(null); });
     var local = [d.name_ko, d.name_zh].filter(Boolean).join(" \u00B7 ");
     [
@@ -491,15 +512,15 @@
       el("h3", { id: "cx-details-title", text: d.name_en }),
       local ? el("p", { className: "cx-d-local", text: local }) : null,
       el("p", { className: "cx-d-kind", text: d.kind }),
-      d.reported ? el("p", {}, [el("strong", { text: "What is reported. " }), d.reported]) : null,
+      d.reported ? el("p", {}, [el("strong", { text: t("What is reported.") + " " }), d.reported]) : null,
       el("dl", {}, rows.reduce(function (all, row) {
         return all.concat([el("dt", { text: row[0] }), el("dd", { text: row[1] })]);
       }, [])),
       d.count_note ? el("p", { className: "cx-hint", text: d.count_note }) : null,
-      d.notes ? el("p", {}, [el("strong", { text: "Notes. " }), d.notes]) : null,
-      sourcesBlock("Sources", d.sources),
-      sourcesBlock("Sources of the number", d.count_sources),
-      sourcesBlock("Sources of the coordinates", d.coord_sources)
+      d.notes ? el("p", {}, [el("strong", { text: t("Notes.") + " " }), d.notes]) : null,
+      sourcesBlock(t("Sources"), d.sources),
+      sourcesBlock(t("Sources of the number"), d.count_sources),
+      sourcesBlock(t("Sources of the coordinates"), d.coord_sources)
     ].forEach(function (node) { if (node) box.appendChild(node); });
   }
 
@@ -604,8 +625,9 @@
       add("line", { x1: tx, x2: tx, y1: 28, y2: 32, stroke: "#777" });
       if ((y - first) % every === 0 && y <= last) add("text", { x: tx + 2, y: 43, "font-size": 11, fill: "#444" }, String(y));
     }
-    svg.setAttribute("aria-label", "Timeline " + DATA.timeline.from.slice(0, 4) + "\u2013" + last + ": " + shownEvents +
-      " of " + allEvents + " dated events in the date filter. Drag across it to choose a period.");
+    svg.setAttribute("aria-label", t("Timeline {first}\u2013{last}: {shown} of {total} dated events in the date filter. Drag across it to choose a period.", {
+      first: DATA.timeline.from.slice(0, 4), last: last, shown: shownEvents, total: allEvents
+    }));
   }
 
   // ---------------------------------------------------------------- start

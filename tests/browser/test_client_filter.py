@@ -17,10 +17,11 @@ from playwright.sync_api import Browser, Page
 from bench.synthetic import edge_case_events
 from geo.clientdata import client_document, spec_document
 from geo.filters import FilterSpec, apply_filters
+from geo.i18n import js_messages, use_language
 from geo.io import Dataset, load_dataset
-from geo.payload import drawable
+from geo.payload import _features, columns_payload, decode_columns, drawable, map_words
 from geo.schema import CONFIDENCE_LEVELS
-from geo.vocab import split_groups
+from geo.vocab import GROUP_LAYER, split_groups
 
 from .conftest import ROOT, close_context
 
@@ -98,3 +99,45 @@ def test_browser_and_server_select_the_same_features(map_page: Page, variant: st
         assert {g: sorted(ids) for g, ids in browser_ids.items()} == expected, spec
         nonempty += any(expected[g] for g in ("events", "routes", "crossings"))
     assert nonempty > len(specs) // 5  # the random filters are not all empty selections
+
+
+WORDED = ("kind_label", "date_label", "confidence_label", "precision_label", "count_label", "label")
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_the_document_holds_no_words_and_map_js_words_it_as_the_server_does(map_page: Page, lang: str) -> None:
+    """One document serves every language: it holds codes, and map.js words them (CrossingsMap.localise)
+    in the page's language exactly as geo.payload words the server's payloads in that language."""
+    dataset = load_dataset()
+    layers = with_edge_case_events(dataset)  # events as canvas points (columns), the rest as features
+    document = client_document(layers)
+    assert document is not None
+    for word in ("Confirmed (", "Detention centre", "Single source", "undated", "확인됨", "구금시설"):
+        assert word not in document, word
+    with use_language(lang):
+        settings = {"lang": lang, "messages": js_messages(lang), "words": map_words()}
+    map_page.evaluate("s => CrossingsMap.settings(null, s)", settings)
+    browser = map_page.evaluate(
+        """text => { const doc = JSON.parse(text), out = {};
+             Object.keys(doc.groups).forEach(g => { const e = doc.groups[g];
+               out[g] = e.mode === 'columns'
+                 ? CrossingsMap.expandColumns(e.payload).map(p => p[2])
+                 : e.payload.features.map(f => CrossingsMap.localise(e.layer, f.properties)); });
+             return out; }""",
+        document,
+    )
+    with use_language(lang):
+        for group, frame in split_groups(layers).items():
+            layer = GROUP_LAYER[group]
+            points = drawable(frame)
+            if json.loads(document)["groups"][group]["mode"] == "columns":  # in the columns' order (west to east)
+                by_id = {f["properties"]["id"]: f["properties"] for f in _features(layer, points) if f is not None}
+                expected = [by_id[f["properties"]["id"]] for f in decode_columns(columns_payload(layer, points))]
+            else:
+                expected = [f["properties"] for f in _features(layer, points, "right") if f is not None]
+            assert len(browser[group]) == len(expected), group
+            for got, want in zip(browser[group], expected, strict=True):
+                for key in WORDED:
+                    if key in want:
+                        assert got.get(key) == want[key], (group, key, got, want)
+    map_page.evaluate("() => CrossingsMap.settings(null, {})")  # back to English for the other tests

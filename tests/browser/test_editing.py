@@ -6,6 +6,7 @@ Screenshots of the edit → review → public flow go to artifacts/screenshots/ 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,7 +36,18 @@ RESTRICTED = "dc-jangchun"
 EDITED = "dc-baishan"
 SECRET = "ZQXSECRETMARKER"
 SECRET_COORDINATE = "126.98765"
-HOSTILE = "<img src=x onerror=window.__pwned=1> note"
+HOSTILE = (
+    "<img src=x onerror=window.__pwned=1> </script><script>window.__pwned=2</script> ${window.__pwned=3} "
+    "[x](javascript:window.__pwned=4) gpj.\u202eexe note"
+)
+
+
+def assert_nothing_injected(page: Page) -> None:
+    """The hostile text is on the page as text: no element, no script run, no link, no applied bidi override."""
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    assert page.evaluate("() => window.__pwned") is None
+    assert "\u202e" not in page.locator("body").inner_text()
 
 
 @pytest.fixture
@@ -157,6 +169,8 @@ def test_edit_review_public_flow_with_hostile_text(browser: Browser, team_app: s
         note.fill("Checked against the interview notes")
         note.press("Enter")
         wait_for_idle(reviewer)
+        expect(reviewer.get_by_text("javascript:window.__pwned=4", exact=False).first).to_be_visible()
+        assert_nothing_injected(reviewer)
         reviewer.screenshot(path=str(DOCS / "review-queue-1440x900.png"))
         reviewer.get_by_role("button", name="Approve").click()
         expect(reviewer.get_by_text("approved as revision", exact=False)).to_be_visible(timeout=30_000)
@@ -171,8 +185,156 @@ def test_edit_review_public_flow_with_hostile_text(browser: Browser, team_app: s
         public.screenshot(path=str(DOCS / "public-map-after-review-1440x900.png"))
         public.get_by_text("History").first.click()
         expect(public.get_by_text("reviewed by rita", exact=False).first).to_be_visible(timeout=30_000)
-        assert public.evaluate("() => window.__pwned") is None
-        assert public.locator("img[src='x']").count() == 0
+        # The history diff (notes: old → new) shows every hostile string as text.
+        expect(public.get_by_text("[U+202E]", exact=False).first).to_be_visible()
+        assert_nothing_injected(public)
         public.screenshot(path=str(DOCS / "public-history-after-review-1440x900.png"))
     finally:
         close_context(public.context)
+
+
+NEW_EVENT = "ev-example-interview"
+NEW_SOURCE = "S900"
+# Test data for the screenshots, named as such: no real event, date or place is claimed.
+NEW_EVENT_NAME = "Example: an interview report (test data)"
+EDIT_MAP_FRAME = 'iframe[title="streamlit_folium.st_folium"]'
+
+
+def choose(page: Page, label: str, text: str) -> None:
+    """Pick an option of the Streamlit select labelled `label` by typing it (keyboard, as a person could)."""
+    main = page.get_by_test_id("stMain")
+    main.locator('[data-testid="stSelectbox"]').filter(has=page.get_by_text(label, exact=True)).click()
+    page.keyboard.type(text)
+    page.keyboard.press("Enter")
+    wait_for_idle(page)
+
+
+def type_into(page: Page, label: str, text: str) -> None:
+    field = page.get_by_label(label, exact=True)
+    field.fill(text)
+    field.press("Enter")
+    wait_for_idle(page)
+
+
+def test_an_editor_adds_an_event_with_a_new_source_placed_on_the_map(browser: Browser, team_app: str, tmp_path: Path):
+    """The issue's "done when": an editor adds an event with a new source, placing it with a click on the edit
+    map; a reviewer approves it; it is on the public map, the timeline and the exports, with its history."""
+    DOCS.mkdir(parents=True, exist_ok=True)
+    editor = open_page(browser, RequestLog())
+    try:
+        editor.goto(team_app)
+        sign_in(editor, "ed")
+        editor.get_by_role("link", name="Propose a change").click()
+        expect(editor.get_by_role("heading", name="Propose a change")).to_be_visible(timeout=30_000)
+        editor.get_by_text("Add a new record").click()
+        wait_for_idle(editor)
+        choose(editor, "Layer", "Timeline events")
+        type_into(editor, "Id of the new record (stable; e.g. ev-2024-05-arrests)", NEW_EVENT)
+        type_into(editor, "Name (English)", NEW_EVENT_NAME)
+        choose(editor, "Kind", "report")
+        choose(editor, "Confidence", "single-source")
+        type_into(editor, "Date start (YYYY, YYYY-MM or YYYY-MM-DD)", "2024-05")
+        choose(editor, "Date precision", "month")
+
+        # The edit map: the offline basemap drawn, then a click where Leaflet puts 42.0° N, 128.0° E.
+        frame = editor.frame_locator(EDIT_MAP_FRAME)
+        frame.locator(".leaflet-container").wait_for(state="visible")
+        frame.locator(".cx-country").first.wait_for(state="attached")
+        latitude = editor.get_by_label("Latitude (decimal degrees north)", exact=True)
+        expect(latitude).to_have_value("")
+        map_frame = editor.locator(EDIT_MAP_FRAME).element_handle().content_frame()
+        at = map_frame.evaluate(
+            "() => { const p = window.map.latLngToContainerPoint([42.0, 128.0]); return [p.x, p.y]; }"
+        )
+        frame.locator(".leaflet-container").click(position={"x": at[0], "y": at[1]})
+        expect(latitude).to_have_value(re.compile(r"^4[12]\.\d{5}$"), timeout=30_000)
+        expect(editor.get_by_label("Longitude (decimal degrees east)", exact=True)).to_have_value(
+            re.compile(r"^12[78]\.\d{5}$")
+        )
+        assert abs(float(latitude.input_value()) - 42.0) < 0.05
+        # The proposed position is drawn (blue), and the name typed before the click is still there.
+        frame.locator('path[fill="#0072B2"]').first.wait_for(state="attached")
+        expect(editor.get_by_label("Name (English)", exact=True)).to_have_value(NEW_EVENT_NAME)
+        choose(editor, "Location precision", "town")
+
+        editor.get_by_text("Add a new source").click()
+        for label, value in (
+            ("Source id (e.g. S120)", NEW_SOURCE),
+            ("Outlet", "Example outlet (test data)"),
+            ("URL", "https://example.org/interview"),
+            ("Published (YYYY-MM-DD)", "2024-05-20"),
+        ):
+            editor.get_by_label(label, exact=True).fill(value)
+        editor.get_by_role("button", name="Add to this draft").click()
+        wait_for_idle(editor)
+        editor.get_by_test_id("stMain").locator('[data-testid="stMultiSelect"]').first.click()
+        editor.keyboard.type(NEW_SOURCE)
+        editor.get_by_role("option", name=NEW_SOURCE, exact=True).click()  # offered once the source is added
+        editor.keyboard.press("Escape")
+        wait_for_idle(editor)
+        reason = editor.get_by_label("Reason for this change (required; shown in the history)")
+        reason.fill("New interview report " + HOSTILE)
+        reason.press("Control+Enter")
+        wait_for_idle(editor)
+        alerts = editor.locator('[data-testid="stAlert"]')
+        assert alerts.count() == 0, alerts.all_inner_texts()
+        expect(editor.get_by_role("button", name="Submit for review")).to_be_enabled(timeout=30_000)
+        editor.get_by_text("Location", exact=True).scroll_into_view_if_needed()
+        editor.evaluate("() => window.scrollBy(0, -60)")
+        editor.screenshot(path=str(DOCS / "edit-map-1440x900.png"))
+        editor.get_by_role("button", name="Submit for review").click()
+        expect(editor.get_by_text("is waiting for review", exact=False)).to_be_visible(timeout=30_000)
+    finally:
+        close_context(editor.context)
+
+    reviewer = open_page(browser, RequestLog())
+    try:
+        reviewer.goto(team_app)
+        sign_in(reviewer, "rita")
+        reviewer.get_by_role("link", name="Review").click()
+        expect(reviewer.get_by_role("heading", name="Review queue")).to_be_visible(timeout=30_000)
+        # The reason, with its hostile text, reads as text: nothing injected, no link.
+        expect(reviewer.get_by_text("<img src=x onerror=window.__pwned=1>", exact=False).first).to_be_visible()
+        assert_nothing_injected(reviewer)
+        note = reviewer.get_by_label("Review note")
+        note.fill("Checked against the interview notes")
+        note.press("Enter")
+        wait_for_idle(reviewer)
+        reviewer.screenshot(path=str(DOCS / "review-new-event-1440x900.png"))
+        reviewer.get_by_role("button", name="Approve").click()
+        expect(reviewer.get_by_text("approved as revision", exact=False)).to_be_visible(timeout=30_000)
+    finally:
+        close_context(reviewer.context)
+
+    public = open_page(browser, RequestLog())
+    try:
+        public.goto(f"{team_app}/?feature={NEW_EVENT}")
+        expect(public.get_by_text(NEW_EVENT_NAME).first).to_be_visible(timeout=60_000)
+        wait_for_map(public)
+        public.screenshot(path=str(DOCS / "public-map-new-event-1440x900.png"))
+        public.get_by_text("History").first.click()
+        expect(public.get_by_text("reviewed by rita", exact=False).first).to_be_visible(timeout=30_000)
+        assert_nothing_injected(public)
+        public.get_by_text("reviewed by rita", exact=False).first.evaluate("e => e.scrollIntoView({block: 'center'})")
+        public.screenshot(path=str(DOCS / "public-history-new-event-1440x900.png"))
+        public.goto(f"{team_app}/timeline?feature={NEW_EVENT}")
+        expect(public.get_by_role("heading", name="Timeline")).to_be_visible(timeout=60_000)
+        public.locator('[data-testid="stVegaLiteChart"]').first.wait_for(state="visible", timeout=60_000)
+        wait_for_idle(public)
+        public.locator('[data-testid="stVegaLiteChart"]').first.scroll_into_view_if_needed()
+        public.screenshot(path=str(DOCS / "timeline-new-event-1440x900.png"))
+    finally:
+        close_context(public.context)
+
+    # The exports read the same public view: the event is in them, with its revision and its new source.
+    from geo.export import csv_bytes, export_table
+    from geo.visibility import public_view
+
+    store = open_current_store(str(tmp_path / "team.sqlite"))
+    try:
+        shown = public_view(store.read_dataset())
+    finally:
+        store.close()
+    exported = csv_bytes(export_table(shown, shown.layers)).decode()
+    assert NEW_EVENT in exported and NEW_SOURCE in exported
+    assert NEW_SOURCE in set(shown.sources["id"])

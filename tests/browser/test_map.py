@@ -270,8 +270,9 @@ def test_a_filter_change_sends_the_filter_not_the_features(page: Page, app_url: 
     )
     drawn = page.frame_locator(MAP_FRAME).locator(".leaflet-marker-icon[data-fid]")
     before = drawn.count()
-    data_files = [u for u in requests_log.urls if "/app/static/crossings/data/" in u]
-    assert len(data_files) == 1 and data_files[0].endswith(".json")
+    # Two content-addressed files: the data, and the base map's constant code (geo.mapview.thin_map).
+    data_files = sorted(u for u in requests_log.urls if "/app/static/crossings/data/" in u)
+    assert len(data_files) == 2 and data_files[0].endswith(".json") and "/data/base-" in data_files[1], data_files
     first = len(frames)
     page.get_by_role("button", name="9 Oct 2023").click()
     expect(page.get_by_text("features: 9 Oct 2023")).to_be_visible()
@@ -281,4 +282,8 @@ def test_a_filter_change_sends_the_filter_not_the_features(page: Page, app_url: 
     # The server's payloads are CrossingsMap.draw(group, layer, <features>) calls (JSON inside JSON here).
     assert sent and not any("FeatureCollection" in f or "CrossingsMap.draw(" in f for f in sent)
     assert "CrossingsMap.useData(" in "".join(sent)  # ... the filter did come
-    assert [u for u in requests_log.urls if "/app/static/crossings/data/" in u] == data_files
+    assert sorted(u for u in requests_log.urls if "/app/static/crossings/data/" in u) == data_files
+    # ... without the base map's code (it is in the static file), in under 10 KB (issue 19).
+    map_messages = [f for f in sent if "CrossingsMap.useData(" in f]
+    assert not any("L.tileLayer(" in f or "CrossingsMap.settings(" in f for f in map_messages)
+    assert sum(len(f.encode("utf-8")) for f in map_messages) <= 10_000

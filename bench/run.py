@@ -89,6 +89,20 @@ def interleaved(runs: int, *functions: Callable[[], object]) -> list[list[float]
     return results
 
 
+def interleaved_kept(runs: int, *functions: Callable[[], object]) -> list[list[float]]:
+    """interleaved, with each result freed after its clock stops: freeing a loaded dataset (millions of
+    Python objects) is not part of loading it."""
+    results: list[list[float]] = [[] for _ in functions]
+    for _ in range(runs):
+        for index, function in enumerate(functions):
+            gc.collect()
+            start = time.perf_counter()
+            result = function()
+            results[index].append(time.perf_counter() - start)
+            del result
+    return results
+
+
 def label(n: int) -> str:
     return {-1: "bundled (67)", 0: "empty map"}.get(n, f"{n:,}")
 
@@ -135,9 +149,17 @@ def cached_load(path: str) -> Dataset:
     return load_dataset(Path(path))
 
 
-def measure_load(n: int, runs: int, workdir: Path) -> dict:
-    """load_dataset (manifest check, parse, validate, date spans) cold and through st.cache_resource."""
-    data_dir = DATA_DIR if n < 0 else write_data_dir(n, workdir / f"data-{n}")
+def measure_load(n: int, runs: int, workdir: Path, data_dirs: Path | None = None) -> dict:
+    """load_dataset (manifest check, parse, validate, date spans) cold and through st.cache_resource;
+    then a cold load from the columnar cache against pyarrow reading the same files (issue 19).
+
+    With data_dirs, the synthetic data directory of each size is generated there once and reused."""
+    if n < 0:
+        data_dir = DATA_DIR
+    elif data_dirs is not None and (data_dirs / f"data-{n}" / "manifest.json").is_file():
+        data_dir = data_dirs / f"data-{n}"
+    else:
+        data_dir = write_data_dir(n, (data_dirs or workdir) / f"data-{n}")
     events_text = (data_dir / "events.geojson").read_text(encoding="utf-8")
 
     def cold() -> None:
@@ -145,31 +167,43 @@ def measure_load(n: int, runs: int, workdir: Path) -> dict:
         cached_load(str(data_dir))
 
     cold_runs, floor_runs = interleaved(runs, cold, lambda: json.loads(events_text))
+    events_text = ""  # a 1,000,000-event file is half a gigabyte
     cached_runs = [timed(lambda: cached_load(str(data_dir))) for _ in range(max(runs, 5))]
     dataset = cached_load(str(data_dir))
     rejected = len(dataset.rejected)
     cached_load.clear()
     # Cold from the columnar cache (issue 19): a process that has loaded this version before (the entry is
-    # on disk, nothing in memory), against pyarrow alone reading the same Parquet columns.
+    # on disk, nothing in memory), against pyarrow alone reading the same Parquet files. A version's first
+    # load is the GeoJSON load above plus writing the entry (what load_dataset(data_dir, cache) does on a miss).
     column_dir = workdir / f"columns-{n}"
     manifest = read_manifest(data_dir)
     key = colcache.data_dir_key(data_dir, manifest, [SOURCES_FILE, *(f"{name}.geojson" for name in LAYERS)])
-    colcache.write_entry(column_dir, key, dataset)  # what load_dataset(data_dir, column_dir) writes
-    column_runs, arrow_runs = interleaved(
-        max(runs, 3), lambda: load_dataset(data_dir, column_dir), lambda: colcache.read_columns(column_dir, key)
+    write_s = timed(lambda: colcache.write_entry(column_dir, key, dataset, data_dir))
+    entry_bytes = sum(p.stat().st_size for p in colcache.entry_dir(column_dir, key).iterdir())
+    dataset = None  # the columnar loads below start from disk, as a new process does
+    column_count = max(runs, 3)
+    load_average = os.getloadavg()[0]
+    column_runs, arrow_runs = interleaved_kept(
+        column_count, lambda: load_dataset(data_dir, column_dir), lambda: colcache.read_columns(column_dir, key)
     )
     return {
         "columnar_cold_s": median(column_runs),
         "pyarrow_floor_s": median(arrow_runs),
         "columnar_vs_pyarrow": median(column_runs) / median(arrow_runs),
-        "column_runs": max(runs, 3),
+        "columnar_runs_s": column_runs,
+        "pyarrow_runs_s": arrow_runs,
+        "column_runs": column_count,
+        "cache_write_s": write_s,
+        "first_load_s": median(cold_runs) + write_s,
+        "entry_bytes": entry_bytes,
+        "load_average": max(load_average, os.getloadavg()[0]),
         "n": n,
         "runs": runs,
         "cold_s": median(cold_runs),
         "cached_s": median(cached_runs),
         "floor_json_loads_s": median(floor_runs),
         "cold_vs_floor": median(cold_runs) / median(floor_runs),
-        "file_bytes": len(events_text.encode()),
+        "file_bytes": (data_dir / "events.geojson").stat().st_size,
         "rejected_rows": rejected,
     }
 
@@ -707,6 +741,41 @@ def issue19_targets(results: dict) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def loading_markdown(loads: list[dict]) -> list[str]:
+    """The Loading section: GeoJSON loads, and the columnar cache against its pyarrow floor (issue 19)."""
+    lines = [
+        "## Loading",
+        "",
+        "`geo.io.load_dataset` on a data directory (manifest hashes, parse, validate every row, date spans): "
+        "cold, and through `st.cache_resource` (cached). Floor: `json.loads` of the events file.",
+        "",
+        "Issue 19 adds a cold load from the columnar cache (`geo/colcache.py`: the validated dataset as Parquet, "
+        "written by the first load of that version; a new process reads it: `load_dataset(data_dir, cache_dir)`, "
+        "key, SHA-256 of every file, decoding to the same GeoDataFrames) against pyarrow alone reading the same "
+        "Parquet files (`pq.read_table` of each memory-mapped file, no pandas, no hashing), the new floor, "
+        "interleaved with it. *First load* is what a version's first process pays: the cold GeoJSON load plus "
+        "writing the entry (*write*).",
+        "",
+        "| Dataset | File | Cold | Cached | Floor | Cold / floor | Runs | Rejected rows "
+        "| Cold, columnar cache | pyarrow floor | Columnar / pyarrow | Runs | First load (write) | Entry | Load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in loads:
+        first = (
+            f"{fmt_s(r['first_load_s'])} ({fmt_s(r['cache_write_s'])})" if r.get("first_load_s") is not None else "—"
+        )
+        entry = f"{r['entry_bytes'] / 1e6:.1f} MB" if r.get("entry_bytes") else "—"
+        average = f"{r['load_average']:.1f}" if r.get("load_average") is not None else "—"
+        lines.append(
+            f"| {label(r['n'])} | {r['file_bytes'] / 1e6:.1f} MB | {fmt_s(r['cold_s'])} | "
+            f"{r['cached_s'] * 1e6:.0f} µs | {fmt_s(r['floor_json_loads_s'])} | {fmt_x(r['cold_vs_floor'])} | "
+            f"{r['runs']} | {r['rejected_rows']} | {fmt_s(r.get('columnar_cold_s'))} | "
+            f"{fmt_s(r.get('pyarrow_floor_s'))} | {fmt_x(r.get('columnar_vs_pyarrow'))} | "
+            f"{r.get('column_runs', '—')} | {first} | {entry} | {average} |"
+        )
+    return lines
+
+
 def markdown(results: dict) -> str:
     meta = results["meta"]
     lines = [
@@ -775,28 +844,7 @@ def markdown(results: dict) -> str:
             f"{fmt_x(r['naive_s'] / pipeline if pipeline else None)} | {fmt_s(r.get('naive_single_pass_s'))} |"
         )
     lines.append("| 100,000 and more | skipped (above 10,000 the naive path takes minutes) | | | |")
-    lines += [
-        "",
-        "## Loading",
-        "",
-        "`geo.io.load_dataset` on a data directory (manifest hashes, parse, validate every row, date spans): "
-        "cold, and through `st.cache_resource` (cached). Floor: `json.loads` of the events file.",
-        "",
-        "Issue 19 adds the last three columns: a cold load from the columnar cache (`geo/colcache.py`: the "
-        "validated dataset as Parquet, written by the first load of that version; a new process reads it), "
-        "against pyarrow alone reading the same Parquet files (`pq.read_table`, no pandas), the new floor.",
-        "",
-        "| Dataset | File | Cold | Cached | Floor | Cold / floor | Runs | Rejected rows "
-        "| Cold, columnar cache | pyarrow floor | Columnar / pyarrow |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
-    ]
-    for r in results["load"]:
-        lines.append(
-            f"| {label(r['n'])} | {r['file_bytes'] / 1e6:.1f} MB | {fmt_s(r['cold_s'])} | "
-            f"{r['cached_s'] * 1e6:.0f} µs | {fmt_s(r['floor_json_loads_s'])} | {fmt_x(r['cold_vs_floor'])} | "
-            f"{r['runs']} | {r['rejected_rows']} | {fmt_s(r.get('columnar_cold_s'))} | "
-            f"{fmt_s(r.get('pyarrow_floor_s'))} | {fmt_x(r.get('columnar_vs_pyarrow'))} |"
-        )
+    lines += ["", *loading_markdown(results["load"])]
     web_results = results.get("browser")
     if web_results:
         lines += [
@@ -889,7 +937,7 @@ NOTES = [
     "the map is not redrawn (the *its bytes* column).",
     "The GeoJson(gdf) references in Chromium run in a child process that is killed at its time limit, because "
     "a page drawing 100,000 icon markers blocks its only thread; a time limit reached gives a lower bound.",
-    "Loading at 1,000,000 was measured once (it takes most of a minute). Loading is `geo.io.load_dataset`: "
+    "The GeoJSON load at 1,000,000 is measured once (minutes on a loaded machine). Loading is `geo.io.load_dataset`: "
     "manifest hashes, `json.loads`, validation of every row in Python, date spans.",
     "Uncertainty areas are drawn for canvas points too (city- and town-level events): at 100,000 points about "
     "60,000 circles. Since issue 19 the browser-held points and their areas are painted from coverage masks "
@@ -909,6 +957,46 @@ def int_keys(value: object) -> object:
     return value
 
 
+def main_only_load(args: argparse.Namespace, sizes: list[int], runs: int, started: float, load_before) -> None:
+    """The Loading section alone (issue 19's cold loads), written to loading.md and loading.json."""
+    results: dict = {"load": []}
+    with tempfile.TemporaryDirectory(prefix="crossings-bench-load-") as tmp:
+        for n in [-1, *sizes]:
+            load_runs = runs if n <= 10_000 else (3 if n <= 100_000 else 1)
+            results["load"].append(measure_load(n, load_runs, Path(tmp), args.data_dirs))
+            r = results["load"][-1]
+            print(
+                f"[{time.perf_counter() - started:6.1f} s] load {label(n)}: GeoJSON {r['cold_s']:.2f} s, "
+                f"columnar {r['columnar_cold_s'] * 1000:.0f} ms, pyarrow {r['pyarrow_floor_s'] * 1000:.0f} ms "
+                f"({r['columnar_vs_pyarrow']:.2f}x), write {r['cache_write_s']:.1f} s, "
+                f"load avg {r['load_average']:.1f}",
+                flush=True,
+            )
+    results["meta"] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average_before": [round(v, 2) for v in load_before],
+        "load_average_after": [round(v, 2) for v in os.getloadavg()],
+        "python": platform.python_version(),
+        "command": " ".join([".venv/bin/python -m bench.run", *__import__("sys").argv[1:]]),
+        "runs": runs,
+        "duration_s": time.perf_counter() - started,
+    }
+    meta = results["meta"]
+    text = [
+        f"Run {meta['date']} on {meta['machine']} ({meta['cpus']} CPUs), Python {meta['python']}; "
+        f"`{meta['command']}` took {meta['duration_s'] / 60:.1f} minutes. Load average (1, 5, 15 min) before "
+        f"{meta['load_average_before']}, after {meta['load_average_after']}.",
+        "",
+        *loading_markdown(results["load"]),
+    ]
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "loading.json").write_text(json.dumps(results, indent=1, default=str) + "\n", encoding="utf-8")
+    (args.out / "loading.md").write_text("\n".join(text) + "\n", encoding="utf-8")
+    print(f"wrote {args.out / 'loading.md'}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="1,000 and 10,000 only, 3 runs, no 1,000,000")
@@ -918,6 +1006,10 @@ def main() -> None:
     parser.add_argument("--no-load", action="store_true", help="skip the loading measurements")
     parser.add_argument("--report-only", action="store_true", help="rewrite latest.md from latest.json")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where latest.md and latest.json go")
+    parser.add_argument(
+        "--only-load", action="store_true", help="the loading measurements only, to loading.md and loading.json"
+    )
+    parser.add_argument("--data-dirs", type=Path, default=None, help="generate the data directories here once, reuse")
     args = parser.parse_args()
     if args.report_only:
         results = int_keys(json.loads((args.out / "latest.json").read_text(encoding="utf-8")))
@@ -935,6 +1027,9 @@ def main() -> None:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f} s] {message}", flush=True)
 
+    if args.only_load:
+        main_only_load(args, sizes, runs, started, load_before)
+        return
     generate = {}
     for n in sizes:
         generate[n] = timed(lambda n=n: datasets.__setitem__(n, bench_dataset(n)))
@@ -945,7 +1040,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="crossings-bench-load-") as tmp:
         for n in [] if args.no_load else [-1, *sizes]:
             load_runs = runs if n <= 10_000 else (3 if n <= 100_000 else 1)
-            results["load"].append(measure_load(n, load_runs, Path(tmp)))
+            results["load"].append(measure_load(n, load_runs, Path(tmp), args.data_dirs))
             log(f"load {label(n)}: {results['load'][-1]['cold_s']:.2f} s cold")
 
     results["empty_script_rerun_s"] = measure_empty_script(max(runs, 5))

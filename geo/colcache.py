@@ -2,23 +2,38 @@
 
 A cold load of a data directory parses GeoJSON and validates every row in Python; a second process
 loading the same dataset version reads the validated columns back instead (geo.io.load_dataset with
-a cache directory). The key holds the manifest's hash, each data file's size and modification time,
-and the hash of the code that validates: any change to the data or to that code is a new key, so a
-stale entry is never read (it is simply not found). Entries are written whole or not at all.
+a cache directory) and neither parses nor validates again. That is safe because of the key: the
+manifest's hash, each data file's identity (size, modification and change times, inode), the hash of
+every geo module the loader runs (geo.io and what it imports from geo, found by reading their import lines)
+and the versions of the libraries that decode. Any change to the data, to that code or to those
+libraries is a new key, so a stale entry is never read (it is simply not found).
 
-What comes back is what went in: the same columns, dtypes, index, CRS and Python values (object
-columns are restored value by value; a column Arrow cannot hold exactly goes as JSON text).
+Entries are written whole or not at all (a staging directory renamed into place, so replicas sharing
+a cache directory never see half an entry), never inside a data directory, and checked when read:
+the SHA-256 of every file, row counts. An entry that fails any check is moved out of the way
+with a log line and the caller loads from the data files.
+
+What comes back is what went in: the same columns in the same order, dtypes, index, CRS and Python
+values. Object columns are decoded in bulk: strings, numbers and booleans from Arrow arrays; any other
+value (lists, mixed numbers) through a dictionary of its distinct JSON texts, so rows holding equal
+lists share one list object (a loaded dataset is shared between sessions and never mutated).
+Point layers are stored as x/y columns and rebuilt with one vectorised shapely call.
 """
 
 from __future__ import annotations
 
+import functools
+import gc
 import hashlib
+import importlib
 import json
 import logging
-import math
+import mmap
 import os
+import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -27,118 +42,348 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
+from pyproj import CRS as ProjCRS
 
+from geo.atomic import is_inside
 from geo.manifest import Manifest
 
-FORMAT = 1
+FORMAT = 2
 META = "meta.json"
-_CODE = ("io.py", "schema.py", "manifest.py", "colcache.py")
-_SIMPLE = (str, bool, int, float, type(None))
+STAGING_PREFIX = ".tmp-"
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding geo/
+STALE_STAGING_SECONDS = 3600
+DICTIONARY_FROM_ROWS = 64  # below this, decoding a dictionary costs more than the strings
+_ENTRY_MODULE = "geo.io"  # the loader: its code and every geo module it imports are in the key
+_LIBRARIES = ("pyarrow", "pandas", "numpy", "shapely", "geopandas", "pyproj")
 
 log = logging.getLogger(__name__)
 
 
-def _code_hash() -> str:
-    digest = hashlib.sha256(str(FORMAT).encode())
-    here = Path(__file__).resolve().parent
-    for name in _CODE:
-        digest.update((here / name).read_bytes())
+class CorruptEntry(ValueError):
+    """A cache entry that does not read back as it was written."""
+
+
+# ---------------------------------------------------------------- where, and under which key
+
+
+def default_cache_dir(project_root: Path, environ: dict | None = None) -> Path:
+    """CROSSINGS_CACHE_DIR if set; else <project>/.crossings/columns when it can be written (beside
+    the default store); else the user's cache directory (XDG_CACHE_HOME or ~/.cache)/crossings/columns."""
+    environ = os.environ if environ is None else environ
+    if environ.get("CROSSINGS_CACHE_DIR"):
+        return Path(environ["CROSSINGS_CACHE_DIR"])
+    beside = project_root / ".crossings" / "columns"
+    if _writable(beside):
+        return beside
+    base = Path(environ.get("XDG_CACHE_HOME") or Path(environ.get("HOME") or Path.home()) / ".cache")
+    return base / "crossings" / "columns"
+
+
+def _writable(directory: Path) -> bool:
+    """Whether directory exists and can be written, or its first existing parent can."""
+    for candidate in (directory, *directory.parents):
+        if candidate.exists():
+            return candidate.is_dir() and os.access(candidate, os.W_OK | os.X_OK)
+    return False
+
+
+def _imported_geo_modules(module: str, root: Path) -> set[str]:
+    """module and every geo module it imports, directly or not (read from the source, not run)."""
+    seen: set[str] = set()
+    pending = [module]
+    while pending:
+        name = pending.pop()
+        path = _module_path(name, root)
+        if name in seen or path is None:
+            continue
+        seen.add(name)
+        stat = path.stat()
+        pending += _geo_imports(str(path), stat.st_mtime_ns, stat.st_size)
+    return seen
+
+
+# `from geo.x import a, b` / `from geo.x import (a,\n b)` / `import geo.x` at any indentation.
+_FROM_GEO = re.compile(rb"^[ \t]*from[ \t]+(geo(?:\.\w+)*)[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.MULTILINE)
+_IMPORT_GEO = re.compile(rb"^[ \t]*import[ \t]+(geo\.[\w.]+)", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=256)
+def _geo_imports(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
+    """The geo modules one file may import (names that are not modules are ignored by the caller)."""
+    source = Path(path).read_bytes()
+    names = [m.decode() for m in _IMPORT_GEO.findall(source)]
+    for module, imported in _FROM_GEO.findall(source):
+        names.append(module.decode())
+        names += [f"{module.decode()}.{name.decode()}" for name in re.findall(rb"\w+", imported)]
+    return tuple(names)
+
+
+def _module_path(name: str, root: Path) -> Path | None:
+    base = root.joinpath(*name.split("."))
+    for path in (base.with_suffix(".py"), base / "__init__.py"):
+        if path.is_file():
+            return path
+    return None
+
+
+def code_hash(root: Path = PACKAGE_ROOT) -> str:
+    """The loader's code (geo.io and every geo module it imports), the cache format and the libraries."""
+    digest = hashlib.sha256(f"format {FORMAT};{_library_versions()};".encode())
+    for name in sorted(_imported_geo_modules(_ENTRY_MODULE, root)):
+        digest.update(name.encode() + b"\0" + _module_path(name, root).read_bytes() + b"\0")
     return digest.hexdigest()[:12]
 
 
+@functools.cache
+def _library_versions() -> str:
+    return ";".join(f"{name}={importlib.import_module(name).__version__}" for name in _LIBRARIES)
+
+
 def data_dir_key(data_dir: Path, manifest: Manifest, files: list[str]) -> str:
-    """The cache key of a data directory: manifest hash, the files' sizes and times, the validating code."""
+    """The cache key of a data directory: manifest hash, the files' identities, the loading code."""
     digest = hashlib.sha256(manifest.version.encode())
     for relative in files:
         stat = (data_dir / relative).stat()
-        digest.update(f"{relative}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    return f"{manifest.version}-{digest.hexdigest()[:16]}-{_code_hash()}"
+        identity = (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_dev)
+        digest.update(f"{relative}:{identity};".encode())
+    return f"{manifest.version}-{digest.hexdigest()[:16]}-{code_hash()}"
 
 
 # ---------------------------------------------------------------- frames <-> Arrow tables
 
 
-def _object_encoding(values: list) -> str:
-    """'pylist' when Arrow gives back exactly these Python values, else 'json'."""
-    types = {type(v) for v in values}
-    if types <= set(_SIMPLE):
-        numbers = types & {int, float, bool}
-        if len(numbers) > 1:  # 1 and 1.0, or True and 1, would come back as one type
-            return "json"
-        if float in types and any(type(v) is float and math.isnan(v) for v in values):
-            return "json"
-        if float in types and len(types - {type(None)}) > 1:
-            return "json"
-        return "pylist" if len(types - {type(None)}) <= 1 else "json"
-    if types <= {list, type(None)}:
-        inner = {type(x) for v in values if v is not None for x in v}
-        return "pylist" if inner <= {str} else "json"
+def _object_encoding(values: np.ndarray) -> str:
+    """How an object column is stored: by the Python types it holds (None aside)."""
+    types = {type(v) for v in values} - {type(None)}
+    if not types:
+        return "null"
+    if len(types) == 1:
+        kind = types.pop()
+        if kind is str:
+            return "str"
+        if kind is bool:
+            return "bool"
+        if kind is float:
+            return "float"
+        if kind is int and all(-(2**63) <= v < 2**63 for v in values if v is not None):
+            return "int"
     return "json"
 
 
+def _json_value(value: object) -> bool:
+    """Whether value comes back from its JSON text as exactly itself (types included)."""
+    if value is None or type(value) in (str, bool, int):
+        return True
+    if type(value) is float:
+        return True  # json writes NaN and Infinity and reads them back as floats
+    if type(value) is list:
+        return all(_json_value(v) for v in value)
+    if type(value) is dict:
+        return all(type(k) is str and _json_value(v) for k, v in value.items())
+    return False
+
+
+def _dictionary(values: np.ndarray, texts: list[str] | None = None) -> pa.DictionaryArray:
+    """values (or their JSON texts) as codes into their distinct values; None as a null code."""
+    codes, uniques = pd.factorize(pd.Series(values if texts is None else texts, dtype=object), use_na_sentinel=True)
+    mask = codes < 0
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes.astype(np.int32), mask=mask if mask.any() else None),
+        pa.array(np.asarray(uniques, dtype=object), type=pa.string()),
+    )
+
+
+def _encode_object(values: np.ndarray) -> tuple[str, pa.Array]:
+    encoding = _object_encoding(values)
+    if encoding == "null":
+        return encoding, pa.nulls(len(values))
+    if encoding == "str":
+        distinct = len(set(values))
+        repeated = len(values) >= DICTIONARY_FROM_ROWS and distinct <= len(values) // 2
+        array = _dictionary(values) if repeated else pa.array(values, type=pa.string())
+        return encoding, array
+    if encoding in ("int", "float", "bool") and len(set(values)) > len(values) // 2:
+        kind = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_()}[encoding]
+        return encoding, pa.array(values, type=kind, from_pandas=False)
+    # Repeated numbers (a few radii in metres), lists, mixed types: a dictionary of distinct JSON texts.
+    encoding = "json"
+    distinct_objects = {id(v): v for v in values}
+    if not all(_json_value(v) for v in distinct_objects.values()):
+        raise TypeError("a column holds values JSON cannot carry exactly")
+    texts = {key: json.dumps(v, ensure_ascii=False) for key, v in distinct_objects.items()}
+    return encoding, _dictionary(values, [texts[id(v)] for v in values])
+
+
+def _point_xy(geometries: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """x and y when every geometry is a 2-d, non-empty point (then x/y rebuild them exactly)."""
+    if len(geometries) == 0 or any(g is None for g in geometries):
+        return None
+    types = shapely.get_type_id(geometries)
+    if not (types == 0).all() or shapely.is_empty(geometries).any() or shapely.has_z(geometries).any():
+        return None
+    return shapely.get_x(geometries), shapely.get_y(geometries)
+
+
 def frame_table(frame: pd.DataFrame) -> pa.Table:
-    """A DataFrame (or GeoDataFrame) as an Arrow table whose metadata says how to restore it exactly."""
+    """A DataFrame (or GeoDataFrame) as an Arrow table whose metadata says how to restore it exactly.
+
+    Arrow columns are named c0, c1, … (the frame's names, whatever they are, live in the metadata)."""
     geometry = frame.geometry.name if isinstance(frame, gpd.GeoDataFrame) else None
-    arrays, columns = [], []
-    for name in frame.columns:
-        series = frame[name]
+    arrays: list[pa.Array] = []
+    columns = []
+    for position, name in enumerate(frame.columns):
+        series = frame.iloc[:, position]
         if name == geometry:
-            arrays.append(pa.array(shapely.to_wkb(np.asarray(series.values, dtype=object)), type=pa.binary()))
-            encoding = "wkb"
+            values = np.asarray(series.values, dtype=object)
+            xy = _point_xy(values)
+            if xy is not None:
+                arrays += [pa.array(xy[0]), pa.array(xy[1])]
+                encoding = "points"
+            else:
+                arrays.append(pa.array(shapely.to_wkb(values), type=pa.binary()))
+                encoding = "wkb"
         elif series.dtype == object:
-            values = series.tolist()
-            encoding = _object_encoding(values)
-            if encoding == "pylist":
-                try:
-                    arrays.append(pa.array(values))
-                except (pa.ArrowInvalid, pa.ArrowTypeError):
-                    encoding = "json"
-            if encoding == "json":
-                arrays.append(pa.array([json.dumps(v, ensure_ascii=False) for v in values], type=pa.string()))
+            encoding, array = _encode_object(series.to_numpy())
+            arrays.append(array)
         else:
             arrays.append(pa.Array.from_pandas(series))
             encoding = "native"
-        columns.append({"name": str(name), "dtype": str(series.dtype), "encoding": encoding})
+        columns.append({"name": name, "dtype": str(series.dtype), "encoding": encoding})
     index = frame.index
-    arrays.append(pa.array(index.tolist() if index.dtype == object else np.asarray(index)))
+    if isinstance(index, pd.RangeIndex):
+        index_meta = {"name": index.name, "range": [index.start, index.stop, index.step]}
+    else:
+        encoding, array = _encode_object(index.to_numpy()) if index.dtype == object else ("native", pa.array(index))
+        arrays.append(array)
+        index_meta = {"name": index.name, "dtype": str(index.dtype), "encoding": encoding}
     meta = {
         "columns": columns,
-        "index": {"name": index.name, "dtype": str(index.dtype)},
+        "columns_dtype": str(frame.columns.dtype),
+        "index": index_meta,
         "geometry": geometry,
         "crs": frame.crs.to_wkt() if geometry and frame.crs is not None else None,
+        "rows": len(frame),
     }
-    names = [c["name"] for c in columns] + ["__index__"]
+    names = [f"c{i}" for i in range(len(arrays))]
     return pa.Table.from_arrays(arrays, names=names, metadata={b"crossings": json.dumps(meta).encode()})
+
+
+def _decode_dictionary(array: pa.DictionaryArray, parse: bool) -> np.ndarray:
+    uniques = array.dictionary.to_numpy(zero_copy_only=False)
+    if parse:
+        parsed = np.empty(len(uniques), dtype=object)
+        for i, text in enumerate(uniques):  # one json.loads per distinct value, not per row
+            parsed[i] = json.loads(text)
+        uniques = parsed
+    codes = array.indices
+    if codes.null_count:
+        out = np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
+    else:
+        out = uniques[codes.to_numpy()]
+    return out
+
+
+def _decode_object(column: pa.ChunkedArray, encoding: str, rows: int) -> np.ndarray:
+    if encoding == "null":
+        return np.full(rows, None, dtype=object)
+    parts = []
+    for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            parts.append(_decode_dictionary(chunk, parse=encoding == "json"))
+        elif encoding == "str":
+            parts.append(chunk.to_numpy(zero_copy_only=False))  # str objects, None where null
+        else:  # int, float, bool: Python numbers in bulk (numpy's astype(object) makes int/float/bool)
+            values = chunk.fill_null(False if encoding == "bool" else 0).to_numpy(zero_copy_only=False).astype(object)
+            if chunk.null_count:
+                values[chunk.is_null().to_numpy(zero_copy_only=False)] = None
+            parts.append(values)
+    if not parts:
+        return np.empty(0, dtype=object)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+def _decode_native(column: pa.ChunkedArray, dtype: str, index: pd.Index) -> pd.Series:
+    if dtype == "Int64":
+        array = column.combine_chunks()
+        mask = array.is_null().to_numpy(zero_copy_only=False)
+        data = array.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+        return pd.Series(pd.arrays.IntegerArray(data, mask), index=index, copy=False)
+    if dtype.startswith("datetime64[") and "," not in dtype:
+        values = column.to_numpy()
+        return pd.Series(values.astype(dtype, copy=False), index=index, copy=False)
+    series = column.to_pandas()
+    series.index = index
+    return series if str(series.dtype) == dtype else series.astype(dtype)
+
+
+@functools.lru_cache(maxsize=8)
+def _crs(wkt: str) -> ProjCRS:
+    return ProjCRS.from_wkt(wkt)
+
+
+def _restore_index(table: pa.Table, meta: dict) -> tuple[pd.Index, int]:
+    """The index, and how many Arrow columns it used (0 for a range)."""
+    index_meta = meta["index"]
+    if "range" in index_meta:
+        return pd.RangeIndex(*index_meta["range"], name=index_meta["name"]), 0
+    column = table.column(table.num_columns - 1)
+    if index_meta["encoding"] == "native":
+        index = pd.Index(column.to_numpy(), name=index_meta["name"]).astype(index_meta["dtype"])
+    else:
+        values = _decode_object(column, index_meta["encoding"], table.num_rows)
+        index = pd.Index(values, dtype=object, name=index_meta["name"])
+    return index, 1
 
 
 def table_frame(table: pa.Table) -> pd.DataFrame:
     meta = json.loads(table.schema.metadata[b"crossings"])
-    index_meta = meta["index"]
-    raw_index = table.column("__index__")
-    if index_meta["dtype"] == "object":
-        index = pd.Index(raw_index.to_pylist(), dtype=object, name=index_meta["name"])
-    else:
-        index = pd.Index(raw_index.to_numpy(), name=index_meta["name"]).astype(index_meta["dtype"])
-    data = {}
-    for column in meta["columns"]:
+    rows = meta["rows"]
+    if table.num_rows != rows:
+        raise CorruptEntry(f"{table.num_rows} rows where {rows} were written")
+    index, index_columns = _restore_index(table, meta)
+    expected = sum(2 if c["encoding"] == "points" else 1 for c in meta["columns"]) + index_columns
+    if table.num_columns != expected:
+        raise CorruptEntry(f"{table.num_columns} columns where {expected} were written")
+    crs = _crs(meta["crs"]) if meta["crs"] else None
+    # The object columns go into one 2-d block and one DataFrame (a Series each costs more than decoding a
+    # small column); the others are inserted at their places after.
+    object_names: list[object] = []
+    object_values: list[np.ndarray] = []
+    others: list[tuple[int, object, object]] = []
+    position = 0
+    for place, column in enumerate(meta["columns"]):
         name, encoding, dtype = column["name"], column["encoding"], column["dtype"]
-        values = table.column(name)
-        if encoding == "wkb":
-            data[name] = gpd.GeoSeries(shapely.from_wkb(values.to_numpy(zero_copy_only=False)), index=index)
-        elif encoding == "pylist":
-            # Strings (and nulls) convert in bulk; other types value by value, as exact Python values.
-            text = pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
-            values = values.to_numpy(zero_copy_only=False) if text else values.to_pylist()
-            data[name] = pd.Series(values, index=index, dtype=object)
-        elif encoding == "json":
-            data[name] = pd.Series([json.loads(v) for v in values.to_pylist()], index=index, dtype=object)
+        values = table.column(position)
+        position += 1
+        if encoding == "points":
+            x = values.to_numpy()
+            y = table.column(position).to_numpy()
+            position += 1
+            geometries = gpd.array.from_shapely(shapely.points(x, y), crs=crs)
+            others.append((place, name, gpd.GeoSeries(geometries, index=index)))
+        elif encoding == "wkb":
+            geometries = gpd.array.from_shapely(shapely.from_wkb(values.to_numpy(zero_copy_only=False)), crs=crs)
+            others.append((place, name, gpd.GeoSeries(geometries, index=index)))
+        elif encoding == "native":
+            others.append((place, name, _decode_native(values, dtype, index)))
         else:
-            series = values.to_pandas()
-            series.index = index
-            data[name] = series if str(series.dtype) == dtype else series.astype(dtype)
-    frame = pd.DataFrame(data, index=index)
-    if meta["geometry"]:
-        return gpd.GeoDataFrame(frame, geometry=meta["geometry"], crs=meta["crs"])
+            object_names.append(name)
+            object_values.append(_decode_object(values, encoding, rows))
+    if object_values:
+        block = np.empty((len(object_values), rows), dtype=object)  # pandas' own layout: a column is a row
+        for j, values in enumerate(object_values):
+            block[j] = values
+        # dtype=object: pandas would otherwise infer its own string dtype for text columns.
+        names = pd.Index(object_names, dtype=object)
+        frame = pd.DataFrame(block.T, index=index, columns=names, dtype=object, copy=False)
+        for place, name, values in others:
+            frame.insert(place, name, values)
+    else:
+        frame = pd.DataFrame({name: values for _, name, values in others}, index=index, copy=False)
+    if str(frame.columns.dtype) != meta["columns_dtype"]:
+        frame.columns = frame.columns.astype(meta["columns_dtype"])
+    if meta["geometry"] is not None:  # the CRS comes with the geometry column
+        return gpd.GeoDataFrame(frame, geometry=meta["geometry"], copy=False)
     return frame
 
 
@@ -149,20 +394,36 @@ def entry_dir(cache_dir: Path, key: str) -> Path:
     return cache_dir / key
 
 
-def write_entry(cache_dir: Path, key: str, dataset) -> Path | None:
-    """Write the dataset under its key (whole, or not at all); None if it cannot be written."""
+def _frames(dataset) -> dict[str, pd.DataFrame]:
+    frames = {f"layer-{name}": gdf for name, gdf in dataset.layers.items()}
+    return frames | {"sources": dataset.sources, "rejected": dataset.rejected}
+
+
+def write_entry(cache_dir: Path, key: str, dataset, data_dir: Path | None = None) -> Path | None:
+    """Write the dataset under its key (whole, or not at all); None if it cannot or may not be written.
+
+    Never inside data_dir. Several processes may write the same key at once: the first rename wins
+    and the others drop their copy."""
     target = entry_dir(cache_dir, key)
-    if (target / META).is_file():
-        return target
+    if data_dir is not None and is_inside(cache_dir, data_dir):
+        log.warning("the columnar cache %s is inside the data directory: not written there", cache_dir)
+        return None
+    staging = None
     try:
+        if (target / META).is_file():
+            return target
         cache_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".tmp-", dir=cache_dir))
-        frames = {f"layer-{name}": gdf for name, gdf in dataset.layers.items()}
-        frames |= {"sources": dataset.sources, "rejected": dataset.rejected}
-        for name, frame in frames.items():
-            pq.write_table(frame_table(frame), staging / f"{name}.parquet", compression="zstd")
+        _remove_stale_staging(cache_dir)
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=cache_dir))
+        files = {}
+        for name, frame in _frames(dataset).items():
+            path = staging / f"{name}.parquet"
+            pq.write_table(frame_table(frame), path, compression="zstd")
+            files[path.name] = {"sha256": _file_sha256(path), "rows": len(frame)}
         meta = {
             "format": FORMAT,
+            "key": key,
+            "files": files,
             "layers": list(dataset.layers),
             "version": dataset.version,
             "manifest": {"files": dataset.manifest.files, "version": dataset.manifest.version},
@@ -170,31 +431,100 @@ def write_entry(cache_dir: Path, key: str, dataset) -> Path | None:
             "row_revisions": {k: list(v) for k, v in dataset.row_revisions.items()},
             "revised_at": dataset.revised_at,
         }
-        (staging / META).write_text(json.dumps(meta), encoding="utf-8")
+        (staging / META).write_text(json.dumps({"sha256": _meta_sha256(meta), "meta": meta}), encoding="utf-8")
+        os.chmod(staging, 0o755)  # noqa: S103  mkdtemp makes it private; replicas run as other users may read
         try:
             os.replace(staging, target)
+            staging = None
         except OSError:  # another process wrote the same entry first
-            shutil.rmtree(staging, ignore_errors=True)
+            pass
     except (OSError, pa.ArrowException, TypeError, ValueError) as error:
         log.warning("the columnar cache cannot be written (%s): loading from the data files", error)
         return None
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return target
 
 
-def read_entry(cache_dir: Path, key: str):
-    """The dataset cached under `key`, or None when there is no complete entry."""
-    from geo.io import Dataset  # geo.io imports this module
+def _remove_stale_staging(cache_dir: Path) -> None:
+    """Staging directories left by a process that died while writing (an hour old)."""
+    now = time.time()
+    for path in cache_dir.glob(f"{STAGING_PREFIX}*"):
+        try:
+            if now - path.stat().st_mtime > STALE_STAGING_SECONDS:
+                shutil.rmtree(path, ignore_errors=True)
+        except OSError:
+            continue
 
+
+def read_entry(cache_dir: Path, key: str):
+    """The dataset cached under `key`, or None when there is no complete, intact entry.
+
+    An entry that cannot be read back exactly (truncated, corrupted, written by other code) is moved
+    aside and logged; the caller then loads from the data files and writes a new one."""
     target = entry_dir(cache_dir, key)
     try:
-        meta = json.loads((target / META).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        raw = (target / META).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None  # no entry (or no complete one: meta.json is written last)
+    # The decoding makes millions of small objects at once; the cyclic collector would walk every
+    # object of the process several times over while it does (none of them can form a cycle).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_checked(target, key, raw)
+    except Exception as error:  # any failure to read back means a full load, never a crash
+        log.warning(
+            "the columnar cache entry %s cannot be read (%s: %s): loading from the data files",
+            target,
+            type(error).__name__,
+            error,
+        )
+        discard_entry(cache_dir, key)
         return None
-    if meta.get("format") != FORMAT:
-        return None
-    layers = {name: table_frame(pq.read_table(target / f"layer-{name}.parquet")) for name in meta["layers"]}
-    sources = table_frame(pq.read_table(target / "sources.parquet"))
-    rejected = table_frame(pq.read_table(target / "rejected.parquet"))
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _meta_sha256(meta: dict) -> str:
+    return hashlib.sha256(json.dumps(meta, sort_keys=True).encode()).hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _read_table(path: Path, sha256: str | None = None) -> pa.Table:
+    """A Parquet file through a memory map; with sha256, refused unless its bytes hash to it."""
+    with path.open("rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
+    if sha256 is not None and hashlib.sha256(mapped).hexdigest() != sha256:
+        raise CorruptEntry(f"{path.name} is not the file that was written (its SHA-256 differs)")
+    return pq.read_table(pa.py_buffer(mapped))
+
+
+def _read_checked(target: Path, key: str, raw: str):
+    """Every byte is checked: meta.json against its own hash, each Parquet file against the hash in it
+    (a damaged page, a damaged footer and a damaged column name are all refused, not decoded)."""
+    from geo.io import Dataset  # geo.io imports this module
+
+    document = json.loads(raw)
+    meta = document["meta"]
+    if document["sha256"] != _meta_sha256(meta):
+        raise CorruptEntry(f"{META} is not the file that was written (its SHA-256 differs)")
+    if meta.get("format") != FORMAT or meta.get("key") != key:
+        raise CorruptEntry(f"format {meta.get('format')} and key {meta.get('key')} where {FORMAT} and {key}")
+    tables = {}
+    for name, expected in meta["files"].items():
+        tables[name] = _read_table(target / name, expected["sha256"])
+        if tables[name].num_rows != expected["rows"]:
+            raise CorruptEntry(f"{name} has {tables[name].num_rows} rows where {expected['rows']} were written")
+    layers = {name: table_frame(tables[f"layer-{name}.parquet"]) for name in meta["layers"]}
+    sources = table_frame(tables["sources.parquet"])
+    rejected = table_frame(tables["rejected.parquet"])
     manifest = Manifest(meta["manifest"]["files"], meta["manifest"]["version"])
     row_revisions = {k: tuple(v) for k, v in meta["row_revisions"].items()}
     return Dataset(
@@ -202,7 +532,18 @@ def read_entry(cache_dir: Path, key: str):
     )
 
 
+def discard_entry(cache_dir: Path, key: str) -> None:
+    """Move an entry out of the way (one rename: readers never see it half removed), then delete it."""
+    target = entry_dir(cache_dir, key)
+    doomed = cache_dir / f"{STAGING_PREFIX}discard-{key}-{os.getpid()}"
+    try:
+        os.replace(target, doomed)
+    except OSError:
+        return  # already moved by another process, or not ours to move: the next write replaces nothing
+    shutil.rmtree(doomed, ignore_errors=True)
+
+
 def read_columns(cache_dir: Path, key: str) -> int:
     """The floor of a cached load: every column of the entry read by pyarrow alone (rows read)."""
     target = entry_dir(cache_dir, key)
-    return sum(pq.read_table(path).num_rows for path in sorted(target.glob("*.parquet")))
+    return sum(_read_table(path).num_rows for path in sorted(target.glob("*.parquet")))

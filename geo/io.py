@@ -33,7 +33,8 @@ STATIC_DIR = PROJECT_ROOT / "static"  # served by Streamlit at /app/static (serv
 # CROSSINGS_DATA_DIR points the app at another data directory (tests: a hostile copy); default data/.
 DATA_DIR = Path(os.environ.get("CROSSINGS_DATA_DIR") or PROJECT_ROOT / "data")
 # Validated datasets as Parquet columns (geo.colcache): a process that loads a version seen before reads these.
-COLUMN_CACHE_DIR = Path(os.environ.get("CROSSINGS_CACHE_DIR") or PROJECT_ROOT / ".crossings" / "columns")
+# CROSSINGS_CACHE_DIR, else <project>/.crossings/columns if writable, else ~/.cache/crossings/columns.
+COLUMN_CACHE_DIR = colcache.default_cache_dir(PROJECT_ROOT)
 SOURCES_FILE = "sources.csv"
 GEOMETRY_ERROR = "_geometry_error"
 
@@ -223,7 +224,9 @@ def load_dataset(data_dir: Path = DATA_DIR, cache_dir: Path | None = None) -> Da
     """Every layer, validated, after checking each file against the manifest.
 
     With `cache_dir`, a dataset version loaded before is read from its columnar cache (geo.colcache,
-    keyed by the manifest hash and the files' sizes and times), and a new one is written there."""
+    keyed by the manifest hash, the files' identities and the loading code), and a new one is written
+    there. A cached load neither parses nor validates: the entry holds the validated rows and the
+    rejected-rows report of exactly these files and this code."""
     if cache_dir is not None:
         manifest = read_manifest(data_dir)
         key = colcache.data_dir_key(data_dir, manifest, [SOURCES_FILE, *(f"{name}.geojson" for name in LAYERS)])
@@ -232,7 +235,7 @@ def load_dataset(data_dir: Path = DATA_DIR, cache_dir: Path | None = None) -> Da
             return cached
         dataset = load_dataset(data_dir)
         if dataset.manifest.version == manifest.version:
-            colcache.write_entry(cache_dir, key, dataset)
+            colcache.write_entry(cache_dir, key, dataset, data_dir)
         return dataset
     manifest = read_manifest(data_dir)
     verify_file(data_dir, SOURCES_FILE, manifest)

@@ -197,6 +197,17 @@ _NUMERIC_DMY = re.compile(r"^(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})$")
 _NUMERIC_YMD = re.compile(r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})$")
 
 
+def _write_as_iso(name: str, value: object, year: str, month: int, day: int) -> str:
+    return _(
+        "{name} {value} is not an ISO 8601 date: write it as {year}-{month:02d}-{day:02d}",
+        name=name,
+        value=_show(value),
+        year=year,
+        month=month,
+        day=day,
+    )
+
+
 def date_value(name: str, value: object) -> tuple[str | None, str | None, str | None]:
     """(ISO partial date, its precision by form, problem).
 
@@ -272,33 +283,11 @@ def date_value(name: str, value: object) -> tuple[str | None, str | None, str | 
                 ),
             )
         day, month = (first, second) if first > 12 else (second, first)
-        return (
-            None,
-            None,
-            _(
-                "{name} {value} is not an ISO 8601 date: write it as {year}-{month:02d}-{day:02d}",
-                name=name,
-                value=_show(value),
-                year=year,
-                month=month,
-                day=day,
-            ),
-        )
+        return None, None, _write_as_iso(name, value, year, month, day)
     match = _NUMERIC_YMD.match(text)
     if match:
         year, month, day = match.group(1), int(match.group(2)), int(match.group(3))
-        return (
-            None,
-            None,
-            _(
-                "{name} {value} is not an ISO 8601 date: write it as {year}-{month:02d}-{day:02d}",
-                name=name,
-                value=_show(value),
-                year=year,
-                month=month,
-                day=day,
-            ),
-        )
+        return None, None, _write_as_iso(name, value, year, month, day)
     return (
         None,
         None,

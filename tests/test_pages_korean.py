@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.io import load_dataset
 from geo.messages import missing
+from tests.korean_text import dataset_texts
 
 TIMEOUT = 60
 APP = Path(__file__).resolve().parents[1] / "app.py"
@@ -182,16 +183,7 @@ CODE = re.compile(
 @cache
 def allowed_words() -> frozenset[str]:
     """Words of the dataset's text (names, notes, sources) and of other areas' untranslated messages."""
-    dataset = load_dataset()
-    texts: list[str] = []
-    for gdf in dataset.layers.values():
-        for column in gdf.columns:
-            if gdf[column].dtype == object:
-                texts.extend(str(v) for v in gdf[column] if isinstance(v, str))
-    for column in dataset.sources.columns:
-        texts.extend(str(v) for v in dataset.sources[column])
-    # The footer's licences are the manifest's words (data, per file), shown as they are.
-    texts.extend(str(entry.get("licence", "")) for entry in dataset.manifest.files.values())
+    texts = dataset_texts(load_dataset())
     texts.extend(m.id for m in missing("ko") if m.where.split(":")[0] not in MINE)
     return frozenset(w.casefold() for text in texts for w in WORD.findall(text)) | PROPER
 

@@ -40,6 +40,7 @@ from geo.timeline import event_spans, events_table, timeline_domain
 from geo.ui.edit_form import CHOICE_WORDS
 from geo.ui.review_panel import LAYER_NAMES
 from geo.ui.session import ACCOUNT, LAST_SEEN, SIGNED_IN_AT
+from tests.korean_text import dataset_texts
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -76,15 +77,7 @@ CODE = re.compile(r"`[^`]*`|https?://\S+|\b\w+_\w+\b|\b[a-z0-9]+-[a-z0-9-]+\b")
 @cache
 def allowed_words() -> frozenset[str]:
     """Words of the dataset's text, the contract's codes (shown beside their Korean word) and PROPER."""
-    dataset = load_dataset()
-    texts: list[str] = []
-    for gdf in dataset.layers.values():
-        for column in gdf.columns:
-            if gdf[column].dtype == object:
-                texts.extend(str(v) for v in gdf[column] if isinstance(v, str))
-    for column in dataset.sources.columns:
-        texts.extend(str(v) for v in dataset.sources[column])
-    texts.extend(str(entry.get("licence", "")) for entry in dataset.manifest.files.values())
+    texts = dataset_texts(load_dataset())
     texts.extend([*FIELD_NAMES, *LAYER_NAMES, *CHOICE_WORDS])
     texts.extend((ROOT / "data" / "aliases.csv").read_text(encoding="utf-8").splitlines())
     return frozenset(w.casefold() for text in texts for w in WORD.findall(text)) | PROPER

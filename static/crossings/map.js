@@ -1338,16 +1338,6 @@
     };
     fit();
     window.addEventListener("resize", fit);
-    // The frame can widen without a resize event (a scrollbar of the frame's page goes away once the page
-    // settles): the drawn layers were sized for the narrower map and left an undrawn band at its right edge.
-    if (window.ResizeObserver) {
-      var width = el.offsetWidth;
-      new ResizeObserver(function () {
-        if (el.offsetWidth === width) return;
-        width = el.offsetWidth;
-        map.invalidateSize({ animate: false });
-      }).observe(el);
-    }
   }
 
   // The view never leaves the mapped region: at least the zoom at which the region fills the map,

@@ -124,27 +124,6 @@ def test_the_view_stays_on_the_mapped_region(browser, app_url: str, requests_log
         assert bounds[2] <= east + pixel and bounds[3] <= north + pixel, bounds
 
 
-# Leaflet draws (and clips paths) for the size it last measured; a container that has since changed size
-# without Leaflet being told leaves an undrawn band at an edge.
-SIZE_MISMATCH = (
-    IN_MAP
-    + """
-  const el = w.map.getContainer(), size = w.map.getSize();
-  const same = size.x === el.clientWidth && size.y === el.clientHeight;
-  return same ? null : [size.x, size.y, el.clientWidth, el.clientHeight];"""
-)
-
-
-@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
-def test_the_map_draws_for_its_real_size(browser, app_url: str, requests_log, size) -> None:
-    """The frame widens without a resize event once its page settles (a scrollbar goes): the map must
-    follow, or its basemap and data end before its right edge."""
-    with map_at(browser, requests_log, app_url, size) as page:
-        with contextlib.suppress(PlaywrightTimeoutError):
-            page.wait_for_function(f"() => (() => {{ {SIZE_MISMATCH} }})() === null")
-        assert page.evaluate(f"() => {{ {SIZE_MISMATCH} }}") is None
-
-
 def test_legend_explains_symbols_and_line_styles(page: Page, app_url: str) -> None:
     page.goto(app_url)
     wait_for_map(page)

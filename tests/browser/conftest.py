@@ -109,6 +109,28 @@ def wait_for_idle(page: Page) -> None:
     )
 
 
+SETTLED = """() => {
+  const status = document.querySelector('[data-testid="stStatusWidget"]');
+  return !(status && status.innerText.includes('Running'))
+    && !document.querySelector('[data-stale="true"]');
+}"""
+
+
+def wait_until_settled(page: Page, quiet_ms: int = 1000, timeout_ms: int = 30_000) -> None:
+    """No rerun is running and no element is faded as stale, and it stays so for quiet_ms.
+
+    wait_for_idle alone can pass between a page's first run and a rerun it triggers itself; an audit of
+    colour contrast taken then sees the stale elements Streamlit draws at reduced opacity."""
+    waited = 0
+    quiet = 0
+    while quiet < quiet_ms:
+        if waited > timeout_ms:
+            raise AssertionError(f"the page did not settle within {timeout_ms} ms")
+        quiet = quiet + 100 if page.evaluate(SETTLED) else 0
+        page.wait_for_timeout(100)
+        waited += 100
+
+
 def screenshot(page: Page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Frame, Page
 from geo.briefing import basemap_json, build_briefing_html
 from geo.io import load_dataset
 from geo.scenes import load_scenes
-from tests.browser.conftest import ROOT, RequestLog, close_context, open_page, wait_for_idle
+from tests.browser.conftest import ROOT, RequestLog, close_context, open_page, wait_for_idle, wait_until_settled
 
 pytestmark = pytest.mark.browser
 
@@ -67,7 +67,7 @@ def test_no_serious_wcag_violation_on_the_page_or_in_its_map(audit_page: Page, a
     else:
         target.locator(ready).first.wait_for()
     audit_page.wait_for_timeout(800)  # the map's symbol layout and the charts' first draw
-    wait_for_idle(audit_page)
+    wait_until_settled(audit_page)
     found = {frame.url.split("?")[0]: audit(frame) for frame in audited_frames(audit_page)}
     assert len(found) >= (2 if ready in (".leaflet-container", ".cx-pr-bar") else 1)
     assert {url: problems for url, problems in found.items() if problems} == {}

@@ -124,6 +124,20 @@ def test_the_view_stays_on_the_mapped_region(browser, app_url: str, requests_log
         assert bounds[2] <= east + pixel and bounds[3] <= north + pixel, bounds
 
 
+def test_a_hover_tooltip_is_as_wide_as_its_text_needs(page: Page, app_url: str) -> None:
+    """Leaflet's tooltip pane has no width: a tooltip that shrinks to fit it breaks after every word."""
+    page.goto(app_url)
+    wait_for_map(page)
+    frame = page.frame_locator(MAP_FRAME)
+    frame.locator('.cx-icon[data-fid="dc-tumen"]').focus()  # Leaflet opens the hover tooltip on focus too
+    title = frame.locator(".cx-tooltip .cx-tt-title").first
+    expect(title).to_be_visible()
+    lines = title.evaluate(
+        "(e) => Math.round(e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight))"
+    )
+    assert lines == 1, f"the title {title.inner_text()!r} takes {lines} lines"
+
+
 def test_legend_explains_symbols_and_line_styles(page: Page, app_url: str) -> None:
     page.goto(app_url)
     wait_for_map(page)

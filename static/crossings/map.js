@@ -1383,7 +1383,7 @@
       if (drawTowns) drawTowns(map);
       if (!group._cxOnZoom) {
         group._cxOnZoom = true;
-        map.on("zoomend", function () { if (map.hasLayer(group) && drawTowns) drawTowns(map); });
+        map.on("moveend", function () { if (map.hasLayer(group) && drawTowns) drawTowns(map); });
       }
     });
     var fill = function (doc) {
@@ -1468,7 +1468,11 @@
       var maxRank = zoom >= 10 ? 3 : zoom >= 8 ? 2 : 1;
       labels.eachLayer(function (l) { if (l.options.town) labels.removeLayer(l); });
       // Towns come most important first; a label that would overlap one already placed (or a
-      // country name) is left out at this zoom, as on a printed map.
+      // country name), or would be cut by the map's edge, is left out of this view, as on a printed map.
+      var frame = map.getContainer().getBoundingClientRect();
+      var cut = function (a) {
+        return a.left < frame.left || a.right > frame.right || a.top < frame.top || a.bottom > frame.bottom;
+      };
       var placed = [];
       labels.eachLayer(function (l) { if (l.getElement && l.getElement()) placed.push(l.getElement().getBoundingClientRect()); });
       var overlaps = function (a) {
@@ -1491,7 +1495,7 @@
         var box = name.getBoundingClientRect();
         var dot = marker.getElement().getBoundingClientRect();
         var extent = { left: dot.left - 2, top: box.top - 1, right: box.right + 2, bottom: box.bottom + 1 };
-        if (overlaps(extent)) labels.removeLayer(marker);
+        if (cut(extent) || overlaps(extent)) labels.removeLayer(marker);
         else placed.push(extent);
       });
     };

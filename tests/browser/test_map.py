@@ -110,6 +110,31 @@ def test_crossing_labels_stay_whole_inside_the_map(browser, app_url: str, reques
         assert page.evaluate(f"() => {{ {LABELS_OUTSIDE} }}") == []
 
 
+TOWNS_CUT = (
+    IN_MAP
+    + """
+  const frame = w.map.getContainer().getBoundingClientRect();
+  return Array.from(w.document.querySelectorAll('.cx-town')).filter((town) => {
+    const name = town.querySelector('.cx-town-name').getBoundingClientRect();
+    return name.left < frame.left || name.right > frame.right || name.top < frame.top || name.bottom > frame.bottom;
+  }).map((town) => town.innerText);"""
+)
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1440, 900)])
+def test_town_names_are_whole_or_left_out(browser, app_url: str, requests_log, size) -> None:
+    """On a phone, "Anshan 鞍山" at the map's west edge was drawn as "shan 鞍山"."""
+    with map_at(browser, requests_log, app_url, size) as page:
+        frame = page.frame_locator(MAP_FRAME)
+        expect(frame.locator(".cx-town").first).to_be_attached()
+        assert page.evaluate(f"() => {{ {TOWNS_CUT} }}") == []
+        frame.locator(".leaflet-container").focus()
+        for _ in range(3):  # panned west: towns come in from the edge
+            page.keyboard.press("ArrowLeft")
+        page.wait_for_timeout(600)  # Leaflet's keyboard pan animates
+        assert page.evaluate(f"() => {{ {TOWNS_CUT} }}") == []
+
+
 @pytest.mark.parametrize("size", [(1280, 720), (1440, 900), (1920, 1080)])
 def test_the_view_stays_on_the_mapped_region(browser, app_url: str, requests_log, size) -> None:
     """No band of 'not mapped' veil around the default view: the map fills with the offline basemap."""

@@ -264,6 +264,22 @@
     }
   }
 
+  // A hover tooltip is as wide as its text (map.css); near the map's left or right edge it slides
+  // sideways to stay whole (the next update, e.g. a zoom, places it again from its own offset).
+  function keepTooltipInside(tooltip) {
+    var map = tooltip._map;
+    var el = tooltip.getElement();
+    if (!map || !el || tooltip.options.permanent || tooltip.options.direction !== "top") return;
+    var box = el.getBoundingClientRect();
+    var frame = map.getContainer().getBoundingClientRect();
+    var dx = box.right > frame.right - 4 ? frame.right - 4 - box.right : box.left < frame.left + 4 ? frame.left + 4 - box.left : 0;
+    if (!dx) return;
+    var own = tooltip.options.offset;
+    tooltip.options.offset = L.point(own).add([Math.round(dx), 0]);
+    tooltip.update();
+    tooltip.options.offset = own;
+  }
+
   function watchLabelSize(tooltip) {
     var el = tooltip.getElement();
     if (el && labelSizes && !el._cxTooltip) {
@@ -325,6 +341,7 @@
     if (map._cxLayout) return;
     map._cxLayout = true;
     map.on("zoomend moveend resize", function () { scheduleLayout(map); });
+    map.on("tooltipopen", function (e) { keepTooltipInside(e.tooltip); });
   }
 
   function layoutSymbols(map) {
@@ -1234,6 +1251,7 @@
         .setLatLng(this._latlng(k))
         .setContent(columnsTooltip(columnsProps(this._d, this._keep[k])))
         .addTo(this._map);
+      keepTooltipInside(this._tooltip);
     },
     _out: function () {
       this._hit = -1;

@@ -163,6 +163,34 @@ def test_a_hover_tooltip_is_as_wide_as_its_text_needs(page: Page, app_url: str) 
     assert lines == 1, f"the title {title.inner_text()!r} takes {lines} lines"
 
 
+EDGE_TOOLTIPS = (
+    IN_MAP
+    + """
+  const frame = w.map.getContainer().getBoundingClientRect();
+  const hovered = [];
+  w.map.eachLayer((layer) => {
+    const tooltip = layer.getTooltip && layer.getTooltip();
+    if (tooltip && !tooltip.options.permanent && layer.getElement && layer.getElement()) hovered.push(layer);
+  });
+  const x = (layer) => layer.getElement().getBoundingClientRect().left;
+  hovered.sort((a, b) => x(a) - x(b));
+  return [hovered[0], hovered[hovered.length - 1]].map((layer) => {
+    layer.openTooltip();
+    const box = layer.getTooltip().getElement().getBoundingClientRect();
+    layer.closeTooltip();
+    return {name: layer.options.title, left: box.left - frame.left, right: frame.right - box.right};
+  });"""
+)
+
+
+def test_hover_tooltips_at_the_map_edges_stay_whole(page: Page, app_url: str) -> None:
+    """The westmost and eastmost symbols' tooltips slide inside the map instead of being cut by its edge."""
+    page.goto(app_url)
+    wait_for_map(page)
+    for edge in page.evaluate(f"() => {{ {EDGE_TOOLTIPS} }}"):
+        assert edge["left"] >= 0 and edge["right"] >= 0, edge
+
+
 def test_legend_explains_symbols_and_line_styles(page: Page, app_url: str) -> None:
     page.goto(app_url)
     wait_for_map(page)

@@ -1356,6 +1356,26 @@
     };
     fit();
     window.addEventListener("resize", fit);
+    // The frame can widen with no resize event (the app page's scrollbar goes once it settles): Leaflet
+    // kept the narrower size and the "not mapped" veil showed as a band at the right edge. The view
+    // keeps its zoom and its top-left corner; keepOnRegion then holds it inside the region. A pan still
+    // moving (Leaflet bringing the first view inside its bounds) ends first: stopped half-way, it left
+    // the default view 1.4 degrees west of where it belongs.
+    if (window.ResizeObserver) {
+      var remeasure = function () {
+        if (map._panAnim && map._panAnim._inProgress) {
+          map.once("moveend", remeasure);
+          return;
+        }
+        if (el.offsetWidth && map.getSize().x !== el.offsetWidth) map.invalidateSize({ pan: false });
+      };
+      var width = el.offsetWidth;
+      new ResizeObserver(function () {
+        if (!el.offsetWidth || el.offsetWidth === width) return;
+        width = el.offsetWidth;
+        remeasure();
+      }).observe(el);
+    }
   }
 
   // The view never leaves the mapped region: at least the zoom at which the region fills the map,
@@ -1493,6 +1513,8 @@
       };
       var placed = [];
       labels.eachLayer(function (l) { if (l.getElement && l.getElement()) placed.push(l.getElement().getBoundingClientRect()); });
+      // The map's own controls (zoom, layers, legend, scale, attribution) cover what lies under them.
+      map.getContainer().querySelectorAll(".leaflet-control").forEach(function (c) { placed.push(c.getBoundingClientRect()); });
       var overlaps = function (a) {
         return placed.some(function (b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; });
       };

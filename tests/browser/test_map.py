@@ -149,6 +149,31 @@ def test_the_view_stays_on_the_mapped_region(browser, app_url: str, requests_log
         assert bounds[2] <= east + pixel and bounds[3] <= north + pixel, bounds
 
 
+# Leaflet draws (and holds the view inside the region) for the size it last measured; a container that has
+# since changed size without Leaflet being told showed the "not mapped" veil as a band at its right edge.
+SIZE_AND_VIEW = (
+    IN_MAP
+    + """
+  const el = w.map.getContainer(), size = w.map.getSize(), b = w.map.getBounds();
+  return {measured: [size.x, size.y], real: [el.clientWidth, el.clientHeight], east: b.getEast()};"""
+)
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1440, 900)])
+def test_the_map_draws_for_its_real_size_and_keeps_its_view(browser, app_url: str, requests_log, size) -> None:
+    """The frame widens without a resize event once its page settles (a scrollbar goes): the map follows,
+    and the default view still reaches the region's east edge (Hunchun with Russia beyond it)."""
+    with map_at(browser, requests_log, app_url, size) as page:
+        with contextlib.suppress(PlaywrightTimeoutError):
+            page.wait_for_function(
+                f"() => {{ const v = (() => {{ {SIZE_AND_VIEW} }})(); return v.measured.join() === v.real.join(); }}"
+            )
+        view = page.evaluate(f"() => {{ {SIZE_AND_VIEW} }}")
+        assert view["measured"] == view["real"], view
+        assert view["east"] >= REGION_BBOX[2] - 0.05, view
+        expect(page.frame_locator(MAP_FRAME).locator(".cx-country", has_text="RUSSIA")).to_be_visible()
+
+
 def test_a_hover_tooltip_is_as_wide_as_its_text_needs(page: Page, app_url: str) -> None:
     """Leaflet's tooltip pane has no width: a tooltip that shrinks to fit it breaks after every word."""
     page.goto(app_url)
@@ -310,7 +335,9 @@ def test_a_basemap_that_cannot_be_fetched_is_said_and_the_data_still_drawn(brows
     try:
         page.goto(app_url)
         frame = page.frame_locator(MAP_FRAME)
-        expect(frame.get_by_role("alert")).to_contain_text("The offline basemap could not be loaded (HTTP 503)")
+        expect(frame.get_by_role("alert")).to_contain_text(
+            "The offline basemap could not be loaded (HTTP 503)", timeout=60_000
+        )
         expect(frame.locator(".cx-label", has_text="Tumen–Namyang")).to_be_visible()  # the data layers are there
         assert frame.locator(".cx-country").count() == 0
     finally:

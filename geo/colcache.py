@@ -34,6 +34,7 @@ import re
 import shutil
 import tempfile
 import time
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -53,6 +54,7 @@ STAGING_PREFIX = ".tmp-"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding geo/
 STALE_STAGING_SECONDS = 3600
 DICTIONARY_FROM_ROWS = 64  # below this, decoding a dictionary costs more than the strings
+THREAD_FROM_ROWS = 4096  # below this, handing geometries to another thread costs more than it saves
 _ENTRY_MODULE = "geo.io"  # the loader: its code and every geo module it imports are in the key
 _LIBRARIES = ("pyarrow", "pandas", "numpy", "shapely", "geopandas", "pyproj")
 
@@ -268,7 +270,7 @@ def frame_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names, metadata={b"crossings": json.dumps(meta).encode()})
 
 
-def _decode_dictionary(array: pa.DictionaryArray, parse: bool) -> np.ndarray:
+def _decode_dictionary_into(array: pa.DictionaryArray, parse: bool, out: np.ndarray) -> None:
     uniques = array.dictionary.to_numpy(zero_copy_only=False)
     if parse:
         parsed = np.empty(len(uniques), dtype=object)
@@ -277,29 +279,36 @@ def _decode_dictionary(array: pa.DictionaryArray, parse: bool) -> np.ndarray:
         uniques = parsed
     codes = array.indices
     if codes.null_count:
-        out = np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
+        out[:] = np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
     else:
-        out = uniques[codes.to_numpy()]
-    return out
+        out[:] = uniques[codes.to_numpy()]
+
+
+def _decode_object_into(column: pa.ChunkedArray, encoding: str, out: np.ndarray) -> None:
+    """An object column decoded straight into `out` (a row of the frame's object block, or its own array)."""
+    if encoding == "null":
+        out[:] = None
+        return
+    start = 0
+    for chunk in column.chunks:
+        part = out[start : start + len(chunk)]
+        start += len(chunk)
+        if pa.types.is_dictionary(chunk.type):
+            _decode_dictionary_into(chunk, encoding == "json", part)
+        elif encoding == "str":
+            part[:] = chunk.to_numpy(zero_copy_only=False)  # str objects, None where null
+        else:  # int, float, bool: Python numbers in bulk (numpy's astype(object) makes int/float/bool)
+            part[:] = chunk.fill_null(False if encoding == "bool" else 0).to_numpy(zero_copy_only=False).astype(object)
+            if chunk.null_count:
+                part[chunk.is_null().to_numpy(zero_copy_only=False)] = None
+    if start != len(out):
+        raise CorruptEntry(f"a column of {start} rows where {len(out)} were written")
 
 
 def _decode_object(column: pa.ChunkedArray, encoding: str, rows: int) -> np.ndarray:
-    if encoding == "null":
-        return np.full(rows, None, dtype=object)
-    parts = []
-    for chunk in column.chunks:
-        if pa.types.is_dictionary(chunk.type):
-            parts.append(_decode_dictionary(chunk, parse=encoding == "json"))
-        elif encoding == "str":
-            parts.append(chunk.to_numpy(zero_copy_only=False))  # str objects, None where null
-        else:  # int, float, bool: Python numbers in bulk (numpy's astype(object) makes int/float/bool)
-            values = chunk.fill_null(False if encoding == "bool" else 0).to_numpy(zero_copy_only=False).astype(object)
-            if chunk.null_count:
-                values[chunk.is_null().to_numpy(zero_copy_only=False)] = None
-            parts.append(values)
-    if not parts:
-        return np.empty(0, dtype=object)
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    out = np.empty(rows, dtype=object)
+    _decode_object_into(column, encoding, out)
+    return out
 
 
 def _decode_native(column: pa.ChunkedArray, dtype: str, index: pd.Index) -> pd.Series:
@@ -335,7 +344,18 @@ def _restore_index(table: pa.Table, meta: dict) -> tuple[pd.Index, int]:
     return index, 1
 
 
-def table_frame(table: pa.Table) -> pd.DataFrame:
+def _geometries(table: pa.Table, position: int, encoding: str, crs: ProjCRS | None) -> gpd.array.GeometryArray:
+    """The geometry column (x/y at position and position+1 for points); GEOS releases the GIL, so this
+    may run in another thread while the object columns are decoded."""
+    if encoding == "points":
+        values = shapely.points(table.column(position).to_numpy(), table.column(position + 1).to_numpy())
+    else:
+        values = shapely.from_wkb(table.column(position).to_numpy(zero_copy_only=False))
+    return gpd.array.from_shapely(values, crs=crs)
+
+
+def table_frame(table: pa.Table, pool: Executor | None = None) -> pd.DataFrame:
+    """The frame frame_table wrote. With a pool, geometries are built there, beside the object columns."""
     meta = json.loads(table.schema.metadata[b"crossings"])
     rows = meta["rows"]
     if table.num_rows != rows:
@@ -345,36 +365,38 @@ def table_frame(table: pa.Table) -> pd.DataFrame:
     if table.num_columns != expected:
         raise CorruptEntry(f"{table.num_columns} columns where {expected} were written")
     crs = _crs(meta["crs"]) if meta["crs"] else None
-    # The object columns go into one 2-d block and one DataFrame (a Series each costs more than decoding a
-    # small column); the others are inserted at their places after.
-    object_names: list[object] = []
-    object_values: list[np.ndarray] = []
+    # The object columns are decoded straight into one 2-d block in pandas' own layout (a column is a row)
+    # and become one DataFrame (a Series each costs more than decoding a small column); the others are
+    # inserted at their places after.
+    object_columns: list[tuple[object, str, pa.ChunkedArray]] = []
     others: list[tuple[int, object, object]] = []
+    geometry: tuple[int, object, Future | gpd.array.GeometryArray] | None = None
     position = 0
     for place, column in enumerate(meta["columns"]):
         name, encoding, dtype = column["name"], column["encoding"], column["dtype"]
+        if encoding in ("points", "wkb"):
+            build = functools.partial(_geometries, table, position, encoding, crs)
+            geometry = (place, name, pool.submit(build) if pool is not None and rows >= THREAD_FROM_ROWS else build())
+            position += 2 if encoding == "points" else 1
+            continue
         values = table.column(position)
         position += 1
-        if encoding == "points":
-            x = values.to_numpy()
-            y = table.column(position).to_numpy()
-            position += 1
-            geometries = gpd.array.from_shapely(shapely.points(x, y), crs=crs)
-            others.append((place, name, gpd.GeoSeries(geometries, index=index)))
-        elif encoding == "wkb":
-            geometries = gpd.array.from_shapely(shapely.from_wkb(values.to_numpy(zero_copy_only=False)), crs=crs)
-            others.append((place, name, gpd.GeoSeries(geometries, index=index)))
-        elif encoding == "native":
+        if encoding == "native":
             others.append((place, name, _decode_native(values, dtype, index)))
         else:
-            object_names.append(name)
-            object_values.append(_decode_object(values, encoding, rows))
-    if object_values:
-        block = np.empty((len(object_values), rows), dtype=object)  # pandas' own layout: a column is a row
-        for j, values in enumerate(object_values):
-            block[j] = values
+            object_columns.append((name, encoding, values))
+    block = np.empty((len(object_columns), rows), dtype=object)
+    for j, (_, encoding, values) in enumerate(object_columns):
+        _decode_object_into(values, encoding, block[j])
+    if geometry is not None:
+        place, name, built = geometry
+        if isinstance(built, Future):
+            built = built.result()
+        others.append((place, name, gpd.GeoSeries(built, index=index)))
+        others.sort(key=lambda other: other[0])
+    if object_columns:
         # dtype=object: pandas would otherwise infer its own string dtype for text columns.
-        names = pd.Index(object_names, dtype=object)
+        names = pd.Index([name for name, _, _ in object_columns], dtype=object)
         frame = pd.DataFrame(block.T, index=index, columns=names, dtype=object, copy=False)
         for place, name, values in others:
             frame.insert(place, name, values)
@@ -506,6 +528,13 @@ def _read_table(path: Path, sha256: str | None = None) -> pa.Table:
     return pq.read_table(pa.py_buffer(mapped))
 
 
+def _read_checked_table(path: Path, expected: dict) -> pa.Table:
+    table = _read_table(path, expected["sha256"])
+    if table.num_rows != expected["rows"]:
+        raise CorruptEntry(f"{path.name} has {table.num_rows} rows where {expected['rows']} were written")
+    return table
+
+
 def _read_checked(target: Path, key: str, raw: str):
     """Every byte is checked: meta.json against its own hash, each Parquet file against the hash in it
     (a damaged page, a damaged footer and a damaged column name are all refused, not decoded)."""
@@ -517,14 +546,19 @@ def _read_checked(target: Path, key: str, raw: str):
         raise CorruptEntry(f"{META} is not the file that was written (its SHA-256 differs)")
     if meta.get("format") != FORMAT or meta.get("key") != key:
         raise CorruptEntry(f"format {meta.get('format')} and key {meta.get('key')} where {FORMAT} and {key}")
-    tables = {}
-    for name, expected in meta["files"].items():
-        tables[name] = _read_table(target / name, expected["sha256"])
-        if tables[name].num_rows != expected["rows"]:
-            raise CorruptEntry(f"{name} has {tables[name].num_rows} rows where {expected['rows']} were written")
-    layers = {name: table_frame(tables[f"layer-{name}.parquet"]) for name in meta["layers"]}
-    sources = table_frame(tables["sources.parquet"])
-    rejected = table_frame(tables["rejected.parquet"])
+    # Two threads beside this one: files are hashed and read there (hashlib and pyarrow release the GIL)
+    # and geometries built (so does GEOS) while this thread decodes the object columns, which needs the GIL.
+    # Each file is still hashed before pyarrow reads a byte of it.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="colcache") as pool:
+        largest_first = sorted(meta["files"], key=lambda name: -meta["files"][name]["rows"])
+        reading = {name: pool.submit(_read_checked_table, target / name, meta["files"][name]) for name in largest_first}
+        try:
+            layers = {name: table_frame(reading[f"layer-{name}.parquet"].result(), pool) for name in meta["layers"]}
+            sources = table_frame(reading["sources.parquet"].result(), pool)
+            rejected = table_frame(reading["rejected.parquet"].result(), pool)
+        finally:
+            for future in reading.values():
+                future.cancel()
     manifest = Manifest(meta["manifest"]["files"], meta["manifest"]["version"])
     row_revisions = {k: tuple(v) for k, v in meta["row_revisions"].items()}
     return Dataset(

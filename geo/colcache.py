@@ -34,7 +34,7 @@ import re
 import shutil
 import tempfile
 import time
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -54,7 +54,6 @@ STAGING_PREFIX = ".tmp-"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding geo/
 STALE_STAGING_SECONDS = 3600
 DICTIONARY_FROM_ROWS = 64  # below this, decoding a dictionary costs more than the strings
-THREAD_FROM_ROWS = 4096  # below this, handing geometries to another thread costs more than it saves
 _ENTRY_MODULE = "geo.io"  # the loader: its code and every geo module it imports are in the key
 _LIBRARIES = ("pyarrow", "pandas", "numpy", "shapely", "geopandas", "pyproj")
 
@@ -279,9 +278,9 @@ def _decode_dictionary_into(array: pa.DictionaryArray, parse: bool, out: np.ndar
         uniques = parsed
     codes = array.indices
     if codes.null_count:
-        out[:] = np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
+        np.take(np.append(uniques, None), codes.fill_null(len(uniques)).to_numpy(), out=out)
     else:
-        out[:] = uniques[codes.to_numpy()]
+        np.take(uniques, codes.to_numpy(), out=out)
 
 
 def _decode_object_into(column: pa.ChunkedArray, encoding: str, out: np.ndarray) -> None:
@@ -345,8 +344,7 @@ def _restore_index(table: pa.Table, meta: dict) -> tuple[pd.Index, int]:
 
 
 def _geometries(table: pa.Table, position: int, encoding: str, crs: ProjCRS | None) -> gpd.array.GeometryArray:
-    """The geometry column (x/y at position and position+1 for points); GEOS releases the GIL, so this
-    may run in another thread while the object columns are decoded."""
+    """Points from the x/y columns at position and position + 1; any other geometry from WKB."""
     if encoding == "points":
         values = shapely.points(table.column(position).to_numpy(), table.column(position + 1).to_numpy())
     else:
@@ -354,8 +352,7 @@ def _geometries(table: pa.Table, position: int, encoding: str, crs: ProjCRS | No
     return gpd.array.from_shapely(values, crs=crs)
 
 
-def table_frame(table: pa.Table, pool: Executor | None = None) -> pd.DataFrame:
-    """The frame frame_table wrote. With a pool, geometries are built there, beside the object columns."""
+def table_frame(table: pa.Table) -> pd.DataFrame:
     meta = json.loads(table.schema.metadata[b"crossings"])
     rows = meta["rows"]
     if table.num_rows != rows:
@@ -370,13 +367,12 @@ def table_frame(table: pa.Table, pool: Executor | None = None) -> pd.DataFrame:
     # inserted at their places after.
     object_columns: list[tuple[object, str, pa.ChunkedArray]] = []
     others: list[tuple[int, object, object]] = []
-    geometry: tuple[int, object, Future | gpd.array.GeometryArray] | None = None
     position = 0
     for place, column in enumerate(meta["columns"]):
         name, encoding, dtype = column["name"], column["encoding"], column["dtype"]
         if encoding in ("points", "wkb"):
-            build = functools.partial(_geometries, table, position, encoding, crs)
-            geometry = (place, name, pool.submit(build) if pool is not None and rows >= THREAD_FROM_ROWS else build())
+            geometries = _geometries(table, position, encoding, crs)
+            others.append((place, name, gpd.GeoSeries(geometries, index=index)))
             position += 2 if encoding == "points" else 1
             continue
         values = table.column(position)
@@ -388,12 +384,6 @@ def table_frame(table: pa.Table, pool: Executor | None = None) -> pd.DataFrame:
     block = np.empty((len(object_columns), rows), dtype=object)
     for j, (_, encoding, values) in enumerate(object_columns):
         _decode_object_into(values, encoding, block[j])
-    if geometry is not None:
-        place, name, built = geometry
-        if isinstance(built, Future):
-            built = built.result()
-        others.append((place, name, gpd.GeoSeries(built, index=index)))
-        others.sort(key=lambda other: other[0])
     if object_columns:
         # dtype=object: pandas would otherwise infer its own string dtype for text columns.
         names = pd.Index([name for name, _, _ in object_columns], dtype=object)
@@ -546,19 +536,21 @@ def _read_checked(target: Path, key: str, raw: str):
         raise CorruptEntry(f"{META} is not the file that was written (its SHA-256 differs)")
     if meta.get("format") != FORMAT or meta.get("key") != key:
         raise CorruptEntry(f"format {meta.get('format')} and key {meta.get('key')} where {FORMAT} and {key}")
-    # Two threads beside this one: files are hashed and read there (hashlib and pyarrow release the GIL)
-    # and geometries built (so does GEOS) while this thread decodes the object columns, which needs the GIL.
-    # Each file is still hashed before pyarrow reads a byte of it.
+    # Files are hashed and read by two threads beside this one (hashlib and pyarrow release the GIL) while
+    # this one builds the frames: Python objects, with the GIL (shapely.points holds it too: a thread of its
+    # own measured no faster). A file is hashed before pyarrow reads a byte of it.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="colcache") as pool:
         largest_first = sorted(meta["files"], key=lambda name: -meta["files"][name]["rows"])
         reading = {name: pool.submit(_read_checked_table, target / name, meta["files"][name]) for name in largest_first}
-        try:
-            layers = {name: table_frame(reading[f"layer-{name}.parquet"].result(), pool) for name in meta["layers"]}
-            sources = table_frame(reading["sources.parquet"].result(), pool)
-            rejected = table_frame(reading["rejected.parquet"].result(), pool)
+        frames = {}
+        try:  # the small frames first, while the large files are still being read
+            for name in sorted(meta["files"], key=lambda name: meta["files"][name]["rows"]):
+                frames[name] = table_frame(reading[name].result())
         finally:
             for future in reading.values():
                 future.cancel()
+    layers = {name: frames[f"layer-{name}.parquet"] for name in meta["layers"]}
+    sources, rejected = frames["sources.parquet"], frames["rejected.parquet"]
     manifest = Manifest(meta["manifest"]["files"], meta["manifest"]["version"])
     row_revisions = {k: tuple(v) for k, v in meta["row_revisions"].items()}
     return Dataset(

@@ -34,7 +34,7 @@ import re
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -54,6 +54,7 @@ STAGING_PREFIX = ".tmp-"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding geo/
 STALE_STAGING_SECONDS = 3600
 DICTIONARY_FROM_ROWS = 64  # below this, decoding a dictionary costs more than the strings
+SPLIT_FROM_ROWS = 20_000  # from this many rows, object columns are read while the geometries are built
 _ENTRY_MODULE = "geo.io"  # the loader: its code and every geo module it imports are in the key
 _LIBRARIES = ("pyarrow", "pandas", "numpy", "shapely", "geopandas", "pyproj")
 
@@ -277,10 +278,11 @@ def _decode_dictionary_into(array: pa.DictionaryArray, parse: bool, out: np.ndar
             parsed[i] = json.loads(text)
         uniques = parsed
     codes = array.indices
+    # Fancy indexing, then a copy into out: faster than np.take(out=...), which buffers (and raises too).
     if codes.null_count:
-        np.take(np.append(uniques, None), codes.fill_null(len(uniques)).to_numpy(), out=out)
+        out[:] = np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
     else:
-        np.take(uniques, codes.to_numpy(), out=out)
+        out[:] = uniques[codes.to_numpy()]
 
 
 def _decode_object_into(column: pa.ChunkedArray, encoding: str, out: np.ndarray) -> None:
@@ -329,7 +331,7 @@ def _crs(wkt: str) -> ProjCRS:
     return ProjCRS.from_wkt(wkt)
 
 
-def _restore_index(table: pa.Table, meta: dict) -> tuple[pd.Index, int]:
+def _restore_index(table: pa.Table | _SplitTable, meta: dict) -> tuple[pd.Index, int]:
     """The index, and how many Arrow columns it used (0 for a range)."""
     index_meta = meta["index"]
     if "range" in index_meta:
@@ -352,7 +354,8 @@ def _geometries(table: pa.Table, position: int, encoding: str, crs: ProjCRS | No
     return gpd.array.from_shapely(values, crs=crs)
 
 
-def table_frame(table: pa.Table) -> pd.DataFrame:
+def table_frame(table: pa.Table | _SplitTable) -> pd.DataFrame:
+    """The frame frame_table wrote: the geometry and other native columns first, then the object columns."""
     meta = json.loads(table.schema.metadata[b"crossings"])
     rows = meta["rows"]
     if table.num_rows != rows:
@@ -365,7 +368,7 @@ def table_frame(table: pa.Table) -> pd.DataFrame:
     # The object columns are decoded straight into one 2-d block in pandas' own layout (a column is a row)
     # and become one DataFrame (a Series each costs more than decoding a small column); the others are
     # inserted at their places after.
-    object_columns: list[tuple[object, str, pa.ChunkedArray]] = []
+    object_columns: list[tuple[object, str, int]] = []
     others: list[tuple[int, object, object]] = []
     position = 0
     for place, column in enumerate(meta["columns"]):
@@ -375,15 +378,14 @@ def table_frame(table: pa.Table) -> pd.DataFrame:
             others.append((place, name, gpd.GeoSeries(geometries, index=index)))
             position += 2 if encoding == "points" else 1
             continue
-        values = table.column(position)
-        position += 1
         if encoding == "native":
-            others.append((place, name, _decode_native(values, dtype, index)))
+            others.append((place, name, _decode_native(table.column(position), dtype, index)))
         else:
-            object_columns.append((name, encoding, values))
+            object_columns.append((name, encoding, position))
+        position += 1
     block = np.empty((len(object_columns), rows), dtype=object)
-    for j, (_, encoding, values) in enumerate(object_columns):
-        _decode_object_into(values, encoding, block[j])
+    for j, (_, encoding, position) in enumerate(object_columns):  # (a _SplitTable reads these meanwhile)
+        _decode_object_into(table.column(position), encoding, block[j])
     if object_columns:
         # dtype=object: pandas would otherwise infer its own string dtype for text columns.
         names = pd.Index([name for name, _, _ in object_columns], dtype=object)
@@ -509,17 +511,53 @@ def _file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _read_table(path: Path, sha256: str | None = None) -> pa.Table:
-    """A Parquet file through a memory map; with sha256, refused unless its bytes hash to it."""
+def _checked_buffer(path: Path, sha256: str | None = None) -> pa.Buffer:
+    """A file's bytes through a memory map; with sha256, refused unless they hash to it."""
     with path.open("rb") as handle:
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
     if sha256 is not None and hashlib.sha256(mapped).hexdigest() != sha256:
         raise CorruptEntry(f"{path.name} is not the file that was written (its SHA-256 differs)")
-    return pq.read_table(pa.py_buffer(mapped))
+    return pa.py_buffer(mapped)
 
 
-def _read_checked_table(path: Path, expected: dict) -> pa.Table:
-    table = _read_table(path, expected["sha256"])
+def _read_table(path: Path, sha256: str | None = None) -> pa.Table:
+    """A Parquet file through a memory map; with sha256, refused unless its bytes hash to it."""
+    return pq.read_table(_checked_buffer(path, sha256))
+
+
+class _SplitTable:
+    """A large file read in two parts: the index, geometry and native columns (read first: numbers, quick
+    to read) and the object columns, which a pool reads while table_frame builds the geometries."""
+
+    def __init__(self, buffer: pa.Buffer, pool: Executor) -> None:
+        self.schema = pq.ParquetFile(pa.BufferReader(buffer)).schema_arrow
+        self.num_columns = len(self.schema)
+        meta = json.loads(self.schema.metadata[b"crossings"])
+        kinds = [c["encoding"] for c in meta["columns"] for _ in range(2 if c["encoding"] == "points" else 1)]
+        kinds += ["native"] * (self.num_columns - len(kinds))  # the index, if any
+        later = [i for i, kind in enumerate(kinds) if kind not in ("points", "wkb", "native")]
+        first = [i for i in range(self.num_columns) if i not in set(later)]
+        self._part = {i: (0, place) for place, i in enumerate(first)} | {i: (1, place) for place, i in enumerate(later)}
+        self._later = pool.submit(self._read, buffer, later)
+        self._first = self._read(buffer, first)
+        self.num_rows = self._first.num_rows
+
+    def _read(self, buffer: pa.Buffer, positions: list[int]) -> pa.Table:
+        return pq.read_table(buffer, columns=[self.schema.names[i] for i in positions])
+
+    def column(self, i: int) -> pa.ChunkedArray:
+        part, place = self._part[i]
+        table = self._first if part == 0 else self._later.result()
+        if table.num_rows != self.num_rows:
+            raise CorruptEntry(f"{table.num_rows} rows in one part of a file, {self.num_rows} in the other")
+        return table.column(place)
+
+
+def _read_checked_table(path: Path, expected: dict, pool: Executor) -> pa.Table | _SplitTable:
+    if expected["rows"] >= SPLIT_FROM_ROWS:
+        table = _SplitTable(_checked_buffer(path, expected["sha256"]), pool)
+    else:
+        table = _read_table(path, expected["sha256"])
     if table.num_rows != expected["rows"]:
         raise CorruptEntry(f"{path.name} has {table.num_rows} rows where {expected['rows']} were written")
     return table
@@ -540,11 +578,13 @@ def _read_checked(target: Path, key: str, raw: str):
     # this one builds the frames: Python objects, with the GIL (shapely.points holds it too: a thread of its
     # own measured no faster). A file is hashed before pyarrow reads a byte of it.
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="colcache") as pool:
-        largest_first = sorted(meta["files"], key=lambda name: -meta["files"][name]["rows"])
-        reading = {name: pool.submit(_read_checked_table, target / name, meta["files"][name]) for name in largest_first}
+        smallest_first = sorted(meta["files"], key=lambda name: meta["files"][name]["rows"])
+        # The largest file first (one thread reads it), then the others in the order they are built.
+        order = smallest_first[-1:] + smallest_first[:-1]
+        reading = {name: pool.submit(_read_checked_table, target / name, meta["files"][name], pool) for name in order}
         frames = {}
         try:  # the small frames first, while the large files are still being read
-            for name in sorted(meta["files"], key=lambda name: meta["files"][name]["rows"]):
+            for name in smallest_first:
                 frames[name] = table_frame(reading[name].result())
         finally:
             for future in reading.values():

@@ -18,6 +18,11 @@ values. Object columns are decoded in bulk: strings, numbers and booleans from A
 value (lists, mixed numbers) through a dictionary of its distinct JSON texts, so rows holding equal
 lists share one list object (a loaded dataset is shared between sessions and never mutated).
 Point layers are stored as x/y columns and rebuilt with one vectorised shapely call.
+
+Reading uses both cores where it can: two threads hash and read the files (neither hashlib nor pyarrow
+holds the GIL) while the calling thread builds the frames, small files first; a large file's object
+columns are read while its geometries are built. Building Python values (str, lists, shapely
+geometries) holds the GIL whichever thread does it, so that part stays on one core.
 """
 
 from __future__ import annotations

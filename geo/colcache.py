@@ -535,7 +535,8 @@ class _SplitTable:
     to read) and the object columns, which a pool reads while table_frame builds the geometries."""
 
     def __init__(self, buffer: pa.Buffer, pool: Executor) -> None:
-        self.schema = pq.ParquetFile(pa.BufferReader(buffer)).schema_arrow
+        parquet = pq.ParquetFile(pa.BufferReader(buffer))
+        self.schema, self.num_rows = parquet.schema_arrow, parquet.metadata.num_rows
         self.num_columns = len(self.schema)
         meta = json.loads(self.schema.metadata[b"crossings"])
         kinds = [c["encoding"] for c in meta["columns"] for _ in range(2 if c["encoding"] == "points" else 1)]
@@ -545,7 +546,6 @@ class _SplitTable:
         self._part = {i: (0, place) for place, i in enumerate(first)} | {i: (1, place) for place, i in enumerate(later)}
         self._later = pool.submit(self._read, buffer, later)
         self._first = self._read(buffer, first)
-        self.num_rows = self._first.num_rows
 
     def _read(self, buffer: pa.Buffer, positions: list[int]) -> pa.Table:
         return pq.read_table(buffer, columns=[self.schema.names[i] for i in positions])
@@ -554,7 +554,7 @@ class _SplitTable:
         part, place = self._part[i]
         table = self._first if part == 0 else self._later.result()
         if table.num_rows != self.num_rows:
-            raise CorruptEntry(f"{table.num_rows} rows in one part of a file, {self.num_rows} in the other")
+            raise CorruptEntry(f"{table.num_rows} rows in a part of a file of {self.num_rows}")
         return table.column(place)
 
 

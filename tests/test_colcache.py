@@ -174,7 +174,8 @@ def test_a_file_read_in_two_parts_comes_back_exactly(tmp_path: Path) -> None:
     events.index = pd.Index(range(7, 7 + 2 * len(events), 2))  # not a RangeIndex: its column is read too
     lines = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[LineString([(125, 41), (126, 42)]), None], crs=CRS)
     with ThreadPoolExecutor(max_workers=2) as pool:
-        for frame in (events, lines, events.iloc[0:0]):
+        text_only = pd.DataFrame({"a": ["x", None, "z"], "b": [[1], [], None]}, dtype=object)  # no first part
+        for frame in (events, lines, events.iloc[0:0], text_only):
             path = tmp_path / "frame.parquet"
             pq.write_table(colcache.frame_table(frame), path)
             split = colcache._SplitTable(colcache._checked_buffer(path), pool)

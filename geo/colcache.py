@@ -18,6 +18,11 @@ values. Object columns are decoded in bulk: strings, numbers and booleans from A
 value (lists, mixed numbers) through a dictionary of its distinct JSON texts, so rows holding equal
 lists share one list object (a loaded dataset is shared between sessions and never mutated).
 Point layers are stored as x/y columns and rebuilt with one vectorised shapely call.
+
+Reading uses both cores where it can: two threads hash and read the files (neither hashlib nor pyarrow
+holds the GIL) while the calling thread builds the frames, small files first; a large file's object
+columns are read while its geometries are built. Building Python values (str, lists, shapely
+geometries) holds the GIL whichever thread does it, so that part stays on one core.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import re
 import shutil
 import tempfile
 import time
+from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -53,6 +59,7 @@ STAGING_PREFIX = ".tmp-"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding geo/
 STALE_STAGING_SECONDS = 3600
 DICTIONARY_FROM_ROWS = 64  # below this, decoding a dictionary costs more than the strings
+SPLIT_FROM_ROWS = 20_000  # from this many rows, object columns are read while the geometries are built
 _ENTRY_MODULE = "geo.io"  # the loader: its code and every geo module it imports are in the key
 _LIBRARIES = ("pyarrow", "pandas", "numpy", "shapely", "geopandas", "pyproj")
 
@@ -268,7 +275,7 @@ def frame_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names, metadata={b"crossings": json.dumps(meta).encode()})
 
 
-def _decode_dictionary(array: pa.DictionaryArray, parse: bool) -> np.ndarray:
+def _decode_dictionary_into(array: pa.DictionaryArray, parse: bool, out: np.ndarray) -> None:
     uniques = array.dictionary.to_numpy(zero_copy_only=False)
     if parse:
         parsed = np.empty(len(uniques), dtype=object)
@@ -276,30 +283,38 @@ def _decode_dictionary(array: pa.DictionaryArray, parse: bool) -> np.ndarray:
             parsed[i] = json.loads(text)
         uniques = parsed
     codes = array.indices
+    # Fancy indexing, then a copy into out: faster than np.take(out=...), which buffers (and raises too).
     if codes.null_count:
-        out = np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
+        out[:] = np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
     else:
-        out = uniques[codes.to_numpy()]
-    return out
+        out[:] = uniques[codes.to_numpy()]
+
+
+def _decode_object_into(column: pa.ChunkedArray, encoding: str, out: np.ndarray) -> None:
+    """An object column decoded straight into `out` (a row of the frame's object block, or its own array)."""
+    if encoding == "null":
+        out[:] = None
+        return
+    start = 0
+    for chunk in column.chunks:
+        part = out[start : start + len(chunk)]
+        start += len(chunk)
+        if pa.types.is_dictionary(chunk.type):
+            _decode_dictionary_into(chunk, encoding == "json", part)
+        elif encoding == "str":
+            part[:] = chunk.to_numpy(zero_copy_only=False)  # str objects, None where null
+        else:  # int, float, bool: Python numbers in bulk (numpy's astype(object) makes int/float/bool)
+            part[:] = chunk.fill_null(False if encoding == "bool" else 0).to_numpy(zero_copy_only=False).astype(object)
+            if chunk.null_count:
+                part[chunk.is_null().to_numpy(zero_copy_only=False)] = None
+    if start != len(out):
+        raise CorruptEntry(f"a column of {start} rows where {len(out)} were written")
 
 
 def _decode_object(column: pa.ChunkedArray, encoding: str, rows: int) -> np.ndarray:
-    if encoding == "null":
-        return np.full(rows, None, dtype=object)
-    parts = []
-    for chunk in column.chunks:
-        if pa.types.is_dictionary(chunk.type):
-            parts.append(_decode_dictionary(chunk, parse=encoding == "json"))
-        elif encoding == "str":
-            parts.append(chunk.to_numpy(zero_copy_only=False))  # str objects, None where null
-        else:  # int, float, bool: Python numbers in bulk (numpy's astype(object) makes int/float/bool)
-            values = chunk.fill_null(False if encoding == "bool" else 0).to_numpy(zero_copy_only=False).astype(object)
-            if chunk.null_count:
-                values[chunk.is_null().to_numpy(zero_copy_only=False)] = None
-            parts.append(values)
-    if not parts:
-        return np.empty(0, dtype=object)
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    out = np.empty(rows, dtype=object)
+    _decode_object_into(column, encoding, out)
+    return out
 
 
 def _decode_native(column: pa.ChunkedArray, dtype: str, index: pd.Index) -> pd.Series:
@@ -321,7 +336,7 @@ def _crs(wkt: str) -> ProjCRS:
     return ProjCRS.from_wkt(wkt)
 
 
-def _restore_index(table: pa.Table, meta: dict) -> tuple[pd.Index, int]:
+def _restore_index(table: pa.Table | _SplitTable, meta: dict) -> tuple[pd.Index, int]:
     """The index, and how many Arrow columns it used (0 for a range)."""
     index_meta = meta["index"]
     if "range" in index_meta:
@@ -335,7 +350,17 @@ def _restore_index(table: pa.Table, meta: dict) -> tuple[pd.Index, int]:
     return index, 1
 
 
-def table_frame(table: pa.Table) -> pd.DataFrame:
+def _geometries(table: pa.Table, position: int, encoding: str, crs: ProjCRS | None) -> gpd.array.GeometryArray:
+    """Points from the x/y columns at position and position + 1; any other geometry from WKB."""
+    if encoding == "points":
+        values = shapely.points(table.column(position).to_numpy(), table.column(position + 1).to_numpy())
+    else:
+        values = shapely.from_wkb(table.column(position).to_numpy(zero_copy_only=False))
+    return gpd.array.from_shapely(values, crs=crs)
+
+
+def table_frame(table: pa.Table | _SplitTable) -> pd.DataFrame:
+    """The frame frame_table wrote: the geometry and other native columns first, then the object columns."""
     meta = json.loads(table.schema.metadata[b"crossings"])
     rows = meta["rows"]
     if table.num_rows != rows:
@@ -345,36 +370,30 @@ def table_frame(table: pa.Table) -> pd.DataFrame:
     if table.num_columns != expected:
         raise CorruptEntry(f"{table.num_columns} columns where {expected} were written")
     crs = _crs(meta["crs"]) if meta["crs"] else None
-    # The object columns go into one 2-d block and one DataFrame (a Series each costs more than decoding a
-    # small column); the others are inserted at their places after.
-    object_names: list[object] = []
-    object_values: list[np.ndarray] = []
+    # The object columns are decoded straight into one 2-d block in pandas' own layout (a column is a row)
+    # and become one DataFrame (a Series each costs more than decoding a small column); the others are
+    # inserted at their places after.
+    object_columns: list[tuple[object, str, int]] = []
     others: list[tuple[int, object, object]] = []
     position = 0
     for place, column in enumerate(meta["columns"]):
         name, encoding, dtype = column["name"], column["encoding"], column["dtype"]
-        values = table.column(position)
-        position += 1
-        if encoding == "points":
-            x = values.to_numpy()
-            y = table.column(position).to_numpy()
-            position += 1
-            geometries = gpd.array.from_shapely(shapely.points(x, y), crs=crs)
+        if encoding in ("points", "wkb"):
+            geometries = _geometries(table, position, encoding, crs)
             others.append((place, name, gpd.GeoSeries(geometries, index=index)))
-        elif encoding == "wkb":
-            geometries = gpd.array.from_shapely(shapely.from_wkb(values.to_numpy(zero_copy_only=False)), crs=crs)
-            others.append((place, name, gpd.GeoSeries(geometries, index=index)))
-        elif encoding == "native":
-            others.append((place, name, _decode_native(values, dtype, index)))
+            position += 2 if encoding == "points" else 1
+            continue
+        if encoding == "native":
+            others.append((place, name, _decode_native(table.column(position), dtype, index)))
         else:
-            object_names.append(name)
-            object_values.append(_decode_object(values, encoding, rows))
-    if object_values:
-        block = np.empty((len(object_values), rows), dtype=object)  # pandas' own layout: a column is a row
-        for j, values in enumerate(object_values):
-            block[j] = values
+            object_columns.append((name, encoding, position))
+        position += 1
+    block = np.empty((len(object_columns), rows), dtype=object)
+    for j, (_, encoding, position) in enumerate(object_columns):  # (a _SplitTable reads these meanwhile)
+        _decode_object_into(table.column(position), encoding, block[j])
+    if object_columns:
         # dtype=object: pandas would otherwise infer its own string dtype for text columns.
-        names = pd.Index(object_names, dtype=object)
+        names = pd.Index([name for name, _, _ in object_columns], dtype=object)
         frame = pd.DataFrame(block.T, index=index, columns=names, dtype=object, copy=False)
         for place, name, values in others:
             frame.insert(place, name, values)
@@ -497,13 +516,56 @@ def _file_sha256(path: Path) -> str:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
-def _read_table(path: Path, sha256: str | None = None) -> pa.Table:
-    """A Parquet file through a memory map; with sha256, refused unless its bytes hash to it."""
+def _checked_buffer(path: Path, sha256: str | None = None) -> pa.Buffer:
+    """A file's bytes through a memory map; with sha256, refused unless they hash to it."""
     with path.open("rb") as handle:
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) if path.stat().st_size else b""
     if sha256 is not None and hashlib.sha256(mapped).hexdigest() != sha256:
         raise CorruptEntry(f"{path.name} is not the file that was written (its SHA-256 differs)")
-    return pq.read_table(pa.py_buffer(mapped))
+    return pa.py_buffer(mapped)
+
+
+def _read_table(path: Path, sha256: str | None = None) -> pa.Table:
+    """A Parquet file through a memory map; with sha256, refused unless its bytes hash to it."""
+    return pq.read_table(_checked_buffer(path, sha256))
+
+
+class _SplitTable:
+    """A large file read in two parts: the index, geometry and native columns (read first: numbers, quick
+    to read) and the object columns, which a pool reads while table_frame builds the geometries."""
+
+    def __init__(self, buffer: pa.Buffer, pool: Executor) -> None:
+        parquet = pq.ParquetFile(pa.BufferReader(buffer))
+        self.schema, self.num_rows = parquet.schema_arrow, parquet.metadata.num_rows
+        self.num_columns = len(self.schema)
+        meta = json.loads(self.schema.metadata[b"crossings"])
+        kinds = [c["encoding"] for c in meta["columns"] for _ in range(2 if c["encoding"] == "points" else 1)]
+        kinds += ["native"] * (self.num_columns - len(kinds))  # the index, if any
+        later = [i for i, kind in enumerate(kinds) if kind not in ("points", "wkb", "native")]
+        first = [i for i in range(self.num_columns) if i not in set(later)]
+        self._part = {i: (0, place) for place, i in enumerate(first)} | {i: (1, place) for place, i in enumerate(later)}
+        self._later = pool.submit(self._read, buffer, later)
+        self._first = self._read(buffer, first)
+
+    def _read(self, buffer: pa.Buffer, positions: list[int]) -> pa.Table:
+        return pq.read_table(buffer, columns=[self.schema.names[i] for i in positions])
+
+    def column(self, i: int) -> pa.ChunkedArray:
+        part, place = self._part[i]
+        table = self._first if part == 0 else self._later.result()
+        if table.num_rows != self.num_rows:
+            raise CorruptEntry(f"{table.num_rows} rows in a part of a file of {self.num_rows}")
+        return table.column(place)
+
+
+def _read_checked_table(path: Path, expected: dict, pool: Executor) -> pa.Table | _SplitTable:
+    if expected["rows"] >= SPLIT_FROM_ROWS:
+        table = _SplitTable(_checked_buffer(path, expected["sha256"]), pool)
+    else:
+        table = _read_table(path, expected["sha256"])
+    if table.num_rows != expected["rows"]:
+        raise CorruptEntry(f"{path.name} has {table.num_rows} rows where {expected['rows']} were written")
+    return table
 
 
 def _read_checked(target: Path, key: str, raw: str):
@@ -517,14 +579,23 @@ def _read_checked(target: Path, key: str, raw: str):
         raise CorruptEntry(f"{META} is not the file that was written (its SHA-256 differs)")
     if meta.get("format") != FORMAT or meta.get("key") != key:
         raise CorruptEntry(f"format {meta.get('format')} and key {meta.get('key')} where {FORMAT} and {key}")
-    tables = {}
-    for name, expected in meta["files"].items():
-        tables[name] = _read_table(target / name, expected["sha256"])
-        if tables[name].num_rows != expected["rows"]:
-            raise CorruptEntry(f"{name} has {tables[name].num_rows} rows where {expected['rows']} were written")
-    layers = {name: table_frame(tables[f"layer-{name}.parquet"]) for name in meta["layers"]}
-    sources = table_frame(tables["sources.parquet"])
-    rejected = table_frame(tables["rejected.parquet"])
+    # Files are hashed and read by two threads beside this one (hashlib and pyarrow release the GIL) while
+    # this one builds the frames: Python objects, with the GIL (shapely.points holds it too: a thread of its
+    # own measured no faster). A file is hashed before pyarrow reads a byte of it.
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="colcache") as pool:
+        smallest_first = sorted(meta["files"], key=lambda name: meta["files"][name]["rows"])
+        # The largest file first (one thread reads it), then the others in the order they are built.
+        order = smallest_first[-1:] + smallest_first[:-1]
+        reading = {name: pool.submit(_read_checked_table, target / name, meta["files"][name], pool) for name in order}
+        frames = {}
+        try:  # the small frames first, while the large files are still being read
+            for name in smallest_first:
+                frames[name] = table_frame(reading[name].result())
+        finally:
+            for future in reading.values():
+                future.cancel()
+    layers = {name: frames[f"layer-{name}.parquet"] for name in meta["layers"]}
+    sources, rejected = frames["sources.parquet"], frames["rejected.parquet"]
     manifest = Manifest(meta["manifest"]["files"], meta["manifest"]["version"])
     row_revisions = {k: tuple(v) for k, v in meta["row_revisions"].items()}
     return Dataset(

@@ -8,11 +8,13 @@ import logging
 import os
 import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 from geopandas.testing import assert_geodataframe_equal
 from shapely.geometry import LineString, Point
@@ -164,6 +166,34 @@ def test_a_value_json_cannot_carry_exactly_is_not_cached_and_the_load_still_work
     assert entries(cache) == []  # and no staging directory either
     assert not list(cache.iterdir())
     assert_same_dataset(load_dataset(data_copy), dataset)
+
+
+def test_a_file_read_in_two_parts_comes_back_exactly(tmp_path: Path) -> None:
+    # Large files are read in two parts (geometry and numbers first, object columns meanwhile); here any size.
+    events = edge_case_events(300)
+    events.index = pd.Index(range(7, 7 + 2 * len(events), 2))  # not a RangeIndex: its column is read too
+    lines = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[LineString([(125, 41), (126, 42)]), None], crs=CRS)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        text_only = pd.DataFrame({"a": ["x", None, "z"], "b": [[1], [], None]}, dtype=object)  # no first part
+        for frame in (events, lines, events.iloc[0:0], text_only):
+            path = tmp_path / "frame.parquet"
+            pq.write_table(colcache.frame_table(frame), path)
+            split = colcache._SplitTable(colcache._checked_buffer(path), pool)
+            assert_same_frame(frame, colcache.table_frame(split))
+
+
+def test_a_dataset_read_in_two_parts_comes_back_equal_and_damage_is_still_refused(
+    data_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(colcache, "SPLIT_FROM_ROWS", 0)  # every file, however small
+    cache = tmp_path / "cache"
+    plain = load_dataset(data_copy)
+    load_dataset(data_copy, cache)
+    assert_same_dataset(plain, load_dataset(data_copy, cache))
+    damage_tail(the_entry(cache) / "layer-events.parquet")
+    with caplog.at_level(logging.WARNING, logger="geo.colcache"):
+        assert_same_dataset(plain, load_dataset(data_copy, cache))
+    assert "SHA-256 differs" in caplog.text
 
 
 # ---------------------------------------------------------------- the key

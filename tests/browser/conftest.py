@@ -101,6 +101,19 @@ def wait_for_map(page: Page) -> None:
     )
 
 
+SCENE_SHOWN = """(sceneId) => [...document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')].some((f) => {
+  try { return f.contentDocument.documentElement.dataset.cxScene === sceneId; } catch (e) { return false; }
+})"""
+
+
+def wait_for_scene(page: Page, scene_id: str) -> None:
+    """presenter.js marks the frame's root once a scene is drawn, framed and labelled.
+
+    A scene picked in the selectbox reruns the page and mounts a new map frame; under load the old and the
+    new frame are both in the page for a moment, so this looks in every map frame rather than one."""
+    page.wait_for_function(SCENE_SHOWN, arg=scene_id)
+
+
 def wait_for_idle(page: Page) -> None:
     """Streamlit has finished its rerun (no 'Running…' status widget)."""
     page.wait_for_function(

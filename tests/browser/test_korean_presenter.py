@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from geo.io import load_dataset
 from geo.scenes import load_scenes
-from tests.browser.conftest import MAP_FRAME, RequestLog, close_context, open_page, screenshot
+from tests.browser.conftest import MAP_FRAME, RequestLog, close_context, open_page, screenshot, wait_for_scene
 
 pytestmark = pytest.mark.browser
 
@@ -33,10 +33,6 @@ def allowed_words(dataset) -> set[str]:
         for key in ("id", "outlet", "publisher"):
             words.update(LATIN_WORD.findall(str(record.get(key) or "")))
     return words
-
-
-def wait_for_scene(page: Page, scene_id: str) -> None:
-    page.frame_locator(MAP_FRAME).locator(f'html[data-cx-scene="{scene_id}"]').wait_for(state="attached")
 
 
 @pytest.mark.parametrize("size", [(1440, 900), (1280, 720)])

@@ -8,8 +8,16 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser.conftest import MAP_FRAME, RequestLog, close_context, open_page, screenshot, wait_for_map
-from tests.browser.test_presenter import scenes, wait_for_scene  # noqa: F401  (scenes is a fixture)
+from tests.browser.conftest import (
+    MAP_FRAME,
+    RequestLog,
+    close_context,
+    open_page,
+    screenshot,
+    wait_for_map,
+    wait_for_scene,
+)
+from tests.browser.test_presenter import scenes  # noqa: F401  (a fixture)
 
 TAP = 44  # px: WCAG 2.5.5 (AAA) target size, Apple's and Google's guidance for touch
 PHONES = [(390, 844), (360, 740)]

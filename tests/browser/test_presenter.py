@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, FrameLocator, Page, expect
 from geo.briefing import basemap_json, build_briefing_html
 from geo.io import load_dataset
 from geo.scenes import load_scenes
-from tests.browser.conftest import MAP_FRAME, RequestLog, close_context, open_page, screenshot
+from tests.browser.conftest import MAP_FRAME, RequestLog, close_context, open_page, screenshot, wait_for_scene
 
 pytestmark = pytest.mark.browser
 
@@ -35,11 +35,6 @@ def presenter(browser: Browser, requests_log: RequestLog):
 
 def frame(page: Page) -> FrameLocator:
     return page.frame_locator(MAP_FRAME)
-
-
-def wait_for_scene(page: Page, scene_id: str) -> None:
-    """presenter.js marks the frame's root once a scene is drawn, framed and labelled."""
-    frame(page).locator(f'html[data-cx-scene="{scene_id}"]').wait_for(state="attached")
 
 
 def test_every_scene_by_keyboard_without_a_rerun(presenter: Page, app_url: str, requests_log, scenes) -> None:

@@ -185,6 +185,30 @@ def group_counts(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, int]:
     return {g: len(drawable(frame)) for g, frame in split_groups(layers).items()}
 
 
+_ROW = "__crossings_row"
+
+
+def group_rows(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, tuple[str, np.ndarray]]:
+    """Each group's drawable rows as (layer, boolean mask over that layer's rows), once per dataset: with
+    geo.filters.select_rows, a filter's group_counts without building its frames (selected_group_counts)."""
+    tagged = {name: gdf.assign(**{_ROW: np.arange(len(gdf))}) for name, gdf in layers.items()}
+    rows = {}
+    for group, frame in split_groups(tagged).items():
+        layer = GROUP_LAYER[group]
+        mask = np.zeros(len(layers[layer]) if layer in layers else 0, dtype=bool)
+        mask[drawable(frame)[_ROW].to_numpy(dtype=np.int64)] = True
+        rows[group] = (layer, mask)
+    return rows
+
+
+def selected_group_counts(rows: Mapping[str, tuple[str, np.ndarray]], selected: Mapping[str, np.ndarray]) -> dict:
+    """group_counts(apply_filters(layers, spec)) from group_rows(layers) and select_rows(layers, spec)."""
+    return {
+        group: int(np.count_nonzero(mask & selected[layer])) if layer in selected else 0
+        for group, (layer, mask) in rows.items()
+    }
+
+
 def write_document(document: str, directory: Path) -> str:
     """Write the document as directory/<content hash>.json, atomically; returns the file name.
 

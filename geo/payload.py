@@ -589,6 +589,26 @@ def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 560, height
     """A centre (lat, lon) and zoom that frame every drawn feature, or the default view."""
     geometries = [np.asarray(gdf.geometry.array) for gdf in layers.values() if len(gdf)]
     bounds = shapely.total_bounds(np.concatenate(geometries)) if geometries else np.full(4, np.nan)
+    return view_for_bounds(bounds, width_px, height_px)
+
+
+def row_bounds(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Each row's (minx, miny, maxx, maxy); NaN where the geometry is missing or empty."""
+    return shapely.bounds(np.asarray(gdf.geometry.array))
+
+
+def selected_bounds(bounds: Mapping[str, np.ndarray], masks: Mapping[str, np.ndarray]) -> np.ndarray:
+    """shapely.total_bounds of the selected rows' geometries, from row_bounds and a mask per layer."""
+    boxes = [bounds[name][mask] for name, mask in masks.items() if mask.any()]
+    stacked = np.concatenate(boxes) if boxes else np.empty((0, 4))
+    drawn = stacked[~np.isnan(stacked[:, 0])]  # a row's bounds are all NaN or none
+    if not len(drawn):
+        return np.full(4, np.nan)
+    return np.array([drawn[:, 0].min(), drawn[:, 1].min(), drawn[:, 2].max(), drawn[:, 3].max()])
+
+
+def view_for_bounds(bounds: np.ndarray, width_px: int = 560, height_px: int = 470) -> tuple:
+    """view_for of features whose total bounds are `bounds` (NaN: nothing drawn, the default view)."""
     if np.isnan(bounds).any():
         return MAP_CENTER, MAP_ZOOM
     minx, miny, maxx, maxy = (float(b) for b in bounds)

@@ -1304,7 +1304,7 @@
         var x = mx[i] * world - ox, y = my[i] * world - oy;
         sx[k] = x;
         sy[k] = y;
-        if (area[i] && !window.__skipA) {
+        if (area[i]) {
           var r = area[i] / (WORLD_M * cos[i] / world);
           if (x + r >= 0 && y + r >= 0 && x - r <= right && y - r <= bottom && r >= 1) {
             if (r * ratio > AREA_STAMP_MAX) bigAreas.push([x, y, r]);
@@ -1324,7 +1324,6 @@
         var s = style[i], at = s * styleLayers + (Math.round(y * ratio) + pad) * stride + Math.round(x * ratio) + pad;
         if (pointsDone[at]) continue;  // the same symbol on the same pixel: drawn already
         pointsDone[at] = 1;
-        if (window.__skipP) continue;
         painter.stamp(fills[s], disc, x * ratio, y * ratio);
         painter.stamp(rings[s], outlines[s], x * ratio, y * ratio);
       }

@@ -5,7 +5,8 @@ run` (as bench/browser.py does, with the page's rerun timed inside the server) a
 prints, for each click on "Next filter", the time of each step from the click, all on one clock
 (epoch milliseconds: the browser's performance.timeOrigin + now(), the server's time.time()):
 
-- click: the button's click event in the page (what Playwright's click() costs before it is excluded);
+- press: the pointerdown on the button in the page (before it, Playwright's click() finds the button and
+  checks that it is visible, stable and enabled; bench/browser.py's click -> repaint starts at the press);
 - rerun start / end: the bench page's script in the server;
 - ws: the last websocket message of the rerun reaching the page;
 - render: the component's render message reaching the map's frame;
@@ -66,7 +67,8 @@ INIT = """(() => {
   window.addEventListener("message", (e) => {
     if (e.data && e.data.type === "streamlit:render") window.__cxEvents.push(["render", now()]);
   }, true);
-  document.addEventListener("click", () => window.__cxEvents.push(["click", now()]), true);
+  const pressed = (e) => window.__cxEvents.push(["press", performance.timeOrigin + e.timeStamp]);
+  document.addEventListener("pointerdown", pressed, true);
   const Native = window.WebSocket;
   if (Native) {
     window.WebSocket = function (url, protocols) {
@@ -130,9 +132,9 @@ def one_click(page, log: Path) -> dict:
     parent = page.evaluate("() => window.__cxEvents")
     frame = page.evaluate(FRAME_MARKS)
     steps: dict[str, float] = {"playwright click()": 0.0}
-    clicked = next((t for what, t, *_rest in parent if what == "click"), None)
+    clicked = next((t for what, t, *_rest in parent if what == "press"), None)
     if clicked is not None:
-        steps["click event"] = clicked - start
+        steps["press (pointerdown)"] = clicked - start
     ws = [t for what, t, *_ in parent if what == "ws" and t > start]
     reruns = reruns_after(log, start)
     if reruns:
@@ -153,7 +155,7 @@ def one_click(page, log: Path) -> dict:
         steps[name] = t - start
     steps["painted"] = painted - start if painted else float("nan")
     if clicked is not None and painted:
-        steps["= click event -> painted"] = painted - clicked
+        steps["= press -> painted"] = painted - clicked
     if reruns:
         steps["= rerun (server)"] = reruns[-1][1] - reruns[-1][0]
     if renders and painted:

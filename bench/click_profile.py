@@ -165,6 +165,24 @@ def one_click(page, log: Path) -> dict:
     return steps
 
 
+def paint_marks(chromium, url: str) -> dict:
+    """One first paint with map.js's marks: ms from navigation to each step."""
+    page, _wire = web.open_page(chromium)
+    try:
+        page.context.add_init_script(INIT)
+        start = time.time() * 1000
+        page.goto(url)
+        painted = web.wait_painted(page, GROUPS, 300)
+        frame = page.evaluate(FRAME_MARKS)
+        steps = {"navigation": 0.0}
+        for what, t in frame["marks"]:
+            steps.setdefault(what, t - start)
+        steps["painted"] = painted - start
+        return steps
+    finally:
+        page.context.close()
+
+
 def summarise(rows: list[dict]) -> list[tuple[str, float, float, float]]:
     names: list[str] = []
     for row in rows:
@@ -215,6 +233,11 @@ def main() -> None:
                 for n in (0, args.n):
                     paints[k][n].append(web.first_paint(chromium, f"{base}/?n={n}", GROUPS, 300)[0])
         result["first_paint"] = paints
+        marks: list[list[dict]] = [[] for _ in roots]
+        for _ in range(args.paints):
+            for k, (base, _log) in enumerate(servers):
+                marks[k].append(paint_marks(chromium, f"{base}/?n={args.n}"))
+        result["paint_marks"] = marks
     result["load_after"] = os.getloadavg()
     for k, root in enumerate(roots):
         print(f"== {root}: click -> repaint at {args.n:,}, {args.runs} runs, ms from Playwright's click() call")
@@ -223,6 +246,9 @@ def main() -> None:
         empty, full = statistics.median(paints[k][0]), statistics.median(paints[k][args.n])
         print(f"  first paint: empty {empty:.0f} ms, {args.n:,}: {full:.0f} ms, ratio {full / empty:.2f}x")
         print(f"    empty {[round(x) for x in paints[k][0]]}, {args.n:,} {[round(x) for x in paints[k][args.n]]}")
+        print(f"  first paint at {args.n:,}, map.js marks (ms from navigation):")
+        for name, med, low, high in summarise(marks[k]):
+            print(f"    {name:26s} {med:8.1f}   ({low:.1f}–{high:.1f})")
     print(f"load average before {result['load_before']}, after {result['load_after']}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

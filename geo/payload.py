@@ -409,6 +409,15 @@ def columns_payload(
     codes for the dates. `codes` (encode_points of the layer `gdf` was filtered from) turns this
     into a selection; without it the layer is encoded here. decode_columns() mirrors map.js.
     """
+    header, arrays = columns_parts(layer, gdf, style, codes)
+    body = ",".join(f'"{name}":{_ints(values)}' for name, values in arrays.items())
+    return to_script_json(header)[:-1] + "," + body + "}"
+
+
+def columns_parts(
+    layer: str, gdf: gpd.GeoDataFrame, style: str | None = None, codes: PointCodes | None = None
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """columns_payload as its header and its per-point integer arrays (x, y, a, c, ds, dd)."""
     gdf = drawable(gdf)
     rows = codes.rows(gdf) if codes is not None else None
     if rows is None or len(rows) != len(gdf):  # no codes, or not codes of the layer gdf comes from
@@ -439,8 +448,7 @@ def columns_payload(
         "ids": codes.ids[rows].tolist() if codes.sep is None else codes.sep.join(codes.ids[rows].tolist()),
     }
     arrays = {"x": np.diff(xs, prepend=x0), "y": ys - y0, "a": attr, "c": count, "ds": start, "dd": end - start}
-    body = ",".join(f'"{name}":{_ints(values)}' for name, values in arrays.items())
-    return to_script_json(header)[:-1] + "," + body + "}"
+    return header, arrays
 
 
 def decode_columns(payload: str | dict) -> list[dict]:

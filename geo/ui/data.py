@@ -292,27 +292,27 @@ CLIENT_DATA_DIR = STATIC_DIR / "crossings" / "data"
 CLIENT_DATA_URL = f"{STATIC}/crossings/data"
 
 
-def client_data_url(dataset: Dataset) -> str | None:
-    """The URL of the dataset's document for map.js (geo.clientdata), written once per dataset version;
-    None when the map takes the server's payloads instead: an editor's view (the file is served to
-    anyone, so only the public view is ever written), a dataset too large to hold in the browser, or
-    a static directory that cannot be written."""
+def client_data_url(dataset: Dataset) -> dict[str, str] | None:
+    """The URLs of the dataset's document for map.js (geo.clientdata) and of its binary columns ("url",
+    "binary"), written once per dataset version; None when the map takes the server's payloads instead:
+    an editor's view (the files are served to anyone, so only the public view is ever written), a dataset
+    too large to hold in the browser, or a static directory that cannot be written."""
     if is_editor():
         return None
     return _client_data_url(dataset.version, dataset)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _client_data_url(version: str, _dataset: Dataset) -> str | None:
+def _client_data_url(version: str, _dataset: Dataset) -> dict[str, str] | None:
     document = client_document(_dataset.layers)
     if document is None:
         return None
     try:
-        name = write_document(document, CLIENT_DATA_DIR)
+        name, binary_name = write_document(document, CLIENT_DATA_DIR)
     except OSError as error:
         log.warning("the map data file cannot be written (%s): the map takes the server's payloads", error)
         return None
-    return f"{CLIENT_DATA_URL}/{name}"
+    return {"url": f"{CLIENT_DATA_URL}/{name}", "binary": f"{CLIENT_DATA_URL}/{binary_name}"}
 
 
 def client_group_counts(dataset: Dataset, spec: FilterSpec) -> dict[str, int]:

@@ -755,45 +755,105 @@
   var POINT_LAYERS = ["detention_centres", "crossings", "receiving_facilities"];
   var CONTEXT_LAYERS = ["regular_routes"];
   var documents = {};  // url -> {promise, doc}
-  var current = null;  // {url, spec, error}: set by useData before the groups draw
+  var current = null;  // {source, spec}: set by useData before the groups draw
   var drawing = 0;  // groups waiting for their document (bench and tests wait for 0)
+  var FORMAT = "crossings-data-2";
+  // The integer columns of a document are typed arrays in its binary file (geo.clientdata.BINARY_TYPES,
+  // little-endian as every platform a browser runs on): {"bin": type, "at": byte offset, "n": length}.
+  var BINARY_TYPES = { u8: Uint8Array, i8: Int8Array, u16: Uint16Array, i16: Int16Array, u32: Uint32Array, i32: Int32Array };
+  function unpackColumns(table, buffer) {
+    Object.keys(table).forEach(function (key) {
+      var value = table[key];
+      if (!value || typeof value !== "object" || !value.bin) return;
+      if (!buffer) throw new Error("the binary columns of the map's data are missing");
+      table[key] = new BINARY_TYPES[value.bin](buffer, value.at, value.n);
+    });
+  }
 
-  function prepare(doc) {
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+  function civilDays(y, m, d) {
+    y -= m <= 2 ? 1 : 0;
+    var era = Math.floor(y / 400), yoe = y - era * 400;
+    var doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+    return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+  }
+  // The first or last day a date code covers (20231009, 20231000, 20230000): geo.schema.parse_partial_date.
+  function codeDay(code, last) {
+    var y = Math.floor(code / 10000), m = Math.floor(code / 100) % 100, d = code % 100;
+    if (!last || d) return civilDays(y, m || 1, d || 1);
+    if (!m) return civilDays(y, 12, 31);
+    return (m === 12 ? civilDays(y + 1, 1, 1) : civilDays(y, m + 1, 1)) - 1;
+  }
+  // The date spans of a columns payload's points from their date codes, into the first d.n rows of a
+  // layer's columns (geo.clientdata sends the layer in the payload's order and leaves these spans out).
+  function codeSpans(d, undated, start, end) {
+    var table = [], code = 0, first = [], last = [];
+    d.dates.forEach(function (delta) { code += delta; table.push(code); });
+    for (var t = 1; t < table.length; t++) {
+      first[t] = codeDay(table[t], false);
+      last[t] = codeDay(table[t], true);
+    }
+    for (var k = 0; k < d.n; k++) {
+      var s = d.ds[k];
+      if (!s) undated[k] = 1;
+      else {
+        start[k] = first[s];
+        end[k] = last[s + d.dd[k]];
+      }
+    }
+    return d.n;
+  }
+
+  function prepare(doc, buffer) {
+    if (doc.format !== FORMAT) throw new Error("the map's data is in another format (" + doc.format + ")");
+    Object.keys(doc.layers).forEach(function (name) { unpackColumns(doc.layers[name], buffer); });
+    Object.keys(doc.groups).forEach(function (id) {
+      if (doc.groups[id].mode === "columns") unpackColumns(doc.groups[id].payload, buffer);
+    });
     Object.keys(doc.layers).forEach(function (name) {
       var c = doc.layers[name];
       var n = c.n, undated = new Uint8Array(n), ss = new Float64Array(n), se = new Float64Array(n);
-      for (var i = 0; i < n; i++) {
-        if (c.ss[i] === null) undated[i] = 1;
-        else { ss[i] = c.ss[i]; se[i] = c.se[i]; }
+      var first = c.spans ? codeSpans(doc.groups[c.spans].payload, undated, ss, se) : 0;
+      for (var i = first; i < n; i++) {  // the other rows' spans are sent (from row `first` on)
+        var k = i - first;
+        if (c.ss[k] === null) undated[i] = 1;
+        else { ss[i] = c.ss[k]; se[i] = c.se[k]; }
       }
       c.undated = undated;
       c.start = ss;
       c.end = se;
-      c.conf = Int32Array.from(c.conf);
-      c.kind = Int32Array.from(c.kind);
-      if (c.cx) c.cx = Int32Array.from(c.cx);
     });
     doc._selections = {};
     return doc;
   }
 
-  function loadDocument(url) {
-    var entry = documents[url];
+  // The layer row of a group's k-th feature (rows null: the group's features are the layer's first rows).
+  function rowOf(g, k) { return g.rows ? g.rows[k] : k; }
+  function groupSize(g) { return g.mode === "columns" ? g.payload.n : g.payload.features.length; }
+
+  // The document and its binary columns, fetched at once (source: {url, binary}).
+  function loadDocument(source) {
+    var entry = documents[source.url];
     if (!entry) {
-      entry = documents[url] = { doc: null };
+      entry = documents[source.url] = { doc: null };
       mark("fetch");
-      entry.promise = fetch(url, { credentials: "same-origin" })
-        .then(function (response) {
+      var get = function (url, read) {
+        return fetch(url, { credentials: "same-origin" }).then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);
-          mark("response");
-          return response.json();
-        })
-        .then(function (doc) {
-          mark("parsed");
-          entry.doc = prepare(doc);
+          return response[read]();
+        });
+      };
+      var binary = source.binary ? get(source.binary, "arrayBuffer") : null;
+      entry.promise = get(source.url, "json").then(function (doc) {
+        mark("parsed");
+        binary = binary || get(new URL(doc.binary, new URL(source.url, window.location.href)).href, "arrayBuffer");
+        return binary.then(function (buffer) {
+          mark("binary");
+          entry.doc = prepare(doc, buffer);
           mark("prepared");
           return entry.doc;
         });
+      });
     }
     return entry;
   }
@@ -880,9 +940,9 @@
       var g = doc.groups[groupId], mask = shown[g.layer], ids = [];
       if (g.mode === "columns") {
         var u = unpack(g.payload);
-        for (var k = 0; k < g.rows.length; k++) if (mask[g.rows[k]]) ids.push(g.payload.prefix + u.ids[k]);
+        for (var k = 0; k < g.payload.n; k++) if (mask[rowOf(g, k)]) ids.push(g.payload.prefix + u.ids[k]);
       } else {
-        g.payload.features.forEach(function (f, k) { if (mask[g.rows[k]]) ids.push(f.properties.id); });
+        g.payload.features.forEach(function (f, k) { if (mask[rowOf(g, k)]) ids.push(f.properties.id); });
       }
       out[groupId] = ids;
     });
@@ -905,8 +965,8 @@
 
   function useData(group, source, spec) {
     mark("useData");
-    current = { url: source.url, spec: spec };
-    loadDocument(source.url);
+    current = { source: source, spec: spec };
+    loadDocument(source);
     return group;
   }
 
@@ -934,8 +994,8 @@
     mark("draw " + groupId);
     var g = doc.groups[groupId];
     if (!g) return group;
-    var mask = selectRows(doc, spec)[g.layer], rows = g.rows, picked = [];
-    for (var k = 0; k < rows.length; k++) if (mask[rows[k]]) picked.push(k);
+    var mask = selectRows(doc, spec)[g.layer], picked = [];
+    for (var k = 0, size = groupSize(g); k < size; k++) if (mask[rowOf(g, k)]) picked.push(k);
     var keep = Int32Array.from(picked);
     var before = takeOver(group, groupId, doc, keep, g.mode === "columns");
     if (!before) {
@@ -999,7 +1059,7 @@
   function drawSelection(group, groupId) {
     var state = current;
     if (!state) return group;
-    var entry = loadDocument(state.url);
+    var entry = loadDocument(state.source);
     if (entry.doc) return drawGroup(group, groupId, entry.doc, state.spec);
     drawing += 1;
     entry.promise.then(function (doc) {

@@ -17,32 +17,35 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from bench.synthetic import edge_case_events
-from geo.clientdata import client_document, spec_document
+from geo.clientdata import ClientDocument, client_document, spec_document
 from geo.filters import FilterSpec
 from geo.io import load_dataset
 
 from .conftest import ROOT, close_context
 
 DOC_URL = "http://crossings.test/data.json"
+SOURCE = {"url": DOC_URL, "binary": "http://crossings.test/data.bin"}
 
 
 @pytest.fixture(scope="module")
-def document() -> str:
+def document() -> ClientDocument:
     layers = dict(load_dataset().layers)
     layers["events"] = edge_case_events(1500)  # above ICON_LIMIT: canvas points
-    text = client_document(layers)
-    assert text is not None
-    assert json.loads(text)["groups"]["events"]["mode"] == "columns"
-    return text
+    document = client_document(layers)
+    assert document is not None
+    assert json.loads(document.text)["groups"]["events"]["mode"] == "columns"
+    return document
 
 
 @pytest.fixture
-def map_page(browser: Browser, document: str) -> Page:
+def map_page(browser: Browser, document: ClientDocument) -> Page:
     context = browser.new_context(viewport={"width": 900, "height": 700}, device_scale_factor=1)
 
     def serve(route) -> None:
-        if route.request.url == DOC_URL:
-            route.fulfill(body=document, content_type="application/json")
+        if route.request.url == SOURCE["url"]:
+            route.fulfill(body=document.text, content_type="application/json")
+        elif route.request.url == SOURCE["binary"]:
+            route.fulfill(body=document.binary, content_type="application/octet-stream")
         else:
             route.abort()
 
@@ -139,14 +142,14 @@ def test_the_composition_equals_the_layer_by_layer_one(map_page: Page) -> None:
 
 # streamlit-folium's update, as its frontend makes it: every data group off the map, then each group of the
 # next render made (CrossingsMap.useData in the first, CrossingsMap.drawSelection in each) and added.
-RENDER = """async ([url, spec]) => {
+RENDER = """async ([source, spec]) => {
   const map = window.theMap || (window.theMap = L.map("map").setView([41.25, 126.2], 6));
   (window.groups || []).forEach(g => map.removeLayer(g));
   const ids = ["regular_routes", "routes", "events", "receiving_facilities", "other_crossings",
                "detention_centres", "crossings"];
   window.groups = ids.map((id, k) => {
     const group = L.featureGroup();
-    if (k === 0) CrossingsMap.useData(group, {url: url}, spec);
+    if (k === 0) CrossingsMap.useData(group, source, spec);
     CrossingsMap.drawSelection(group, id);
     map.addLayer(group);
     return group;
@@ -174,15 +177,15 @@ def test_a_filter_change_keeps_what_did_not_change(map_page: Page) -> None:
     wide = spec_document(FilterSpec())
     # Fewer events; every other group keeps its rows.
     narrower = spec_document(FilterSpec(date_from=date(2010, 1, 1), date_to=date(2024, 12, 31)))
-    map_page.evaluate(RENDER, [DOC_URL, wide])
+    map_page.evaluate(RENDER, [SOURCE, wide])
     first = map_page.evaluate(STATE)
     assert first["crossings"] and first["canvas"] is not None and first["pixels"] > 0
 
-    map_page.evaluate(RENDER, [DOC_URL, wide])  # the same filter again: nothing redrawn
+    map_page.evaluate(RENDER, [SOURCE, wide])  # the same filter again: nothing redrawn
     again = map_page.evaluate(STATE)
     assert again == first
 
-    map_page.evaluate(RENDER, [DOC_URL, narrower])
+    map_page.evaluate(RENDER, [SOURCE, narrower])
     changed = map_page.evaluate(STATE)
     assert changed["canvases"] == 1 and changed["canvas"] == first["canvas"]  # the same canvas, repainted
     assert changed["pixels"] != first["pixels"]
@@ -190,14 +193,14 @@ def test_a_filter_change_keeps_what_did_not_change(map_page: Page) -> None:
 
     # A filter that drops some of a group's rows draws that group again (new elements).
     only_one = spec_document(FilterSpec(crossings=("x-tumen-namyang",)))
-    map_page.evaluate(RENDER, [DOC_URL, only_one])
+    map_page.evaluate(RENDER, [SOURCE, only_one])
     one = map_page.evaluate(STATE)
     assert 0 < len(one["crossings"]) < len(first["crossings"])
     assert not set(one["crossings"]) & set(first["crossings"])
 
 
 def test_a_group_taken_off_the_map_leaves_it(map_page: Page) -> None:
-    map_page.evaluate(RENDER, [DOC_URL, spec_document(FilterSpec())])
+    map_page.evaluate(RENDER, [SOURCE, spec_document(FilterSpec())])
     assert map_page.evaluate(STATE)["crossings"]
     # As the layer control does: the group alone off the map, no render after it.
     map_page.evaluate("() => window.theMap.removeLayer(window.groups[6])")

@@ -13,7 +13,7 @@ module.exports = [
       ecmaVersion: 5,
       sourceType: "script",
       // ES5 syntax; the ES2015 built-ins every supported browser has; Leaflet, and map.js for the other files.
-      globals: { ...globals.browser, Uint8Array: "readonly", Int32Array: "readonly", Float32Array: "readonly", Float64Array: "readonly", Int16Array: "readonly", Path2D: "readonly", Set: "readonly", Map: "readonly", L: "readonly", CrossingsMap: "readonly" }
+      globals: { ...globals.browser, Uint8Array: "readonly", Int8Array: "readonly", Uint16Array: "readonly", Uint32Array: "readonly", Int32Array: "readonly", Float32Array: "readonly", Float64Array: "readonly", Int16Array: "readonly", Path2D: "readonly", Set: "readonly", Map: "readonly", L: "readonly", CrossingsMap: "readonly" }
     },
     rules: {
       "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],

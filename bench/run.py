@@ -455,14 +455,22 @@ def click_repaints(chromium, url: str, runs: int, groups: int = GROUPS, timeout:
         page.goto(url)
         web.wait_painted(page, groups, timeout)
         web.wait_idle(page)
-        times, sent = [], []
+        times, sent, from_call = [], [], []
         for _ in range(runs):
-            ms, nbytes = web.click_repaint(page, wire, "Next filter", groups, timeout)
-            times.append(ms)
-            sent.append(nbytes)
-            if ms is None:
+            repaint = web.click_repaint(page, wire, "Next filter", groups, timeout)
+            times.append(repaint.ms)
+            sent.append(repaint.websocket_bytes)
+            from_call.append(repaint.from_call_ms)
+            if repaint.ms is None:
                 break
-        return {"ms": median(times), "all_ms": times, "websocket_bytes": median(sent), "timed_out": None in times}
+        return {
+            "ms": median(times),
+            "all_ms": times,
+            "from_call_ms": median(from_call),
+            "all_from_call_ms": from_call,
+            "websocket_bytes": median(sent),
+            "timed_out": None in times,
+        }
     finally:
         page.context.close()
 
@@ -714,7 +722,10 @@ def issue19_targets(results: dict) -> list[tuple[str, str, str, str]]:
     click = (web_results.get("click_repaint") or {}).get(100_000)
     if click and click.get("ms"):
         ok = click["ms"] <= 300
-        rows.append(("Click → repaint at 100,000 ≤ 300 ms (issue 19)", fmt_s(click["ms"] / 1000), verdict(ok), ""))
+        shown = fmt_s(click["ms"] / 1000) + " from the press"
+        if click.get("from_call_ms"):
+            shown += f" ({fmt_s(click['from_call_ms'] / 1000)} from the start of Playwright's click())"
+        rows.append(("Click → repaint at 100,000 ≤ 300 ms (issue 19)", shown, verdict(ok), ""))
     changes = web_results.get("click_repaint") or {}
     if changes:
         worst = max(changes, key=lambda n: changes[n]["websocket_bytes"] or 0)
@@ -853,8 +864,9 @@ def markdown(results: dict) -> str:
             "",
             "`streamlit run bench/app.py` on 127.0.0.1; each first paint is a fresh browser context, from navigation "
             "to the animation frame after the map's feature groups were drawn. Click → repaint: a click on "
-            "*Next filter* (a new spec, new data) until the redrawn map's next frame. Bytes: what the server "
-            "sent on the websocket.",
+            "*Next filter* (a new spec, new data), from the press (the pointerdown event's time in the page) "
+            "until the redrawn map's next frame (the second animation frame after the map has drawn the new "
+            "render's groups). Bytes: what the server sent on the websocket.",
             "",
             "| Events | First paint | vs empty map | Websocket bytes (page) | Click → repaint | "
             "Bytes per filter change | Rerun with no data change | Its bytes | Map redrawn |",

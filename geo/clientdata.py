@@ -12,11 +12,13 @@ Only the public view may be written (the caller checks): the file is served to a
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -27,7 +29,7 @@ import pandas as pd
 from geo.filters import FilterSpec, allowed_confidence
 from geo.payload import (
     LABEL_CHARS,
-    columns_payload,
+    columns_parts,
     draw_mode,
     drawable,
     encode_points,
@@ -39,9 +41,66 @@ from geo.schema import as_id_list, as_text, is_blank, is_missing
 from geo.text import display_text, short_name
 from geo.vocab import GROUP_LAYER, split_groups
 
-FORMAT = "crossings-data-1"
+FORMAT = "crossings-data-2"
 _EPOCH = np.datetime64("1970-01-01", "D")
 ID_COLUMNS = ("id", "crossing_id", "from_id", "to_id")
+# What layer_columns reads of a layer.
+_FILTER_COLUMNS = ("confidence", "kind", "span_start", "span_end", *ID_COLUMNS, "crossing_ids")
+
+
+@dataclass(frozen=True)
+class ClientDocument:
+    """The document map.js filters: JSON text, and the integer columns it refers to, packed in one binary
+    file (`binary_name` in the text names it: the text's own hash covers the binary's content)."""
+
+    text: str
+    binary: bytes
+
+
+# The typed arrays of the binary file (map.js BINARY_TYPES), smallest first.
+BINARY_TYPES = {"u8": "<u1", "i8": "<i1", "u16": "<u2", "i16": "<i2", "u32": "<u4", "i32": "<i4"}
+
+
+class _Packer:
+    """Integer columns packed one after another as little-endian typed arrays, each at a multiple of 4 bytes.
+    The JSON refers to each as {"bin": type, "at": byte offset, "n": length} (map.js makes it a typed
+    array view: nothing to parse)."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def ref(self, values) -> dict:
+        values = np.asarray(values, dtype=np.int64)
+        low, high = (int(values.min()), int(values.max())) if len(values) else (0, 0)
+        kind = next(k for k, t in BINARY_TYPES.items() if np.iinfo(t).min <= low and high <= np.iinfo(t).max)
+        data = values.astype(BINARY_TYPES[kind]).tobytes()
+        at = self.size
+        data += b"\0" * (-len(data) % 4)
+        self.parts.append(data)
+        self.size += len(data)
+        return {"bin": kind, "at": at, "n": len(values)}
+
+    def packed(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def unpack_document(document: ClientDocument) -> dict:
+    """The document as map.js reads it, with each packed column as a list (for checks and tests)."""
+    doc = json.loads(document.text)
+
+    def resolve(table: dict) -> None:
+        for key, value in table.items():
+            if isinstance(value, dict) and "bin" in value:
+                at, n = value["at"], value["n"]
+                table[key] = np.frombuffer(document.binary, BINARY_TYPES[value["bin"]], n, at).tolist()
+
+    for columns in doc["layers"].values():
+        resolve(columns)
+    for entry in doc["groups"].values():
+        if entry["mode"] == "columns":
+            resolve(entry["payload"])
+    return doc
 
 
 def _days(values: pd.Series) -> list[int | None]:
@@ -51,24 +110,46 @@ def _days(values: pd.Series) -> list[int | None]:
     return [None if gap else int(day) for day, gap in zip(days.tolist(), missing.tolist(), strict=True)]
 
 
-def _codes(values: pd.Series) -> tuple[list[int], list[str]]:
+def _codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     codes, uniques = pd.factorize(values)  # -1: missing, as geo.filters.LayerIndex codes them
-    return codes.tolist(), [str(v) for v in uniques]
+    return codes, [str(v) for v in uniques]
 
 
-def layer_columns(name: str, gdf: gpd.GeoDataFrame) -> dict:
-    """What apply_filters reads from one layer, row by row in the layer's order."""
+def _code_days(code: int) -> tuple[int, int]:
+    """The first and last day (since 1970-01-01) a date code covers (geo.payload.date_code; as
+    geo.schema.parse_partial_date does for the date's text)."""
+    year, month, day = code // 10000, code // 100 % 100, code % 100
+    first = date(year, month or 1, day or 1)
+    last = date(year, 12, 31) if not month else date(year, month, day or calendar.monthrange(year, month)[1])
+    epoch = date(1970, 1, 1)
+    return (first - epoch).days, (last - epoch).days
+
+
+def _spans_from_codes(header: dict, arrays: Mapping[str, np.ndarray]) -> tuple[list, list]:
+    """Each point's span (days, None where undated) from a columns payload's date codes, as map.js derives it."""
+    table = np.cumsum(np.asarray(header["dates"], dtype=np.int64)).tolist()
+    days = [(None, None)] + [_code_days(code) for code in table[1:]]
+    start, end = arrays["ds"].tolist(), (arrays["ds"] + arrays["dd"]).tolist()
+    return [days[k][0] for k in start], [days[k][1] for k in end]
+
+
+def layer_columns(name: str, gdf: pd.DataFrame, packer: _Packer, spans: tuple[str, int] | None = None) -> dict:
+    """What apply_filters reads from one layer, row by row in the frame's order. `spans` (group id, m): the
+    first m rows are that columns group's points, whose date spans map.js takes from their date codes."""
     confidence, confidences = _codes(gdf["confidence"])
     kind, kinds = _codes(gdf["kind"])
+    first = 0 if spans is None else spans[1]
     out: dict[str, object] = {
         "n": len(gdf),
-        "conf": confidence,
+        "conf": packer.ref(confidence),
         "confs": confidences,
-        "kind": kind,
+        "kind": packer.ref(kind),
         "kinds": kinds,
-        "ss": _days(gdf["span_start"]),
-        "se": _days(gdf["span_end"]),
+        "ss": _days(gdf["span_start"].iloc[first:]),  # the rows from `first` on
+        "se": _days(gdf["span_end"].iloc[first:]),
     }
+    if spans is not None:
+        out["spans"] = spans[0]
     needs_ids = name != "events"  # apply_filters never reads an event's own id
     for column in ID_COLUMNS:
         if column in gdf.columns and (needs_ids or column != "id"):
@@ -76,7 +157,7 @@ def layer_columns(name: str, gdf: gpd.GeoDataFrame) -> dict:
     if name == "events" and "crossing_ids" in gdf.columns:
         lists = [tuple(as_id_list(v)) for v in gdf["crossing_ids"].tolist()]
         codes, uniques = pd.factorize(pd.Series(lists, dtype=object))
-        out["cx"] = codes.tolist()
+        out["cx"] = packer.ref(codes)
         out["cxs"] = [list(u) for u in uniques]
     return out
 
@@ -123,42 +204,78 @@ def _neutral_features(layer: str, gdf: gpd.GeoDataFrame):
             yield label, {"type": "Feature", "geometry": geometry, "properties": neutral_properties(layer, row)}
 
 
-def _group_entry(group_id: str, layer: str, frame: gpd.GeoDataFrame, positions: pd.Index, mode: str) -> str:
-    if mode == "columns":
-        points = drawable(frame)
-        codes = encode_points(layer, points, neutral=True)
-        rows = positions.get_indexer(codes.index)
-        payload = columns_payload(layer, points, style=group_id, codes=codes)
-    else:
-        features, labels = [], []
-        # Crossing label sides depend on which crossings are in view: map.js sets them (labelSides).
-        for label, feature in _neutral_features(layer, frame):
-            features.append(feature)
-            labels.append(label)
-        rows = positions.get_indexer(pd.Index(labels))
-        payload = to_script_json({"type": "FeatureCollection", "features": features})
-    head = to_script_json({"layer": layer, "mode": mode, "rows": np.asarray(rows, dtype=np.int64).tolist()})
-    return head[:-1] + ',"payload":' + payload + "}"
+def _columns_group(layer: str, frame: gpd.GeoDataFrame, group_id: str) -> tuple[dict, dict, pd.Index]:
+    """A columns group's payload (header, integer arrays) and the index labels of its points, in its order."""
+    points = drawable(frame)
+    codes = encode_points(layer, points, neutral=True)
+    header, arrays = columns_parts(layer, points, style=group_id, codes=codes)
+    return header, arrays, codes.index
 
 
-def client_document(layers: Mapping[str, gpd.GeoDataFrame]) -> str | None:
-    """The document map.js filters (JSON text), or None when the dataset is too large for it."""
+def client_document(layers: Mapping[str, gpd.GeoDataFrame]) -> ClientDocument | None:
+    """The document map.js filters, or None when the dataset is too large for it.
+
+    A layer drawn as canvas points (a columns group: the events) is sent in that group's order, its points
+    first (west to east), then its other rows: the group's rows are then 0..m-1 (sent as null), and its
+    points' date spans are not sent, map.js takes them from their date codes (the payload has them for
+    the dates it shows). The integer columns go in a binary file of typed arrays (ClientDocument.binary).
+    """
     modes = client_modes(layers)
     if modes is None:
         return None
-    columns = {name: layer_columns(name, gdf) for name, gdf in layers.items()}
-    positions = {name: pd.Index(gdf.index) for name, gdf in layers.items()}
-    groups = [
-        json.dumps(g) + ":" + _group_entry(g, GROUP_LAYER[g], frame, positions[GROUP_LAYER[g]], modes[g])
-        for g, frame in split_groups(layers).items()
-    ]
-    head = to_script_json({"format": FORMAT, "layers": columns})
-    return head[:-1] + ',"groups":{' + ",".join(groups) + "}}"
+    packer = _Packer()
+    groups = split_groups(layers)
+    order = {name: np.arange(len(gdf)) for name, gdf in layers.items()}
+    points: dict[str, tuple] = {}  # layer -> (group id, header, arrays, m): the layer's columns group
+    for group_id, frame in groups.items():
+        layer = GROUP_LAYER[group_id]
+        if modes[group_id] == "columns" and layer not in points:
+            header, arrays, labels = _columns_group(layer, frame, group_id)
+            positions = pd.Index(layers[layer].index).get_indexer(labels)
+            rest = np.setdiff1d(np.arange(len(layers[layer])), positions)
+            order[layer] = np.concatenate([positions, rest]).astype(np.int64)
+            points[layer] = (group_id, header, arrays, len(positions))
+    columns = {}
+    for name, gdf in layers.items():
+        frame = pd.DataFrame(gdf[[c for c in _FILTER_COLUMNS if c in gdf.columns]]).iloc[order[name]]
+        spans = None
+        if name in points:
+            group_id, header, arrays, m = points[name]
+            derived = _spans_from_codes(header, arrays)
+            if derived == (_days(frame["span_start"].iloc[:m]), _days(frame["span_end"].iloc[:m])):
+                spans = (group_id, m)  # else (spans not those of the dates' texts) every row's span is sent
+        columns[name] = layer_columns(name, frame, packer, spans)
+    new_position = {name: np.argsort(row_order) for name, row_order in order.items()}
+    entries = {}
+    for group_id, frame in groups.items():
+        layer, mode = GROUP_LAYER[group_id], modes[group_id]
+        positions = pd.Index(layers[layer].index)
+        if layer in points and points[layer][0] == group_id:
+            _, header, arrays, _m = points[layer]
+            rows = None
+        elif mode == "columns":  # another columns group of the same layer (none in the data model today)
+            header, arrays, labels = _columns_group(layer, frame, group_id)
+            rows = new_position[layer][positions.get_indexer(labels)].tolist()
+        if mode == "columns":
+            payload = {**header, **{key: packer.ref(values) for key, values in arrays.items()}}
+        else:
+            features, labels = [], []
+            # Crossing label sides depend on which crossings are in view: map.js sets them (labelSides).
+            for label, feature in _neutral_features(layer, frame):
+                features.append(feature)
+                labels.append(label)
+            rows = new_position[layer][positions.get_indexer(pd.Index(labels))].tolist()
+            payload = {"type": "FeatureCollection", "features": features}
+        entries[group_id] = {"layer": layer, "mode": mode, "rows": rows, "payload": payload}
+    binary = packer.packed()
+    document = {"format": FORMAT, "binary": content_name(binary, ".bin"), "layers": columns, "groups": entries}
+    return ClientDocument(to_script_json(document), binary)
 
 
-def content_name(document: str) -> str:
+def content_name(content: str | bytes, suffix: str = ".json") -> str:
     """The file name of a document: its content hash (a new dataset version is a new name)."""
-    return hashlib.sha256(document.encode("utf-8")).hexdigest()[:20] + ".json"
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return hashlib.sha256(data).hexdigest()[:20] + suffix
 
 
 def _day(value: date | None) -> int | None:
@@ -185,23 +302,51 @@ def group_counts(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, int]:
     return {g: len(drawable(frame)) for g, frame in split_groups(layers).items()}
 
 
-def write_document(document: str, directory: Path) -> str:
-    """Write the document as directory/<content hash>.json, atomically; returns the file name.
+_ROW = "__crossings_row"
+
+
+def group_rows(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, tuple[str, np.ndarray]]:
+    """Each group's drawable rows as (layer, boolean mask over that layer's rows), once per dataset: with
+    geo.filters.select_rows, a filter's group_counts without building its frames (selected_group_counts)."""
+    tagged = {name: gdf.assign(**{_ROW: np.arange(len(gdf))}) for name, gdf in layers.items()}
+    rows = {}
+    for group, frame in split_groups(tagged).items():
+        layer = GROUP_LAYER[group]
+        mask = np.zeros(len(layers[layer]) if layer in layers else 0, dtype=bool)
+        mask[drawable(frame)[_ROW].to_numpy(dtype=np.int64)] = True
+        rows[group] = (layer, mask)
+    return rows
+
+
+def selected_group_counts(rows: Mapping[str, tuple[str, np.ndarray]], selected: Mapping[str, np.ndarray]) -> dict:
+    """group_counts(apply_filters(layers, spec)) from group_rows(layers) and select_rows(layers, spec)."""
+    return {
+        group: int(np.count_nonzero(mask & selected[layer])) if layer in selected else 0
+        for group, (layer, mask) in rows.items()
+    }
+
+
+def write_document(document: ClientDocument, directory: Path) -> tuple[str, str]:
+    """Write the document as directory/<content hash>.json and its binary as directory/<its hash>.bin,
+    atomically, the binary first; returns the two file names.
 
     An existing file of that name already holds these bytes (its name is their hash)."""
-    name = content_name(document)
-    write_named(document, directory, name)
-    return name
+    binary_name = content_name(document.binary, ".bin")
+    write_named(document.binary, directory, binary_name)
+    name = content_name(document.text)
+    write_named(document.text, directory, name)
+    return name, binary_name
 
 
-def write_named(text: str, directory: Path, name: str) -> None:
-    """Write `text` as directory/name atomically, unless that file exists (`name` is the text's hash)."""
+def write_named(content: str | bytes, directory: Path, name: str) -> None:
+    """Write `content` as directory/name atomically, unless that file exists (`name` is the content's hash)."""
     target = directory / name
     if target.is_file():
         return
     directory.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=directory, suffix=".tmp", delete=False) as handle:
-        handle.write(text)
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    with tempfile.NamedTemporaryFile("wb", dir=directory, suffix=".tmp", delete=False) as handle:
+        handle.write(data)
         temporary = Path(handle.name)
     os.chmod(temporary, 0o644)
     os.replace(temporary, target)

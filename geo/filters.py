@@ -122,7 +122,26 @@ def apply_filters(
     (a leg must not end in nothing); a leg whose end point fails the confidence or kind filter
     is not shown. `index` is index_layers(layers), when the caller keeps it (it is built otherwise).
     """
-    index = index if index is not None else index_layers(layers)
+    shown, added = _shown_rows(layers, spec, index if index is not None else index_layers(layers))
+    result = {name: gdf[shown[name]] for name, gdf in layers.items()}
+    for name, extra in added.items():
+        result[name] = pd.concat([result[name], layers[name][extra]]).sort_index()
+    return result
+
+
+def select_rows(
+    layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec, index: Mapping[str, LayerIndex] | None = None
+) -> dict[str, np.ndarray]:
+    """apply_filters as a boolean mask per layer (the same rows; their order is the layer's), without
+    building the filtered frames: what counts and bounds need."""
+    shown, added = _shown_rows(layers, spec, index if index is not None else index_layers(layers))
+    return {name: shown[name] | added[name] if name in added else shown[name] for name in layers}
+
+
+def _shown_rows(
+    layers: Mapping[str, gpd.GeoDataFrame], spec: FilterSpec, index: Mapping[str, LayerIndex]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """(rows shown, rows added back as a leg's end points in a layer whose index is not in order)."""
     # Masks on numpy arrays; each layer is indexed once at the end.
     attribute, shown = {}, {}
     for name in layers:
@@ -157,10 +176,7 @@ def apply_filters(
         # Undated context: dates do not select it; it belongs to no crossing, so a crossing choice hides it.
         if name in shown:
             shown[name] = attribute[name] & (not selected)
-    result = {name: gdf[shown[name]] for name, gdf in layers.items()}
-    for name, extra in added.items():
-        result[name] = pd.concat([result[name], layers[name][extra]]).sort_index()
-    return result
+    return shown, added
 
 
 def count_features(layers: Mapping[str, gpd.GeoDataFrame]) -> int:

@@ -339,7 +339,7 @@ def build_feature_groups(
     return feature_groups
 
 
-def build_client_groups(counts: Mapping[str, int], data_url: str, spec_json: str) -> list[FeatureGroup]:
+def build_client_groups(counts: Mapping[str, int], data_url: Mapping[str, str], spec_json: str) -> list[FeatureGroup]:
     """The data groups when the browser holds the data (geo.clientdata): the first group names the
     document and the filter, each group then draws its own part of the selection. Only the filter and
     the counts change between filter changes: a few hundred bytes, not the features."""
@@ -348,7 +348,7 @@ def build_client_groups(counts: Mapping[str, int], data_url: str, spec_json: str
         shown = group_id not in HIDDEN_BY_DEFAULT
         group = FeatureGroup(name=_("{title} ({count})", title=_(title), count=counts.get(group_id, 0)), show=shown)
         if index == 0:
-            source = to_script_json({"url": data_url})
+            source = to_script_json(dict(data_url))  # the document's URL, and its binary columns' ("binary")
             ScriptCall("ClientData", "CrossingsMap.useData", source, spec_json).add_to(group)
         ScriptCall("ClientLayer", "CrossingsMap.drawSelection", json.dumps(group_id)).add_to(group)
         if not group.show:

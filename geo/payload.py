@@ -409,6 +409,15 @@ def columns_payload(
     codes for the dates. `codes` (encode_points of the layer `gdf` was filtered from) turns this
     into a selection; without it the layer is encoded here. decode_columns() mirrors map.js.
     """
+    header, arrays = columns_parts(layer, gdf, style, codes)
+    body = ",".join(f'"{name}":{_ints(values)}' for name, values in arrays.items())
+    return to_script_json(header)[:-1] + "," + body + "}"
+
+
+def columns_parts(
+    layer: str, gdf: gpd.GeoDataFrame, style: str | None = None, codes: PointCodes | None = None
+) -> tuple[dict, dict[str, np.ndarray]]:
+    """columns_payload as its header and its per-point integer arrays (x, y, a, c, ds, dd)."""
     gdf = drawable(gdf)
     rows = codes.rows(gdf) if codes is not None else None
     if rows is None or len(rows) != len(gdf):  # no codes, or not codes of the layer gdf comes from
@@ -439,8 +448,7 @@ def columns_payload(
         "ids": codes.ids[rows].tolist() if codes.sep is None else codes.sep.join(codes.ids[rows].tolist()),
     }
     arrays = {"x": np.diff(xs, prepend=x0), "y": ys - y0, "a": attr, "c": count, "ds": start, "dd": end - start}
-    body = ",".join(f'"{name}":{_ints(values)}' for name, values in arrays.items())
-    return to_script_json(header)[:-1] + "," + body + "}"
+    return header, arrays
 
 
 def decode_columns(payload: str | dict) -> list[dict]:
@@ -589,6 +597,26 @@ def view_for(layers: Mapping[str, gpd.GeoDataFrame], width_px: int = 560, height
     """A centre (lat, lon) and zoom that frame every drawn feature, or the default view."""
     geometries = [np.asarray(gdf.geometry.array) for gdf in layers.values() if len(gdf)]
     bounds = shapely.total_bounds(np.concatenate(geometries)) if geometries else np.full(4, np.nan)
+    return view_for_bounds(bounds, width_px, height_px)
+
+
+def row_bounds(gdf: gpd.GeoDataFrame) -> np.ndarray:
+    """Each row's (minx, miny, maxx, maxy); NaN where the geometry is missing or empty."""
+    return shapely.bounds(np.asarray(gdf.geometry.array))
+
+
+def selected_bounds(bounds: Mapping[str, np.ndarray], masks: Mapping[str, np.ndarray]) -> np.ndarray:
+    """shapely.total_bounds of the selected rows' geometries, from row_bounds and a mask per layer."""
+    boxes = [bounds[name][mask] for name, mask in masks.items() if mask.any()]
+    stacked = np.concatenate(boxes) if boxes else np.empty((0, 4))
+    drawn = stacked[~np.isnan(stacked[:, 0])]  # a row's bounds are all NaN or none
+    if not len(drawn):
+        return np.full(4, np.nan)
+    return np.array([drawn[:, 0].min(), drawn[:, 1].min(), drawn[:, 2].max(), drawn[:, 3].max()])
+
+
+def view_for_bounds(bounds: np.ndarray, width_px: int = 560, height_px: int = 470) -> tuple:
+    """view_for of features whose total bounds are `bounds` (NaN: nothing drawn, the default view)."""
     if np.isnan(bounds).any():
         return MAP_CENTER, MAP_ZOOM
     minx, miny, maxx, maxy = (float(b) for b in bounds)

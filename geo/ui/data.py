@@ -16,21 +16,22 @@ import os
 from dataclasses import astuple
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
 from geo.basemap import basemap_json, basemap_reference
-from geo.clientdata import client_document, group_counts, write_document
+from geo.clientdata import client_document, group_rows, selected_group_counts, write_document
 from geo.filters import (
     FilterSpec,
     LayerIndex,
     apply_filters,
-    count_features,
     data_span,
     describe_on_map,
     describe_view,
     index_layers,
+    select_rows,
 )
 from geo.i18n import N_, _, language, use_language
 from geo.io import COLUMN_CACHE_DIR, DATA_DIR, STATIC_DIR, Dataset, load_dataset
@@ -41,9 +42,12 @@ from geo.payload import (
     PointCodes,
     encode_features,
     encode_points,
+    row_bounds,
+    selected_bounds,
     serialise_map,
-    view_for,
+    view_for_bounds,
 )
+from geo.schema import CONTEXT_LAYERS
 from geo.store import Store, StoreError, open_current_store
 from geo.text import escape_markdown_inline
 from geo.ui.session import is_editor
@@ -216,9 +220,27 @@ def _filter_index(version: str, _dataset: Dataset) -> dict[str, LayerIndex]:
     return index_layers(_dataset.layers)
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _selection(version: str, spec_values: tuple, _dataset: Dataset) -> dict:
+    """The rows _filtered holds, as a boolean mask per layer: the counts and the map's view read these,
+    so a filter change on the map page builds no filtered frames (at 100,000 events that was most of
+    its rerun)."""
+    return select_rows(_dataset.layers, FilterSpec(*spec_values), _filter_index(version, _dataset))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _row_facts(version: str, _dataset: Dataset) -> tuple[dict, dict]:
+    """Once per dataset version: each row's bounds (geo.payload.row_bounds) and each map group's drawable
+    rows (geo.clientdata.group_rows)."""
+    layers = _dataset.layers
+    return {name: row_bounds(gdf) for name, gdf in layers.items()}, group_rows(layers)
+
+
 @st.cache_data(show_spinner=False, max_entries=256)
 def _shown_count(version: str, spec_values: tuple, _dataset: Dataset) -> int:
-    return count_features(_filtered(version, spec_values, _dataset))
+    """geo.filters.count_features of the filtered layers."""
+    selected = _selection(version, spec_values, _dataset)
+    return sum(int(np.count_nonzero(mask)) for name, mask in selected.items() if name not in CONTEXT_LAYERS)
 
 
 def filter_sentence(dataset: Dataset, spec: FilterSpec) -> str:
@@ -270,27 +292,27 @@ CLIENT_DATA_DIR = STATIC_DIR / "crossings" / "data"
 CLIENT_DATA_URL = f"{STATIC}/crossings/data"
 
 
-def client_data_url(dataset: Dataset) -> str | None:
-    """The URL of the dataset's document for map.js (geo.clientdata), written once per dataset version;
-    None when the map takes the server's payloads instead: an editor's view (the file is served to
-    anyone, so only the public view is ever written), a dataset too large to hold in the browser, or
-    a static directory that cannot be written."""
+def client_data_url(dataset: Dataset) -> dict[str, str] | None:
+    """The URLs of the dataset's document for map.js (geo.clientdata) and of its binary columns ("url",
+    "binary"), written once per dataset version; None when the map takes the server's payloads instead:
+    an editor's view (the files are served to anyone, so only the public view is ever written), a dataset
+    too large to hold in the browser, or a static directory that cannot be written."""
     if is_editor():
         return None
     return _client_data_url(dataset.version, dataset)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _client_data_url(version: str, _dataset: Dataset) -> str | None:
+def _client_data_url(version: str, _dataset: Dataset) -> dict[str, str] | None:
     document = client_document(_dataset.layers)
     if document is None:
         return None
     try:
-        name = write_document(document, CLIENT_DATA_DIR)
+        name, binary_name = write_document(document, CLIENT_DATA_DIR)
     except OSError as error:
         log.warning("the map data file cannot be written (%s): the map takes the server's payloads", error)
         return None
-    return f"{CLIENT_DATA_URL}/{name}"
+    return {"url": f"{CLIENT_DATA_URL}/{name}", "binary": f"{CLIENT_DATA_URL}/{binary_name}"}
 
 
 def client_group_counts(dataset: Dataset, spec: FilterSpec) -> dict[str, int]:
@@ -300,7 +322,8 @@ def client_group_counts(dataset: Dataset, spec: FilterSpec) -> dict[str, int]:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _client_group_counts(version: str, spec_values: tuple, _dataset: Dataset) -> dict[str, int]:
-    return group_counts(_filtered(version, spec_values, _dataset))
+    """geo.clientdata.group_counts of the filtered layers."""
+    return selected_group_counts(_row_facts(version, _dataset)[1], _selection(version, spec_values, _dataset))
 
 
 def map_view(dataset: Dataset, spec: FilterSpec) -> tuple:
@@ -310,4 +333,6 @@ def map_view(dataset: Dataset, spec: FilterSpec) -> tuple:
 
 @st.cache_data(show_spinner=False, max_entries=256)
 def _map_view(version: str, spec_values: tuple, _dataset: Dataset) -> tuple:
-    return view_for(_filtered(version, spec_values, _dataset))
+    """geo.payload.view_for of the filtered layers."""
+    bounds = selected_bounds(_row_facts(version, _dataset)[0], _selection(version, spec_values, _dataset))
+    return view_for_bounds(bounds)

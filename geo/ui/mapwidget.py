@@ -84,9 +84,7 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
             key=MAP_KEY,
             height=height,
             use_container_width=True,
-            feature_group_to_add=groups
-            + uploaded_map_groups(spec)
-            + selection_groups(selected_geometry(filtered_layers(dataset, spec), state.selected_feature())),
+            feature_group_to_add=groups + uploaded_map_groups(spec) + selection_ring(dataset, spec),
             layer_control=LayerControl(collapsed=True, position="topright"),
             center=center,
             zoom=zoom,
@@ -108,6 +106,13 @@ def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> 
         if clicked != state.selected_feature():
             state.select_feature(clicked)
             st.rerun()
+
+
+def selection_ring(dataset: Dataset, spec: FilterSpec) -> list:
+    """The ring round the feature open in the details panel, when it is in view (the filtered frames are
+    only built when a feature is open)."""
+    fid = state.selected_feature()
+    return selection_groups(selected_geometry(filtered_layers(dataset, spec), fid)) if fid else []
 
 
 def focus_view(dataset: Dataset, fid: str, fallback: tuple) -> tuple:

@@ -772,45 +772,105 @@
   var POINT_LAYERS = ["detention_centres", "crossings", "receiving_facilities"];
   var CONTEXT_LAYERS = ["regular_routes"];
   var documents = {};  // url -> {promise, doc}
-  var current = null;  // {url, spec, error}: set by useData before the groups draw
+  var current = null;  // {source, spec}: set by useData before the groups draw
   var drawing = 0;  // groups waiting for their document (bench and tests wait for 0)
+  var FORMAT = "crossings-data-2";
+  // The integer columns of a document are typed arrays in its binary file (geo.clientdata.BINARY_TYPES,
+  // little-endian as every platform a browser runs on): {"bin": type, "at": byte offset, "n": length}.
+  var BINARY_TYPES = { u8: Uint8Array, i8: Int8Array, u16: Uint16Array, i16: Int16Array, u32: Uint32Array, i32: Int32Array };
+  function unpackColumns(table, buffer) {
+    Object.keys(table).forEach(function (key) {
+      var value = table[key];
+      if (!value || typeof value !== "object" || !value.bin) return;
+      if (!buffer) throw new Error("the binary columns of the map's data are missing");
+      table[key] = new BINARY_TYPES[value.bin](buffer, value.at, value.n);
+    });
+  }
 
-  function prepare(doc) {
+  // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+  function civilDays(y, m, d) {
+    y -= m <= 2 ? 1 : 0;
+    var era = Math.floor(y / 400), yoe = y - era * 400;
+    var doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+    return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
+  }
+  // The first or last day a date code covers (20231009, 20231000, 20230000): geo.schema.parse_partial_date.
+  function codeDay(code, last) {
+    var y = Math.floor(code / 10000), m = Math.floor(code / 100) % 100, d = code % 100;
+    if (!last || d) return civilDays(y, m || 1, d || 1);
+    if (!m) return civilDays(y, 12, 31);
+    return (m === 12 ? civilDays(y + 1, 1, 1) : civilDays(y, m + 1, 1)) - 1;
+  }
+  // The date spans of a columns payload's points from their date codes, into the first d.n rows of a
+  // layer's columns (geo.clientdata sends the layer in the payload's order and leaves these spans out).
+  function codeSpans(d, undated, start, end) {
+    var table = [], code = 0, first = [], last = [];
+    d.dates.forEach(function (delta) { code += delta; table.push(code); });
+    for (var t = 1; t < table.length; t++) {
+      first[t] = codeDay(table[t], false);
+      last[t] = codeDay(table[t], true);
+    }
+    for (var k = 0; k < d.n; k++) {
+      var s = d.ds[k];
+      if (!s) undated[k] = 1;
+      else {
+        start[k] = first[s];
+        end[k] = last[s + d.dd[k]];
+      }
+    }
+    return d.n;
+  }
+
+  function prepare(doc, buffer) {
+    if (doc.format !== FORMAT) throw new Error("the map's data is in another format (" + doc.format + ")");
+    Object.keys(doc.layers).forEach(function (name) { unpackColumns(doc.layers[name], buffer); });
+    Object.keys(doc.groups).forEach(function (id) {
+      if (doc.groups[id].mode === "columns") unpackColumns(doc.groups[id].payload, buffer);
+    });
     Object.keys(doc.layers).forEach(function (name) {
       var c = doc.layers[name];
       var n = c.n, undated = new Uint8Array(n), ss = new Float64Array(n), se = new Float64Array(n);
-      for (var i = 0; i < n; i++) {
-        if (c.ss[i] === null) undated[i] = 1;
-        else { ss[i] = c.ss[i]; se[i] = c.se[i]; }
+      var first = c.spans ? codeSpans(doc.groups[c.spans].payload, undated, ss, se) : 0;
+      for (var i = first; i < n; i++) {  // the other rows' spans are sent (from row `first` on)
+        var k = i - first;
+        if (c.ss[k] === null) undated[i] = 1;
+        else { ss[i] = c.ss[k]; se[i] = c.se[k]; }
       }
       c.undated = undated;
       c.start = ss;
       c.end = se;
-      c.conf = Int32Array.from(c.conf);
-      c.kind = Int32Array.from(c.kind);
-      if (c.cx) c.cx = Int32Array.from(c.cx);
     });
     doc._selections = {};
     return doc;
   }
 
-  function loadDocument(url) {
-    var entry = documents[url];
+  // The layer row of a group's k-th feature (rows null: the group's features are the layer's first rows).
+  function rowOf(g, k) { return g.rows ? g.rows[k] : k; }
+  function groupSize(g) { return g.mode === "columns" ? g.payload.n : g.payload.features.length; }
+
+  // The document and its binary columns, fetched at once (source: {url, binary}).
+  function loadDocument(source) {
+    var entry = documents[source.url];
     if (!entry) {
-      entry = documents[url] = { doc: null };
+      entry = documents[source.url] = { doc: null };
       mark("fetch");
-      entry.promise = fetch(url, { credentials: "same-origin" })
-        .then(function (response) {
+      var get = function (url, read) {
+        return fetch(url, { credentials: "same-origin" }).then(function (response) {
           if (!response.ok) throw new Error("HTTP " + response.status);
-          mark("response");
-          return response.json();
-        })
-        .then(function (doc) {
-          mark("parsed");
-          entry.doc = prepare(doc);
+          return response[read]();
+        });
+      };
+      var binary = source.binary ? get(source.binary, "arrayBuffer") : null;
+      entry.promise = get(source.url, "json").then(function (doc) {
+        mark("parsed");
+        binary = binary || get(new URL(doc.binary, new URL(source.url, window.location.href)).href, "arrayBuffer");
+        return binary.then(function (buffer) {
+          mark("binary");
+          entry.doc = prepare(doc, buffer);
           mark("prepared");
           return entry.doc;
         });
+      });
     }
     return entry;
   }
@@ -825,6 +885,7 @@
   function selectRows(doc, spec) {
     var key = JSON.stringify(spec);
     if (doc._selections[key]) return doc._selections[key];
+    mark("select start");
     var layers = doc.layers, names = Object.keys(layers);
     var attribute = {}, shown = {};
     var kindFilter = spec.kinds && spec.kinds.length;
@@ -885,6 +946,7 @@
     });
     doc._selections = {};  // one filter state at a time
     doc._selections[key] = shown;
+    mark("select end");
     return shown;
   }
 
@@ -895,9 +957,9 @@
       var g = doc.groups[groupId], mask = shown[g.layer], ids = [];
       if (g.mode === "columns") {
         var u = unpack(g.payload);
-        for (var k = 0; k < g.rows.length; k++) if (mask[g.rows[k]]) ids.push(g.payload.prefix + u.ids[k]);
+        for (var k = 0; k < g.payload.n; k++) if (mask[rowOf(g, k)]) ids.push(g.payload.prefix + u.ids[k]);
       } else {
-        g.payload.features.forEach(function (f, k) { if (mask[g.rows[k]]) ids.push(f.properties.id); });
+        g.payload.features.forEach(function (f, k) { if (mask[rowOf(g, k)]) ids.push(f.properties.id); });
       }
       out[groupId] = ids;
     });
@@ -919,8 +981,9 @@
   }
 
   function useData(group, source, spec) {
-    current = { url: source.url, spec: spec };
-    loadDocument(source.url);
+    mark("useData");
+    current = { source: source, spec: spec };
+    loadDocument(source);
     return group;
   }
 
@@ -948,24 +1011,72 @@
     mark("draw " + groupId);
     var g = doc.groups[groupId];
     if (!g) return group;
-    var mask = selectRows(doc, spec)[g.layer];
-    if (g.mode === "columns") {
-      var keep = [];
-      for (var k = 0; k < g.rows.length; k++) if (mask[g.rows[k]]) keep.push(k);
-      group.addLayer(new PointsLayer(g.payload, g.layer, Int32Array.from(keep)));
-      return group;
+    var mask = selectRows(doc, spec)[g.layer], picked = [];
+    for (var k = 0, size = groupSize(g); k < size; k++) if (mask[rowOf(g, k)]) picked.push(k);
+    var keep = Int32Array.from(picked);
+    var before = takeOver(group, groupId, doc, keep, g.mode === "columns");
+    if (!before) {
+      if (g.mode === "columns") group.addLayer(new PointsLayer(g.payload, g.layer, keep));
+      else {
+        var features = picked.map(function (k) { return g.payload.features[k]; });
+        features.forEach(function (f) { localise(g.layer, f.properties); });
+        if (groupId === "crossings") labelSides(features);
+        draw(group, g.layer, { type: "FeatureCollection", features: features });
+      }
     }
-    var features = g.payload.features.filter(function (f, k) { return mask[g.rows[k]]; });
-    features.forEach(function (f) { localise(g.layer, f.properties); });
-    if (groupId === "crossings") labelSides(features);
-    return draw(group, g.layer, { type: "FeatureCollection", features: features });
+    leaveLate(group, { groupId: groupId, doc: doc, keep: keep });
+    return group;
+  }
+
+  // ---------------------------------------------------------------- what a filter change leaves alone
+  // streamlit-folium takes every data group off the map and then runs the next render's groups, in one
+  // task. A data group's layers stay on the map until that task ends, so that the group of the same id
+  // in the next render, if it draws the same rows of the same document, takes them over instead of
+  // drawing them again (no elements rebuilt, no symbol layout, no repaint); the canvas points are taken
+  // over whatever their rows, and repainted only when those changed.
+  var leaving = [];
+  function leaveLate(group, drew) {
+    group._cxDrew = drew;
+    group.onRemove = function (map) {
+      leaving.push({ group: group, map: map, taken: false });
+      if (leaving.length === 1) queueMicrotask(leave);
+    };
+  }
+  function leave() {
+    var gone = leaving;
+    leaving = [];
+    gone.forEach(function (entry) {
+      if (!entry.taken && !entry.group._map) L.FeatureGroup.prototype.onRemove.call(entry.group, entry.map);
+    });
+  }
+  function sameRows(a, b) {
+    if (a.length !== b.length) return false;
+    for (var k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
+    return true;
+  }
+  // Moves the layers of the leaving group that drew groupId into `group` when they show `keep` (or can be
+  // repainted for it); true if it did.
+  function takeOver(group, groupId, doc, keep, points) {
+    for (var i = leaving.length - 1; i >= 0; i--) {
+      var entry = leaving[i], drew = entry.group._cxDrew;
+      if (entry.taken || entry.group._map || drew.groupId !== groupId || drew.doc !== doc) continue;
+      if (!points && !sameRows(drew.keep, keep)) return false;
+      entry.taken = true;
+      entry.group.eachLayer(function (layer) {
+        entry.group.removeLayer(layer);  // (the group is off the map: the layer stays on it)
+        group.addLayer(layer);
+        if (layer instanceof PointsLayer) layer.setKeep(keep);
+      });
+      return true;
+    }
+    return false;
   }
 
   // Draws this group's part of the current filter state, now if the document is here, else when it comes.
   function drawSelection(group, groupId) {
     var state = current;
     if (!state) return group;
-    var entry = loadDocument(state.url);
+    var entry = loadDocument(state.source);
     if (entry.doc) return drawGroup(group, groupId, entry.doc, state.spec);
     drawing += 1;
     entry.promise.then(function (doc) {
@@ -1011,19 +1122,35 @@
     return confidence === "confirmed" ? "confirmed" : confidence === "single-source" ? "single-source" : "hollow";
   }
   var stamps = {};
-  // A stamp: rows of full coverage as runs (filled natively) and the other covered pixels one by one.
+  // A stamp: rows of full coverage as runs (filled natively) and the other covered pixels one by one
+  // (for stamps cut by the canvas's edge); every covered pixel as (row, column, coverage) for the others.
   function makeStamp(half, coverage) {
-    var runs = [], px = [];
+    var runs = [], px = [], cells = [];
     for (var j = -half; j <= half; j++) {
       var runStart = null;
       for (var i = -half; i <= half + 1; i++) {
         var v = i <= half ? coverage(i, j) : 0;
+        if (v > 0 && i <= half) cells.push(j, i, v);
         if (v >= 255) { if (runStart === null) runStart = i; continue; }
         if (runStart !== null) { runs.push(j, runStart, i); runStart = null; }
         if (v > 0) px.push(j, i, v);
       }
     }
-    return { half: half, runs: Int16Array.from(runs), px: Int16Array.from(px) };
+    return { half: half, runs: Int16Array.from(runs), px: Int16Array.from(px), cells: Int16Array.from(cells), stride: 0, full: null, part: null, value: null };
+  }
+  // The stamp's pixels as offsets in a mask of the given width: full coverage apart from the rest.
+  function flatten(st, width) {
+    if (st.stride === width) return st;
+    var c = st.cells, full = [], part = [], value = [];
+    for (var k = 0; k < c.length; k += 3) {
+      if (c[k + 2] >= 255) full.push(c[k] * width + c[k + 1]);
+      else { part.push(c[k] * width + c[k + 1]); value.push(c[k + 2]); }
+    }
+    st.full = Int32Array.from(full);
+    st.part = Int32Array.from(part);
+    st.value = Uint8Array.from(value);
+    st.stride = width;
+    return st;
   }
   // A disc of radius r, edges antialiased.
   function discStamp(r) {
@@ -1047,76 +1174,135 @@
     }
     return stamps[key];
   }
+  // Byte buffers kept between paints (a redraw allocates none of its own): a paint runs to its end
+  // before the next one starts, so one set serves every painter.
+  var buffers = {};
+  function zeroed(name, length) {
+    var b = buffers[name];
+    if (!b || b.length !== length) b = buffers[name] = new Uint8Array(length);
+    else b.fill(0);
+    return b;
+  }
   function Painter(width, height) {
     this.w = width;
     this.h = height;
     this.layers = [];
   }
   Painter.prototype.layer = function (color, opacity) {
-    var painter = this, mask = null;
-    var layer = {
-      color: color, opacity: opacity,
-      mask: function () { return mask; },
-      stamp: function (st, cx, cy) {
-        var w = painter.w, h = painter.h, x = Math.round(cx), y = Math.round(cy), half = st.half;
-        if (x - half >= w || y - half >= h || x + half < 0 || y + half < 0) return;
-        if (!mask) mask = new Uint8Array(w * h);
-        var runs = st.runs, px = st.px, k, row, a, b;
-        for (k = 0; k < runs.length; k += 3) {
-          row = y + runs[k];
-          if (row < 0 || row >= h) continue;
-          a = Math.max(0, x + runs[k + 1]);
-          b = Math.min(w, x + runs[k + 2]);
-          if (a < b) mask.fill(255, row * w + a, row * w + b);
-        }
-        for (k = 0; k < px.length; k += 3) {
-          row = y + px[k];
-          a = x + px[k + 1];
-          if (row < 0 || row >= h || a < 0 || a >= w) continue;
-          b = row * w + a;
-          if (px[k + 2] > mask[b]) mask[b] = px[k + 2];
-        }
-      }
-    };
+    var layer = { color: color, opacity: opacity, mask: null, index: this.layers.length };
     this.layers.push(layer);
     return layer;
   };
-  // Every layer composed over the ones before it (source-over), then put on the canvas at once.
-  Painter.prototype.drawOn = function (ctx) {
-    var n = this.w * this.h, used = this.layers.filter(function (l) { return l.mask(); });
-    if (!used.length) return;
-    var image = ctx.createImageData(this.w, this.h), out = image.data;
-    var r = new Float32Array(n), g = new Float32Array(n), b = new Float32Array(n), a = new Float32Array(n);
-    used.forEach(function (layer) {
-      var c = parseInt(layer.color.slice(1), 16), cr = (c >> 16) & 255, cg = (c >> 8) & 255, cb = c & 255;
-      var mask = layer.mask(), k = layer.opacity / 255;
-      for (var p = 0; p < n; p++) {
-        var m = mask[p];
-        if (!m) continue;
-        var sa = m * k, keep = 1 - sa;  // premultiplied source-over
-        r[p] = cr * sa + r[p] * keep;
-        g[p] = cg * sa + g[p] * keep;
-        b[p] = cb * sa + b[p] * keep;
-        a[p] = sa + a[p] * keep;
-      }
-    });
-    for (var p = 0; p < n; p++) {
-      var alpha = a[p];
-      if (!alpha) continue;
-      var q = 4 * p;
-      out[q] = r[p] / alpha;
-      out[q + 1] = g[p] / alpha;
-      out[q + 2] = b[p] / alpha;
-      out[q + 3] = alpha * 255;
+  // The stamp st centred on (cx, cy) written into the layer's mask, each pixel keeping its larger coverage.
+  Painter.prototype.stamp = function (layer, st, cx, cy) {
+    var w = this.w, h = this.h, x = Math.round(cx), y = Math.round(cy), half = st.half;
+    if (x - half < 0 || y - half < 0 || x + half >= w || y + half >= h) {
+      this.stampClipped(layer, st, x, y);
+      return;
     }
+    var mask = layer.mask || (layer.mask = zeroed("mask" + layer.index, w * h));
+    flatten(st, w);
+    var base = y * w + x, full = st.full, part = st.part, value = st.value, k, b, v;
+    for (k = 0; k < full.length; k++) mask[base + full[k]] = 255;
+    for (k = 0; k < part.length; k++) {
+      b = base + part[k];
+      v = value[k];
+      if (v > mask[b]) mask[b] = v;
+    }
+  };
+  // The same for a stamp the canvas's edge cuts (and, in tests, for any stamp).
+  Painter.prototype.stampClipped = function (layer, st, x, y) {
+    var w = this.w, h = this.h, half = st.half;
+    if (x - half >= w || y - half >= h || x + half < 0 || y + half < 0) return;
+    var mask = layer.mask || (layer.mask = zeroed("mask" + layer.index, w * h));
+    var runs = st.runs, px = st.px, k, row, a, b;
+    for (k = 0; k < runs.length; k += 3) {
+      row = y + runs[k];
+      if (row < 0 || row >= h) continue;
+      a = Math.max(0, x + runs[k + 1]);
+      b = Math.min(w, x + runs[k + 2]);
+      if (a < b) mask.fill(255, row * w + a, row * w + b);
+    }
+    for (k = 0; k < px.length; k += 3) {
+      row = y + px[k];
+      a = x + px[k + 1];
+      if (row < 0 || row >= h || a < 0 || a >= w) continue;
+      b = row * w + a;
+      if (px[k + 2] > mask[b]) mask[b] = px[k + 2];
+    }
+  };
+  // Every layer composed over the ones before it (premultiplied source-over, in single precision),
+  // pixel by pixel; the image for the canvas (RGBA, not premultiplied).
+  Painter.prototype.compose = function () {
+    var n = this.w * this.h, used = this.layers.filter(function (l) { return l.mask; }), count = used.length;
+    if (!count) return null;
+    var masks = used.map(function (l) { return l.mask; });
+    var cr = new Float64Array(count), cg = new Float64Array(count), cb = new Float64Array(count), k = new Float64Array(count);
+    used.forEach(function (layer, j) {
+      var c = parseInt(layer.color.slice(1), 16);
+      cr[j] = (c >> 16) & 255;
+      cg[j] = (c >> 8) & 255;
+      cb[j] = c & 255;
+      k[j] = layer.opacity / 255;
+    });
+    var image = buffers.image;
+    if (!image || image.width !== this.w || image.height !== this.h) image = buffers.image = new ImageData(this.w, this.h);
+    var out = image.data, fround = Math.fround;
+    for (var p = 0, q = 0; p < n; p++, q += 4) {
+      var r = 0, g = 0, b = 0, a = 0;
+      for (var j = 0; j < count; j++) {
+        var m = masks[j][p];
+        if (!m) continue;
+        var sa = m * k[j], keep = 1 - sa;
+        r = fround(cr[j] * sa + r * keep);
+        g = fround(cg[j] * sa + g * keep);
+        b = fround(cb[j] * sa + b * keep);
+        a = fround(sa + a * keep);
+      }
+      if (!a) {
+        out[q] = out[q + 1] = out[q + 2] = out[q + 3] = 0;
+        continue;
+      }
+      out[q] = r / a;
+      out[q + 1] = g / a;
+      out[q + 2] = b / a;
+      out[q + 3] = a * 255;
+    }
+    return image;
+  };
+  // The composed layers on the canvas: put there when nothing else is drawn on it, else drawn over
+  // what is (putImageData would replace the paths below).
+  Painter.prototype.drawOn = function (ctx, alone) {
+    var image = this.compose();
+    if (!image) return;
     mark("composed");
-    // putImageData would replace the paths below: the image is drawn over them from a canvas of its own.
+    if (alone) {
+      ctx.putImageData(image, 0, 0);
+      return;
+    }
     var layerCanvas = document.createElement("canvas");
     layerCanvas.width = this.w;
     layerCanvas.height = this.h;
     layerCanvas.getContext("2d").putImageData(image, 0, 0);
     ctx.drawImage(layerCanvas, 0, 0);
   };
+
+  // What the painter reads of each point, once per payload: its style (POINT_STYLE_ORDER), the radius of
+  // its uncertainty area in metres (0: none drawn) and the cosine of its latitude.
+  function pointStyles(d) {
+    if (d._styles) return d._styles;
+    var fields = d.fields, iConf = fields.indexOf("confidence"), iArea = fields.indexOf("area_precision"), iRadius = fields.indexOf("radius_m");
+    var styleOf = d.attrs.map(function (attrs) { return POINT_STYLE_ORDER.indexOf(styleName(attrs[iConf])); });
+    var areaOf = d.attrs.map(function (attrs) { return attrs[iArea] && attrs[iRadius] ? attrs[iRadius] : 0; });
+    var n = d.n, style = new Uint8Array(n), area = new Float64Array(n), cos = new Float64Array(n), lat = decodePoints(d).lat;
+    for (var i = 0; i < n; i++) {
+      style[i] = styleOf[d.a[i]];
+      area[i] = areaOf[d.a[i]];
+      if (area[i]) cos[i] = Math.cos(lat[i] * Math.PI / 180);
+    }
+    d._styles = { style: style, area: area, cos: cos };
+    return d._styles;
+  }
 
   var PointsLayer = L.Layer.extend({
     initialize: function (d, layerName, keep) {
@@ -1136,6 +1322,13 @@
       map.on("click", this._click, this);
       this._redraw();
     },
+    // Other rows of the same points: repainted when they differ.
+    setKeep: function (keep) {
+      if (sameRows(this._keep, keep)) return;
+      this._keep = keep;
+      this._out();
+      this._redraw();
+    },
     onRemove: function (map) {
       L.DomUtil.remove(this._canvas);
       map.off("moveend zoomend resize viewreset", this._redraw, this);
@@ -1151,64 +1344,71 @@
       var size = map.getSize(), ratio = window.devicePixelRatio || 1, canvas = this._canvas;
       L.DomUtil.setPosition(canvas, map.containerPointToLayerPoint([0, 0]));
       var W = Math.max(1, Math.round(size.x * ratio)), H = Math.max(1, Math.round(size.y * ratio));
-      canvas.width = W;
-      canvas.height = H;
+      var sized = canvas.width === W && canvas.height === H;
+      if (!sized) {
+        canvas.width = W;
+        canvas.height = H;
+      }
       canvas.style.width = size.x + "px";
       canvas.style.height = size.y + "px";
-      var d = this._d, pts = decodePoints(d), keep = this._keep, zoom = map.getZoom();
+      var d = this._d, pts = decodePoints(d), styles = pointStyles(d), keep = this._keep, zoom = map.getZoom();
       var world = map.options.crs.scale(zoom);
       var origin = map.getPixelOrigin().subtract(map._getMapPanePos());
       var n = keep.length, sx = new Float32Array(n), sy = new Float32Array(n);
-      var fields = d.fields, iConf = fields.indexOf("confidence"), iArea = fields.indexOf("area_precision"), iRadius = fields.indexOf("radius_m");
       var pad = 8, bigAreas = [];
       var color = this._st.color;
       // Coverage masks (one byte a device pixel): the uncertainty areas, then each confidence style's
-      // fill and outline; composed in that order as pointStyle() says (painter.compose).
+      // fill and outline; composed in that order as pointStyle() says.
       var painter = new Painter(W, H);
       var areaFill = painter.layer(color, 0.04), areaRing = painter.layer(color, 0.5);
-      var styleOf = d.attrs.map(function (attrs) { return POINT_STYLE_ORDER.indexOf(styleName(attrs[iConf])); });
-      var fills = [], rings = [];
+      var R = 5 * ratio, disc = discStamp(R), fills = [], rings = [], outlines = [];
       POINT_STYLE_ORDER.forEach(function (name) {
         var style = pointStyle(color, name === "hollow" ? "inferred" : name);
         fills.push(painter.layer(style.fillColor, style.fillOpacity));
         rings.push(painter.layer(style.color, style.opacity));
+        var dash = style.dashArray ? style.dashArray.split(" ").map(function (v) { return Number(v) * ratio; }) : null;
+        outlines.push(ringStamp(R, 1.5 * ratio, dash));
       });
-      var areasDone = new Set(), pointsDone = [];
-      var R = 5 * ratio, disc = discStamp(R), solidRing = ringStamp(R, 1.5 * ratio, null), dashedRing = ringStamp(R, 1.5 * ratio, [3 * ratio, 2 * ratio]);
+      // Many areas share a centre pixel and a radius (a town, a city), many points a pixel and a style:
+      // each is stamped once.
+      var areasDone = new Set(), areaStamps = [];
+      var stride = W + 2 * pad + 1, pointsDone = zeroed("points", stride * (H + 2 * pad + 1) * POINT_STYLE_ORDER.length);
+      var styleLayers = stride * (H + 2 * pad + 1);
+      var mx = pts.mx, my = pts.my, style = styles.style, area = styles.area, cos = styles.cos;
+      var ox = origin.x, oy = origin.y, right = size.x, bottom = size.y;
       for (var k = 0; k < n; k++) {
         var i = keep[k];
-        var x = pts.mx[i] * world - origin.x, y = pts.my[i] * world - origin.y;
+        var x = mx[i] * world - ox, y = my[i] * world - oy;
         sx[k] = x;
         sy[k] = y;
-        var attrs = d.attrs[d.a[i]];
-        if (attrs[iArea] && attrs[iRadius]) {
-          var r = attrs[iRadius] / (WORLD_M * Math.cos(pts.lat[i] * Math.PI / 180) / world);
-          if (x + r >= 0 && y + r >= 0 && x - r <= size.x && y - r <= size.y && r >= 1) {
+        if (area[i]) {
+          var r = area[i] / (WORLD_M * cos[i] / world);
+          if (x + r >= 0 && y + r >= 0 && x - r <= right && y - r <= bottom && r >= 1) {
             if (r * ratio > AREA_STAMP_MAX) bigAreas.push([x, y, r]);
             else {
-              // Many areas share a centre pixel and a radius (a town, a city): each is stamped once.
               var rr = Math.round(r * ratio), ax = Math.round(x * ratio), ay = Math.round(y * ratio);
-              var areaKey = ((ay + 4096) * 16384 + ax + 4096) * 512 + rr;
+              var areaKey = ax >= 0 && ay >= 0 && ax < W && ay < H ? (ay * W + ax) * 256 + rr : "o" + ax + "," + ay + "," + rr;
               if (!areasDone.has(areaKey)) {
                 areasDone.add(areaKey);
-                areaFill.stamp(discStamp(rr), ax, ay);
-                areaRing.stamp(ringStamp(rr, ratio, [4 * ratio, 4 * ratio]), ax, ay);
+                var pair = areaStamps[rr] || (areaStamps[rr] = [discStamp(rr), ringStamp(rr, ratio, [4 * ratio, 4 * ratio])]);
+                painter.stamp(areaFill, pair[0], ax, ay);
+                painter.stamp(areaRing, pair[1], ax, ay);
               }
             }
           }
         }
-        if (x < -pad || y < -pad || x > size.x + pad || y > size.y + pad) continue;
-        var s = styleOf[d.a[i]], px = Math.round(x * ratio) + pad, py = Math.round(y * ratio) + pad;
-        var done = pointsDone[s] || (pointsDone[s] = new Uint8Array((W + 2 * pad + 1) * (H + 2 * pad + 1)));
-        if (done[py * (W + 2 * pad + 1) + px]) continue;  // the same symbol on the same pixel: drawn already
-        done[py * (W + 2 * pad + 1) + px] = 1;
-        fills[s].stamp(disc, x * ratio, y * ratio);
-        rings[s].stamp(s === POINT_STYLE_ORDER.length - 1 ? dashedRing : solidRing, x * ratio, y * ratio);
+        if (x < -pad || y < -pad || x > right + pad || y > bottom + pad) continue;
+        var s = style[i], at = s * styleLayers + (Math.round(y * ratio) + pad) * stride + Math.round(x * ratio) + pad;
+        if (pointsDone[at]) continue;  // the same symbol on the same pixel: drawn already
+        pointsDone[at] = 1;
+        painter.stamp(fills[s], disc, x * ratio, y * ratio);
+        painter.stamp(rings[s], outlines[s], x * ratio, y * ratio);
       }
       this._sx = sx;
       this._sy = sy;
       mark("stamped");
       var ctx = canvas.getContext("2d");
+      if (sized) ctx.clearRect(0, 0, W, H);
       if (bigAreas.length) {  // a few areas larger than a stamp (close zooms): drawn as paths, under the rest
         var areas = new Path2D();
         bigAreas.forEach(function (a) { areas.moveTo((a[0] + a[2]) * ratio, a[1] * ratio); areas.arc(a[0] * ratio, a[1] * ratio, a[2] * ratio, 0, 2 * Math.PI); });
@@ -1223,7 +1423,7 @@
         ctx.globalAlpha = 1;
         ctx.setLineDash([]);
       }
-      painter.drawOn(ctx);
+      painter.drawOn(ctx, !bigAreas.length);
       mark("redraw end");
     },
     // The point under the pointer (the last drawn on top wins), or -1.
@@ -1683,6 +1883,7 @@
     settings: settings, t: t, localise: localise, highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap,
     useData: useData, drawSelection: drawSelection, selectRows: selectRows, selectedIds: selectedIds,
-    prepare: prepare, busy: function () { return drawing; }
+    prepare: prepare, busy: function () { return drawing; },
+    painter: { Painter: Painter, discStamp: discStamp, ringStamp: ringStamp }  // for checks
   };
 })();

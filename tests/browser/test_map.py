@@ -364,9 +364,11 @@ def test_a_filter_change_sends_the_filter_not_the_features(page: Page, app_url: 
     )
     drawn = page.frame_locator(MAP_FRAME).locator(".leaflet-marker-icon[data-fid]")
     before = drawn.count()
-    # Two content-addressed files: the data, and the base map's constant code (geo.mapview.thin_map).
+    # Three content-addressed files: the data (a document and its binary columns) and the base map's
+    # constant code (geo.mapview.thin_map).
     data_files = sorted(u for u in requests_log.urls if "/app/static/crossings/data/" in u)
-    assert len(data_files) == 2 and data_files[0].endswith(".json") and "/data/base-" in data_files[1], data_files
+    kinds = sorted(u.rsplit(".", 1)[1] for u in data_files)
+    assert kinds == ["bin", "js", "json"] and sum("/data/base-" in u for u in data_files) == 1, data_files
     first = len(frames)
     page.get_by_role("button", name="9 Oct 2023").click()
     expect(page.get_by_text("features: 9 Oct 2023")).to_be_visible()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from folium import FeatureGroup
+
 from geo import i18n
 from geo.filters import format_range
 from geo.i18n import _
@@ -119,3 +121,11 @@ def build_presenter_map(basemap_json: str, payload: dict) -> Map:
     fmap.default_css = [*fmap.default_css, PRESENTER_CSS]
     ScriptCall("PresenterControl", "CrossingsPresenter.mount", to_script_json(payload)).add_to(fmap)
     return fmap
+
+
+def scene_group(scene_id: str) -> FeatureGroup:
+    """The scene the page asks for, as st_folium's feature group: a pick in the scene picker then moves the
+    mounted map to it (flying there), where a new map script would remount the map and flash."""
+    group = FeatureGroup(name="scene", control=False)
+    ScriptCall("PresenterScene", "CrossingsPresenter.goTo", to_script_json(scene_id)).add_to(group)
+    return group

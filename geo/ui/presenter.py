@@ -12,7 +12,7 @@ from geo.figure import FIGURE_FORMATS, figure_bytes_for_scene
 from geo.i18n import _, use_language
 from geo.io import DATA_DIR, Dataset
 from geo.manifest import ManifestError
-from geo.presenter import build_presenter_map, presenter_payload
+from geo.presenter import build_presenter_map, presenter_payload, scene_group
 from geo.scenes import SCENES_FILE, SceneError, SceneSet, load_scenes
 from geo.text import escape_markdown as md
 from geo.ui.data import get_basemap_json, get_dataset, get_full_dataset, get_map_basemap
@@ -45,9 +45,10 @@ def get_scenes(version: str) -> SceneSet:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def presenter_map_payload(version: str, initial: str, lang: str) -> dict:
+def presenter_map_payload(version: str, lang: str) -> dict:
+    # No initial scene: the map's script stays the same whichever scene is picked (scene_group moves it).
     with use_language(lang):
-        return presenter_payload(get_dataset(), get_scenes(version).scenes, initial=initial, url_mode="query")
+        return presenter_payload(get_dataset(), get_scenes(version).scenes, url_mode="query")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -180,10 +181,11 @@ def render_presenter() -> None:
         with switch:
             render_language_switch("-presenter")
     with map_slot:
-        payload = presenter_map_payload(dataset.version, scene_id, lang)
+        payload = presenter_map_payload(dataset.version, lang)
         st_folium(
             build_presenter_map(get_map_basemap(dataset.version), payload),
             key=MAP_KEY,
+            feature_group_to_add=scene_group(scene_id),
             height=MAP_HEIGHT,
             use_container_width=True,
             returned_objects=[],

@@ -583,20 +583,42 @@
     if (document.fonts && document.fonts.ready) document.fonts.ready.then(function () { if (styled) relayout(); });
     window.addEventListener("load", function () { if (styled) relayout(); });
 
-    // Drawn again after a pick in the scene picker below the map: the map comes back into view and
-    // the picker lets go of the focus, so the clicker's arrow keys step again.
-    try {
-      var active = window.parent.document.activeElement;
-      if (window.parent !== window && active && active.closest && active.closest(".st-key-presenter-controls")) {
-        active.blur();
-        window.parent.scrollTo(0, 0);
+    // After a pick in the scene picker below the map: the map comes back into view and the picker
+    // lets go of the focus, so the clicker's arrow keys step again.
+    function releasePicker() {
+      try {
+        var active = window.parent.document.activeElement;
+        if (window.parent !== window && active && active.closest && active.closest(".st-key-presenter-controls")) {
+          active.blur();
+          window.parent.scrollTo(0, 0);
+        }
+      } catch (e) {
+        // A parent on another origin: nothing to do.
       }
-    } catch (e) {
-      // A parent on another origin: nothing to do.
     }
+
+    // The scene the page asks for (the picker, or ?scene= on the first load), sent with every rerun
+    // as st_folium's feature group; the first one arrives in the same task as this mount, so it is
+    // shown at once, a later one (a pick) is flown to.
+    var asked = false;
+    function goTo(id) {
+      var index = -1;
+      for (var i = 0; i < scenes.length; i++) if (scenes[i].id === id) index = i;
+      if (index < 0) return;
+      if (!asked) {
+        asked = true;
+        if (index !== current) show(index, false);
+        return;
+      }
+      jump(index);
+      releasePicker();
+    }
+
+    releasePicker();
     show(initialIndex(payload), false);
     waitForStyle(600);
     var api = {
+      goTo: goTo,
       show: function (i) { jump(i); },
       next: function () { step(1); },
       previous: function () { step(-1); },
@@ -607,5 +629,17 @@
     return api;
   }
 
-  window.CrossingsPresenter = { mount: mount };
+  // Called by the Presenter page's feature group (geo.presenter.scene_group) with the picked scene.
+  var mounted = null;
+  function goTo(layer, id) {
+    if (mounted) mounted.goTo(id);
+  }
+
+  window.CrossingsPresenter = {
+    mount: function (map, payload) {
+      mounted = mount(map, payload);
+      return mounted;
+    },
+    goTo: goTo
+  };
 })();

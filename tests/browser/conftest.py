@@ -109,8 +109,8 @@ SCENE_SHOWN = """(sceneId) => [...document.querySelectorAll('iframe[title="strea
 def wait_for_scene(page: Page, scene_id: str) -> None:
     """presenter.js marks the frame's root once a scene is drawn, framed and labelled.
 
-    A scene picked in the selectbox reruns the page and mounts a new map frame; under load the old and the
-    new frame are both in the page for a moment, so this looks in every map frame rather than one."""
+    It looks in every map frame rather than one: a language switch mounts a new map frame, and under load
+    the old and the new frame are both in the page for a moment."""
     page.wait_for_function(SCENE_SHOWN, arg=scene_id)
 
 

@@ -155,14 +155,20 @@ def test_the_briefing_file_works_with_all_network_blocked(browser: Browser, tmp_
 
 
 def test_the_clicker_still_steps_after_the_scene_picker_is_used(presenter: Page, app_url: str) -> None:
-    """A pick reruns the page with the focus left in the picker: Page Down (a clicker) must still step."""
+    """A pick reruns the page with the focus left in the picker: the mounted map flies to the scene (no
+    remount, no flash) and Page Down (a clicker) must still step."""
     presenter.goto(f"{app_url}/presenter")
     wait_for_scene(presenter, "the-border")
+    presenter.evaluate(f"() => {{ document.querySelector('{MAP_FRAME}').contentWindow.__cxMarker = 'same'; }}")
     picker = presenter.get_by_role("combobox", name="Scene")
     picker.click()
     presenter.keyboard.type("The five")
     presenter.keyboard.press("Enter")
     wait_for_scene(presenter, "five-crossings")
+    expect(presenter.locator(MAP_FRAME)).to_have_count(1)
+    marker = presenter.evaluate(f"() => document.querySelector('{MAP_FRAME}').contentWindow.__cxMarker")
+    assert marker == "same", "a pick in the scene picker remounted the map"
+    assert "scene=five-crossings" in presenter.url
     presenter.keyboard.press("PageDown")
     wait_for_scene(presenter, "since-then")
     assert presenter.evaluate("() => window.scrollY") == 0

@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from folium import FeatureGroup
-
 from geo import i18n
 from geo.filters import format_range
 from geo.i18n import _
 from geo.io import Dataset, source_outlets
-from geo.mapview import Map, ScriptCall, build_base_map
+from geo.mapview import FeatureGroup, Map, ScriptCall, build_base_map
 from geo.payload import STATIC, layer_collection, to_script_json
 from geo.scenes import Scene, scene_feature_ids
 from geo.text import format_dates, short_name

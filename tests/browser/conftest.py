@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from bench.server import streamlit_server
 
@@ -120,6 +120,26 @@ def wait_for_idle(page: Page) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.includes('Running')"
     )
+
+
+def open_expander(page: Page, title: str) -> None:
+    """Opens the expander titled `title` and waits until it is open. A rerun still running when it is clicked
+    can draw it again closed (seen on a loaded machine), so it is clicked again until it stays open."""
+    wait_for_idle(page)
+    expander = page.get_by_test_id("stExpander").filter(has=page.get_by_text(title, exact=True)).first
+    details = expander.locator("details")
+    for _attempt in range(3):
+        if details.get_attribute("open") is None:
+            expander.locator("summary").click()
+        try:
+            expect(details).to_have_attribute("open", "", timeout=5_000)
+            page.wait_for_timeout(300)
+            wait_for_idle(page)
+            if details.get_attribute("open") is not None:
+                return
+        except AssertionError:
+            continue
+    raise AssertionError(f"the {title!r} expander does not stay open")
 
 
 SETTLED = """() => {

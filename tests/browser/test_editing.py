@@ -23,6 +23,7 @@ from tests.browser.conftest import (
     SCREENSHOTS,
     RequestLog,
     close_context,
+    open_expander,
     open_page,
     wait_for_idle,
     wait_for_map,
@@ -183,7 +184,7 @@ def test_edit_review_public_flow_with_hostile_text(browser: Browser, team_app: s
         expect(public.get_by_text("onerror=window.__pwned=1", exact=False).first).to_be_visible(timeout=60_000)
         wait_for_map(public)
         public.screenshot(path=str(DOCS / "public-map-after-review-1440x900.png"))
-        public.get_by_text("History").first.click()
+        open_expander(public, "History")
         expect(public.get_by_text("reviewed by rita", exact=False).first).to_be_visible(timeout=30_000)
         # The history diff (notes: old → new) shows every hostile string as text.
         expect(public.get_by_text("[U+202E]", exact=False).first).to_be_visible()
@@ -322,7 +323,7 @@ def test_an_editor_adds_an_event_with_a_new_source_placed_on_the_map(browser: Br
         expect(public.get_by_text(NEW_EVENT_NAME).first).to_be_visible(timeout=60_000)
         wait_for_map(public)
         public.screenshot(path=str(DOCS / "public-map-new-event-1440x900.png"))
-        public.get_by_text("History").first.click()
+        open_expander(public, "History")
         expect(public.get_by_text("reviewed by rita", exact=False).first).to_be_visible(timeout=30_000)
         assert_nothing_injected(public)
         public.get_by_text("reviewed by rita", exact=False).first.evaluate("e => e.scrollIntoView({block: 'center'})")

@@ -585,13 +585,14 @@
 
     // After a pick in the scene picker below the map: the map comes back into view and the picker
     // lets go of the focus, so the clicker's arrow keys step again.
-    function releasePicker() {
+    // (Streamlit scrolls its main block, not the window: the map's frame is scrolled into view instead.)
+    function releasePicker(picked) {
       try {
+        if (window.parent === window) return;
         var active = window.parent.document.activeElement;
-        if (window.parent !== window && active && active.closest && active.closest(".st-key-presenter-controls")) {
-          active.blur();
-          window.parent.scrollTo(0, 0);
-        }
+        var inControls = active && active.closest && active.closest(".st-key-presenter-controls");
+        if (inControls) active.blur();
+        if ((inControls || picked) && window.frameElement) window.frameElement.scrollIntoView({ block: "start" });
       } catch (e) {
         // A parent on another origin: nothing to do.
       }
@@ -611,7 +612,7 @@
         return;
       }
       jump(index);
-      releasePicker();
+      releasePicker(true);
     }
 
     releasePicker();

@@ -291,7 +291,7 @@ def _decode_dictionary_into(array: pa.DictionaryArray, parse: bool, out: np.ndar
 
 
 def _decode_object_into(column: pa.ChunkedArray, encoding: str, out: np.ndarray) -> None:
-    """An object column decoded straight into `out` (a row of the frame's object block, or its own array)."""
+    """An object column decoded straight into `out`."""
     if encoding == "null":
         out[:] = None
         return
@@ -360,7 +360,7 @@ def _geometries(table: pa.Table, position: int, encoding: str, crs: ProjCRS | No
 
 
 def table_frame(table: pa.Table | _SplitTable) -> pd.DataFrame:
-    """The frame frame_table wrote: the geometry and other native columns first, then the object columns."""
+    """The frame frame_table wrote, each column in its place."""
     meta = json.loads(table.schema.metadata[b"crossings"])
     rows = meta["rows"]
     if table.num_rows != rows:
@@ -370,35 +370,30 @@ def table_frame(table: pa.Table | _SplitTable) -> pd.DataFrame:
     if table.num_columns != expected:
         raise CorruptEntry(f"{table.num_columns} columns where {expected} were written")
     crs = _crs(meta["crs"]) if meta["crs"] else None
-    # The object columns are decoded straight into one 2-d block in pandas' own layout (a column is a row)
-    # and become one DataFrame (a Series each costs more than decoding a small column); the others are
-    # inserted at their places after.
-    object_columns: list[tuple[object, str, int]] = []
-    others: list[tuple[int, object, object]] = []
+    # The geometry and native columns first: a _SplitTable reads the others meanwhile. Then one constructor
+    # call over every column in its place (inserting them one by one rebuilds the column index each time);
+    # keyed by place, since names may repeat. Object columns go in as object Series, or pandas would infer
+    # its own string dtype for text held as Python objects.
+    columns: dict[int, object] = {}
+    later: list[tuple[int, str, int]] = []
     position = 0
     for place, column in enumerate(meta["columns"]):
-        name, encoding, dtype = column["name"], column["encoding"], column["dtype"]
+        encoding, dtype = column["encoding"], column["dtype"]
         if encoding in ("points", "wkb"):
-            geometries = _geometries(table, position, encoding, crs)
-            others.append((place, name, gpd.GeoSeries(geometries, index=index)))
+            columns[place] = gpd.GeoSeries(_geometries(table, position, encoding, crs), index=index)
             position += 2 if encoding == "points" else 1
             continue
         if encoding == "native":
-            others.append((place, name, _decode_native(table.column(position), dtype, index)))
+            columns[place] = _decode_native(table.column(position), dtype, index)
         else:
-            object_columns.append((name, encoding, position))
+            later.append((place, encoding, position))
         position += 1
-    block = np.empty((len(object_columns), rows), dtype=object)
-    for j, (_, encoding, position) in enumerate(object_columns):  # (a _SplitTable reads these meanwhile)
-        _decode_object_into(table.column(position), encoding, block[j])
-    if object_columns:
-        # dtype=object: pandas would otherwise infer its own string dtype for text columns.
-        names = pd.Index([name for name, _, _ in object_columns], dtype=object)
-        frame = pd.DataFrame(block.T, index=index, columns=names, dtype=object, copy=False)
-        for place, name, values in others:
-            frame.insert(place, name, values)
-    else:
-        frame = pd.DataFrame({name: values for _, name, values in others}, index=index, copy=False)
+    for place, encoding, position in later:
+        values = _decode_object(table.column(position), encoding, rows)
+        columns[place] = pd.Series(values, index=index, dtype=object, copy=False)
+    columns = {place: columns[place] for place in range(len(meta["columns"]))}
+    frame = pd.DataFrame(columns, index=index, copy=False)
+    frame.columns = pd.Index([column["name"] for column in meta["columns"]], dtype=object)
     if str(frame.columns.dtype) != meta["columns_dtype"]:
         frame.columns = frame.columns.astype(meta["columns_dtype"])
     if meta["geometry"] is not None:  # the CRS comes with the geometry column

@@ -39,6 +39,9 @@ SOURCES_FILE = "sources.csv"
 GEOMETRY_ERROR = "_geometry_error"
 
 
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=float("nan"))  # pandas' own "str"
+
+
 class DataFileError(ValueError):
     """A data file cannot be parsed; the message names the file and the place."""
 
@@ -248,6 +251,26 @@ def load_dataset(data_dir: Path = DATA_DIR, cache_dir: Path | None = None) -> Da
     return assemble_dataset(raw_layers, sources, manifest)
 
 
+def arrow_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """frame with each column of text only (a str in every row) in pandas' Arrow-backed string dtype.
+
+    Part of the data contract: a text column that has a value in every row (id, kind, names, dates, notes)
+    is held as Arrow strings, so a columnar-cache load hands pyarrow's buffers to pandas instead of
+    making a Python string per row (issue 19). Elements, iteration and comparisons give str as before.
+    A column with any missing value, list or number keeps its Python objects and its None."""
+    converted = {name: frame[name].astype(TEXT_DTYPE) for name in frame.columns if _text_only(frame[name])}
+    if not converted:
+        return frame
+    frame = frame.copy(deep=False)
+    for name, column in converted.items():
+        frame[name] = column
+    return frame
+
+
+def _text_only(column: pd.Series) -> bool:
+    return column.dtype == object and len(column) > 0 and pd.api.types.infer_dtype(column, skipna=False) == "string"
+
+
 def assemble_dataset(
     raw_layers: dict[str, gpd.GeoDataFrame],
     sources: pd.DataFrame,
@@ -281,4 +304,5 @@ def assemble_dataset(
         pd.concat(rejected_parts, ignore_index=True) if rejected_parts else pd.DataFrame(columns=REJECTED_COLUMNS)
     )
     version = version or manifest.version
+    layers = {name: arrow_text_columns(gdf) for name, gdf in layers.items()}
     return Dataset(layers, sources, rejected, version, manifest, revision, dict(row_revisions or {}), revised_at)

@@ -128,8 +128,19 @@ def test_values_an_encoding_easily_gets_wrong_come_back_exactly() -> None:
     events["flags"] = pd.Series([True, False, None] * (n // 3), dtype=object)
     events["all_none"] = pd.Series([None] * n, dtype=object)
     events["text"] = pd.Series(["", "NA", "None", "007", "사건", None] * (n // 6), dtype=object)
+    events["arrow_text"] = pd.Series(["", "NA", "nan", "사건", "<b>", None] * (n // 6), dtype="str")
     events.index = pd.Index(range(7, 7 + 2 * n, 2))  # not a RangeIndex: rows dropped by validation
     assert_same_frame(events, colcache.table_frame(colcache.frame_table(events)))
+    assert colcache.table_frame(colcache.frame_table(events))["arrow_text"].isna().sum() == n // 6
+
+
+def test_repeated_column_names_keep_their_places() -> None:
+    frame = pd.DataFrame({"a": pd.Series(["x", "y"], dtype="str"), "b": [1, 2], "c": pd.Series([None, [1]])})
+    frame.columns = pd.Index(["a", "b", "a"], dtype=object)
+    back = colcache.table_frame(colcache.frame_table(frame))
+    assert list(back.columns) == ["a", "b", "a"]
+    assert [str(dtype) for dtype in back.dtypes] == ["str", "int64", "object"]
+    assert back.iloc[:, 2].tolist() == [None, [1]]
 
 
 def test_lines_empty_points_and_no_geometry_come_back_exactly() -> None:

@@ -11,7 +11,9 @@ import pytest
 
 from geo.io import (
     GEOMETRY_ERROR,
+    TEXT_DTYPE,
     DataFileError,
+    arrow_text_columns,
     load_dataset,
     parse_geojson_text,
     read_geojson,
@@ -302,3 +304,36 @@ def test_a_source_whose_id_is_na_resolves(make_feature, make_data_dir, source_ro
     dataset = load_dataset(data_dir)
     assert dataset.rejected.empty, dataset.rejected.to_dict("records")
     assert "NA" in set(dataset.sources["id"])
+
+
+# --- the text columns' dtype (issue 19: a cached load hands pyarrow's strings to pandas) -------------
+
+
+def test_text_in_every_row_is_arrow_backed_and_anything_else_keeps_its_python_values():
+    frame = pd.DataFrame(
+        {
+            "id": ["a", "NA", "None"],
+            "note": ["", "<b>x</b>", "사건"],
+            "partly": ["x", None, "z"],
+            "lists": [["S1"], [], ["S2"]],
+            "mixed": ["1", 1, "2"],
+            "count": [1, 2, 3],
+        },
+        dtype=object,
+    )
+    converted = arrow_text_columns(frame)
+    assert {name for name in converted if converted[name].dtype == TEXT_DTYPE} == {"id", "note"}
+    assert converted["id"].tolist() == ["a", "NA", "None"]  # strings that look like missing values stay text
+    assert not converted["id"].isna().any()
+    assert converted["partly"].dtype == object and converted["partly"][1] is None
+    assert converted["lists"].tolist() == [["S1"], [], ["S2"]]
+    assert [type(v) for v in converted["mixed"]] == [str, int, str]
+    assert frame["id"].dtype == object  # the frame passed in is not changed
+
+
+def test_the_loaded_layers_hold_their_text_as_arrow_strings(dataset):
+    events = dataset.layers["events"]
+    for column in ("id", "kind", "name_en", "date_start", "confidence"):
+        assert events[column].dtype == TEXT_DTYPE, column
+        assert all(type(value) is str for value in events[column])
+    assert events["source_ids"].dtype == object  # lists of source ids

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -65,7 +66,7 @@ def data_words(dataset) -> set[str]:
     words: set[str] = set()
     for gdf in dataset.layers.values():
         for column in gdf.columns:
-            if gdf[column].dtype == object:
+            if gdf[column].dtype == object or pd.api.types.is_string_dtype(gdf[column].dtype):
                 for value in gdf[column].dropna():
                     words.update(LATIN_WORD.findall(str(value)))
     for column in dataset.sources.columns:

@@ -14,13 +14,15 @@ the SHA-256 of every file, row counts. An entry that fails any check is moved ou
 with a log line and the caller loads from the data files.
 
 What comes back is what went in: the same columns in the same order, dtypes, index, CRS and Python
-values. Object columns are decoded in bulk: strings, numbers and booleans from Arrow arrays; any other
+values. Text columns in pandas' Arrow-backed str dtype (geo.io.arrow_text_columns: text in every row)
+come back over the buffers pyarrow read, without a Python string per row. Object columns are decoded
+in bulk: strings, numbers and booleans from Arrow arrays; any other
 value (lists, mixed numbers) through a dictionary of its distinct JSON texts, so rows holding equal
 lists share one list object (a loaded dataset is shared between sessions and never mutated).
 Point layers are stored as x/y columns and rebuilt with one vectorised shapely call.
 
 Reading uses both cores where it can: two threads hash and read the files (neither hashlib nor pyarrow
-holds the GIL) while the calling thread builds the frames, small files first; a large file's object
+holds the GIL) while the calling thread builds the frames, small files first; a large file's other
 columns are read while its geometries are built. Building Python values (str, lists, shapely
 geometries) holds the GIL whichever thread does it, so that part stays on one core.
 """
@@ -59,7 +61,7 @@ STAGING_PREFIX = ".tmp-"
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding geo/
 STALE_STAGING_SECONDS = 3600
 DICTIONARY_FROM_ROWS = 64  # below this, decoding a dictionary costs more than the strings
-SPLIT_FROM_ROWS = 20_000  # from this many rows, object columns are read while the geometries are built
+SPLIT_FROM_ROWS = 20_000  # from this many rows, the other columns are read while the geometries are built
 _ENTRY_MODULE = "geo.io"  # the loader: its code and every geo module it imports are in the key
 _LIBRARIES = ("pyarrow", "pandas", "numpy", "shapely", "geopandas", "pyproj")
 
@@ -275,7 +277,7 @@ def frame_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names, metadata={b"crossings": json.dumps(meta).encode()})
 
 
-def _decode_dictionary_into(array: pa.DictionaryArray, parse: bool, out: np.ndarray) -> None:
+def _decode_dictionary(array: pa.DictionaryArray, parse: bool) -> np.ndarray:
     uniques = array.dictionary.to_numpy(zero_copy_only=False)
     if parse:
         parsed = np.empty(len(uniques), dtype=object)
@@ -283,46 +285,38 @@ def _decode_dictionary_into(array: pa.DictionaryArray, parse: bool, out: np.ndar
             parsed[i] = json.loads(text)
         uniques = parsed
     codes = array.indices
-    # Fancy indexing, then a copy into out: faster than np.take(out=...), which buffers (and raises too).
     if codes.null_count:
-        out[:] = np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
-    else:
-        out[:] = uniques[codes.to_numpy()]
+        return np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
+    return uniques[codes.to_numpy()]
 
 
-def _decode_object_into(column: pa.ChunkedArray, encoding: str, out: np.ndarray) -> None:
-    """An object column decoded straight into `out`."""
-    if encoding == "null":
-        out[:] = None
-        return
-    start = 0
-    for chunk in column.chunks:
-        part = out[start : start + len(chunk)]
-        start += len(chunk)
-        if pa.types.is_dictionary(chunk.type):
-            _decode_dictionary_into(chunk, encoding == "json", part)
-        elif encoding == "str":
-            part[:] = chunk.to_numpy(zero_copy_only=False)  # str objects, None where null
-        else:  # int, float, bool: Python numbers in bulk (numpy's astype(object) makes int/float/bool)
-            part[:] = chunk.fill_null(False if encoding == "bool" else 0).to_numpy(zero_copy_only=False).astype(object)
-            if chunk.null_count:
-                part[chunk.is_null().to_numpy(zero_copy_only=False)] = None
-    if start != len(out):
-        raise CorruptEntry(f"a column of {start} rows where {len(out)} were written")
+def _decode_chunk(chunk: pa.Array, encoding: str) -> np.ndarray:
+    if pa.types.is_dictionary(chunk.type):
+        return _decode_dictionary(chunk, encoding == "json")
+    if encoding == "str":
+        return chunk.to_numpy(zero_copy_only=False)  # str objects, None where null
+    # int, float, bool: Python numbers in bulk (numpy's astype(object) makes int/float/bool)
+    values = chunk.fill_null(False if encoding == "bool" else 0).to_numpy(zero_copy_only=False).astype(object)
+    if chunk.null_count:
+        values[chunk.is_null().to_numpy(zero_copy_only=False)] = None
+    return values
 
 
 def _decode_object(column: pa.ChunkedArray, encoding: str, rows: int) -> np.ndarray:
-    out = np.empty(rows, dtype=object)
-    _decode_object_into(column, encoding, out)
-    return out
+    """An object column's Python values (a file read in one piece is one chunk: no copy)."""
+    if len(column) != rows:
+        raise CorruptEntry(f"a column of {len(column)} rows where {rows} were written")
+    if encoding == "null":
+        return np.empty(rows, dtype=object)  # None in every row
+    parts = [_decode_chunk(chunk, encoding) for chunk in column.chunks]
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.empty(0, dtype=object)
 
 
 def _decode_native(column: pa.ChunkedArray, dtype: str, index: pd.Index) -> pd.Series:
-    if dtype == "Int64":
-        array = column.combine_chunks()
-        mask = array.is_null().to_numpy(zero_copy_only=False)
-        data = array.fill_null(0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
-        return pd.Series(pd.arrays.IntegerArray(data, mask), index=index, copy=False)
+    if dtype == "Int64":  # pandas' own Arrow conversion (the extension type protocol)
+        return pd.Series(pd.Int64Dtype().__from_arrow__(column), index=index, copy=False)
     if dtype.startswith("datetime64[") and "," not in dtype:
         values = column.to_numpy()
         return pd.Series(values.astype(dtype, copy=False), index=index, copy=False)
@@ -356,7 +350,8 @@ def _geometries(table: pa.Table, position: int, encoding: str, crs: ProjCRS | No
         values = shapely.points(table.column(position).to_numpy(), table.column(position + 1).to_numpy())
     else:
         values = shapely.from_wkb(table.column(position).to_numpy(zero_copy_only=False))
-    return gpd.array.from_shapely(values, crs=crs)
+    # shapely made every value (or None for a missing WKB): from_shapely would check each one again.
+    return gpd.array.GeometryArray(values, crs=crs)
 
 
 def table_frame(table: pa.Table | _SplitTable) -> pd.DataFrame:
@@ -370,27 +365,27 @@ def table_frame(table: pa.Table | _SplitTable) -> pd.DataFrame:
     if table.num_columns != expected:
         raise CorruptEntry(f"{table.num_columns} columns where {expected} were written")
     crs = _crs(meta["crs"]) if meta["crs"] else None
-    # The geometry and native columns first: a _SplitTable reads the others meanwhile. Then one constructor
-    # call over every column in its place (inserting them one by one rebuilds the column index each time);
-    # keyed by place, since names may repeat. Object columns go in as object Series, or pandas would infer
-    # its own string dtype for text held as Python objects.
+    # The geometry first: a _SplitTable reads the other columns meanwhile. Then one constructor call over
+    # every column in its place (inserting them one by one rebuilds the column index each time); keyed by
+    # place, since names may repeat. Object columns go in as object Series, or pandas would infer its own
+    # string dtype for text held as Python objects.
     columns: dict[int, object] = {}
-    later: list[tuple[int, str, int]] = []
+    later: list[tuple[int, dict, int]] = []
     position = 0
     for place, column in enumerate(meta["columns"]):
-        encoding, dtype = column["encoding"], column["dtype"]
+        encoding = column["encoding"]
         if encoding in ("points", "wkb"):
             columns[place] = gpd.GeoSeries(_geometries(table, position, encoding, crs), index=index)
             position += 2 if encoding == "points" else 1
             continue
-        if encoding == "native":
-            columns[place] = _decode_native(table.column(position), dtype, index)
-        else:
-            later.append((place, encoding, position))
+        later.append((place, column, position))
         position += 1
-    for place, encoding, position in later:
-        values = _decode_object(table.column(position), encoding, rows)
-        columns[place] = pd.Series(values, index=index, dtype=object, copy=False)
+    for place, column, position in later:
+        if column["encoding"] == "native":
+            columns[place] = _decode_native(table.column(position), column["dtype"], index)
+        else:
+            values = _decode_object(table.column(position), column["encoding"], rows)
+            columns[place] = pd.Series(values, index=index, dtype=object, copy=False)
     columns = {place: columns[place] for place in range(len(meta["columns"]))}
     frame = pd.DataFrame(columns, index=index, copy=False)
     frame.columns = pd.Index([column["name"] for column in meta["columns"]], dtype=object)
@@ -526,8 +521,8 @@ def _read_table(path: Path, sha256: str | None = None) -> pa.Table:
 
 
 class _SplitTable:
-    """A large file read in two parts: the index, geometry and native columns (read first: numbers, quick
-    to read) and the object columns, which a pool reads while table_frame builds the geometries."""
+    """A large file read in two parts: the index and the geometry (read first) and every other column,
+    which a pool reads while table_frame builds the geometries."""
 
     def __init__(self, buffer: pa.Buffer, pool: Executor) -> None:
         parquet = pq.ParquetFile(pa.BufferReader(buffer))
@@ -535,12 +530,13 @@ class _SplitTable:
         self.num_columns = len(self.schema)
         meta = json.loads(self.schema.metadata[b"crossings"])
         kinds = [c["encoding"] for c in meta["columns"] for _ in range(2 if c["encoding"] == "points" else 1)]
-        kinds += ["native"] * (self.num_columns - len(kinds))  # the index, if any
-        later = [i for i, kind in enumerate(kinds) if kind not in ("points", "wkb", "native")]
+        kinds += ["index"] * (self.num_columns - len(kinds))
+        later = [i for i, kind in enumerate(kinds) if kind not in ("points", "wkb", "index")]
         first = [i for i in range(self.num_columns) if i not in set(later)]
         self._part = {i: (0, place) for place, i in enumerate(first)} | {i: (1, place) for place, i in enumerate(later)}
-        self._later = pool.submit(self._read, buffer, later)
+        # One after the other: read at once, the two parts share Arrow's threads and the geometry waits.
         self._first = self._read(buffer, first)
+        self._later = pool.submit(self._read, buffer, later)
 
     def _read(self, buffer: pa.Buffer, positions: list[int]) -> pa.Table:
         return pq.read_table(buffer, columns=[self.schema.names[i] for i in positions])

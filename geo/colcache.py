@@ -54,6 +54,7 @@ from pyproj import CRS as ProjCRS
 
 from geo.atomic import is_inside
 from geo.manifest import Manifest
+from geo.schema import TEXT_DTYPE
 
 FORMAT = 2
 META = "meta.json"
@@ -314,12 +315,9 @@ def _decode_object(column: pa.ChunkedArray, encoding: str, rows: int) -> np.ndar
     return np.concatenate(parts) if parts else np.empty(0, dtype=object)
 
 
-_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' "str": geo.io.TEXT_DTYPE
-
-
 def _decode_native(column: pa.ChunkedArray, dtype: str, index: pd.Index) -> pd.Series:
     if dtype == "str" and pa.types.is_large_string(column.type):  # over pyarrow's buffers, as written
-        return pd.Series(pd.arrays.ArrowStringArray(column, dtype=_TEXT), index=index, copy=False)
+        return pd.Series(pd.arrays.ArrowStringArray(column, dtype=TEXT_DTYPE), index=index, copy=False)
     if dtype == "Int64":  # pandas' own Arrow conversion (the extension type protocol)
         return pd.Series(pd.Int64Dtype().__from_arrow__(column), index=index, copy=False)
     if dtype.startswith("datetime64[") and "," not in dtype:

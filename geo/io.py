@@ -19,6 +19,7 @@ from geo.schema import (
     CRS,
     LAYERS,
     REJECTED_COLUMNS,
+    TEXT_DTYPE,
     SourceIndex,
     confidence_rule_problems,
     is_blank,
@@ -37,9 +38,6 @@ DATA_DIR = Path(os.environ.get("CROSSINGS_DATA_DIR") or PROJECT_ROOT / "data")
 COLUMN_CACHE_DIR = colcache.default_cache_dir(PROJECT_ROOT)
 SOURCES_FILE = "sources.csv"
 GEOMETRY_ERROR = "_geometry_error"
-
-
-TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=float("nan"))  # pandas' own "str"
 
 
 class DataFileError(ValueError):
@@ -259,12 +257,7 @@ def arrow_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
     making a Python string per row (issue 19). Elements, iteration and comparisons give str as before.
     A column with any missing value, list or number keeps its Python objects and its None."""
     converted = {name: frame[name].astype(TEXT_DTYPE) for name in frame.columns if _text_only(frame[name])}
-    if not converted:
-        return frame
-    frame = frame.copy(deep=False)
-    for name, column in converted.items():
-        frame[name] = column
-    return frame
+    return frame.assign(**converted) if converted else frame
 
 
 def _text_only(column: pd.Series) -> bool:

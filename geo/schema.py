@@ -20,6 +20,8 @@ from shapely.geometry.base import BaseGeometry
 from geo.i18n import N_, _
 
 CRS = "EPSG:4326"
+# Text with a value in every row (geo.io.arrow_text_columns): pandas' own Arrow-backed "str".
+TEXT_DTYPE = pd.StringDtype("pyarrow", na_value=float("nan"))
 # The region the basemap covers (lon_min, lat_min, lon_max, lat_max): geodata/SOURCES.md.
 REGION_BBOX: tuple[float, float, float, float] = (119.5, 38.0, 131.5, 44.5)
 

@@ -12,7 +12,7 @@ def dataset_texts(dataset: Dataset) -> list[str]:
     texts: list[str] = []
     for gdf in dataset.layers.values():
         for column in gdf.columns:
-            if gdf[column].dtype == object or pd.api.types.is_string_dtype(gdf[column].dtype):
+            if pd.api.types.is_string_dtype(gdf[column].dtype):  # object or Arrow text
                 texts.extend(str(v) for v in gdf[column] if isinstance(v, str))
     for column in dataset.sources.columns:
         texts.extend(str(v) for v in dataset.sources[column])

@@ -11,7 +11,6 @@ import pytest
 
 from geo.io import (
     GEOMETRY_ERROR,
-    TEXT_DTYPE,
     DataFileError,
     arrow_text_columns,
     load_dataset,
@@ -20,7 +19,7 @@ from geo.io import (
     read_sources,
 )
 from geo.manifest import ManifestError, manifest_problems, read_manifest, sha256_file, write_manifest
-from geo.schema import CONTEXT_LAYERS, LAYERS
+from geo.schema import CONTEXT_LAYERS, LAYERS, TEXT_DTYPE
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -66,7 +66,7 @@ def data_words(dataset) -> set[str]:
     words: set[str] = set()
     for gdf in dataset.layers.values():
         for column in gdf.columns:
-            if gdf[column].dtype == object or pd.api.types.is_string_dtype(gdf[column].dtype):
+            if pd.api.types.is_string_dtype(gdf[column].dtype):  # object or Arrow text
                 for value in gdf[column].dropna():
                     words.update(LATIN_WORD.findall(str(value)))
     for column in dataset.sources.columns:

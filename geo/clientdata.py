@@ -26,6 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from geo import payload as payloads
 from geo.filters import FilterSpec, allowed_confidence
 from geo.payload import (
     LABEL_CHARS,
@@ -35,26 +36,41 @@ from geo.payload import (
     encode_points,
     feature_properties,
     geometry_json,
+    grid_noun,
+    grid_origin,
     to_script_json,
 )
 from geo.schema import as_id_list, as_text, is_blank, is_missing
 from geo.text import display_text, short_name
 from geo.vocab import GROUP_LAYER, split_groups
 
-FORMAT = "crossings-data-2"
+FORMAT = "crossings-data-3"
 _EPOCH = np.datetime64("1970-01-01", "D")
 ID_COLUMNS = ("id", "crossing_id", "from_id", "to_id")
+# The id columns map.js reads of each layer (CrossingsMap.selectRows): the ids of the places a route joins,
+# and each route's ends and crossing. (An event's crossings are its crossing_ids, coded as "cx".)
+IDS_READ = {
+    "crossings": ("id",),
+    "detention_centres": ("id",),
+    "receiving_facilities": ("id",),
+    "routes": ("crossing_id", "from_id", "to_id"),
+}
 # What layer_columns reads of a layer.
 _FILTER_COLUMNS = ("confidence", "kind", "span_start", "span_end", *ID_COLUMNS, "crossing_ids")
+# The most points of one group the browser is sent (the document of 1,000,000 events is about 22 MB, fetched
+# once per dataset version: BENCHMARKS.md); a larger group is drawn from the server's grid counts instead.
+BROWSER_POINTS_LIMIT = 2_000_000
 
 
 @dataclass(frozen=True)
 class ClientDocument:
     """The document map.js filters: JSON text, and the integer columns it refers to, packed in one binary
-    file (`binary_name` in the text names it: the text's own hash covers the binary's content)."""
+    file (`binary_name` in the text names it: the text's own hash covers the binary's content); `modes`,
+    each group's form in it (client_modes)."""
 
     text: str
     binary: bytes
+    modes: Mapping[str, str]
 
 
 # The typed arrays of the binary file (map.js BINARY_TYPES), smallest first.
@@ -150,23 +166,63 @@ def layer_columns(name: str, gdf: pd.DataFrame, packer: _Packer, spans: tuple[st
     }
     if spans is not None:
         out["spans"] = spans[0]
-    needs_ids = name != "events"  # apply_filters never reads an event's own id
-    for column in ID_COLUMNS:
-        if column in gdf.columns and (needs_ids or column != "id"):
+    for column in IDS_READ.get(name, ()):
+        if column in gdf.columns:
             out[column] = [as_text(v) for v in gdf[column].tolist()]
     if name == "events" and "crossing_ids" in gdf.columns:
-        lists = [tuple(as_id_list(v)) for v in gdf["crossing_ids"].tolist()]
-        codes, uniques = pd.factorize(pd.Series(lists, dtype=object))
+        codes, uniques = id_list_codes(gdf["crossing_ids"].tolist())
         out["cx"] = packer.ref(codes)
-        out["cxs"] = [list(u) for u in uniques]
+        out["cxs"] = uniques
     return out
 
 
+def id_list_codes(values: list) -> tuple[np.ndarray, list[list[str]]]:
+    """pd.factorize of each value's as_id_list (codes in order of first appearance, and the distinct lists),
+    normalising each distinct list of strings once rather than row by row."""
+    seen: dict[object, int] = {}  # a raw value (a list as a tuple) -> its code
+    lists: dict[tuple[str, ...], int] = {}
+    codes = np.empty(len(values), dtype=np.int64)
+    for row, value in enumerate(values):
+        # Only strings and lists of strings are remembered: 1, 1.0 and True are equal keys with other lists.
+        if type(value) is str or value is None:
+            key = value
+        elif type(value) is list and all(type(part) is str for part in value):
+            key = tuple(value)
+        else:
+            key = _UNREMEMBERED
+        code = seen.get(key) if key is not _UNREMEMBERED else None
+        if code is None:
+            code = lists.setdefault(tuple(as_id_list(value)), len(lists))
+            if key is not _UNREMEMBERED:
+                seen[key] = code
+        codes[row] = code
+    return codes, [list(ids) for ids in lists]
+
+
+_UNREMEMBERED = object()
+
+
 def client_modes(layers: Mapping[str, gpd.GeoDataFrame]) -> dict[str, str] | None:
-    """Each group's draw mode for the whole dataset; None when some group is drawn as grid counts
-    (too many points to hold in the browser: the map then takes the server's payloads)."""
-    modes = {g: draw_mode(GROUP_LAYER[g], drawable(frame)) for g, frame in split_groups(layers).items()}
-    return None if "grid" in modes.values() else modes
+    """Each group's form in the document: 'features', or 'columns' (points, which map.js draws as counts per
+    grid cell when more than AGGREGATE_ABOVE of them are in view, as the server's payloads are); None when a
+    group has more points than the browser is sent (the map then takes the server's payloads)."""
+    modes = {}
+    for group_id, frame in split_groups(layers).items():
+        points = drawable(frame)
+        mode = draw_mode(GROUP_LAYER[group_id], points)
+        if mode == "grid":
+            if len(points) > BROWSER_POINTS_LIMIT:
+                return None
+            mode = "columns"
+        modes[group_id] = mode
+    return modes
+
+
+def view_modes(modes: Mapping[str, str], counts: Mapping[str, int]) -> dict[str, str]:
+    """What each group of the document draws with `counts` of its features in view: a columns group is drawn
+    as counts per grid cell above AGGREGATE_ABOVE points (map.js decides the same from the rows it selects)."""
+    limit = payloads.AGGREGATE_ABOVE
+    return {g: "grid" if mode == "columns" and counts.get(g, 0) > limit else mode for g, mode in modes.items()}
 
 
 # Words feature_properties formats, which the browser-held document replaces by the codes they come from.
@@ -232,7 +288,9 @@ def client_document(layers: Mapping[str, gpd.GeoDataFrame]) -> ClientDocument | 
         if modes[group_id] == "columns" and layer not in points:
             header, arrays, labels = _columns_group(layer, frame, group_id)
             positions = pd.Index(layers[layer].index).get_indexer(labels)
-            rest = np.setdiff1d(np.arange(len(layers[layer])), positions)
+            taken = np.zeros(len(layers[layer]), dtype=bool)
+            taken[positions] = True
+            rest = np.flatnonzero(~taken)
             order[layer] = np.concatenate([positions, rest]).astype(np.int64)
             points[layer] = (group_id, header, arrays, len(positions))
     columns = {}
@@ -258,6 +316,8 @@ def client_document(layers: Mapping[str, gpd.GeoDataFrame]) -> ClientDocument | 
             rows = new_position[layer][positions.get_indexer(labels)].tolist()
         if mode == "columns":
             payload = {**header, **{key: packer.ref(values) for key, values in arrays.items()}}
+            grid = {**grid_origin(), "limit": payloads.AGGREGATE_ABOVE, "noun": grid_noun(layer)}
+            payload["grid"] = grid  # counts per cell above `limit` points in view (map.js gridCounts)
         else:
             features, labels = [], []
             # Crossing label sides depend on which crossings are in view: map.js sets them (labelSides).
@@ -269,7 +329,7 @@ def client_document(layers: Mapping[str, gpd.GeoDataFrame]) -> ClientDocument | 
         entries[group_id] = {"layer": layer, "mode": mode, "rows": rows, "payload": payload}
     binary = packer.packed()
     document = {"format": FORMAT, "binary": content_name(binary, ".bin"), "layers": columns, "groups": entries}
-    return ClientDocument(to_script_json(document), binary)
+    return ClientDocument(to_script_json(document), binary, modes)
 
 
 def content_name(content: str | bytes, suffix: str = ".json") -> str:

@@ -318,18 +318,20 @@ def edit_map_zoom(location_precision: object) -> int:
 EDIT_MAP_ZOOM = {"exact": 12, "bridge_or_port": 12, "town": 10, "city": 9, "region": 7}
 
 
+def group_title(title: str, count: int, mode: str | None) -> str:
+    """A data group's name in the layer control: its title and the features it draws."""
+    if mode == "grid":
+        return _("{title} ({count}, counts per cell)", title=_(title), count=count)
+    return _("{title} ({count})", title=_(title), count=count)
+
+
 def build_feature_groups(
     groups: Mapping[str, str], counts: Mapping[str, int], modes: Mapping[str, str] | None = None
 ) -> list[FeatureGroup]:
     """One FeatureGroup per data group, each carrying its JSON; titles show the counts."""
     feature_groups = []
     for group_id, layer, title in DATA_GROUPS:
-        count = counts.get(group_id, 0)
-        name = (
-            _("{title} ({count}, counts per cell)", title=_(title), count=count)
-            if (modes or {}).get(group_id) == "grid"
-            else _("{title} ({count})", title=_(title), count=count)
-        )
+        name = group_title(title, counts.get(group_id, 0), (modes or {}).get(group_id))
         shown = group_id not in HIDDEN_BY_DEFAULT
         group = FeatureGroup(name=name, show=shown)
         JsonLayer(layer, groups[group_id]).add_to(group)
@@ -339,14 +341,18 @@ def build_feature_groups(
     return feature_groups
 
 
-def build_client_groups(counts: Mapping[str, int], data_url: Mapping[str, str], spec_json: str) -> list[FeatureGroup]:
+def build_client_groups(
+    counts: Mapping[str, int], data_url: Mapping[str, str], spec_json: str, modes: Mapping[str, str] | None = None
+) -> list[FeatureGroup]:
     """The data groups when the browser holds the data (geo.clientdata): the first group names the
     document and the filter, each group then draws its own part of the selection. Only the filter and
-    the counts change between filter changes: a few hundred bytes, not the features."""
+    the counts change between filter changes: a few hundred bytes, not the features. `modes`
+    (geo.clientdata.view_modes) says which groups map.js draws as counts per grid cell."""
     feature_groups = []
     for index, (group_id, _layer, title) in enumerate(DATA_GROUPS):
         shown = group_id not in HIDDEN_BY_DEFAULT
-        group = FeatureGroup(name=_("{title} ({count})", title=_(title), count=counts.get(group_id, 0)), show=shown)
+        name = group_title(title, counts.get(group_id, 0), (modes or {}).get(group_id))
+        group = FeatureGroup(name=name, show=shown)
         if index == 0:
             source = to_script_json(dict(data_url))  # the document's URL, and its binary columns' ("binary")
             ScriptCall("ClientData", "CrossingsMap.useData", source, spec_json).add_to(group)

@@ -473,6 +473,24 @@ def decode_columns(payload: str | dict) -> list[dict]:
     return features
 
 
+def grid_origin() -> dict:
+    """The grid every count per cell is on: GRID_CELL_DEG cells from REGION_BBOX's south-west corner, also in
+    the integer units of a columns payload ("step", "x0", "y0": map.js counts the points the browser holds
+    on the same cells, CrossingsMap.gridCounts)."""
+    return {
+        "cell": GRID_CELL_DEG,
+        "step": round(GRID_CELL_DEG * _SCALE),
+        "x0": round(REGION_BBOX[0] * _SCALE),
+        "y0": round(REGION_BBOX[1] * _SCALE),
+        "lon0": REGION_BBOX[0],
+        "lat0": REGION_BBOX[1],
+    }
+
+
+def grid_noun(layer: str) -> str:
+    return "events" if layer == "events" else "features"
+
+
 def grid_payload(layer: str, gdf: gpd.GeoDataFrame, style: str | None = None, codes: PointCodes | None = None) -> str:
     """Counts per GRID_CELL_DEG cell: what the map draws when a layer has too many points to send."""
     gdf = drawable(gdf)
@@ -481,9 +499,9 @@ def grid_payload(layer: str, gdf: gpd.GeoDataFrame, style: str | None = None, co
         xs, ys = _scaled(gdf.geometry.x.to_numpy()), _scaled(gdf.geometry.y.to_numpy())
     else:
         xs, ys = codes.x[rows], codes.y[rows]
-    step = round(GRID_CELL_DEG * _SCALE)
-    cols = (xs - round(REGION_BBOX[0] * _SCALE)) // step
-    lines = (ys - round(REGION_BBOX[1] * _SCALE)) // step
+    origin = grid_origin()
+    cols = (xs - origin["x0"]) // origin["step"]
+    lines = (ys - origin["y0"]) // origin["step"]
     c0, r0 = (int(cols.min()), int(lines.min())) if len(xs) else (0, 0)
     width = int(cols.max()) - c0 + 1 if len(xs) else 1
     cells = (lines - r0) * width + (cols - c0)
@@ -497,7 +515,7 @@ def grid_payload(layer: str, gdf: gpd.GeoDataFrame, style: str | None = None, co
         "cell": GRID_CELL_DEG,
         "lon0": round(REGION_BBOX[0] + c0 * GRID_CELL_DEG, 6),
         "lat0": round(REGION_BBOX[1] + r0 * GRID_CELL_DEG, 6),
-        "noun": "events" if layer == "events" else "features",
+        "noun": grid_noun(layer),
         "limit": AGGREGATE_ABOVE,
     }
     body = f'"i":{_ints(filled % width)},"j":{_ints(filled // width)},"c":{_ints(counts[filled])}'

@@ -292,10 +292,18 @@ def test_filter_changes_keep_the_base_javascript_and_change_only_the_data():
         assert after["feature_group"] != before["feature_group"]
 
 
-def test_large_data_keeps_the_base_javascript_too(monkeypatch):
+def _map_modes(monkeypatch, sizes, browser_limit=None):
+    """The base JavaScript's hash and how the map's data reached it ('browser', 'grid', 'columns' or
+    'features') for bench/app.py at each size, with AGGREGATE_ABOVE at 3,000; and each run's captions."""
+    import geo.clientdata as clientdata
+
     monkeypatch.setattr(payload_module, "AGGREGATE_ABOVE", 3000)
-    hashes, modes = set(), set()
-    for n in (0, 2000, 4000):
+    if browser_limit is not None:
+        monkeypatch.setattr(clientdata, "BROWSER_POINTS_LIMIT", browser_limit)
+    st.cache_resource.clear()  # the documents and modes made under other limits
+    st.cache_data.clear()
+    hashes, modes, captions = set(), {}, {}
+    for n in sizes:
         at = AppTest.from_file(str(ROOT / "bench" / "app.py"), default_timeout=TIMEOUT)
         at.query_params["n"] = str(n)
         at.run()
@@ -304,10 +312,38 @@ def test_large_data_keeps_the_base_javascript_too(monkeypatch):
         hashes.add(base_hash(args))
         found = ("grid", "columns")
         mode = next((m for m in found if f'"format":"{m}"' in args["feature_group"]), "features")
-        modes.add("browser" if "CrossingsMap.drawSelection(" in args["feature_group"] else mode)
+        modes[n] = "browser" if "CrossingsMap.drawSelection(" in args["feature_group"] else mode
+        captions[n] = (" ".join(c.value for c in at.caption), json.dumps(args, ensure_ascii=False))
+    return hashes, modes, captions
+
+
+@pytest.fixture
+def fresh_caches():
+    """No document or payload made under a patched limit outlives the test."""
+    yield
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+@pytest.mark.usefixtures("fresh_caches")
+def test_large_data_keeps_the_base_javascript_too(monkeypatch):
+    hashes, modes, captions = _map_modes(monkeypatch, (0, 2000, 4000))
     assert len(hashes) == 1
-    # Up to AGGREGATE_ABOVE points the browser holds the data (geo.clientdata); above, the server sends grids.
-    assert modes == {"browser", "grid"}
+    # The browser holds the data at every size (geo.clientdata) and draws counts per cell above AGGREGATE_ABOVE.
+    assert modes == {0: "browser", 2000: "browser", 4000: "browser"}
+    text, groups = captions[4000]
+    assert "drawn as counts per 0.1° grid cell" in text
+    assert "counts per cell)" in groups  # the layer control's title of the events
+    text, groups = captions[2000]
+    assert "grid cell" not in text and "counts per cell" not in groups
+
+
+@pytest.mark.usefixtures("fresh_caches")
+def test_data_too_large_for_the_browser_takes_the_servers_grid(monkeypatch):
+    hashes, modes, captions = _map_modes(monkeypatch, (2000, 4000), browser_limit=3500)
+    assert len(hashes) == 1
+    assert modes == {2000: "browser", 4000: "grid"}
+    assert "drawn as counts per 0.1° grid cell" in captions[4000][0]
 
 
 def test_a_rerun_without_a_data_change_does_not_rebuild_or_change_the_map(monkeypatch):

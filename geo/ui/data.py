@@ -15,6 +15,7 @@ import logging
 import os
 from dataclasses import astuple
 from datetime import UTC, date, datetime
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -292,18 +293,26 @@ CLIENT_DATA_DIR = STATIC_DIR / "crossings" / "data"
 CLIENT_DATA_URL = f"{STATIC}/crossings/data"
 
 
-def client_data_url(dataset: Dataset) -> dict[str, str] | None:
-    """The URLs of the dataset's document for map.js (geo.clientdata) and of its binary columns ("url",
-    "binary"), written once per dataset version; None when the map takes the server's payloads instead:
-    an editor's view (the files are served to anyone, so only the public view is ever written), a dataset
-    too large to hold in the browser, or a static directory that cannot be written."""
+class ClientData(NamedTuple):
+    """Where map.js fetches the dataset's document ("url") and its binary columns ("binary"), and each
+    group's form in it (geo.clientdata.client_modes)."""
+
+    urls: dict[str, str]
+    modes: dict[str, str]
+
+
+def client_data(dataset: Dataset) -> ClientData | None:
+    """The dataset's document for map.js (geo.clientdata), written once per dataset version; None when the
+    map takes the server's payloads instead: an editor's view (the files are served to anyone, so only the
+    public view is ever written), a dataset too large to hold in the browser, or a static directory that
+    cannot be written."""
     if is_editor():
         return None
-    return _client_data_url(dataset.version, dataset)
+    return _client_data(dataset.version, dataset)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _client_data_url(version: str, _dataset: Dataset) -> dict[str, str] | None:
+def _client_data(version: str, _dataset: Dataset) -> ClientData | None:
     document = client_document(_dataset.layers)
     if document is None:
         return None
@@ -312,7 +321,8 @@ def _client_data_url(version: str, _dataset: Dataset) -> dict[str, str] | None:
     except OSError as error:
         log.warning("the map data file cannot be written (%s): the map takes the server's payloads", error)
         return None
-    return {"url": f"{CLIENT_DATA_URL}/{name}", "binary": f"{CLIENT_DATA_URL}/{binary_name}"}
+    urls = {"url": f"{CLIENT_DATA_URL}/{name}", "binary": f"{CLIENT_DATA_URL}/{binary_name}"}
+    return ClientData(urls, dict(document.modes))
 
 
 def client_group_counts(dataset: Dataset, spec: FilterSpec) -> dict[str, int]:

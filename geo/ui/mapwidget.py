@@ -9,7 +9,7 @@ import streamlit as st
 import streamlit_folium
 from streamlit_folium import st_folium
 
-from geo.clientdata import spec_json, write_named
+from geo.clientdata import spec_json, view_modes, write_named
 from geo.details import find_feature
 from geo.filters import FilterSpec
 from geo.i18n import _, language
@@ -31,7 +31,7 @@ from geo.ui import state
 from geo.ui.data import (
     CLIENT_DATA_DIR,
     CLIENT_DATA_URL,
-    client_data_url,
+    client_data,
     client_group_counts,
     filtered_layers,
     get_map_basemap,
@@ -54,15 +54,17 @@ MAP_FRAME_CSS = (
 
 def render_map(dataset: Dataset, spec: FilterSpec, height: int = MAP_HEIGHT) -> None:
     # The browser holds the dataset's features (a static file, fetched once per dataset version) and
-    # applies the filter itself; otherwise (editors, grid-sized data) each filter state's payloads are
-    # sent, cached per (dataset version, filter spec). Either way a rerun that changes no filter sends
-    # the unchanged map element as a reference to the copy the browser has.
-    data_url = client_data_url(dataset)
-    if data_url is not None:
+    # applies the filter itself, drawing more than AGGREGATE_ABOVE points in view as counts per grid cell;
+    # otherwise (editors, data too large for the browser) each filter state's payloads are sent, cached
+    # per (dataset version, filter spec). Either way a rerun that changes no filter sends the unchanged
+    # map element as a reference to the copy the browser has.
+    held = client_data(dataset)
+    if held is not None:
         counts = client_group_counts(dataset, spec)
-        groups = build_client_groups(counts, data_url, spec_json(spec))
+        modes = view_modes(held.modes, counts)
+        groups = build_client_groups(counts, held.urls, spec_json(spec), modes)
         center, zoom = map_view(dataset, spec)
-        aggregated = 0
+        aggregated = sum(counts.get(group, 0) for group, mode in modes.items() if mode == "grid")
     else:
         layers = map_layers(dataset, spec)
         groups = build_feature_groups(layers.payloads, layers.counts, layers.modes)

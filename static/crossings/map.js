@@ -716,18 +716,26 @@
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
   }
 
+  // "{count} events" or "{count} features" (a grid payload's noun), in a cell or in view, in the page's language.
+  function gridCount(noun, count, inView) {
+    var values = { count: number(count) };
+    if (inView) return noun === "events" ? t("{count} events in view", values) : t("{count} features in view", values);
+    return noun === "events" ? t("{count} events", values) : t("{count} features", values);
+  }
   // A note on the map itself while a layer is drawn as counts: the map must not pass counts for points.
   function gridNotice(group, d) {
     var control = L.control({ position: "topleft" });
     control.onAdd = function () {
       var div = L.DomUtil.create("div", "cx-grid-note");
       div.setAttribute("role", "status");
-      div.innerHTML = "<strong>" + number(d.n) + " " + esc(d.noun) + " in view</strong>: more than " + number(d.limit) +
-        " points, so each " + esc(String(d.cell)) + "&deg; cell shows how many fall in it. Narrow the filters to see each one.";
+      div.innerHTML = "<strong>" + esc(gridCount(d.noun, d.n, true)) + "</strong>: " +
+        esc(t("more than {limit} points, so each {cell}° cell shows how many fall in it. Narrow the filters to see each one.",
+          { limit: number(d.limit), cell: String(d.cell) }));
       return div;
     };
     group.on("add", function () { if (group._map) control.addTo(group._map); });
     group.on("remove", function () { control.remove(); });
+    if (group._map) control.addTo(group._map);  // drawn after the group was added (the data came later)
   }
 
   function drawGrid(group, layerName, d) {
@@ -745,8 +753,8 @@
     }
     group.bindTooltip(function (layer) {
       var el = document.createElement("div");
-      el.innerHTML = '<div class="cx-tt-title">' + number(layer._cxCount) + " " + esc(d.noun) + "</div>" +
-        '<div class="cx-tt-row cx-muted">in this ' + esc(String(d.cell)) + "&deg; cell. Narrow the filters to see each one.</div>";
+      el.innerHTML = '<div class="cx-tt-title">' + esc(gridCount(d.noun, layer._cxCount)) + "</div>" +
+        '<div class="cx-tt-row cx-muted">' + esc(t("in this {cell}° cell. Narrow the filters to see each one.", { cell: String(d.cell) })) + "</div>";
       return el;
     }, { sticky: true, className: "cx-tooltip" });
     gridNotice(group, d);
@@ -774,7 +782,7 @@
   var documents = {};  // url -> {promise, doc}
   var current = null;  // {source, spec}: set by useData before the groups draw
   var drawing = 0;  // groups waiting for their document (bench and tests wait for 0)
-  var FORMAT = "crossings-data-2";
+  var FORMAT = "crossings-data-3";
   // The integer columns of a document are typed arrays in its binary file (geo.clientdata.BINARY_TYPES,
   // little-endian as every platform a browser runs on): {"bin": type, "at": byte offset, "n": length}.
   var BINARY_TYPES = { u8: Uint8Array, i8: Int8Array, u16: Uint16Array, i16: Int16Array, u32: Uint32Array, i32: Int32Array };
@@ -950,6 +958,47 @@
     return shown;
   }
 
+  // Counts per grid cell of a columns payload's points `keep` (indices): geo.payload.grid_payload of the
+  // same points, on the cells of d.grid (geo.payload.grid_origin). Each point's cell is worked out once.
+  function gridCounts(d, keep) {
+    var g = d.grid;
+    if (!d._cells) {
+      var col = new Int32Array(d.n), line = new Int32Array(d.n), x = d.x0;
+      for (var i = 0; i < d.n; i++) {
+        x += d.x[i];
+        col[i] = Math.floor((x - g.x0) / g.step);
+        line[i] = Math.floor((d.y0 + d.y[i] - g.y0) / g.step);
+      }
+      d._cells = { col: col, line: line };
+    }
+    var cells = d._cells, c0 = Infinity, r0 = Infinity, c1 = -Infinity, r1 = -Infinity, k, p;
+    for (k = 0; k < keep.length; k++) {
+      p = keep[k];
+      if (cells.col[p] < c0) c0 = cells.col[p];
+      if (cells.col[p] > c1) c1 = cells.col[p];
+      if (cells.line[p] < r0) r0 = cells.line[p];
+      if (cells.line[p] > r1) r1 = cells.line[p];
+    }
+    var width = keep.length ? c1 - c0 + 1 : 1, counts = new Uint32Array(keep.length ? width * (r1 - r0 + 1) : 0);
+    for (k = 0; k < keep.length; k++) {
+      p = keep[k];
+      counts[(cells.line[p] - r0) * width + (cells.col[p] - c0)] += 1;
+    }
+    var ci = [], cj = [], cc = [];
+    for (k = 0; k < counts.length; k++) {
+      if (counts[k]) { ci.push(k % width); cj.push(Math.floor(k / width)); cc.push(counts[k]); }
+    }
+    if (!keep.length) { c0 = 0; r0 = 0; }
+    var round6 = function (v) { return Math.round(v * 1e6) / 1e6; };
+    return {
+      format: "grid", layer: d.layer, style: d.style, n: keep.length, cell: g.cell, noun: g.noun, limit: g.limit,
+      lon0: round6(g.lon0 + c0 * g.cell), lat0: round6(g.lat0 + r0 * g.cell), c0: c0, r0: r0, i: ci, j: cj, c: cc
+    };
+  }
+  function gridded(g, keep) {
+    return g.mode === "columns" && !!g.payload.grid && keep.length > g.payload.grid.limit;
+  }
+
   // The ids each group draws under the filter (tests compare them with the server's selection).
   function selectedIds(doc, spec) {
     var shown = selectRows(doc, spec), out = {};
@@ -1005,6 +1054,14 @@
     else group.once("add", show);
   }
 
+  // A group's counts per grid cell under the filter, or null when it draws its points (for checks).
+  function selectedGrid(doc, spec, groupId) {
+    var g = doc.groups[groupId], mask = selectRows(doc, spec)[g.layer], picked = [];
+    for (var k = 0, size = groupSize(g); k < size; k++) if (mask[rowOf(g, k)]) picked.push(k);
+    var keep = Int32Array.from(picked);
+    return gridded(g, keep) ? gridCounts(g.payload, keep) : null;
+  }
+
   // Timing marks for bench/ (only when it asked for them by setting window.__cxMarks to a list).
   function mark(what) { if (window.__cxMarks) window.__cxMarks.push([what, Math.round(performance.now())]); }
   function drawGroup(group, groupId, doc, spec) {
@@ -1014,9 +1071,11 @@
     var mask = selectRows(doc, spec)[g.layer], picked = [];
     for (var k = 0, size = groupSize(g); k < size; k++) if (mask[rowOf(g, k)]) picked.push(k);
     var keep = Int32Array.from(picked);
-    var before = takeOver(group, groupId, doc, keep, g.mode === "columns");
+    var kind = g.mode !== "columns" ? "features" : gridded(g, keep) ? "grid" : "points";
+    var before = takeOver(group, groupId, doc, keep, kind);
     if (!before) {
-      if (g.mode === "columns") group.addLayer(new PointsLayer(g.payload, g.layer, keep));
+      if (kind === "grid") drawGrid(group, g.layer, gridCounts(g.payload, keep));
+      else if (kind === "points") group.addLayer(new PointsLayer(g.payload, g.layer, keep));
       else {
         var features = picked.map(function (k) { return g.payload.features[k]; });
         features.forEach(function (f) { localise(g.layer, f.properties); });
@@ -1024,7 +1083,7 @@
         draw(group, g.layer, { type: "FeatureCollection", features: features });
       }
     }
-    leaveLate(group, { groupId: groupId, doc: doc, keep: keep });
+    leaveLate(group, { groupId: groupId, doc: doc, keep: keep, kind: kind });
     return group;
   }
 
@@ -1055,12 +1114,14 @@
     return true;
   }
   // Moves the layers of the leaving group that drew groupId into `group` when they show `keep` (or can be
-  // repainted for it); true if it did.
-  function takeOver(group, groupId, doc, keep, points) {
+  // repainted for it); true if it did. A grid is drawn again (its notice goes with the group it was drawn in).
+  function takeOver(group, groupId, doc, keep, kind) {
+    if (kind === "grid") return false;
     for (var i = leaving.length - 1; i >= 0; i--) {
       var entry = leaving[i], drew = entry.group._cxDrew;
       if (entry.taken || entry.group._map || drew.groupId !== groupId || drew.doc !== doc) continue;
-      if (!points && !sameRows(drew.keep, keep)) return false;
+      if (drew.kind !== kind) return false;
+      if (kind !== "points" && !sameRows(drew.keep, keep)) return false;
       entry.taken = true;
       entry.group.eachLayer(function (layer) {
         entry.group.removeLayer(layer);  // (the group is off the map: the layer stays on it)
@@ -1882,7 +1943,7 @@
   window.CrossingsMap = {
     settings: settings, t: t, localise: localise, highlight: highlight, layout: layoutSymbols, hideUntilAsked: hideUntilAsked,
     draw: draw, basemap: basemap, legend: legend, esc: esc, expandColumns: expandColumns, decodeBasemap: decodeBasemap,
-    useData: useData, drawSelection: drawSelection, selectRows: selectRows, selectedIds: selectedIds,
+    useData: useData, drawSelection: drawSelection, selectRows: selectRows, selectedIds: selectedIds, selectedGrid: selectedGrid,
     prepare: prepare, busy: function () { return drawing; },
     painter: { Painter: Painter, discStamp: discStamp, ringStamp: ringStamp }  // for checks
   };

@@ -20,7 +20,7 @@ from geo.clientdata import ClientDocument, client_document, spec_document
 from geo.filters import FilterSpec, apply_filters
 from geo.i18n import js_messages, use_language
 from geo.io import Dataset, load_dataset
-from geo.payload import _features, columns_payload, decode_columns, drawable, map_words
+from geo.payload import _features, columns_payload, decode_columns, drawable, grid_payload, map_words
 from geo.schema import CONFIDENCE_LEVELS
 from geo.vocab import GROUP_LAYER, split_groups
 
@@ -153,3 +153,34 @@ def test_the_document_holds_no_words_and_map_js_words_it_as_the_server_does(map_
                     if key in want:
                         assert got.get(key) == want[key], (group, key, got, want)
     map_page.evaluate("() => CrossingsMap.settings(null, {})")  # back to English for the other tests
+
+
+def test_the_browser_counts_grid_cells_as_the_server_does(map_page: Page, monkeypatch) -> None:
+    """Above AGGREGATE_ABOVE points in view (here lowered to 40) map.js draws counts per grid cell from the
+    points it holds: for random filters, the same cells and counts as geo.payload.grid_payload of the
+    server's selection, and the points themselves (not a grid) at or below the limit."""
+    import geo.payload as payload_module
+
+    monkeypatch.setattr(payload_module, "AGGREGATE_ABOVE", 40)
+    layers = with_edge_case_events(load_dataset())
+    document = client_document(layers)
+    assert document is not None and document.modes["events"] == "columns"
+    map_page.evaluate(f"([text, packed]) => {{ window.GRID_DOC = {PREPARE}; }}", as_arguments(document))
+    rng = random.Random("client-grid")
+    specs = [FilterSpec(), *(random_spec(rng, layers) for _ in range(SPECS_PER_DATASET))]
+    gridded = points = 0
+    for spec in specs:
+        got = map_page.evaluate(
+            "spec => CrossingsMap.selectedGrid(window.GRID_DOC, spec, 'events')", spec_document(spec)
+        )
+        events = drawable(split_groups(apply_filters(layers, spec))["events"])
+        if len(events) <= 40:
+            assert got is None, (spec, len(events))
+            points += 1
+            continue
+        gridded += 1
+        want = json.loads(grid_payload("events", events))
+        assert (got["n"], got["i"], got["j"], got["c"]) == (want["n"], want["i"], want["j"], want["c"]), spec
+        assert (got["lon0"], got["lat0"]) == pytest.approx((want["lon0"], want["lat0"]), abs=1e-9)
+        assert (got["cell"], got["limit"], got["noun"]) == (want["cell"], 40, "events")
+    assert gridded > 10 and points > 10, (gridded, points)  # both sides of the limit were tried

@@ -258,7 +258,7 @@ def describe(
         "Showing {shown} of {n} feature: {filters}",
         "Showing {shown} of {n} features: {filters}",
         total,
-        shown=shown,
+        shown=f"{shown:,}",
         filters=", ".join(parts),
     )
 

@@ -123,7 +123,8 @@ _ = gettext
 
 
 def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
-    """The form of a message for `n` things in the active language (`{n}` is filled in)."""
+    """The form of a message for `n` things in the active language (`{n}` is filled in, with thousands
+    separators: "Showing 120,027 of 120,027 features")."""
     lang = language()
     forms = catalog(lang).get(singular)
     if isinstance(forms, tuple):
@@ -132,7 +133,7 @@ def ngettext(singular: str, plural: str, n: int, **values: object) -> str:
         text = forms
     else:
         text = singular if n == 1 else plural
-    return _fill(text, {"n": n, **values})
+    return _fill(text, {"n": f"{n:,}" if isinstance(n, int) else n, **values})
 
 
 def negotiate(requested: object, browser_locale: object) -> str:

@@ -396,6 +396,12 @@ NAMES = {
             23,
             "Showing 20 of 23 features: from 1 Jan 2020, confidence at least inferred",
         ),
+        (
+            FilterSpec(),
+            120027,
+            1000000,
+            "Showing 120,027 of 1,000,000 features: all dates",
+        ),
     ],
 )
 def test_describe_gives_one_exact_sentence(spec, shown, total, sentence):

@@ -97,6 +97,7 @@ def test_each_thread_has_its_own_language() -> None:
 def test_plural_forms() -> None:
     assert ngettext("{n} row", "{n} rows", 1) == "1 row"
     assert ngettext("{n} row", "{n} rows", 3) == "3 rows"
+    assert ngettext("{n} row", "{n} rows", 120027) == "120,027 rows"  # read aloud at a briefing, so separated
     assert i18n.plural_index("ko", 5) == 0  # Korean has one form
 
 

@@ -19,12 +19,13 @@ come back over the buffers pyarrow read, without a Python string per row. Object
 in bulk: strings, numbers and booleans from Arrow arrays; any other
 value (lists, mixed numbers) through a dictionary of its distinct JSON texts, so rows holding equal
 lists share one list object (a loaded dataset is shared between sessions and never mutated).
-Point layers are stored as x/y columns and rebuilt with one vectorised shapely call.
+Point layers are stored as x/y columns and rebuilt with vectorised shapely calls.
 
 Reading uses both cores where it can: two threads hash and read the files (neither hashlib nor pyarrow
 holds the GIL) while the calling thread builds the frames, small files first; a large file's other
-columns are read while its geometries are built. Building Python values (str, lists, shapely
-geometries) holds the GIL whichever thread does it, so that part stays on one core.
+columns are read by a thread of their own while its geometries are built. Building Python values (str,
+lists, shapely geometries) holds the GIL whichever thread does it, so that part stays on one core: at
+1,000,000 points shapely alone takes about as long as pyarrow reading every column (bench/run.py).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ import re
 import shutil
 import tempfile
 import time
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -63,6 +64,7 @@ PACKAGE_ROOT = Path(__file__).resolve().parent.parent  # the directory holding g
 STALE_STAGING_SECONDS = 3600
 DICTIONARY_FROM_ROWS = 64  # below this, decoding a dictionary costs more than the strings
 SPLIT_FROM_ROWS = 20_000  # from this many rows, the other columns are read while the geometries are built
+POINTS_PER_CALL = 50_000  # about 10 ms of shapely.points with the GIL held
 _ENTRY_MODULE = "geo.io"  # the loader: its code and every geo module it imports are in the key
 _LIBRARIES = ("pyarrow", "pandas", "numpy", "shapely", "geopandas", "pyproj")
 
@@ -278,22 +280,23 @@ def frame_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, names=names, metadata={b"crossings": json.dumps(meta).encode()})
 
 
-def _decode_dictionary(array: pa.DictionaryArray, parse: bool) -> np.ndarray:
-    uniques = array.dictionary.to_numpy(zero_copy_only=False)
+def _decode_dictionary(chunks: list[pa.DictionaryArray], parse: bool) -> np.ndarray:
+    """The values of dictionary chunks that share one dictionary: one take over all their codes."""
+    uniques = chunks[0].dictionary.to_numpy(zero_copy_only=False)
     if parse:
         parsed = np.empty(len(uniques), dtype=object)
         for i, text in enumerate(uniques):  # one json.loads per distinct value, not per row
             parsed[i] = json.loads(text)
         uniques = parsed
-    codes = array.indices
-    if codes.null_count:
-        return np.append(uniques, None)[codes.fill_null(len(uniques)).to_numpy()]
-    return uniques[codes.to_numpy()]
+    null_code = len(uniques)
+    codes = [chunk.indices.fill_null(null_code) if chunk.null_count else chunk.indices for chunk in chunks]
+    codes = codes[0].to_numpy() if len(codes) == 1 else np.concatenate([c.to_numpy() for c in codes])
+    if any(chunk.null_count for chunk in chunks):
+        uniques = np.append(uniques, None)
+    return uniques[codes]
 
 
 def _decode_chunk(chunk: pa.Array, encoding: str) -> np.ndarray:
-    if pa.types.is_dictionary(chunk.type):
-        return _decode_dictionary(chunk, encoding == "json")
     if encoding == "str":
         return chunk.to_numpy(zero_copy_only=False)  # str objects, None where null
     # int, float, bool: Python numbers in bulk (numpy's astype(object) makes int/float/bool)
@@ -309,6 +312,11 @@ def _decode_object(column: pa.ChunkedArray, encoding: str, rows: int) -> np.ndar
         raise CorruptEntry(f"a column of {len(column)} rows where {rows} were written")
     if encoding == "null":
         return np.empty(rows, dtype=object)  # None in every row
+    if pa.types.is_dictionary(column.type):
+        # A file is read in batches, so a column may come in several chunks: decoded as one (joining
+        # their codes costs far less than joining millions of Python values).
+        chunks = column.unify_dictionaries().chunks if column.num_chunks > 1 else column.chunks
+        return _decode_dictionary(chunks, encoding == "json") if chunks else np.empty(0, dtype=object)
     parts = [_decode_chunk(chunk, encoding) for chunk in column.chunks]
     if len(parts) == 1:
         return parts[0]
@@ -350,7 +358,13 @@ def _restore_index(table: pa.Table | _SplitTable, meta: dict) -> tuple[pd.Index,
 def _geometries(table: pa.Table, position: int, encoding: str, crs: ProjCRS | None) -> gpd.array.GeometryArray:
     """Points from the x/y columns at position and position + 1; any other geometry from WKB."""
     if encoding == "points":
-        values = shapely.points(table.column(position).to_numpy(), table.column(position + 1).to_numpy())
+        x, y = table.column(position).to_numpy(), table.column(position + 1).to_numpy()
+        values = np.empty(len(x), dtype=object)
+        # In pieces: shapely holds the GIL for a whole call, and between pieces the column reader gets it
+        # to finish one read and start the next (a million points in one call would stall it for ~200 ms).
+        for start in range(0, len(x), POINTS_PER_CALL):
+            piece = slice(start, start + POINTS_PER_CALL)
+            shapely.points(x[piece], y[piece], out=values[piece])
     else:
         values = shapely.from_wkb(table.column(position).to_numpy(zero_copy_only=False))
     # shapely made every value (or None for a missing WKB): from_shapely would check each one again.
@@ -368,21 +382,27 @@ def table_frame(table: pa.Table | _SplitTable) -> pd.DataFrame:
     if table.num_columns != expected:
         raise CorruptEntry(f"{table.num_columns} columns where {expected} were written")
     crs = _crs(meta["crs"]) if meta["crs"] else None
-    # The geometry first: a _SplitTable reads the other columns meanwhile. Then one constructor call over
-    # every column in its place (inserting them one by one rebuilds the column index each time); keyed by
-    # place, since names may repeat. Object columns go in as object Series, or pandas would infer its own
+    # Columns of nulls first (nothing to read: the file's hash and row count vouch for them), then the
+    # geometry (a _SplitTable reads the other columns meanwhile), then the rest. Then one constructor call
+    # over every column in its place (inserting them one by one rebuilds the column index each time); keyed
+    # by place, since names may repeat. Object columns go in as object Series, or pandas would infer its own
     # string dtype for text held as Python objects.
     columns: dict[int, object] = {}
+    geometry: list[tuple[int, str, int]] = []
     later: list[tuple[int, dict, int]] = []
     position = 0
     for place, column in enumerate(meta["columns"]):
         encoding = column["encoding"]
-        if encoding in ("points", "wkb"):
-            columns[place] = gpd.GeoSeries(_geometries(table, position, encoding, crs), index=index)
-            position += 2 if encoding == "points" else 1
-            continue
-        later.append((place, column, position))
-        position += 1
+        if encoding == "null":
+            columns[place] = pd.Series(np.empty(rows, dtype=object), index=index, dtype=object, copy=False)
+        elif encoding in ("points", "wkb"):
+            geometry.append((place, encoding, position))
+        else:
+            later.append((place, column, position))
+        position += 2 if encoding == "points" else 1
+    for place, encoding, position in geometry:
+        # copy=False: pandas would copy the array of a million points (and count a reference to each)
+        columns[place] = gpd.GeoSeries(_geometries(table, position, encoding, crs), index=index, copy=False)
     for place, column, position in later:
         if column["encoding"] == "native":
             columns[place] = _decode_native(table.column(position), column["dtype"], index)
@@ -524,37 +544,43 @@ def _read_table(path: Path, sha256: str | None = None) -> pa.Table:
 
 
 class _SplitTable:
-    """A large file read in two parts: the index and the geometry (read first) and every other column,
-    which a pool reads while table_frame builds the geometries."""
+    """A large file read in parts: the index and the geometry by the calling thread; every other column
+    (but columns of nulls: nothing to read) one by one, in the order table_frame decodes them, by a
+    reader thread of its own that starts first. The frame's builder makes the points while the reader
+    reads, then decodes each column as it arrives. One reader, and one thread per column read, so the
+    builder (which holds the GIL) keeps a core to itself."""
 
-    def __init__(self, buffer: pa.Buffer, pool: Executor) -> None:
-        parquet = pq.ParquetFile(pa.BufferReader(buffer))
-        self.schema, self.num_rows = parquet.schema_arrow, parquet.metadata.num_rows
+    def __init__(self, buffer: pa.Buffer) -> None:
+        first_file = pq.ParquetFile(pa.BufferReader(buffer))
+        self.schema, self.num_rows = first_file.schema_arrow, first_file.metadata.num_rows
         self.num_columns = len(self.schema)
         meta = json.loads(self.schema.metadata[b"crossings"])
         kinds = [c["encoding"] for c in meta["columns"] for _ in range(2 if c["encoding"] == "points" else 1)]
         kinds += ["index"] * (self.num_columns - len(kinds))
-        later = [i for i, kind in enumerate(kinds) if kind not in ("points", "wkb", "index")]
-        first = [i for i in range(self.num_columns) if i not in set(later)]
-        self._part = {i: (0, place) for place, i in enumerate(first)} | {i: (1, place) for place, i in enumerate(later)}
-        # One after the other: read at once, the two parts share Arrow's threads and the geometry waits.
-        self._first = self._read(buffer, first)
-        self._later = pool.submit(self._read, buffer, later)
+        first = [i for i, kind in enumerate(kinds) if kind in ("points", "wkb", "index")]
+        later = [i for i, kind in enumerate(kinds) if kind not in ("points", "wkb", "index", "null")]
+        reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="colcache-columns")
+        try:
+            # Each thread its own ParquetFile over the same bytes (one is not documented as thread-safe).
+            later_file = pq.ParquetFile(pa.BufferReader(buffer))
+            self._later = {i: reader.submit(self._read, later_file, [i], False) for i in later}
+        finally:
+            reader.shutdown(wait=False)  # the reads already submitted still run
+        self._first = dict(zip(first, self._read(first_file, first, True).columns, strict=True))
 
-    def _read(self, buffer: pa.Buffer, positions: list[int]) -> pa.Table:
-        return pq.read_table(buffer, columns=[self.schema.names[i] for i in positions])
-
-    def column(self, i: int) -> pa.ChunkedArray:
-        part, place = self._part[i]
-        table = self._first if part == 0 else self._later.result()
+    def _read(self, parquet: pq.ParquetFile, positions: list[int], threads: bool) -> pa.Table:
+        table = parquet.read(columns=[self.schema.names[i] for i in positions], use_threads=threads)
         if table.num_rows != self.num_rows:
             raise CorruptEntry(f"{table.num_rows} rows in a part of a file of {self.num_rows}")
-        return table.column(place)
+        return table
+
+    def column(self, i: int) -> pa.ChunkedArray:
+        return self._first[i] if i in self._first else self._later[i].result().column(0)
 
 
-def _read_checked_table(path: Path, expected: dict, pool: Executor) -> pa.Table | _SplitTable:
+def _read_checked_table(path: Path, expected: dict) -> pa.Table | _SplitTable:
     if expected["rows"] >= SPLIT_FROM_ROWS:
-        table = _SplitTable(_checked_buffer(path, expected["sha256"]), pool)
+        table = _SplitTable(_checked_buffer(path, expected["sha256"]))
     else:
         table = _read_table(path, expected["sha256"])
     if table.num_rows != expected["rows"]:
@@ -580,7 +606,7 @@ def _read_checked(target: Path, key: str, raw: str):
         smallest_first = sorted(meta["files"], key=lambda name: meta["files"][name]["rows"])
         # The largest file first (one thread reads it), then the others in the order they are built.
         order = smallest_first[-1:] + smallest_first[:-1]
-        reading = {name: pool.submit(_read_checked_table, target / name, meta["files"][name], pool) for name in order}
+        reading = {name: pool.submit(_read_checked_table, target / name, meta["files"][name]) for name in order}
         frames = {}
         try:  # the small frames first, while the large files are still being read
             for name in smallest_first:

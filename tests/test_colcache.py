@@ -8,12 +8,12 @@ import logging
 import os
 import shutil
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from geopandas.testing import assert_geodataframe_equal
@@ -179,18 +179,43 @@ def test_a_value_json_cannot_carry_exactly_is_not_cached_and_the_load_still_work
     assert_same_dataset(load_dataset(data_copy), dataset)
 
 
-def test_a_file_read_in_two_parts_comes_back_exactly(tmp_path: Path) -> None:
-    # Large files are read in two parts (geometry and numbers first, object columns meanwhile); here any size.
+@pytest.mark.parametrize("row_group_size", [None, 64])
+def test_a_file_read_in_parts_comes_back_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, row_group_size: int | None
+) -> None:
+    # Large files are read in parts (geometry first, each other column by a reader thread); here any size.
+    # Points are built in pieces (the last one short); row groups of 64 make every column several chunks,
+    # each dictionary column with a dictionary of its own per chunk.
+    monkeypatch.setattr(colcache, "POINTS_PER_CALL", 7)
     events = edge_case_events(300)
     events.index = pd.Index(range(7, 7 + 2 * len(events), 2))  # not a RangeIndex: its column is read too
+    events.insert(3, "nothing", pd.Series([None] * len(events), index=events.index, dtype=object))  # not read
     lines = gpd.GeoDataFrame({"id": ["a", "b"]}, geometry=[LineString([(125, 41), (126, 42)]), None], crs=CRS)
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        text_only = pd.DataFrame({"a": ["x", None, "z"], "b": [[1], [], None]}, dtype=object)  # no first part
-        for frame in (events, lines, events.iloc[0:0], text_only):
-            path = tmp_path / "frame.parquet"
-            pq.write_table(colcache.frame_table(frame), path)
-            split = colcache._SplitTable(colcache._checked_buffer(path), pool)
-            assert_same_frame(frame, colcache.table_frame(split))
+    text_only = pd.DataFrame({"a": ["x", None, "z"], "b": [[1], [], None]}, dtype=object)  # no first part
+    for frame in (events, lines, events.iloc[0:0], text_only):
+        path = tmp_path / "frame.parquet"
+        pq.write_table(colcache.frame_table(frame), path, row_group_size=row_group_size)
+        split = colcache._SplitTable(colcache._checked_buffer(path))
+        assert_same_frame(frame, colcache.table_frame(split))
+        table = pq.read_table(path)
+        assert_same_frame(frame, colcache.table_frame(table))
+        if row_group_size and frame is events:
+            assert any(pa.types.is_dictionary(c.type) and c.num_chunks > 1 for c in table.columns)
+
+
+def test_dictionary_chunks_with_dictionaries_of_their_own_decode_as_one_column() -> None:
+    chunks = [
+        pa.DictionaryArray.from_arrays(pa.array([0, 1, None, 0], pa.int32()), pa.array(['["a"]', "2"])),
+        pa.DictionaryArray.from_arrays(pa.array([1, 0], pa.int32()), pa.array(['"b"', '["a"]'])),
+    ]
+    values = colcache._decode_object(pa.chunked_array(chunks), "json", 6)
+    assert values.tolist() == [["a"], 2, None, ["a"], ["a"], "b"]
+    assert values[0] is values[3]  # equal lists share one object
+    texts = [
+        pa.DictionaryArray.from_arrays(pa.array([0, None], pa.int32()), pa.array(["x"])),
+        pa.array(["y"]).dictionary_encode(),
+    ]
+    assert colcache._decode_object(pa.chunked_array(texts), "str", 3).tolist() == ["x", None, "y"]
 
 
 def test_a_dataset_read_in_two_parts_comes_back_equal_and_damage_is_still_refused(

@@ -51,6 +51,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import shapely
+from pandas.api.internals import create_dataframe_from_blocks
 from pyproj import CRS as ProjCRS
 
 from geo.atomic import is_inside
@@ -323,17 +324,24 @@ def _decode_object(column: pa.ChunkedArray, encoding: str, rows: int) -> np.ndar
     return np.concatenate(parts) if parts else np.empty(0, dtype=object)
 
 
-def _decode_native(column: pa.ChunkedArray, dtype: str, index: pd.Index) -> pd.Series:
+def _decode_native(column: pa.ChunkedArray, dtype: str) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """A natively typed column's values: a NumPy array or a pandas extension array, as a block holds them."""
     if dtype == "str" and pa.types.is_large_string(column.type):  # over pyarrow's buffers, as written
-        return pd.Series(pd.arrays.ArrowStringArray(column, dtype=TEXT_DTYPE), index=index, copy=False)
+        return pd.arrays.ArrowStringArray(column, dtype=TEXT_DTYPE)
     if dtype == "Int64":  # pandas' own Arrow conversion (the extension type protocol)
-        return pd.Series(pd.Int64Dtype().__from_arrow__(column), index=index, copy=False)
+        return pd.Int64Dtype().__from_arrow__(column)
     if dtype.startswith("datetime64[") and "," not in dtype:
-        values = column.to_numpy()
-        return pd.Series(values.astype(dtype, copy=False), index=index, copy=False)
+        return _writeable(column.to_numpy().astype(dtype, copy=False))
     series = column.to_pandas()
-    series.index = index
-    return series if str(series.dtype) == dtype else series.astype(dtype)
+    if str(series.dtype) != dtype:
+        series = series.astype(dtype)
+    return _writeable(series.to_numpy()) if isinstance(series.dtype, np.dtype) else series.array
+
+
+def _writeable(array: np.ndarray) -> np.ndarray:
+    """array, or a copy where it is a read-only view of Arrow's buffers: a frame from the cache can be
+    changed like one loaded from the data files."""
+    return array if array.flags.writeable else array.copy()
 
 
 @functools.lru_cache(maxsize=8)
@@ -383,37 +391,38 @@ def table_frame(table: pa.Table | _SplitTable) -> pd.DataFrame:
         raise CorruptEntry(f"{table.num_columns} columns where {expected} were written")
     crs = _crs(meta["crs"]) if meta["crs"] else None
     # Columns of nulls first (nothing to read: the file's hash and row count vouch for them), then the
-    # geometry (a _SplitTable reads the other columns meanwhile), then the rest. Then one constructor call
-    # over every column in its place (inserting them one by one rebuilds the column index each time); keyed
-    # by place, since names may repeat. Object columns go in as object Series, or pandas would infer its own
-    # string dtype for text held as Python objects.
-    columns: dict[int, object] = {}
+    # geometry (a _SplitTable reads the other columns meanwhile), then the rest. Then the frame is made
+    # from one block per column, each in its place (names may repeat), with pandas' constructor for
+    # blocks: a Series per column and the DataFrame constructor cost more than decoding a small table,
+    # and object columns stay object (the constructor would infer pandas' string dtype for text).
+    values: dict[int, np.ndarray | pd.api.extensions.ExtensionArray] = {}
     geometry: list[tuple[int, str, int]] = []
     later: list[tuple[int, dict, int]] = []
     position = 0
     for place, column in enumerate(meta["columns"]):
         encoding = column["encoding"]
         if encoding == "null":
-            columns[place] = pd.Series(np.empty(rows, dtype=object), index=index, dtype=object, copy=False)
+            values[place] = np.empty(rows, dtype=object)  # None in every row
         elif encoding in ("points", "wkb"):
             geometry.append((place, encoding, position))
         else:
             later.append((place, column, position))
         position += 2 if encoding == "points" else 1
     for place, encoding, position in geometry:
-        # copy=False: pandas would copy the array of a million points (and count a reference to each)
-        columns[place] = gpd.GeoSeries(_geometries(table, position, encoding, crs), index=index, copy=False)
+        values[place] = _geometries(table, position, encoding, crs)
     for place, column, position in later:
         if column["encoding"] == "native":
-            columns[place] = _decode_native(table.column(position), column["dtype"], index)
+            values[place] = _decode_native(table.column(position), column["dtype"])
         else:
-            values = _decode_object(table.column(position), column["encoding"], rows)
-            columns[place] = pd.Series(values, index=index, dtype=object, copy=False)
-    columns = {place: columns[place] for place in range(len(meta["columns"]))}
-    frame = pd.DataFrame(columns, index=index, copy=False)
-    frame.columns = pd.Index([column["name"] for column in meta["columns"]], dtype=object)
-    if str(frame.columns.dtype) != meta["columns_dtype"]:
-        frame.columns = frame.columns.astype(meta["columns_dtype"])
+            values[place] = _decode_object(table.column(position), column["encoding"], rows)
+    blocks = [
+        (array.reshape(1, -1) if isinstance(array, np.ndarray) else array, np.array([place]))
+        for place, array in values.items()
+    ]
+    names = pd.Index([column["name"] for column in meta["columns"]], dtype=object)
+    if str(names.dtype) != meta["columns_dtype"]:
+        names = names.astype(meta["columns_dtype"])
+    frame = create_dataframe_from_blocks(blocks, index=index, columns=names)
     if meta["geometry"] is not None:  # the CRS comes with the geometry column
         return gpd.GeoDataFrame(frame, geometry=meta["geometry"], copy=False)
     return frame

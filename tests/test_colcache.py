@@ -134,6 +134,31 @@ def test_values_an_encoding_easily_gets_wrong_come_back_exactly() -> None:
     assert colcache.table_frame(colcache.frame_table(events))["arrow_text"].isna().sum() == n // 6
 
 
+def test_natively_typed_columns_come_back_with_their_dtypes_and_missing_values() -> None:
+    # Each kind of column the frame is rebuilt from (NumPy blocks, pandas' extension arrays, dates with
+    # and without a time zone), with missing values where the dtype has them.
+    frame = pd.DataFrame(
+        {
+            "int": [1, -2, 3],
+            "float": [0.5, float("nan"), -1e300],
+            "bool": [True, False, True],
+            "Int64": pd.array([1, None, 2**40], dtype="Int64"),
+            "when": pd.to_datetime(["2023-10-09", None, "2023-12-01"]),
+            "when_utc": pd.to_datetime(["2023-10-09 18:00", "2024-01-01 00:00", None], utc=True),
+            "text": pd.Series(["a", None, "사건"], dtype="str"),
+            "objects": pd.Series([[1], None, "x"], dtype=object),
+        },
+        index=pd.Index([5, 9, 11]),
+    )
+    back = colcache.table_frame(colcache.frame_table(frame))
+    assert_same_frame(frame, back)
+    assert [str(dtype) for dtype in back.dtypes] == [str(dtype) for dtype in frame.dtypes]
+    # A rebuilt frame is an ordinary frame: it can be changed like one (not a read-only view of Arrow's buffers).
+    back.loc[5, ["int", "float", "bool", "when"]] = [7, 1.5, False, pd.Timestamp("2023-10-10")]
+    assert back.loc[5, ["int", "float", "bool"]].tolist() == [7, 1.5, False]
+    assert back.loc[5, "when"] == pd.Timestamp("2023-10-10")
+
+
 def test_repeated_column_names_keep_their_places() -> None:
     frame = pd.DataFrame({"a": pd.Series(["x", "y"], dtype="str"), "b": [1, 2], "c": pd.Series([None, [1]])})
     frame.columns = pd.Index(["a", "b", "a"], dtype=object)

@@ -1,6 +1,6 @@
 """What each chart shows, in words: the text alternative a screen reader reads for the whole chart.
 
-The chart is drawn on a canvas, whose accessible name is the description (Streamlit's `alt=`): an SVG
+The chart is drawn on a canvas, whose accessible name is the description, given as Streamlit's `alt=`: an SVG
 would expose every mark, and the brush, as an image without a name (Vega-Lite has no way to name the
 brush). The numbers and the events themselves are in the tables next to each chart.
 """
@@ -15,14 +15,18 @@ from geo.i18n import _, ngettext
 CANVAS = {"embedOptions": {"renderer": "canvas"}}
 
 
-def spec_with_text_alternative(spec: dict, description: str) -> dict:
-    """The same for a Vega-Lite document already turned into a dict."""
+def canvas_spec(spec: dict) -> dict:
+    """A Vega-Lite document drawn on a canvas with no ARIA of its own marks.
+
+    Its accessible name is Streamlit's `alt=` (which also names the chart's toolbar buttons). A
+    `description` in the spec as well would make Streamlit log a warning and a stack trace at every
+    render of the chart, so there is none."""
     config = {
         **spec.get("config", {}),
         "aria": False,
         "mark": {**spec.get("config", {}).get("mark", {}), "aria": False},
     }
-    return {**spec, "description": description, "config": config, "usermeta": CANVAS}
+    return {**spec, "config": config, "usermeta": CANVAS}
 
 
 def events_chart_text(in_range: int, domain: tuple[date, date], current: tuple) -> str:

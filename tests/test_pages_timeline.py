@@ -157,3 +157,19 @@ def test_map_page_has_the_timeline_strip():
     text = captions(at)
     assert "Timeline: 1 Jan 1986 – " in text
     assert "covers 42 of 42 dated events. The range reaches beyond the strip (2020–2025)." in text
+
+
+CHART_NAMES = {
+    "views/map.py": ["Strip of 42 dated events from 2020 to 2025"],
+    PAGE: ["Timeline chart of the dated events from 2020 to 2025", "Step chart of the people reported returned"],
+}
+
+
+@pytest.mark.parametrize("page", sorted(CHART_NAMES))
+def test_every_chart_is_named_by_its_text_alternative_alone(page: str) -> None:
+    # The text alternative is Streamlit's alt= (it names the chart and its toolbar buttons); a description
+    # in the spec too makes Streamlit log a warning with a stack trace at every render.
+    at = run_app(page=page)
+    charts = [e.proto for e in at.main if type(getattr(e, "proto", None)).__name__ == "VegaLiteChart"]
+    assert [chart.alt[: len(name)] for chart, name in zip(charts, CHART_NAMES[page], strict=True)] == CHART_NAMES[page]
+    assert [json.loads(chart.spec).get("description") for chart in charts] == [None] * len(charts)

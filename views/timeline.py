@@ -7,7 +7,7 @@ from datetime import date
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo.chart_text import cumulative_chart_text, events_chart_text, spec_with_text_alternative
+from geo.chart_text import canvas_spec, cumulative_chart_text, events_chart_text
 from geo.charts import BRUSH
 from geo.i18n import _, ngettext
 from geo.replay import REPLAY_SETS, build_replay_map
@@ -39,7 +39,7 @@ chart, off_axis, undated = events_axis(dataset, spec)
 table = events_in_range(dataset, spec)
 events_text = events_chart_text(len(table), domain, (spec.date_from, spec.date_to))
 st.vega_lite_chart(
-    spec=spec_with_text_alternative(chart, events_text),
+    spec=canvas_spec(chart),
     alt=events_text,
     key=CHART_KEY,
     on_select=apply_brush,
@@ -88,9 +88,7 @@ returns = get_returns(dataset)
 series = returns.series
 totals = [(step.dates, step.total_low, step.total_high) for step in series.steps]
 cumulative_text = cumulative_chart_text(totals, len(series.checkpoints))
-st.vega_lite_chart(
-    spec=spec_with_text_alternative(returns.document, cumulative_text), alt=cumulative_text, width="stretch"
-)
+st.vega_lite_chart(spec=canvas_spec(returns.document), alt=cumulative_text, width="stretch")
 unknown_from = series.high_unknown_from
 st.caption(
     _(

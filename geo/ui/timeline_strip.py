@@ -8,7 +8,7 @@ from datetime import date
 import streamlit as st
 
 from geo import i18n
-from geo.chart_text import spec_with_text_alternative, strip_chart_text
+from geo.chart_text import canvas_spec, strip_chart_text
 from geo.charts import BRUSH, StripMarks, dates_from_brush, strip_chart, strip_marks, with_band
 from geo.filters import FilterSpec, date_mask, format_range
 from geo.i18n import _, use_language
@@ -85,7 +85,7 @@ def render_timeline_strip(dataset: Dataset, spec: FilterSpec) -> None:
     with st.container(key="timeline-strip"):
         strip = _strip_spec(dataset.version, (spec.date_from, spec.date_to), dataset)
         text = strip_chart_text(len(dated), in_range, domain, (spec.date_from, spec.date_to))
-        st.vega_lite_chart(spec=spec_with_text_alternative(strip, text), alt=text, width="stretch")
+        st.vega_lite_chart(spec=canvas_spec(strip), alt=text, width="stretch")
         sentences = [
             _(
                 "Timeline: {range} covers {shown} of {total} dated events.",

@@ -24,8 +24,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import folium
-import pyarrow as pa
-import pyarrow.parquet as pq
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 from streamlit_folium import _get_map_string, generate_js_hash
@@ -151,13 +149,6 @@ def cached_load(path: str) -> Dataset:
     return load_dataset(Path(path))
 
 
-def read_parquet_files(cache_dir: Path, key: str) -> int:
-    """A stricter floor than colcache.read_columns: each file read by `pq.ParquetFile(...).read()`, without
-    the datasets layer `pq.read_table` goes through (a few milliseconds of fixed cost per file)."""
-    target = colcache.entry_dir(cache_dir, key)
-    return sum(pq.ParquetFile(pa.memory_map(str(path))).read().num_rows for path in sorted(target.glob("*.parquet")))
-
-
 def measure_load(n: int, runs: int, workdir: Path, data_dirs: Path | None = None) -> dict:
     """load_dataset (manifest check, parse, validate, date spans) cold and through st.cache_resource;
     then a cold load from the columnar cache against pyarrow reading the same files (issue 19).
@@ -198,7 +189,7 @@ def measure_load(n: int, runs: int, workdir: Path, data_dirs: Path | None = None
         column_count,
         lambda: load_dataset(data_dir, column_dir),
         lambda: colcache.read_columns(column_dir, key),
-        lambda: read_parquet_files(column_dir, key),
+        lambda: colcache.read_columns(column_dir, key, datasets_layer=False),
     )
     return {
         "columnar_cold_s": median(column_runs),

@@ -14,7 +14,7 @@ from babel.dates import format_date
 
 from geo.i18n import N_, _, language, ngettext
 from geo.schema import CONFIDENCE_LEVELS, CONTEXT_LAYERS, as_id_list, as_text, is_blank
-from geo.text import MONTHS
+from geo.text import MONTHS, format_number
 from geo.vocab import KIND_LABELS, kind_label
 
 POINT_LAYERS = ("detention_centres", "crossings", "receiving_facilities")
@@ -258,7 +258,7 @@ def describe(
         "Showing {shown} of {n} feature: {filters}",
         "Showing {shown} of {n} features: {filters}",
         total,
-        shown=f"{shown:,}",
+        shown=format_number(shown),
         filters=", ".join(parts),
     )
 
